@@ -1,0 +1,18 @@
+using Hl7.Fhir.Model;
+
+namespace Sandbox.Ehr.Fhir;
+
+/// <summary>
+/// In-process access to the sandbox's FHIR data, for the sandbox's own screens (launcher, chart)
+/// and seeding. It bypasses SMART authorization: never expose it over HTTP.
+/// </summary>
+public interface IFhirStore
+{
+    Task<Resource?> ReadAsync(string resourceType, string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Every match of a FHIR search query string (<c>patient=x&amp;category=y</c>), unpaged.</summary>
+    Task<IReadOnlyList<Resource>> SearchAsync(string resourceType, string query, CancellationToken cancellationToken = default);
+
+    /// <summary>Processes a transaction Bundle atomically and returns the transaction-response Bundle.</summary>
+    Task<Bundle> TransactionAsync(Bundle transaction, CancellationToken cancellationToken = default);
+}

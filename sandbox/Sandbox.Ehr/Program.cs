@@ -1,0 +1,3 @@
+using Sandbox.Ehr;
+
+await SandboxHost.Build(args).RunAsync();

@@ -1,0 +1,2 @@
+Console.Error.WriteLine("usage: rhizotomy <validate|render> ...");
+return 2;

@@ -1,0 +1,181 @@
+namespace Rhizotomy.Core.Clinical;
+
+/// <summary>
+/// Every canonical URL, code system and code the product uses, in one place. It must match
+/// <c>profiles/</c>: the profile generator builds the project CodeSystem from <see cref="Concepts"/>,
+/// and a test checks the committed files against it.
+/// </summary>
+public static class Known
+{
+    /// <summary>Canonical base of the project's conformance resources.</summary>
+    public const string CanonicalBase = "http://rhizotomy-note.org/fhir";
+
+    public const string ProjectCodeSystem = CanonicalBase + "/CodeSystem/rhizotomy";
+    /// <summary>System of the business identifier every written resource carries (one value per note).</summary>
+    public const string NoteIdentifierSystem = CanonicalBase + "/sid/operative-note";
+
+    public static class Systems
+    {
+        public const string Loinc = "http://loinc.org";
+        public const string Snomed = "http://snomed.info/sct";
+        public const string Icd10Cm = "http://hl7.org/fhir/sid/icd-10-cm";
+        /// <summary>CPT codes appear only as site-supplied mappings; the product ships no CPT descriptors.</summary>
+        public const string Cpt = "http://www.ama-assn.org/go/cpt";
+        public const string UsCoreDocumentReferenceCategory = "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category";
+        public const string ConditionClinical = "http://terminology.hl7.org/CodeSystem/condition-clinical";
+        public const string ConditionVerification = "http://terminology.hl7.org/CodeSystem/condition-ver-status";
+        public const string ProvenanceParticipantType = "http://terminology.hl7.org/CodeSystem/provenance-participant-type";
+        public const string UnitsOfMeasure = "http://unitsofmeasure.org";
+    }
+
+    /// <summary>Profile canonicals: ours, and the published ones we also validate against.</summary>
+    public static class Profiles
+    {
+        public const string Procedure = CanonicalBase + "/StructureDefinition/rhizotomy-procedure";
+        public const string OperativeNote = CanonicalBase + "/StructureDefinition/rhizotomy-operative-note";
+        public const string DocumentReference = CanonicalBase + "/StructureDefinition/rhizotomy-note-documentreference";
+        public const string Provenance = CanonicalBase + "/StructureDefinition/rhizotomy-provenance";
+        public const string QuestionnaireResponse = CanonicalBase + "/StructureDefinition/rhizotomy-questionnaireresponse";
+
+        public const string UsCoreProcedure = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-procedure";
+        public const string UsCoreDocumentReference = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-documentreference";
+        public const string UsCoreProvenance = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-provenance";
+        public const string UsCoreQuestionnaireResponse = "http://hl7.org/fhir/us/core/StructureDefinition/us-core-questionnaireresponse";
+        public const string CcdaOperativeNote = "http://hl7.org/fhir/us/ccda/StructureDefinition/Operative-Note";
+    }
+
+    /// <summary>LOINC document and section codes (C-CDA Operative Note), verified in CLINICAL.md.</summary>
+    public static class Loinc
+    {
+        public const string SurgicalOperationNote = "11504-8";
+        public const string ProcedureNote = "28570-0";
+        public const string PreoperativeDiagnosis = "10219-4";
+        public const string PostoperativeDiagnosis = "10218-6";
+        public const string ProcedureDescription = "29554-3";
+        public const string Anesthesia = "59774-0";
+        public const string ProcedureFindings = "59776-5";
+        public const string Complications = "55109-3";
+        public const string EstimatedBloodLoss = "59770-8";
+        public const string SpecimensTaken = "59773-2";
+        public const string ProcedureIndications = "59768-2";
+        public const string ProcedureImplants = "59771-6";
+        public const string SurgicalDrains = "11537-8";
+        public const string ProcedureDisposition = "59775-7";
+        public const string PlanOfTreatment = "18776-5";
+        public const string PlannedProcedure = "59772-4";
+    }
+
+    /// <summary>SNOMED CT codes verified in CLINICAL.md.</summary>
+    public static class Snomed
+    {
+        public const string Left = "7771000";
+        public const string Right = "24028007";
+        public const string LeftAndRight = "51440002";
+        public const string GeneralAnesthesia = "50697003";
+    }
+
+    /// <summary>ICD-10-CM codes verified in CLINICAL.md (the only diagnosis codes the product treats as standard).</summary>
+    public static class Icd10Cm
+    {
+        public const string OccipitalNeuralgia = "M54.81";
+        public const string CervicogenicHeadache = "G44.86";
+        public const string ChronicMigraineNotIntractable = "G43.709";
+        public const string ChronicMigraineIntractable = "G43.719";
+
+        public static readonly IReadOnlyDictionary<string, string> Relevant = new Dictionary<string, string>
+        {
+            [OccipitalNeuralgia] = "Occipital neuralgia",
+            [CervicogenicHeadache] = "Cervicogenic headache",
+            [ChronicMigraineNotIntractable] = "Chronic migraine without aura, not intractable, without status migrainosus",
+            [ChronicMigraineIntractable] = "Chronic migraine without aura, intractable, without status migrainosus",
+        };
+    }
+
+    /// <summary>Codes of the project CodeSystem (concepts with no verified standard code).</summary>
+    public static class Codes
+    {
+        public const string OccipitalNerveRhizotomy = "occipital-nerve-rhizotomy";
+        public const string OccipitalNeurectomy = "occipital-neurectomy";
+        public const string OccipitalNerveCoagulation = "occipital-nerve-coagulation";
+        public const string OccipitalNerveBlock = "occipital-nerve-block";
+
+        public const string GreaterOccipitalNerve = "greater-occipital-nerve";
+        public const string LesserOccipitalNerve = "lesser-occipital-nerve";
+        public const string ThirdOccipitalNerve = "third-occipital-nerve";
+
+        public const string Neurectomy = "neurectomy";
+        public const string Coagulation = "coagulation";
+
+        public const string BipolarElectrocautery = "bipolar-electrocautery";
+        public const string Radiofrequency = "radiofrequency";
+
+        public const string StumpBuriedInMuscle = "stump-buried-in-muscle";
+        public const string StumpCauterized = "stump-cauterized";
+        public const string StumpLigated = "stump-ligated";
+        public const string StumpLeftInSitu = "stump-left-in-situ";
+
+        public const string FindingEntrapped = "nerve-entrapped";
+        public const string FindingThickened = "nerve-thickened";
+        public const string FindingInflamed = "nerve-inflamed";
+        public const string FindingNormal = "nerve-normal";
+
+        public const string DispositionHomeSameDay = "home-same-day";
+        public const string DispositionShortStay = "short-stay-admission";
+
+        public const string OperatingMicroscope = "operating-microscope";
+        public const string SurgicalLoupes = "surgical-loupes";
+
+        public const string ScalpNumbness = "scalp-numbness-or-tingling";
+        public const string Infection = "infection";
+        public const string Bleeding = "bleeding";
+        public const string AdjacentStructureDamage = "adjacent-structure-damage";
+        public const string NoComplications = "no-complications";
+    }
+
+    /// <summary>One concept of the project CodeSystem, defined in words, with the group it belongs to (a ValueSet).</summary>
+    public sealed record ProjectConcept(string Code, string Display, string Definition, string Group);
+
+    /// <summary>
+    /// The project CodeSystem's concepts. Every one is marked for terminology review in the
+    /// generated CodeSystem; sites map them to local codes (see profiles/README.md).
+    /// </summary>
+    public static readonly IReadOnlyList<ProjectConcept> Concepts =
+    [
+        new(Codes.OccipitalNerveRhizotomy, "Occipital nerve rhizotomy", "Surgical interruption of one or more occipital nerves (greater, lesser or third) by neurectomy or coagulation, to treat occipital neuralgia or chronic occipital headache.", "procedure"),
+        new(Codes.OccipitalNeurectomy, "Occipital neurectomy", "Surgical transection of an occipital nerve, with or without excision of a segment.", "procedure"),
+        new(Codes.OccipitalNerveCoagulation, "Coagulation of occipital nerve", "Destruction of an occipital nerve by coagulation (cauterisation): bipolar electrocautery or radiofrequency.", "procedure"),
+        new(Codes.OccipitalNerveBlock, "Occipital nerve block", "Injection of local anaesthetic (with or without steroid) around an occipital nerve, diagnostic or therapeutic.", "procedure"),
+
+        new(Codes.GreaterOccipitalNerve, "Greater occipital nerve", "The medial branch of the dorsal ramus of the second cervical nerve, supplying the skin of the back of the scalp up to the vertex.", "nerve"),
+        new(Codes.LesserOccipitalNerve, "Lesser occipital nerve", "A branch of the cervical plexus (C2, C3) supplying the skin of the scalp behind the ear.", "nerve"),
+        new(Codes.ThirdOccipitalNerve, "Third occipital nerve", "The superficial medial branch of the dorsal ramus of the third cervical nerve, supplying the skin of the lower back of the head.", "nerve"),
+
+        new(Codes.Neurectomy, "Neurectomy", "The nerve is cut: transected, or a segment excised.", "technique"),
+        new(Codes.Coagulation, "Coagulation", "The nerve is coagulated (cauterised) to stop conduction.", "technique"),
+
+        new(Codes.BipolarElectrocautery, "Bipolar electrocautery", "Coagulation with bipolar forceps under direct vision.", "energy-method"),
+        new(Codes.Radiofrequency, "Radiofrequency", "Thermal lesioning with a radiofrequency probe at a set temperature and duration.", "energy-method"),
+
+        new(Codes.StumpBuriedInMuscle, "Proximal stump buried in muscle", "The proximal nerve stump is implanted into nearby muscle to reduce neuroma formation.", "stump-management"),
+        new(Codes.StumpCauterized, "Proximal stump cauterised", "The proximal nerve stump is sealed by cautery.", "stump-management"),
+        new(Codes.StumpLigated, "Proximal stump ligated", "The proximal nerve stump is tied off with a ligature.", "stump-management"),
+        new(Codes.StumpLeftInSitu, "Proximal stump left in situ", "The proximal stump is left in place without further treatment.", "stump-management"),
+
+        new(Codes.FindingEntrapped, "Nerve entrapped", "The nerve is compressed or entrapped by surrounding fascia, muscle or vessels.", "nerve-finding"),
+        new(Codes.FindingThickened, "Nerve thickened", "The nerve is visibly thickened (enlarged calibre) compared with its expected size.", "nerve-finding"),
+        new(Codes.FindingInflamed, "Nerve inflamed", "The nerve or its sheath looks inflamed (hyperaemic, oedematous).", "nerve-finding"),
+        new(Codes.FindingNormal, "Nerve normal in appearance", "No abnormality of the nerve is seen under magnification.", "nerve-finding"),
+
+        new(Codes.DispositionHomeSameDay, "Discharged home the same day", "The patient goes home on the day of surgery.", "disposition"),
+        new(Codes.DispositionShortStay, "Short hospital stay", "The patient is admitted for a short post-operative stay.", "disposition"),
+
+        new(Codes.OperatingMicroscope, "Operating microscope", "Magnification with an operating microscope.", "magnification"),
+        new(Codes.SurgicalLoupes, "Surgical loupes", "Magnification with surgical loupes.", "magnification"),
+
+        new(Codes.ScalpNumbness, "Scalp numbness or tingling", "Numbness, tingling or altered sensation of the scalp in the territory of the treated nerve.", "complication"),
+        new(Codes.Infection, "Infection", "Infection of the surgical site or the tissues around it.", "complication"),
+        new(Codes.Bleeding, "Bleeding", "Bleeding or haematoma beyond what is expected.", "complication"),
+        new(Codes.AdjacentStructureDamage, "Damage to adjacent structures", "Inadvertent injury to structures next to the operative field (vessels, muscle, other nerves).", "complication"),
+        new(Codes.NoComplications, "No complications", "The surgeon states explicitly that no complication occurred.", "complication"),
+    ];
+}

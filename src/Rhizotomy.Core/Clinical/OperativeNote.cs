@@ -1,0 +1,102 @@
+namespace Rhizotomy.Core.Clinical;
+
+// The operative note as the surgeon completed it, independent of FHIR wire shapes. Templates read a
+// QuestionnaireResponse into this; the note composer turns it into the resources we write.
+
+/// <summary>Side of the body a nerve is on.</summary>
+public enum Side { Left, Right }
+
+/// <summary>Occipital nerves the product documents.</summary>
+public enum Nerve { GreaterOccipital, LesserOccipital, ThirdOccipital }
+
+/// <summary>How a nerve was treated.</summary>
+public enum Technique { Neurectomy, Coagulation }
+
+/// <summary>Energy used for coagulation.</summary>
+public enum EnergyMethod { BipolarElectrocautery, Radiofrequency }
+
+/// <summary>A literal reference to a FHIR resource (<c>Patient/123</c>) with what a human reads for it.</summary>
+public sealed record Ref(string Reference, string? Display = null);
+
+/// <summary>A coded concept; <see cref="System"/> and <see cref="Code"/> are null for a text-only concept.</summary>
+public sealed record Concept(string? System, string? Code, string Text);
+
+/// <summary>Who and what the note is about, from the launch.</summary>
+/// <param name="NoteId">Stable business identifier of the note; every written resource carries it.</param>
+/// <param name="Custodian">The organisation that keeps the document (US Realm Header custodian), from site configuration.</param>
+public sealed record NoteContext(
+    string NoteId,
+    Ref Patient,
+    Ref? Encounter,
+    Ref Surgeon,
+    Ref Custodian,
+    DateTimeOffset SignedAt);
+
+/// <summary>A diagnosis on the note, with the chart Condition it came from when there is one.</summary>
+public sealed record Diagnosis(Concept Concept, Side? Side, Ref? Condition);
+
+/// <summary>A prior occipital nerve block, from the chart or entered by the surgeon.</summary>
+/// <param name="Date">FHIR date or dateTime (may be partial: "2026-03").</param>
+/// <param name="ReliefPercent">Pain relief reported after the block, 0-100, when recorded as a number.</param>
+/// <param name="ReliefText">Relief as recorded in words.</param>
+public sealed record PriorBlock(string? Date, Nerve? Nerve, Side? Side, int? ReliefPercent, string? ReliefText, Ref? Source);
+
+/// <summary>Conservative treatment tried before surgery (medication, physical therapy, other).</summary>
+public sealed record TherapyTried(string Kind, string Text, string? Period, bool? Failed, Ref? Source);
+
+/// <summary>Imaging done in the work-up.</summary>
+public sealed record Imaging(string Text, string? Date, Ref? Source);
+
+/// <summary>Why the operation was done: the evidence a reviewer reads first.</summary>
+public sealed record Indication(
+    IReadOnlyList<PriorBlock> Blocks,
+    IReadOnlyList<TherapyTried> Therapies,
+    IReadOnlyList<Imaging> Imaging,
+    string? Summary);
+
+/// <summary>Details when the nerve was cut.</summary>
+/// <param name="StumpManagement">A <see cref="Known.Codes"/> stump-management code.</param>
+public sealed record NeurectomyDetails(decimal SegmentLengthMm, string StumpManagement, bool SpecimenSentToPathology);
+
+/// <summary>Details when the nerve was coagulated; temperature, duration and lesions apply to radiofrequency.</summary>
+public sealed record CoagulationDetails(EnergyMethod Method, decimal? TemperatureCelsius, decimal? LesionDurationSeconds, int? LesionCount);
+
+/// <summary>What was done to one nerve on one side.</summary>
+/// <param name="Findings">Project nerve-finding codes.</param>
+/// <param name="LateralityReason">Why this side was treated when the chart has no diagnosis on it (laterality safety check).</param>
+public sealed record NerveTreatment(
+    Nerve Nerve,
+    Side Side,
+    Technique Technique,
+    IReadOnlyList<string> Findings,
+    string? FindingsText,
+    NeurectomyDetails? Neurectomy,
+    CoagulationDetails? Coagulation,
+    string? LateralityReason);
+
+/// <summary>Complications: <see cref="None"/> is the explicit "no complications" statement.</summary>
+public sealed record ComplicationStatement(bool None, IReadOnlyList<string> Codes, string? Text);
+
+/// <summary>A completed operative note for occipital nerve rhizotomy.</summary>
+public sealed record OperativeNote(
+    NoteContext Context,
+    DateTimeOffset PerformedStart,
+    DateTimeOffset PerformedEnd,
+    IReadOnlyList<Diagnosis> PreoperativeDiagnoses,
+    IReadOnlyList<Diagnosis> PostoperativeDiagnoses,
+    Indication Indication,
+    bool ConsentObtained,
+    IReadOnlyList<string> RisksDiscussed,
+    Concept Anesthesia,
+    string Approach,
+    string? Magnification,
+    IReadOnlyList<NerveTreatment> Treatments,
+    string? SpecimensText,
+    string? Implants,
+    string? Drains,
+    ComplicationStatement Complications,
+    decimal EstimatedBloodLossMl,
+    string Disposition,
+    IReadOnlyList<string> Plan,
+    string? FollowUp,
+    string? AdditionalNotes);

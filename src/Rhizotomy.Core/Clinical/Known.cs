@@ -14,6 +14,14 @@ public static class Known
     /// <summary>System of the business identifier every written resource carries (one value per note).</summary>
     public const string NoteIdentifierSystem = CanonicalBase + "/sid/operative-note";
 
+    /// <summary>ValueSet of one <see cref="ProjectConcept.Group"/> of the project CodeSystem (<c>nerve</c>, <c>technique</c>, ...).</summary>
+    public static string ValueSetFor(string group) => CanonicalBase + "/ValueSet/" + group;
+
+    /// <summary>SNOMED CT left / right (the HL7 body-site laterality codes CLINICAL.md verified).</summary>
+    public const string LateralityValueSet = CanonicalBase + "/ValueSet/laterality";
+    /// <summary>The verified ICD-10-CM diagnoses that indicate the operation.</summary>
+    public const string DiagnosisValueSet = CanonicalBase + "/ValueSet/occipital-headache-diagnosis";
+
     public static class Systems
     {
         public const string Loinc = "http://loinc.org";

@@ -61,7 +61,7 @@ public sealed class SandboxServer : IAsyncDisposable
     }
 }
 
-/// <summary>One default sandbox shared by the tests of a class.</summary>
+/// <summary>One default sandbox shared by every test class of the <see cref="SandboxCollection"/> (a host start seeds the store).</summary>
 public sealed class SandboxFixture : IAsyncLifetime
 {
     public SandboxServer Server { get; private set; } = null!;
@@ -69,4 +69,16 @@ public sealed class SandboxFixture : IAsyncLifetime
     public async Task InitializeAsync() => Server = await SandboxServer.StartAsync();
 
     public async Task DisposeAsync() => await Server.DisposeAsync();
+}
+
+[CollectionDefinition(Name)]
+public sealed class SandboxCollection : ICollectionFixture<SandboxFixture>
+{
+    public const string Name = "default sandbox";
+}
+
+[CollectionDefinition(Name)]
+public sealed class ClientsCollection : ICollectionFixture<ClientsFixture>
+{
+    public const string Name = "sandbox with test clients";
 }

@@ -6,7 +6,8 @@ using Microsoft.IdentityModel.Tokens;
 namespace Sandbox.Ehr.Tests.Auth;
 
 /// <summary>Real tokens from the sandbox's own authorization server, used on its FHIR API.</summary>
-public class SmartAccessTests(ClientsFixture fixture) : IClassFixture<ClientsFixture>
+[Collection(ClientsCollection.Name)]
+public class SmartAccessTests(ClientsFixture fixture)
 {
     private SandboxServer Server => fixture.Server;
 

@@ -6,7 +6,8 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace Sandbox.Ehr.Tests.Auth;
 
-public class SmartLaunchTests(SandboxFixture fixture) : IClassFixture<SandboxFixture>
+[Collection(SandboxCollection.Name)]
+public class SmartLaunchTests(SandboxFixture fixture)
 {
     private SandboxServer Server => fixture.Server;
 

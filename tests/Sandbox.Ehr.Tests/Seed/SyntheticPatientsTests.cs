@@ -129,11 +129,17 @@ public class SyntheticPatientsTests
         Assert.Contains(oddPatient.Name, name => name.Text == "فاطمة الزهراء");
     }
 
+    private static List<Procedure> Blocks(IEnumerable<Procedure> procedures) =>
+        [.. procedures.Where(procedure => procedure.Code.Coding.Any(coding => coding.System == Known.ProjectCodeSystem && coding.Code == Known.Codes.OccipitalNerveBlock))];
+}
+
+[Collection(SandboxCollection.Name)]
+public class SeedLoadingTests(SandboxFixture fixture)
+{
     [Fact]
     public async Task The_seed_loads_into_the_sandbox_store_and_every_resource_reads_back()
     {
-        await using var server = await SandboxServer.StartAsync();
-        var store = server.Services.GetRequiredService<IFhirStore>();
+        var store = fixture.Server.Services.GetRequiredService<IFhirStore>();
 
         foreach (var entry in SyntheticPatients.Build().Entry)
         {
@@ -144,7 +150,4 @@ public class SyntheticPatientsTests
         var conditions = await store.SearchAsync("Condition", "patient=long-history");
         Assert.True(conditions.Count >= 150);
     }
-
-    private static List<Procedure> Blocks(IEnumerable<Procedure> procedures) =>
-        [.. procedures.Where(procedure => procedure.Code.Coding.Any(coding => coding.System == Known.ProjectCodeSystem && coding.Code == Known.Codes.OccipitalNerveBlock))];
 }

@@ -16,6 +16,14 @@ public static class SmartAuthExtensions
         builder.Services.Configure<SandboxAuthOptions>(section);
         var options = section.Get<SandboxAuthOptions>() ?? new SandboxAuthOptions();
 
+        // OpenIddict's Information logs echo request parameters (code_verifier, launch) and token
+        // responses (patient): keep them out of the logs unless someone asks for them explicitly.
+        builder.Logging.AddFilter("OpenIddict", LogLevel.Warning);
+        if (builder.Configuration["Serilog:MinimumLevel:Override:OpenIddict"] is null)
+        {
+            builder.Configuration.AddInMemoryCollection([new("Serilog:MinimumLevel:Override:OpenIddict", "Warning")]);
+        }
+
         builder.Services.TryAddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SmartUrls>();
         builder.Services.AddSingleton<SmartClients>();

@@ -93,11 +93,18 @@ public static class Populator
                     yield return group;
                 }
             }
-            else if (d.Initial.Count > 0)
+            else
             {
-                var item = new R.ItemComponent { LinkId = d.LinkId };
-                item.Answer.AddRange(d.Initial.Where(i => i.Value is not null).Select(i => new R.AnswerComponent { Value = (DataType)i.Value.DeepCopy() }));
-                yield return item;
+                var values = d.Initial.Select(i => i.Value)
+                    .Concat(d.AnswerOption.Where(o => o.InitialSelected == true).Select(o => o.Value))
+                    .OfType<DataType>()
+                    .ToList();
+                if (values.Count > 0)
+                {
+                    var item = new R.ItemComponent { LinkId = d.LinkId };
+                    item.Answer.AddRange(values.Select(v => new R.AnswerComponent { Value = (DataType)v.DeepCopy() }));
+                    yield return item;
+                }
             }
         }
     }

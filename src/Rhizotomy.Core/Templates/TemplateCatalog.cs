@@ -179,7 +179,8 @@ public sealed class TemplateCatalog
         }
     }
 
-    internal static IEnumerable<Questionnaire.ItemComponent> Flatten(IEnumerable<Questionnaire.ItemComponent> items) =>
+    /// <summary>Every item of a template, depth first.</summary>
+    public static IEnumerable<Questionnaire.ItemComponent> Flatten(IEnumerable<Questionnaire.ItemComponent> items) =>
         items.SelectMany(i => new[] { i }.Concat(Flatten(i.Item)));
 }
 

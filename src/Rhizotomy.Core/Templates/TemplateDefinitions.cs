@@ -146,8 +146,8 @@ public static class TemplateDefinitions
     {
         var general = TemplateAnswers.GeneralAnaesthesia;
         var item = Question(LinkIds.Anaesthesia, "Anaesthesia", Q.QuestionnaireItemType.OpenChoice, required: true);
-        item.AnswerOption.Add(new Q.AnswerOptionComponent { Value = general });
-        item.Initial.Add(new Q.InitialComponent { Value = general });
+        // R4 (que-11) marks the default of a list with initialSelected, not initial.
+        item.AnswerOption.Add(new Q.AnswerOptionComponent { Value = general, InitialSelected = true });
         return WithCode(item, Known.Loinc.Anesthesia, "Anesthesia");
     }
 
@@ -189,7 +189,8 @@ public static class TemplateDefinitions
         return Group(n.Group, n.Label, required: false,
             Question(n.Treated, "Treated", Q.QuestionnaireItemType.Boolean),
             EnabledWhen(technique, WhenTreated()),
-            EnabledWhen(Coded(n.Findings, "Findings", Known.ValueSetFor("nerve-finding"), required: true, repeats: true), WhenTreated()),
+            EnabledWhen(WithCode(Coded(n.Findings, "Findings", Known.ValueSetFor("nerve-finding"), required: true, repeats: true),
+                Known.Loinc.ProcedureFindings, "Procedure findings"), WhenTreated()),
             EnabledWhen(Question(n.FindingsText, "Findings in words", Q.QuestionnaireItemType.Text), WhenTreated()),
             EnabledWhen(Numeric(Question(n.SegmentLength, "Segment length", Q.QuestionnaireItemType.Decimal, required: true), "mm", 1m, 50m),
                 WhenTreated(), neurectomy),

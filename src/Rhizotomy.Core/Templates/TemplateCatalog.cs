@@ -138,6 +138,11 @@ public sealed class TemplateCatalog
             problem = $"it is not valid FHIR JSON ({first}).";
             return null;
         }
+        catch (System.Text.Json.JsonException)
+        {
+            problem = "it is not valid FHIR JSON (the JSON itself is malformed).";
+            return null;
+        }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
         {
             problem = $"it cannot be read ({e.Message}).";

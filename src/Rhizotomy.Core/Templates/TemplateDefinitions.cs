@@ -254,7 +254,8 @@ public static class TemplateDefinitions
         return item;
     }
 
-    private static Coding Loinc(string code, string display) => new(Known.Systems.Loinc, code, display);
+    // Code only: LOINC's own display names differ from our item texts, and a wrong display is a validation warning.
+    private static Coding Loinc(string code, string display) => new(Known.Systems.Loinc, code) { Display = null };
 
     internal static Coding ProjectCoding(string code) =>
         new(Known.ProjectCodeSystem, code, Known.Concepts.First(c => c.Code == code).Display);

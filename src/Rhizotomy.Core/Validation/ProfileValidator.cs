@@ -31,8 +31,11 @@ public sealed class ProfileValidator
     public ProfileValidator(IEnumerable<IAsyncResourceResolver> additionalSources, string? coreCacheFolder = null)
     {
         var core = new CachedResolver(CoreSpecification.Open(coreCacheFolder));
-        ConformanceResources = WithSnapshots(Profiles.ConformanceResources.Build(), core);
-        var ours = new InMemoryResourceResolver(ConformanceResources);
+        var resolved = WithSnapshots(Profiles.ConformanceResources.Build(), core);
+        // The validator's resolver gets its own objects: validation annotates the definitions it
+        // loads, and what we publish must stay exactly what the generator made.
+        ConformanceResources = [.. resolved.Select(r => (Resource)r.DeepCopy())];
+        var ours = new InMemoryResourceResolver(resolved);
         IAsyncResourceResolver[] all = [ours, .. additionalSources, core];
         var resolver = new CachedResolver(new MultiResolver(all));
         var terminology = LocalTerminologyService.CreateDefaultForCore(resolver, new ValueSetExpanderSettings { ValueSetSource = resolver });

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Rhizotomy.App.Ehr;
 using Rhizotomy.App.Evidence;
 using Rhizotomy.App.Launch;
@@ -21,7 +22,7 @@ public static class AppHost
 
         builder.Services.AddOptions<AppOptions>().Bind(builder.Configuration.GetSection(AppOptions.Section));
         builder.Services.AddMemoryCache();
-        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.TryAddSingleton(TimeProvider.System);
         // Structured logs without PHI or tokens: URLs with query strings (launch, code, patient
         // searches) are logged by these sources at Information, so they are held at Warning.
         builder.Services.AddSerilog((services, log) => log

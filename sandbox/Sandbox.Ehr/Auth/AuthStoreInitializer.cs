@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Microsoft.IdentityModel.Tokens;
 using OpenIddict.Abstractions;
 using static OpenIddict.Abstractions.OpenIddictConstants;
@@ -63,11 +64,10 @@ public sealed class AuthStoreInitializer(IServiceProvider services, SmartClients
 
         if (client.IsAsymmetric)
         {
-            // A client known only by its jwks_uri gets an empty key set here; its keys are fetched
-            // when it authenticates (ClientJwksResolver).
-            descriptor.JsonWebKeySet = string.IsNullOrWhiteSpace(client.Jwks)
-                ? new JsonWebKeySet()
-                : new JsonWebKeySet(client.Jwks);
+            // A client known only by its jwks_uri has its keys fetched when it authenticates
+            // (ClientJwksResolver). OpenIddict insists on a key at registration: give it the public
+            // half of a key pair whose private half is thrown away, so it verifies nothing.
+            descriptor.JsonWebKeySet = string.IsNullOrWhiteSpace(client.Jwks) ? PlaceholderKeySet() : new JsonWebKeySet(client.Jwks);
         }
         else if (client.IsConfidential)
         {
@@ -75,5 +75,15 @@ public sealed class AuthStoreInitializer(IServiceProvider services, SmartClients
         }
 
         return descriptor;
+    }
+
+    private static JsonWebKeySet PlaceholderKeySet()
+    {
+        using var rsa = RSA.Create(2048);
+        var key = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(rsa.ExportParameters(includePrivateParameters: false)));
+        key.Use = JsonWebKeyUseNames.Sig;
+        var set = new JsonWebKeySet();
+        set.Keys.Add(key);
+        return set;
     }
 }

@@ -36,6 +36,9 @@ public static partial class SearchParameters
     public static IReadOnlyCollection<SearchParam> For(string resourceType) =>
         ByType.TryGetValue(resourceType, out var parameters) ? parameters.Values : [];
 
+    public static IEnumerable<SearchParam> AllReferenceParameters() =>
+        ByType.Values.SelectMany(p => p.Values).Where(p => p.Kind == IndexKind.Reference);
+
     public static SearchParam? Find(string resourceType, string name) =>
         ByType.TryGetValue(resourceType, out var parameters) && parameters.TryGetValue(name, out var parameter) ? parameter : null;
 

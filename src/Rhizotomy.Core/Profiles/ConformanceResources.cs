@@ -193,7 +193,9 @@ public static class ConformanceResources
         "and adds the body site with laterality, the reasons, the performer and an explicit complication statement.",
         [
             El("Procedure").Constrained("rhz-proc-1", "A reason is given: a Condition reference or a coded or textual reason",
-                "reasonReference.exists() or reasonCode.exists()", ConstraintSource + "rhizotomy-procedure"),
+                "reasonReference.exists() or reasonCode.exists()", ConstraintSource + "rhizotomy-procedure")
+                .Constrained("rhz-time-1", "The start and end of the operation have a time of day (document-only EHRs require times)",
+                    "performed.ofType(Period).all(start.toString().contains('T') and end.toString().contains('T'))", ConstraintSource + "rhizotomy-procedure"),
             .. NoteIdentifierSlice("Procedure"),
             El("Procedure.status", 1, "1").WithFixed(new Code("completed")),
             El("Procedure.code", 1, "1", shortText: "Project procedure code, plus site-supplied codings (e.g. CPT)")
@@ -267,7 +269,8 @@ public static class ConformanceResources
         "The whole operative note as a clinical note (US Core category clinical-note, LOINC 11504-8) with a text/plain rendering and optionally an HTML one. " +
         "Restates US Core DocumentReference 6.1.0 and what document-only EHRs require (current/final, author, context period with times).",
         [
-            El("DocumentReference"),
+            El("DocumentReference").Constrained("rhz-time-1", "The start and end of the operation have a time of day (document-only EHRs require times)",
+                "context.period.all(start.toString().contains('T') and end.toString().contains('T'))", ConstraintSource + "rhizotomy-note-documentreference"),
             .. NoteIdentifierSlice("DocumentReference"),
             El("DocumentReference.status", 1, "1").WithFixed(new Code("current")),
             El("DocumentReference.docStatus", 1, "1").WithFixed(new Code("final")),

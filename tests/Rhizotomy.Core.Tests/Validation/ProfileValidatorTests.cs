@@ -135,6 +135,17 @@ public class ProfileValidatorTests(ValidationFixture fixture)
     }
 
     [Fact]
+    public void Operation_times_without_a_time_of_day_are_invalid()
+    {
+        var composed = Neurectomy();
+        composed.Procedures[0].Performed = new Period(new FhirDateTime("2026-03-04"), new FhirDateTime("2026-03-04T09:40:00-05:00"));
+        composed.DocumentReference.Context!.Period = new Period(new FhirDateTime("2026-03-04T08:15:00-05:00"), new FhirDateTime("2026-03-04"));
+
+        AssertInvalid(composed.Procedures[0], "rhz-time-1");
+        AssertInvalid(composed.DocumentReference, "rhz-time-1");
+    }
+
+    [Fact]
     public void A_provenance_whose_author_acts_for_no_organisation_is_invalid()
     {
         var provenance = Neurectomy().Provenance;

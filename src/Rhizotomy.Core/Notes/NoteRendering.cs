@@ -37,6 +37,7 @@ public static class NoteRendering
         {
             html.Append("<h2>").Append(Escape(section.Section.Title)).Append("</h2>\n");
             AppendLines(html, section.Lines);
+            html.Append('\n');
         }
         html.Append("<p>").Append(Escape(document.Footer)).Append("</p>\n</body>\n</html>\n");
         return html.ToString();

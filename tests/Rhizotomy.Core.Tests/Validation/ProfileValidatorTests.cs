@@ -154,6 +154,23 @@ public class ProfileValidatorTests(ValidationFixture fixture)
     }
 
     [Fact]
+    public void Validating_from_several_threads_gives_the_same_outcomes_as_one_thread()
+    {
+        var resources = new NoteComposer().Compose(SampleNotes.BilateralCoagulation(), SampleNotes.Response(SampleNotes.BilateralCoagulation())).Resources.ToList();
+        var broken = (Procedure)resources.OfType<Procedure>().First().DeepCopy();
+        broken.Complication.Clear();
+        resources.Add(broken);
+        var serializer = new FhirJsonSerializer();
+        var expected = resources.Select(r => serializer.SerializeToString(fixture.Ours.Validate(r))).ToList();
+
+        var actual = new string[resources.Count * 4];
+        Parallel.For(0, actual.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 },
+            i => actual[i] = serializer.SerializeToString(fixture.Ours.Validate(resources[i % resources.Count])));
+
+        for (var i = 0; i < actual.Length; i++) Assert.Equal(expected[i % resources.Count], actual[i]);
+    }
+
+    [Fact]
     public void Without_a_profile_the_validator_uses_ours_for_the_resource_type()
     {
         var procedure = Neurectomy().Procedures[0];

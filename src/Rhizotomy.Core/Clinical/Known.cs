@@ -22,6 +22,28 @@ public static class Known
     /// <summary>The verified ICD-10-CM diagnoses that indicate the operation.</summary>
     public const string DiagnosisValueSet = CanonicalBase + "/ValueSet/occipital-headache-diagnosis";
 
+    /// <summary>Extension URLs: ours, and the core/SDC ones the templates use.</summary>
+    public static class Extensions
+    {
+        /// <summary>On a prefilled QuestionnaireResponse item: valueReference to the chart resource the answer came from.</summary>
+        public const string PrefillSource = CanonicalBase + "/StructureDefinition/prefill-source";
+        /// <summary>UCUM unit of a numeric Questionnaire item (core R4 / SDC).</summary>
+        public const string QuestionnaireUnit = "http://hl7.org/fhir/StructureDefinition/questionnaire-unit";
+        /// <summary>Lowest allowed answer of a numeric Questionnaire item (core R4).</summary>
+        public const string MinValue = "http://hl7.org/fhir/StructureDefinition/minValue";
+        /// <summary>Highest allowed answer of a numeric Questionnaire item (core R4).</summary>
+        public const string MaxValue = "http://hl7.org/fhir/StructureDefinition/maxValue";
+    }
+
+    /// <summary>
+    /// System of the stable keys the checks before signing put in <c>OperationOutcome.issue.details.coding</c>
+    /// (<c>required</c>, <c>laterality-unconfirmed</c>, ...), so a UI can react to a check without parsing text.
+    /// </summary>
+    public const string NoteCheckSystem = CanonicalBase + "/CodeSystem/note-check";
+
+    /// <summary>Canonical of a template (Questionnaire) shipped in <c>profiles/questionnaires/</c>.</summary>
+    public static string QuestionnaireUrl(string id) => CanonicalBase + "/Questionnaire/" + id;
+
     public static class Systems
     {
         public const string Loinc = "http://loinc.org";

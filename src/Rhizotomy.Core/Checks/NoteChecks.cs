@@ -1,0 +1,252 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Hl7.Fhir.Model;
+using Rhizotomy.Core.Clinical;
+using Rhizotomy.Core.Templates;
+
+namespace Rhizotomy.Core.Checks;
+
+/// <summary>
+/// The checks before signing: a completed template (QuestionnaireResponse) against its Questionnaire and
+/// the chart's <see cref="CaseEvidence"/>. The result is an OperationOutcome: errors stop signing,
+/// warnings are shown and allowed. Each issue points at the item with a FHIRPath <c>expression</c>
+/// and says what is wrong in words a surgeon reads without help; <c>details.coding</c> carries a stable
+/// check key (system <see cref="Known.NoteCheckSystem"/>).
+/// </summary>
+public static partial class NoteChecks
+{
+    /// <summary>Runs every check. Never throws for anything a client can send.</summary>
+    public static OperationOutcome Check(Questionnaire template, QuestionnaireResponse response, CaseEvidence evidence) =>
+        Run(template, response, evidence).Issues.ToOutcome();
+
+    internal static (ResponseTree? Tree, IssueList Issues) Run(Questionnaire template, QuestionnaireResponse response, CaseEvidence evidence)
+    {
+        var issues = new IssueList();
+        try
+        {
+            if (!SameTemplate(template, response, issues))
+            {
+                return (null, issues);
+            }
+            var tree = ResponseTree.Build(template, response, issues);
+            if (tree is null)
+            {
+                return (null, issues);
+            }
+            var treated = TreatedNerves(tree).ToList();
+            Consent(tree, issues);
+            Complications(tree, issues);
+            if (treated.Count == 0)
+            {
+                issues.Error(OperationOutcome.IssueType.Required, "no-nerve-treated", ResponseTree.PathOf(LinkIds.Nerves),
+                    "No nerve is marked as treated. Tick each nerve and side that was operated on.");
+            }
+            foreach (var (ids, group) in treated)
+            {
+                TechniqueDetails(ids, group, issues);
+                Laterality(ids, group, evidence, issues);
+            }
+            Times(tree, issues);
+            Evidence(tree, treated, evidence, issues);
+            return (tree, issues);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // Defence in depth: the checks are written not to throw. Say nothing of the exception's text,
+            // which may quote the response.
+            issues.Error(OperationOutcome.IssueType.Exception, "unexpected-error", "QuestionnaireResponse",
+                "This response could not be checked. Please review it and try again; if it keeps happening, report it.");
+            return (null, issues);
+        }
+    }
+
+    private static bool SameTemplate(Questionnaire template, QuestionnaireResponse response, IssueList issues)
+    {
+        if (string.IsNullOrWhiteSpace(response.Questionnaire))
+        {
+            issues.Error(OperationOutcome.IssueType.Required, "unknown-template", "QuestionnaireResponse.questionnaire",
+                "This response does not say which template it answers.");
+            return false;
+        }
+        var (url, version) = TemplateCatalog.SplitCanonical(response.Questionnaire);
+        if (url != template.Url)
+        {
+            issues.Error(OperationOutcome.IssueType.NotSupported, "unknown-template", "QuestionnaireResponse.questionnaire",
+                "This response answers a different template from the one it is being checked against.");
+            return false;
+        }
+        if (version is not null && template.Version is not null && version != template.Version)
+        {
+            issues.Error(OperationOutcome.IssueType.NotSupported, "unknown-template", "QuestionnaireResponse.questionnaire",
+                $"This response was written for version {ResponseTree.Literal(version)} of the template; version {template.Version} is loaded.");
+            return false;
+        }
+        return true;
+    }
+
+    internal static IEnumerable<(NerveLinkIds Ids, ResponseNode Group)> TreatedNerves(ResponseTree tree)
+    {
+        foreach (var ids in LinkIds.NerveSides)
+        {
+            var group = tree.First(ids.Group);
+            if (group?.Child(ids.Treated)?.Bool == true)
+            {
+                yield return (ids, group);
+            }
+        }
+    }
+
+    private static void Consent(ResponseTree tree, IssueList issues)
+    {
+        var obtained = tree.First(LinkIds.ConsentObtained);
+        if (obtained?.Bool == false)
+        {
+            issues.Error(OperationOutcome.IssueType.BusinessRule, "consent-not-obtained", obtained.Expression,
+                "Consent: informed consent is recorded as not obtained. An elective operation note cannot be signed without it.");
+        }
+    }
+
+    private static void Complications(ResponseTree tree, IssueList issues)
+    {
+        var node = tree.First(LinkIds.Complication);
+        var expression = node?.Expression ?? ResponseTree.PathOf(LinkIds.Complications, LinkIds.Complication);
+        var codes = node?.Codings.Where(c => c.System == Known.ProjectCodeSystem).Select(c => c.Code).ToList() ?? [];
+        if (codes.Count == 0)
+        {
+            issues.Error(OperationOutcome.IssueType.Required, "complications-missing", expression,
+                "Complications: record the complications, or state explicitly that there were none.");
+        }
+        else if (codes.Contains(Known.Codes.NoComplications) && codes.Count > 1)
+        {
+            issues.Error(OperationOutcome.IssueType.BusinessRule, "complications-contradictory", expression,
+                "Complications: 'No complications' is recorded together with a complication. Keep one or the other.");
+        }
+    }
+
+    private static void TechniqueDetails(NerveLinkIds ids, ResponseNode group, IssueList issues)
+    {
+        void Require(string linkId, string what, Func<ResponseNode, bool> answered)
+        {
+            var node = group.Child(linkId);
+            var expression = node?.Expression ?? $"{group.Expression}.item.where(linkId='{linkId}')";
+            if ((node is null || !answered(node)) && !issues.HasErrorAt(expression))
+            {
+                issues.Error(OperationOutcome.IssueType.Required, "technique-details-missing", expression, $"{ids.Label}: {what} is missing.");
+            }
+        }
+
+        var technique = group.Child(ids.Technique)?.Coding?.Code;
+        if (technique is null)
+        {
+            Require(ids.Technique, "technique (neurectomy or coagulation)", n => n.Coding is not null);
+            return;
+        }
+        if (technique == Known.Codes.Neurectomy)
+        {
+            Require(ids.SegmentLength, "segment length", n => n.Decimal is not null);
+            Require(ids.Stump, "proximal stump management", n => n.Coding is not null);
+            Require(ids.SpecimenSent, "whether a specimen went to pathology", n => n.Bool is not null);
+            return;
+        }
+        var method = group.Child(ids.EnergyMethod)?.Coding?.Code;
+        if (method is null)
+        {
+            Require(ids.EnergyMethod, "energy method", n => n.Coding is not null);
+        }
+        else if (method == Known.Codes.Radiofrequency)
+        {
+            Require(ids.RfTemperature, "radiofrequency temperature", n => n.Decimal is not null);
+            Require(ids.RfDuration, "lesion duration", n => n.Decimal is not null);
+            Require(ids.RfLesions, "number of lesions", n => n.Int is not null);
+        }
+    }
+
+    private static void Laterality(NerveLinkIds ids, ResponseNode group, CaseEvidence evidence, IssueList issues)
+    {
+        var active = (evidence.Diagnoses ?? []).Where(d => d is not null && d.Active).ToList();
+        if (active.Any(d => d.Side == ids.Side))
+        {
+            return;
+        }
+        var reason = group.Child(ids.LateralityReason);
+        if (reason?.Text is not null)
+        {
+            return;
+        }
+        var side = ids.Side == Side.Left ? "left" : "right";
+        var other = ids.Side == Side.Left ? Side.Right : Side.Left;
+        var hint = active.Any(d => d.Side == other)
+            ? $" (it has one on the {(other == Side.Left ? "left" : "right")})"
+            : active.Count > 0 ? " (its diagnoses do not say which side)" : string.Empty;
+        issues.Error(OperationOutcome.IssueType.BusinessRule, "laterality-unconfirmed",
+            reason?.Expression ?? $"{group.Expression}.item.where(linkId='{ids.LateralityReason}')",
+            $"{ids.Label}: the chart has no active diagnosis on the {side} side{hint}. Check the side; if it is right, give the reason for operating on this side.");
+    }
+
+    private static void Times(ResponseTree tree, IssueList issues)
+    {
+        var start = TimeOf(tree.First(LinkIds.PerformedStart), "start", issues);
+        var end = TimeOf(tree.First(LinkIds.PerformedEnd), "end", issues);
+        if (start is not null && end is not null && end < start)
+        {
+            issues.Error(OperationOutcome.IssueType.BusinessRule, "end-before-start", tree.First(LinkIds.PerformedEnd)!.Expression,
+                "Time of operation: the end is before the start.");
+        }
+    }
+
+    private static DateTimeOffset? TimeOf(ResponseNode? node, string which, IssueList issues)
+    {
+        if (node?.DateTimeText is not { } text || issues.HasErrorAt(node.Expression))
+        {
+            return null;
+        }
+        var time = ParseInstant(text);
+        if (time is null)
+        {
+            issues.Error(OperationOutcome.IssueType.Value, "time-incomplete", node.Expression,
+                $"Time of operation: the {which} needs a date, a time of day and a time zone.");
+        }
+        return time;
+    }
+
+    /// <summary>A FHIR dateTime with a time of day and a zone, as an instant; null for a partial date.</summary>
+    internal static DateTimeOffset? ParseInstant(string? text) =>
+        text is not null && FullDateTime().IsMatch(text)
+        && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.None, out var value)
+            ? value
+            : null;
+
+    [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$", RegexOptions.None, 100)]
+    private static partial Regex FullDateTime();
+
+    private static void Evidence(ResponseTree tree, List<(NerveLinkIds Ids, ResponseNode Group)> treated, CaseEvidence evidence, IssueList issues)
+    {
+        var blocks = (evidence.Blocks ?? []).Where(b => b is not null).Select(b => (b.Nerve, b.Side))
+            .Concat(tree.All(LinkIds.PriorBlock).Select(b => (
+                TemplateAnswers.NerveOf(b.Child(LinkIds.PriorBlockNerve)?.Coding),
+                TemplateAnswers.SideOf(b.Child(LinkIds.PriorBlockSide)?.Coding))))
+            .ToList();
+        foreach (var (ids, _) in treated)
+        {
+            if (!blocks.Any(b => b.Item1 == ids.Nerve && b.Item2 == ids.Side))
+            {
+                issues.Warning("no-diagnostic-block", ResponseTree.PathOf(LinkIds.Indication, LinkIds.PriorBlock),
+                    $"{ids.Label}: no diagnostic block of this nerve on this side is on record. Reviewers look for one before surgery.");
+            }
+        }
+        var failedTherapy = (evidence.Therapies ?? []).Any(t => t?.Failed == true)
+            || tree.All(LinkIds.Therapy).Any(t => t.Child(LinkIds.TherapyFailed)?.Bool == true);
+        if (!failedTherapy)
+        {
+            issues.Warning("no-failed-conservative-treatment", ResponseTree.PathOf(LinkIds.Indication, LinkIds.Therapy),
+                "Indication: no conservative treatment (medication, physical therapy) is documented as having failed.");
+        }
+        var imaging = (evidence.Imaging ?? []).Any(i => i is not null)
+            || tree.All(LinkIds.Imaging).Any(i => i.Child(LinkIds.ImagingText)?.Text is not null);
+        if (!imaging)
+        {
+            issues.Warning("no-imaging", ResponseTree.PathOf(LinkIds.Indication, LinkIds.Imaging),
+                "Indication: no imaging is documented in the work-up.");
+        }
+    }
+}

@@ -1,0 +1,193 @@
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
+
+namespace Rhizotomy.Core.Templates;
+
+/// <summary>A template folder holds a file that cannot be used; the message names every file and why.</summary>
+public sealed class TemplateCatalogException(string message) : Exception(message);
+
+/// <summary>
+/// The operative-note templates, loaded as data from a folder of Questionnaire JSON files (by default the
+/// <c>profiles/questionnaires/</c> copy shipped beside the assembly), so a site can add or change a
+/// template without code. Loading fails loudly, naming each bad file: a template that silently went
+/// missing would surface only when a surgeon could not sign.
+/// </summary>
+public sealed class TemplateCatalog
+{
+    // A template is a few dozen kilobytes; anything far larger is not one of ours.
+    private const long MaxFileBytes = 2 * 1024 * 1024;
+
+    // The reader and the checks cannot work without these, whatever else a site changes.
+    private static readonly string[] EssentialLinkIds =
+    [
+        LinkIds.PreopDiagnosis, LinkIds.PreopDiagnosisCode, LinkIds.Nerves, LinkIds.Complication,
+        LinkIds.PerformedStart, LinkIds.PerformedEnd, LinkIds.EstimatedBloodLoss, LinkIds.Disposition,
+        LinkIds.Anaesthesia, LinkIds.Incision,
+    ];
+
+    private readonly IReadOnlyList<Questionnaire> _templates;
+
+    private TemplateCatalog(IReadOnlyList<Questionnaire> templates) => _templates = templates;
+
+    /// <summary>The folder shipped beside the assembly.</summary>
+    public static string DefaultFolder => Path.Combine(AppContext.BaseDirectory, "profiles", "questionnaires");
+
+    /// <summary>Loads <see cref="DefaultFolder"/>.</summary>
+    public static TemplateCatalog LoadDefault() => Load(DefaultFolder);
+
+    /// <summary>Loads every <c>*.json</c> file of <paramref name="folder"/> (not its subfolders).</summary>
+    /// <exception cref="TemplateCatalogException">The folder is missing or empty, or a file is not a usable template.</exception>
+    public static TemplateCatalog Load(string folder)
+    {
+        if (!Directory.Exists(folder))
+        {
+            throw new TemplateCatalogException($"Template folder '{folder}' does not exist.");
+        }
+        var problems = new List<string>();
+        var templates = new List<Questionnaire>();
+        var deserializer = new FhirJsonDeserializer(new DeserializerSettings());
+        foreach (var file in Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileName(file);
+            var q = Parse(file, deserializer, out var parseProblem);
+            if (q is null)
+            {
+                problems.Add($"{name}: {parseProblem}");
+                continue;
+            }
+            problems.AddRange(Inspect(q).Select(p => $"{name}: {p}"));
+            if (templates.Any(t => t.Url == q.Url && t.Version == q.Version))
+            {
+                problems.Add($"{name}: another file already defines {q.Url} version {q.Version}.");
+            }
+            templates.Add(q);
+        }
+        if (templates.Count == 0 && problems.Count == 0)
+        {
+            problems.Add("it holds no template (*.json).");
+        }
+        if (problems.Count > 0)
+        {
+            throw new TemplateCatalogException($"Template folder '{folder}' has unusable content:{Environment.NewLine}"
+                + string.Join(Environment.NewLine, problems.Select(p => "- " + p)));
+        }
+        return new TemplateCatalog(templates);
+    }
+
+    /// <summary>Builds a catalog from templates already in memory (checked like files).</summary>
+    public static TemplateCatalog From(IEnumerable<Questionnaire> templates)
+    {
+        var list = templates.Select(t => (Questionnaire)t.DeepCopy()).ToList();
+        var problems = list.SelectMany(t => Inspect(t).Select(p => $"{t.Id ?? t.Url}: {p}")).ToList();
+        if (problems.Count > 0)
+        {
+            throw new TemplateCatalogException("Unusable templates:" + Environment.NewLine + string.Join(Environment.NewLine, problems));
+        }
+        return new TemplateCatalog(list);
+    }
+
+    /// <summary>(id, canonical url, version, title) of each template, for a picker.</summary>
+    public IReadOnlyList<TemplateSummary> List() =>
+        [.. _templates.Select(t => new TemplateSummary(t.Id, t.Url ?? string.Empty, t.Version, t.Title ?? t.Name ?? t.Id ?? t.Url ?? string.Empty))];
+
+    /// <summary>
+    /// The template with this id, canonical url, or <c>url|version</c>; null when unknown. Returns a copy:
+    /// callers may change it without touching the catalog.
+    /// </summary>
+    public Questionnaire? Find(string? idOrCanonical)
+    {
+        if (string.IsNullOrWhiteSpace(idOrCanonical))
+        {
+            return null;
+        }
+        var (url, version) = SplitCanonical(idOrCanonical);
+        var found = _templates.FirstOrDefault(t => t.Id == idOrCanonical)
+            ?? _templates.Where(t => t.Url == url && (version is null || t.Version == version))
+                .OrderByDescending(t => t.Version, StringComparer.Ordinal)
+                .FirstOrDefault();
+        return (Questionnaire?)found?.DeepCopy();
+    }
+
+    internal static (string Url, string? Version) SplitCanonical(string canonical)
+    {
+        var bar = canonical.IndexOf('|', StringComparison.Ordinal);
+        return bar < 0 ? (canonical, null) : (canonical[..bar], canonical[(bar + 1)..]);
+    }
+
+    private static Questionnaire? Parse(string file, FhirJsonDeserializer deserializer, out string problem)
+    {
+        problem = string.Empty;
+        try
+        {
+            if (new FileInfo(file).Length > MaxFileBytes)
+            {
+                problem = "the file is too large to be a template.";
+                return null;
+            }
+            var resource = deserializer.DeserializeResource(File.ReadAllText(file));
+            if (resource is Questionnaire q)
+            {
+                return q;
+            }
+            problem = $"it is a {resource.TypeName}, not a Questionnaire.";
+            return null;
+        }
+        catch (DeserializationFailedException e)
+        {
+            var first = e.Exceptions.Select(x => x.Message).FirstOrDefault() ?? e.Message;
+            problem = $"it is not valid FHIR JSON ({first}).";
+            return null;
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            problem = "it is not valid FHIR JSON (the JSON itself is malformed).";
+            return null;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            problem = $"it cannot be read ({e.Message}).";
+            return null;
+        }
+    }
+
+    private static IEnumerable<string> Inspect(Questionnaire q)
+    {
+        if (string.IsNullOrWhiteSpace(q.Url))
+        {
+            yield return "the Questionnaire has no url (its canonical is how responses name it).";
+        }
+        if (q.Status != PublicationStatus.Active)
+        {
+            yield return "the Questionnaire's status is not active.";
+        }
+        var all = Flatten(q.Item).ToList();
+        var linkIds = all.Select(i => i.LinkId).ToList();
+        if (linkIds.Any(string.IsNullOrWhiteSpace))
+        {
+            yield return "an item has no linkId.";
+        }
+        foreach (var duplicate in linkIds.Where(l => !string.IsNullOrWhiteSpace(l)).GroupBy(l => l).Where(g => g.Count() > 1))
+        {
+            yield return $"linkId '{duplicate.Key}' is used more than once.";
+        }
+        var known = linkIds.ToHashSet();
+        foreach (var item in all)
+        {
+            foreach (var when in item.EnableWhen.Where(w => !known.Contains(w.Question)))
+            {
+                yield return $"item '{item.LinkId}' is enabled by '{when.Question}', which is not an item of this template.";
+            }
+        }
+        foreach (var missing in EssentialLinkIds.Where(l => !known.Contains(l)))
+        {
+            yield return $"the template has no item '{missing}', which the operative note needs.";
+        }
+    }
+
+    /// <summary>Every item of a template, depth first.</summary>
+    public static IEnumerable<Questionnaire.ItemComponent> Flatten(IEnumerable<Questionnaire.ItemComponent> items) =>
+        items.SelectMany(i => new[] { i }.Concat(Flatten(i.Item)));
+}
+
+/// <summary>What a template picker shows.</summary>
+public sealed record TemplateSummary(string? Id, string Url, string? Version, string Title);

@@ -193,7 +193,26 @@ public sealed class SmartWorld : IAsyncDisposable
         new($"{SandboxOrigin}/launcher/launch?practitioner={practitioner}&patient={patient}"
             + (encounter is null ? "" : "&encounter=" + encounter) + "&app=" + Uri.EscapeDataString(AppOrigin + "/launch"));
 
-    private static int FreePort()
+    /// <summary>Walks an EHR launch one redirect at a time and stops at the app's callback (not yet called).</summary>
+    public async Task<Uri> CallbackUrlAsync(HttpClient browser, string patient, string practitioner = "surgeon-1")
+    {
+        var next = LaunchUrl(patient, practitioner);
+        for (var hop = 0; hop < 10; hop++)
+        {
+            if (next.AbsolutePath == "/callback" && next.Authority == new Uri(AppOrigin).Authority)
+                return next;
+            using var response = await browser.GetAsync(next);
+            var location = response.Headers.Location ?? throw new InvalidOperationException($"No redirect from {next.AbsolutePath} ({(int)response.StatusCode}).");
+            next = location.IsAbsoluteUri ? location : new Uri(next, location);
+        }
+        throw new InvalidOperationException("The launch did not reach the callback.");
+    }
+
+    /// <summary>Reads JSON from the app.</summary>
+    public static async Task<System.Text.Json.JsonElement> JsonAsync(HttpResponseMessage response) =>
+        System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -35,8 +35,12 @@ public sealed class SmartWorld : IAsyncDisposable
     public const string ClientId = "rhizotomy-test";
     private readonly string _folder;
 
-    private SmartWorld(string folder, WebApplication sandbox, WebApplication app, string sandboxOrigin, string appOrigin, TestClock clock)
+    private readonly Dictionary<string, string?> _appConfig;
+    private readonly List<WebApplication> _extraApps = [];
+
+    private SmartWorld(string folder, WebApplication sandbox, WebApplication app, string sandboxOrigin, string appOrigin, TestClock clock, Dictionary<string, string?> appConfig)
     {
+        _appConfig = appConfig;
         _folder = folder;
         Sandbox = sandbox;
         App = app;
@@ -143,7 +147,7 @@ public sealed class SmartWorld : IAsyncDisposable
             b.Services.AddSingleton<TimeProvider>(clock);
         });
         await app.StartAsync();
-        return new SmartWorld(folder, sandbox, app, sandboxOrigin, appOrigin, clock);
+        return new SmartWorld(folder, sandbox, app, sandboxOrigin, appOrigin, clock, appConfig);
     }
 
     // The sandbox's default asymmetric registrations name only a jwks_uri, which its OpenIddict
@@ -163,6 +167,25 @@ public sealed class SmartWorld : IAsyncDisposable
             config[$"Sandbox:Clients:{i}:Scopes:0"] = "system/*";
             i++;
         }
+    }
+
+    /// <summary>Another instance of the app with the same configuration (scale-out), on its own port.</summary>
+    public async Task<string> StartAnotherAppAsync()
+    {
+        var origin = $"http://127.0.0.1:{FreePort()}";
+        var config = new Dictionary<string, string?>(_appConfig)
+        {
+            // Its own key folder: with Redis the keys must come from Redis, not from a shared disk.
+            ["App:DataProtectionKeys"] = Path.Combine(_folder, "app-keys-" + _extraApps.Count),
+        };
+        var app = AppHost.Build(["--urls", origin], b =>
+        {
+            b.Configuration.AddInMemoryCollection(config);
+            b.Services.AddSingleton<TimeProvider>(Clock);
+        });
+        await app.StartAsync();
+        _extraApps.Add(app);
+        return origin;
     }
 
     /// <summary>Stores resources in the sandbox directly (its own store), for charts built by the test.</summary>
@@ -221,6 +244,11 @@ public sealed class SmartWorld : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var extra in _extraApps)
+        {
+            await extra.StopAsync();
+            await extra.DisposeAsync();
+        }
         await App.StopAsync();
         await App.DisposeAsync();
         await Sandbox.StopAsync();

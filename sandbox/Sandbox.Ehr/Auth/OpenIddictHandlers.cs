@@ -101,7 +101,11 @@ public sealed class ClientJwksResolver(SmartClients clients, IHttpClientFactory 
         }
 
         var keys = await FetchAsync(jwksUri, context.CancellationToken);
-        context.TokenValidationParameters.IssuerSigningKeys = [.. context.TokenValidationParameters.IssuerSigningKeys ?? [], .. keys];
+        var parameters = context.TokenValidationParameters;
+        var registered = parameters.IssuerSigningKeyResolver;
+        parameters.IssuerSigningKeys = [.. parameters.IssuerSigningKeys ?? [], .. keys];
+        parameters.IssuerSigningKeyResolver = (token, securityToken, kid, validationParameters) =>
+            [.. registered?.Invoke(token, securityToken, kid, validationParameters) ?? [], .. keys];
     }
 
     private async Task<IList<SecurityKey>> FetchAsync(string jwksUri, CancellationToken cancellationToken)
@@ -156,7 +160,7 @@ public sealed class OnlineAccessRefreshTokens : IOpenIddictServerHandler<Process
     }
 }
 
-/// <summary>Introspection also tells the launch context (patient, encounter, fhirUser) of a token.</summary>
+/// <summary>Introspection also tells the scopes and launch context (patient, encounter, fhirUser) of a token.</summary>
 public sealed class IntrospectionLaunchClaims : IOpenIddictServerHandler<HandleIntrospectionRequestContext>
 {
     private static readonly string[] ClaimTypes = [SmartClaims.Patient, SmartClaims.Encounter, SmartClaims.FhirUser];
@@ -175,12 +179,98 @@ public sealed class IntrospectionLaunchClaims : IOpenIddictServerHandler<HandleI
             return default;
         }
 
+        // OpenIddict tells scopes only to a token's audiences; SMART resource servers and the
+        // client that holds the token both need them.
+        if (context.Scopes.Count == 0)
+        {
+            context.Scopes.UnionWith(principal.GetScopes());
+        }
+
         foreach (var type in ClaimTypes)
         {
             if (principal.GetClaim(type) is { Length: > 0 } value)
             {
                 context.Claims[type] = new OpenIddictParameter(value);
             }
+        }
+
+        return default;
+    }
+}
+
+/// <summary>
+/// SMART Backend Services clients type their assertions <c>JWT</c> (as the SMART specification
+/// shows); OpenIddict expects <c>client-authentication+jwt</c>. Accept both, for client assertions only
+/// (they are verified against the client's own keys, so no server-issued JWT can pass as one).
+/// </summary>
+public sealed class GenericJwtClientAssertions : IOpenIddictServerHandler<ValidateTokenContext>
+{
+    private const string GenericJwtType = "JWT";
+
+    public static OpenIddictServerHandlerDescriptor BeforeValidation { get; } =
+        OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenContext>()
+            .UseSingletonHandler<GenericJwtClientAssertions>()
+            .SetOrder(OpenIddictServerHandlers.Protection.ValidateIdentityModelToken.Descriptor.Order - 1)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+    public static OpenIddictServerHandlerDescriptor AfterValidation { get; } =
+        OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenContext>()
+            .UseSingletonHandler<GenericJwtClientAssertions>()
+            .SetOrder(OpenIddictServerHandlers.Protection.ValidateIdentityModelToken.Descriptor.Order + 1)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+    public ValueTask HandleAsync(ValidateTokenContext context)
+    {
+        if (context.ValidTokenTypes.Count != 1 || !context.ValidTokenTypes.Contains(TokenTypeIdentifiers.Private.ClientAssertion))
+        {
+            return default;
+        }
+
+        if (context.Principal is null)
+        {
+            if (context.TokenValidationParameters.ValidTypes is { } types && !types.Contains(GenericJwtType))
+            {
+                context.TokenValidationParameters.ValidTypes = [.. types, GenericJwtType];
+            }
+        }
+        else if (context.Principal.GetTokenType() is null or TokenTypeIdentifiers.IdentityToken)
+        {
+            // OpenIddict reads a generic "JWT" as an id_token; signed with the client's key, it is its assertion.
+            context.Principal.SetTokenType(TokenTypeIdentifiers.Private.ClientAssertion);
+        }
+
+        return default;
+    }
+}
+
+/// <summary>
+/// SMART clients address their assertion to the token endpoint URL (<c>aud</c>); OpenIddict 7 expects
+/// the issuer. Both are accepted.
+/// </summary>
+public sealed class TokenEndpointAssertionAudience : IOpenIddictServerHandler<ValidateTokenContext>
+{
+    public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
+        OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenContext>()
+            .UseSingletonHandler<TokenEndpointAssertionAudience>()
+            .SetOrder(OpenIddictServerHandlers.Protection.ValidateAudiences.Descriptor.Order - 1)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+    public ValueTask HandleAsync(ValidateTokenContext context)
+    {
+        if (context.ValidTokenTypes.Count != 1 || !context.ValidTokenTypes.Contains(TokenTypeIdentifiers.Private.ClientAssertion))
+        {
+            return default;
+        }
+
+        foreach (var baseUri in new[] { context.Options.Issuer, context.BaseUri }.OfType<Uri>())
+        {
+            var tokenEndpoint = new Uri(baseUri, SmartUrls.TokenPath).AbsoluteUri;
+            context.ValidAudiences.Add(tokenEndpoint);
+            context.ValidAudiences.Add(baseUri.AbsoluteUri);
+            context.ValidAudiences.Add(baseUri.AbsoluteUri.TrimEnd('/'));
         }
 
         return default;

@@ -67,6 +67,9 @@ public static class SmartAuthExtensions
                     .DisableTransportSecurityRequirement();
 
                 server.AddEventHandler(ClientJwksResolver.Descriptor);
+                server.AddEventHandler(GenericJwtClientAssertions.BeforeValidation);
+                server.AddEventHandler(GenericJwtClientAssertions.AfterValidation);
+                server.AddEventHandler(TokenEndpointAssertionAudience.Descriptor);
                 server.AddEventHandler(ClientAssertionReplayGuard.Descriptor);
                 server.AddEventHandler(OnlineAccessRefreshTokens.Descriptor);
                 server.AddEventHandler(IntrospectionLaunchClaims.Descriptor);

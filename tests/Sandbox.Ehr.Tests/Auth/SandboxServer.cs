@@ -33,6 +33,7 @@ public sealed class SandboxServer : IAsyncDisposable
         {
             ["Sandbox:Storage"] = "memory",
             ["Logging:LogLevel:Default"] = "Warning",
+            ["Serilog:MinimumLevel:Default"] = "Warning",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

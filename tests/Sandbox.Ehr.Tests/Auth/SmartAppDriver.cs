@@ -72,6 +72,25 @@ public sealed class SmartAppDriver(SandboxServer server, HttpClient browser)
         return await browser.SendAsync(request);
     }
 
+    /// <summary>Asserts the status (showing the body when it differs) and returns the JSON body.</summary>
+    public static async Task<JsonElement> ExpectAsync(HttpResponseMessage response, System.Net.HttpStatusCode status)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == status, $"expected {status}, got {response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    /// <summary>An OAuth error response: 400, or 401 for <c>invalid_client</c> (RFC 6749 section 5.2).</summary>
+    public static async Task ExpectErrorAsync(HttpResponseMessage response, string error)
+    {
+        var body = await response.Content.ReadAsStringAsync();
+        var allowed = error == "invalid_client"
+            ? new[] { System.Net.HttpStatusCode.BadRequest, System.Net.HttpStatusCode.Unauthorized }
+            : [System.Net.HttpStatusCode.BadRequest];
+        Assert.True(allowed.Contains(response.StatusCode), $"expected an {error} error, got {response.StatusCode}: {body}");
+        Assert.Equal(error, JsonDocument.Parse(body).RootElement.GetProperty("error").GetString());
+    }
+
     public static async Task<JsonElement> JsonAsync(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
 }

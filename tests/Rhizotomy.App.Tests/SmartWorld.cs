@@ -63,7 +63,7 @@ public sealed class SmartWorld : IAsyncDisposable
         public List<string>? GrantableScopes { get; set; }
         public Dictionary<string, string?> Sandbox { get; } = [];
         public Dictionary<string, string?> App { get; } = [];
-        /// <summary>Start the app against an EHR issuer that is not this sandbox's (kept for the app to be configured with several).</summary>
+        /// <summary>Redis connection string: sessions and data-protection keys go there.</summary>
         public string? RedisConnection { get; set; }
     }
 
@@ -111,7 +111,6 @@ public sealed class SmartWorld : IAsyncDisposable
         };
         for (var i = 0; i < scopes.Count; i++)
             sandboxConfig[$"Sandbox:Clients:0:Scopes:{i}"] = scopes[i];
-        AddSandboxWorkarounds(sandboxConfig);
         foreach (var (k, v) in options.Sandbox)
             sandboxConfig[k] = v;
 
@@ -148,25 +147,6 @@ public sealed class SmartWorld : IAsyncDisposable
         });
         await app.StartAsync();
         return new SmartWorld(folder, sandbox, app, sandboxOrigin, appOrigin, clock, appConfig);
-    }
-
-    // The sandbox's default asymmetric registrations name only a jwks_uri, which its OpenIddict
-    // store refuses at start-up; until that is fixed there, the test replaces them with inline keys.
-    private static void AddSandboxWorkarounds(Dictionary<string, string?> config)
-    {
-        var jwks = new ClientKeys(Microsoft.Extensions.Options.Options.Create(new AppOptions
-        {
-            Ehrs = [new EhrRegistration { Issuer = "http://placeholder/fhir", ClientId = "x", AuthMethod = ClientAuthMethod.PrivateKeyJwt, SigningKey = RSA.Create(2048).ExportPkcs8PrivateKeyPem() }],
-        })).JwksJson();
-        var i = 1;
-        foreach (var id in new[] { "rhizotomy-app-asymmetric", "rhizotomy-backend" })
-        {
-            config[$"Sandbox:Clients:{i}:ClientId"] = id;
-            config[$"Sandbox:Clients:{i}:Type"] = "asymmetric";
-            config[$"Sandbox:Clients:{i}:Jwks"] = jwks;
-            config[$"Sandbox:Clients:{i}:Scopes:0"] = "system/*";
-            i++;
-        }
     }
 
     /// <summary>Another instance of the app with the same configuration (scale-out), on its own port.</summary>

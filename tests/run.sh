@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # command-on-PATH:debian-package pairs the suites need.
-needs=()
+needs=("redis-server:redis-server")
 
 missing=()
 for pair in "${needs[@]}"; do

@@ -47,7 +47,14 @@ public static class AppHost
             return Pages.Error(500, "Something went wrong", "The app could not finish this request.", "Try again; if it keeps happening, open the app again from the EHR.")
                 .ExecuteAsync(context);
         }));
-        app.UseSerilogRequestLogging();
+        // Route patterns, not paths: a launch id in /s/{launchId} stays out of the logs.
+        app.UseSerilogRequestLogging(o => o.GetMessageTemplateProperties = (context, _, elapsed, status) =>
+        [
+            new LogEventProperty("RequestMethod", new ScalarValue(context.Request.Method)),
+            new LogEventProperty("RequestPath", new ScalarValue((context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)")),
+            new LogEventProperty("StatusCode", new ScalarValue(status)),
+            new LogEventProperty("Elapsed", new ScalarValue(elapsed)),
+        ]);
 
         app.MapLaunch();
         app.MapEvidencePage();

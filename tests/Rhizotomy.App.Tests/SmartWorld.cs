@@ -35,8 +35,12 @@ public sealed class SmartWorld : IAsyncDisposable
     public const string ClientId = "rhizotomy-test";
     private readonly string _folder;
 
-    private SmartWorld(string folder, WebApplication sandbox, WebApplication app, string sandboxOrigin, string appOrigin, TestClock clock)
+    private readonly Dictionary<string, string?> _appConfig;
+    private readonly List<WebApplication> _extraApps = [];
+
+    private SmartWorld(string folder, WebApplication sandbox, WebApplication app, string sandboxOrigin, string appOrigin, TestClock clock, Dictionary<string, string?> appConfig)
     {
+        _appConfig = appConfig;
         _folder = folder;
         Sandbox = sandbox;
         App = app;
@@ -59,7 +63,7 @@ public sealed class SmartWorld : IAsyncDisposable
         public List<string>? GrantableScopes { get; set; }
         public Dictionary<string, string?> Sandbox { get; } = [];
         public Dictionary<string, string?> App { get; } = [];
-        /// <summary>Start the app against an EHR issuer that is not this sandbox's (kept for the app to be configured with several).</summary>
+        /// <summary>Redis connection string: sessions and data-protection keys go there.</summary>
         public string? RedisConnection { get; set; }
     }
 
@@ -107,7 +111,6 @@ public sealed class SmartWorld : IAsyncDisposable
         };
         for (var i = 0; i < scopes.Count; i++)
             sandboxConfig[$"Sandbox:Clients:0:Scopes:{i}"] = scopes[i];
-        AddSandboxWorkarounds(sandboxConfig);
         foreach (var (k, v) in options.Sandbox)
             sandboxConfig[k] = v;
 
@@ -143,26 +146,26 @@ public sealed class SmartWorld : IAsyncDisposable
             b.Services.AddSingleton<TimeProvider>(clock);
         });
         await app.StartAsync();
-        return new SmartWorld(folder, sandbox, app, sandboxOrigin, appOrigin, clock);
+        return new SmartWorld(folder, sandbox, app, sandboxOrigin, appOrigin, clock, appConfig);
     }
 
-    // The sandbox's default asymmetric registrations name only a jwks_uri, which its OpenIddict
-    // store refuses at start-up; until that is fixed there, the test replaces them with inline keys.
-    private static void AddSandboxWorkarounds(Dictionary<string, string?> config)
+    /// <summary>Another instance of the app with the same configuration (scale-out), on its own port.</summary>
+    public async Task<string> StartAnotherAppAsync()
     {
-        var jwks = new ClientKeys(Microsoft.Extensions.Options.Options.Create(new AppOptions
+        var origin = $"http://127.0.0.1:{FreePort()}";
+        var config = new Dictionary<string, string?>(_appConfig)
         {
-            Ehrs = [new EhrRegistration { Issuer = "http://placeholder/fhir", ClientId = "x", AuthMethod = ClientAuthMethod.PrivateKeyJwt, SigningKey = RSA.Create(2048).ExportPkcs8PrivateKeyPem() }],
-        })).JwksJson();
-        var i = 1;
-        foreach (var id in new[] { "rhizotomy-app-asymmetric", "rhizotomy-backend" })
+            // Its own key folder: with Redis the keys must come from Redis, not from a shared disk.
+            ["App:DataProtectionKeys"] = Path.Combine(_folder, "app-keys-" + _extraApps.Count),
+        };
+        var app = AppHost.Build(["--urls", origin], b =>
         {
-            config[$"Sandbox:Clients:{i}:ClientId"] = id;
-            config[$"Sandbox:Clients:{i}:Type"] = "asymmetric";
-            config[$"Sandbox:Clients:{i}:Jwks"] = jwks;
-            config[$"Sandbox:Clients:{i}:Scopes:0"] = "system/*";
-            i++;
-        }
+            b.Configuration.AddInMemoryCollection(config);
+            b.Services.AddSingleton<TimeProvider>(Clock);
+        });
+        await app.StartAsync();
+        _extraApps.Add(app);
+        return origin;
     }
 
     /// <summary>Stores resources in the sandbox directly (its own store), for charts built by the test.</summary>
@@ -193,7 +196,26 @@ public sealed class SmartWorld : IAsyncDisposable
         new($"{SandboxOrigin}/launcher/launch?practitioner={practitioner}&patient={patient}"
             + (encounter is null ? "" : "&encounter=" + encounter) + "&app=" + Uri.EscapeDataString(AppOrigin + "/launch"));
 
-    private static int FreePort()
+    /// <summary>Walks an EHR launch one redirect at a time and stops at the app's callback (not yet called).</summary>
+    public async Task<Uri> CallbackUrlAsync(HttpClient browser, string patient, string practitioner = "surgeon-1")
+    {
+        var next = LaunchUrl(patient, practitioner);
+        for (var hop = 0; hop < 10; hop++)
+        {
+            if (next.AbsolutePath == "/callback" && next.Authority == new Uri(AppOrigin).Authority)
+                return next;
+            using var response = await browser.GetAsync(next);
+            var location = response.Headers.Location ?? throw new InvalidOperationException($"No redirect from {next.AbsolutePath} ({(int)response.StatusCode}).");
+            next = location.IsAbsoluteUri ? location : new Uri(next, location);
+        }
+        throw new InvalidOperationException("The launch did not reach the callback.");
+    }
+
+    /// <summary>Reads JSON from the app.</summary>
+    public static async Task<System.Text.Json.JsonElement> JsonAsync(HttpResponseMessage response) =>
+        System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -202,6 +224,11 @@ public sealed class SmartWorld : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        foreach (var extra in _extraApps)
+        {
+            await extra.StopAsync();
+            await extra.DisposeAsync();
+        }
         await App.StopAsync();
         await App.DisposeAsync();
         await Sandbox.StopAsync();

@@ -18,6 +18,9 @@ public sealed record ModeFlags(
     bool NeedPatientBanner,
     bool Standalone);
 
+/// <summary>How the chart was read: requests made (round trips) and resources received.</summary>
+public sealed record ReadStats(int RoundTrips, int ResourcesRead, DateTimeOffset ReadAt);
+
 /// <summary>The body of <c>GET /api/context</c>. No token in it, ever.</summary>
 public sealed record ContextModel(
     string LaunchId,
@@ -34,6 +37,7 @@ public sealed record ContextModel(
     string? SmartStyleUrl,
     CaseEvidence? Evidence,
     IReadOnlyList<string> Warnings,
+    ReadStats? Chart,
     string CsrfToken)
 {
     public static ModeFlags ModeOf(LaunchSession s)
@@ -56,5 +60,5 @@ public sealed record ContextModel(
     public static ContextModel From(LaunchSession s) => new(
         s.LaunchId, s.Issuer, s.Chart?.Patient, s.Patient, s.Chart?.Practitioner, s.FhirUser, s.Chart?.Encounter, s.Encounter,
         s.FhirContext, new GrantedScopes(s.GrantedScope).All.ToList(), ModeOf(s), s.SmartStyleUrl, s.Chart?.Evidence,
-        s.Chart?.Warnings ?? [], s.CsrfToken);
+        s.Chart?.Warnings ?? [], s.Chart is { } c ? new ReadStats(c.RoundTrips, c.ResourcesRead, c.ReadAt) : null, s.CsrfToken);
 }

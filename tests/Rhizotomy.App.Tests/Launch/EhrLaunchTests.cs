@@ -35,5 +35,17 @@ public class EhrLaunchTests
         Assert.Equal(0, context.GetProperty("evidence").GetProperty("gaps").GetArrayLength());
         Assert.True(context.GetProperty("csrfToken").GetString()!.Length >= 40);
         Assert.DoesNotContain("accessToken", context.GetRawText(), StringComparison.OrdinalIgnoreCase);
+
+        var jwks = JsonDocument.Parse(await browser.GetStringAsync(new Uri(world.AppOrigin + "/.well-known/jwks.json"))).RootElement.GetProperty("keys");
+        if (kind is ClientKind.AsymmetricRs384 or ClientKind.AsymmetricEs384)
+        {
+            var key = Assert.Single(jwks.EnumerateArray());
+            Assert.Equal(kind == ClientKind.AsymmetricRs384 ? "RS384" : "ES384", key.GetProperty("alg").GetString());
+            Assert.False(key.TryGetProperty("d", out _), "the JWKS must carry no private key material");
+        }
+        else
+        {
+            Assert.Equal(0, jwks.GetArrayLength());
+        }
     }
 }

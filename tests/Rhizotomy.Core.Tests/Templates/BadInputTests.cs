@@ -208,6 +208,21 @@ public class BadInputTests
     }
 
     [Fact]
+    public void Deeply_nested_JSON_gives_an_OperationOutcome_not_a_stack_overflow()
+    {
+        var json = "{\"resourceType\":\"QuestionnaireResponse\",\"status\":\"completed\",\"item\":["
+            + string.Concat(Enumerable.Repeat("{\"linkId\":\"x\",\"item\":[", 5_000))
+            + string.Concat(Enumerable.Repeat("]}", 5_000)) + "]}";
+
+        var parsed = NoteReader.TryParse(json, out var response, out var outcome);
+
+        // Either the parser refuses it, or the reader does: never an exception.
+        var result = parsed ? Read(response!) : new NoteReadResult(null, outcome!);
+        Assert.Null(result.Note);
+        Assert.Contains(result.Outcome.Issue, i => i.Severity == OperationOutcome.IssueSeverity.Error);
+    }
+
+    [Fact]
     public void A_response_sent_as_JSON_parses_and_reads_like_the_object()
     {
         var json = new FhirJsonSerializer().SerializeToString(CompletedLeftNeurectomy(Cases.ClassicLeft()));

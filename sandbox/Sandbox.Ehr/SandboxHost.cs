@@ -1,5 +1,6 @@
 using Sandbox.Ehr.Auth;
 using Sandbox.Ehr.Fhir;
+using Sandbox.Ehr.Hosting;
 using Sandbox.Ehr.Launcher;
 
 namespace Sandbox.Ehr;
@@ -12,14 +13,16 @@ public static class SandboxHost
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        var builder = WebApplication.CreateBuilder(SandboxHosting.NormalizeArgs(args));
         configure?.Invoke(builder);
+        builder.AddSandboxHostingDefaults();
 
         builder.AddFhirServer();
         builder.AddSmartAuthorization();
         builder.AddLauncher();
 
         var app = builder.Build();
+        app.LogSandboxStart();
 
         app.UseSmartAuthorization();
 

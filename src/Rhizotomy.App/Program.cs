@@ -1,8 +1,2 @@
 // The SMART-on-FHIR app that documents occipital nerve rhizotomy.
-var builder = WebApplication.CreateBuilder(args);
-
-var app = builder.Build();
-
-app.MapGet("/health", () => Results.Ok());
-
-app.Run();
+Rhizotomy.App.AppHost.Build(args).Run();

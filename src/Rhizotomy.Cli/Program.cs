@@ -1,2 +1,3 @@
-Console.Error.WriteLine("usage: rhizotomy <validate|render> ...");
-return 2;
+using Rhizotomy.Cli;
+
+return CliApp.Run(args, Console.Out, Console.Error);

@@ -1,0 +1,89 @@
+using System.Security.Cryptography;
+using Microsoft.IdentityModel.Tokens;
+using OpenIddict.Abstractions;
+using static OpenIddict.Abstractions.OpenIddictConstants;
+
+namespace Sandbox.Ehr.Auth;
+
+/// <summary>
+/// Creates the auth database and (re)registers every configured client at start-up, so the
+/// configuration is the single source of truth for client registrations.
+/// </summary>
+public sealed class AuthStoreInitializer(IServiceProvider services, SmartClients clients) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AuthDbContext>();
+        await db.Database.EnsureCreatedAsync(cancellationToken);
+
+        var manager = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+        foreach (var client in clients.All)
+        {
+            if (await manager.FindByClientIdAsync(client.ClientId, cancellationToken) is { } existing)
+            {
+                await manager.DeleteAsync(existing, cancellationToken);
+            }
+
+            await manager.CreateAsync(Describe(client), cancellationToken);
+        }
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    private static OpenIddictApplicationDescriptor Describe(SmartClientRegistration client)
+    {
+        var descriptor = new OpenIddictApplicationDescriptor
+        {
+            ClientId = client.ClientId,
+            DisplayName = client.DisplayName ?? client.ClientId,
+            ClientType = client.IsConfidential ? ClientTypes.Confidential : ClientTypes.Public,
+            ConsentType = ConsentTypes.Explicit,
+        };
+
+        foreach (var uri in client.RedirectUris)
+        {
+            descriptor.RedirectUris.Add(new Uri(uri, UriKind.Absolute));
+        }
+
+        descriptor.Permissions.UnionWith(
+        [
+            Permissions.Endpoints.Authorization,
+            Permissions.Endpoints.Token,
+            Permissions.GrantTypes.AuthorizationCode,
+            Permissions.GrantTypes.RefreshToken,
+            Permissions.ResponseTypes.Code,
+        ]);
+        descriptor.Requirements.Add(Requirements.Features.ProofKeyForCodeExchange);
+
+        if (client.IsConfidential)
+        {
+            descriptor.Permissions.Add(Permissions.Endpoints.Introspection);
+            descriptor.Permissions.Add(Permissions.GrantTypes.ClientCredentials);
+        }
+
+        if (client.IsAsymmetric)
+        {
+            // A client known only by its jwks_uri has its keys fetched when it authenticates
+            // (ClientJwksResolver). OpenIddict insists on a key at registration: give it the public
+            // half of a key pair whose private half is thrown away, so it verifies nothing.
+            descriptor.JsonWebKeySet = string.IsNullOrWhiteSpace(client.Jwks) ? PlaceholderKeySet() : new JsonWebKeySet(client.Jwks);
+        }
+        else if (client.IsConfidential)
+        {
+            descriptor.ClientSecret = client.Secret;
+        }
+
+        return descriptor;
+    }
+
+    private static JsonWebKeySet PlaceholderKeySet()
+    {
+        using var rsa = RSA.Create(2048);
+        var key = JsonWebKeyConverter.ConvertFromRSASecurityKey(new RsaSecurityKey(rsa.ExportParameters(includePrivateParameters: false)));
+        key.Use = JsonWebKeyUseNames.Sig;
+        var set = new JsonWebKeySet();
+        set.Keys.Add(key);
+        return set;
+    }
+}

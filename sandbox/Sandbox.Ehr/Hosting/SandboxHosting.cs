@@ -1,0 +1,44 @@
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Serilog;
+using Serilog.Events;
+
+namespace Sandbox.Ehr.Hosting;
+
+/// <summary>How the sandbox process runs: loopback port 5080, console logs, a start line with the launcher URL.</summary>
+public static class SandboxHosting
+{
+    public const string DefaultUrl = "http://127.0.0.1:5080";
+
+    /// <summary>Turns the bare <c>--reseed</c> flag into configuration (the command-line provider needs key=value).</summary>
+    public static string[] NormalizeArgs(string[] args) =>
+        args.Select(a => a is "--reseed" or "--Sandbox:Reseed" ? "--Sandbox:Reseed=true" : a).ToArray();
+
+    public static WebApplicationBuilder AddSandboxHostingDefaults(this WebApplicationBuilder builder)
+    {
+        if (string.IsNullOrEmpty(builder.Configuration[WebHostDefaults.ServerUrlsKey]) && string.IsNullOrEmpty(builder.Configuration["Kestrel:Endpoints:Http:Url"]))
+        {
+            builder.WebHost.UseUrls(builder.Configuration["Sandbox:Url"] ?? DefaultUrl);
+        }
+        // preserveStaticLogger: tests host several sandboxes in one process.
+        builder.Host.UseSerilog((context, configuration) => configuration
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+            .MinimumLevel.Override("Microsoft.EntityFrameworkCore", LogEventLevel.Warning)
+            .ReadFrom.Configuration(context.Configuration)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture), preserveStaticLogger: true);
+        return builder;
+    }
+
+    public static WebApplication LogSandboxStart(this WebApplication app)
+    {
+        app.Lifetime.ApplicationStarted.Register(() =>
+        {
+            var addresses = app.Services.GetService<IServer>()?.Features.Get<IServerAddressesFeature>()?.Addresses ?? [];
+            var origin = addresses.FirstOrDefault()?.TrimEnd('/') ?? DefaultUrl;
+            app.Logger.LogInformation("Sandbox EHR ready. Launcher: {Launcher} FHIR base: {FhirBase}", origin + "/launcher", origin + "/fhir");
+        });
+        return app;
+    }
+}

@@ -1,0 +1,60 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Rhizotomy.App.Ehr;
+using Rhizotomy.App.Evidence;
+using Rhizotomy.App.Launch;
+using Rhizotomy.App.Sessions;
+using Rhizotomy.App.Ui;
+using Serilog;
+using Serilog.Events;
+
+namespace Rhizotomy.App;
+
+/// <summary>
+/// Builds the app. Kept apart from <c>Program</c> so the one-command demo and tests can host it on
+/// a real loopback port beside the sandbox EHR.
+/// </summary>
+public static class AppHost
+{
+    public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        configure?.Invoke(builder);
+
+        builder.Services.AddOptions<AppOptions>().Bind(builder.Configuration.GetSection(AppOptions.Section));
+        builder.Services.AddMemoryCache();
+        builder.Services.TryAddSingleton(TimeProvider.System);
+        // Structured logs without PHI or tokens: URLs with query strings (launch, code, patient
+        // searches) are logged by these sources at Information, so they are held at Warning.
+        builder.Services.AddSerilog((services, log) => log
+            .ReadFrom.Configuration(builder.Configuration)
+            .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
+            .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
+            .MinimumLevel.Override("Polly", LogEventLevel.Warning)
+            .Enrich.FromLogContext()
+            .WriteTo.Console(), preserveStaticLogger: true);
+
+        builder.AddSessions();
+        builder.AddLaunch();
+        builder.AddEhrGateway();
+        builder.Services.AddHealthChecks();
+
+        var app = builder.Build();
+        app.UseSecurityHeaders();
+        // Never a stack trace: an unhandled error becomes a plain page.
+        app.UseExceptionHandler(e => e.Run(context =>
+        {
+            context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            return Pages.Error(500, "Something went wrong", "The app could not finish this request.", "Try again; if it keeps happening, open the app again from the EHR.")
+                .ExecuteAsync(context);
+        }));
+        app.UseSerilogRequestLogging();
+
+        app.MapLaunch();
+        app.MapEvidencePage();
+        app.MapContextApi();
+        app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
+        app.MapHealthChecks("/health/ready");
+        app.MapGet("/health", () => Results.Ok());
+        return app;
+    }
+}

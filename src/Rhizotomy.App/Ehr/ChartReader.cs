@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Net;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Rest;
+using Microsoft.Extensions.Options;
+using Rhizotomy.App.Launch;
+using Rhizotomy.App.Sessions;
+using Rhizotomy.Core.Clinical;
+using Rhizotomy.Core.Evidence;
+
+namespace Rhizotomy.App.Ehr;
+
+/// <summary>Who the page is about and who is documenting: only what the UI shows.</summary>
+public sealed record PersonSummary(string Reference, string Name, string? BirthDate, string? Gender);
+
+/// <summary>The encounter in context.</summary>
+public sealed record EncounterSummary(string Reference, string? Type, string? Start, string? Status);
+
+/// <summary>What the app keeps from one chart read: summaries, the case evidence, and what could not be read.</summary>
+public sealed record ChartSnapshot(
+    PersonSummary? Patient,
+    PersonSummary? Practitioner,
+    EncounterSummary? Encounter,
+    CaseEvidence Evidence,
+    IReadOnlyList<string> Warnings,
+    int RoundTrips,
+    int ResourcesRead,
+    DateTimeOffset ReadAt);
+
+/// <summary>
+/// The one parallel wave of chart reads after the token: Patient, the documenting Practitioner,
+/// the Encounter in context, and every Condition, Procedure, medication and report of the patient
+/// (following <c>next</c> links), each only when its scope was granted.
+/// </summary>
+public sealed class ChartReader(IHttpMessageHandlerFactory handlers, IOptions<AppOptions> options, TimeProvider clock, ILogger<ChartReader> log)
+{
+    public const string HttpClientName = "ehr";
+
+    public async Task<ChartSnapshot> ReadAsync(LaunchSession session, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        var granted = new GrantedScopes(session.GrantedScope);
+        var handler = new SmartTokenHandler(session.Issuer, session.AccessToken) { InnerHandler = handlers.CreateHandler(HttpClientName) };
+        // The factory owns the inner handler: this client must not dispose it.
+        using var http = new HttpClient(handler, disposeHandler: false);
+        var client = new FhirClient(session.Issuer, http, new FhirClientSettings
+        {
+            PreferredFormat = ResourceFormat.Json,
+            VerifyFhirVersion = false,
+            ReturnPreference = ReturnPreference.Representation,
+        });
+
+        var warnings = new List<string>();
+        var patientId = session.Patient;
+        Task<Patient?> patient = patientId is not null && granted.CanRead("Patient")
+            ? Read<Patient>(client, "Patient/" + patientId, "the patient", warnings, ct)
+            : System.Threading.Tasks.Task.FromResult<Patient?>(null);
+        var practitionerRef = session.FhirUser is { } u && u.StartsWith("Practitioner/", StringComparison.Ordinal) ? u : null;
+        Task<Practitioner?> practitioner = practitionerRef is not null && granted.CanRead("Practitioner")
+            ? Read<Practitioner>(client, practitionerRef, "the documenting practitioner", warnings, ct)
+            : System.Threading.Tasks.Task.FromResult<Practitioner?>(null);
+        Task<Encounter?> encounter = session.Encounter is not null && granted.CanRead("Encounter")
+            ? Read<Encounter>(client, "Encounter/" + session.Encounter, "the encounter", warnings, ct)
+            : System.Threading.Tasks.Task.FromResult<Encounter?>(null);
+
+        var searches = new List<Task<List<Resource>>>();
+        if (patientId is not null)
+        {
+            foreach (var (type, label) in new[]
+            {
+                ("Condition", "diagnoses"), ("Procedure", "procedures"), ("MedicationRequest", "medication orders"),
+                ("MedicationStatement", "medication statements"), ("DiagnosticReport", "reports"),
+            })
+            {
+                if (granted.CanRead(type, search: true))
+                    searches.Add(SearchAll(client, type, patientId, label, warnings, ct));
+                else
+                    lock (warnings) warnings.Add($"Not granted: {label} were not read.");
+            }
+        }
+
+        await System.Threading.Tasks.Task.WhenAll(searches.Cast<System.Threading.Tasks.Task>().Append(patient).Append(practitioner).Append(encounter));
+        var chart = searches.SelectMany(s => s.Result).ToList();
+        var evidence = CaseEvidenceBuilder.Build(chart);
+
+        log.LogInformation("Chart read: {RoundTrips} round trips, {Resources} resources, {Warnings} warnings in {Elapsed} ms",
+            handler.RoundTrips, chart.Count, warnings.Count, (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+
+        return new ChartSnapshot(
+            Person(patient.Result), Person(practitioner.Result), Summary(encounter.Result), evidence,
+            warnings, handler.RoundTrips, chart.Count, clock.GetUtcNow());
+    }
+
+    private async Task<T?> Read<T>(FhirClient client, string reference, string label, List<string> warnings, CancellationToken ct) where T : Resource
+    {
+        try
+        {
+            return await client.ReadAsync<T>(reference, ct: ct);
+        }
+        catch (Exception e) when (IsEhrFailure(e))
+        {
+            log.LogWarning("Read of a {Type} failed: {Status}", typeof(T).Name, Status(e));
+            lock (warnings) warnings.Add($"Could not read {label} ({Status(e)}).");
+            return null;
+        }
+    }
+
+    private async Task<List<Resource>> SearchAll(FhirClient client, string type, string patientId, string label, List<string> warnings, CancellationToken ct)
+    {
+        var found = new List<Resource>();
+        try
+        {
+            var bundle = await client.SearchAsync(type, [$"patient={patientId}"], pageSize: options.Value.PageSize, ct: ct);
+            var pages = 1;
+            while (bundle is not null)
+            {
+                found.AddRange(bundle.Entry
+                    .Where(e => e.Resource is not null && e.Resource.TypeName == type && e.Search?.Mode is null or Bundle.SearchEntryMode.Match)
+                    .Select(e => e.Resource!));
+                if (bundle.NextLink is null)
+                    break;
+                if (pages >= options.Value.MaxPages)
+                {
+                    lock (warnings) warnings.Add($"Only the first {pages} pages of {label} were read.");
+                    break;
+                }
+                if (!SameServer(client.Endpoint, bundle.NextLink))
+                {
+                    lock (warnings) warnings.Add($"The EHR's next page of {label} points at another server: not followed.");
+                    break;
+                }
+                bundle = await client.ContinueAsync(bundle, ct: ct);
+                pages++;
+            }
+        }
+        catch (Exception e) when (IsEhrFailure(e))
+        {
+            log.LogWarning("Search of {Type} failed: {Status}", type, Status(e));
+            lock (warnings) warnings.Add($"Could not read {label} ({Status(e)}).");
+        }
+        return found;
+    }
+
+    private static bool SameServer(Uri endpoint, Uri next)
+    {
+        var absolute = next.IsAbsoluteUri ? next : new Uri(endpoint, next);
+        return absolute.AbsoluteUri.StartsWith(endpoint.AbsoluteUri.TrimEnd('/') + "/", StringComparison.OrdinalIgnoreCase)
+            || absolute.AbsoluteUri.StartsWith(endpoint.AbsoluteUri.TrimEnd('/') + "?", StringComparison.OrdinalIgnoreCase);
+    }
+
+    private static bool IsEhrFailure(Exception e) =>
+        e is FhirOperationException or HttpRequestException or TaskCanceledException or TimeoutException
+            or Hl7.Fhir.Serialization.DeserializationFailedException or FormatException
+            or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException;
+
+    private static string Status(Exception e) => e switch
+    {
+        FhirOperationException f => "HTTP " + (int)f.Status,
+        HttpRequestException { StatusCode: HttpStatusCode code } => "HTTP " + (int)code,
+        Polly.CircuitBreaker.BrokenCircuitException => "EHR unavailable",
+        TaskCanceledException or TimeoutException or Polly.Timeout.TimeoutRejectedException => "timed out",
+        _ => "unreadable answer",
+    };
+
+    private static PersonSummary? Person(Resource? r) => r switch
+    {
+        Patient p => new PersonSummary("Patient/" + p.Id, NameOf(p.Name), p.BirthDate, p.Gender?.ToString().ToLowerInvariant()),
+        Practitioner p => new PersonSummary("Practitioner/" + p.Id, NameOf(p.Name), null, null),
+        _ => null,
+    };
+
+    private static string NameOf(List<HumanName> names)
+    {
+        var name = names.FirstOrDefault(n => n.Use == HumanName.NameUse.Official) ?? names.FirstOrDefault();
+        if (name is null)
+            return "(no name recorded)";
+        if (!string.IsNullOrWhiteSpace(name.Text))
+            return name.Text;
+        return string.Join(' ', name.Prefix.Concat(name.Given).Append(name.Family).Where(s => !string.IsNullOrWhiteSpace(s)));
+    }
+
+    private static EncounterSummary? Summary(Encounter? e) => e is null ? null : new EncounterSummary(
+        "Encounter/" + e.Id,
+        e.Type.Select(t => t.Text ?? t.Coding.FirstOrDefault()?.Display).FirstOrDefault(t => t is not null),
+        e.Period?.Start,
+        e.Status?.ToString());
+}

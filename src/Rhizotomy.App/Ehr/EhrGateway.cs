@@ -1,0 +1,26 @@
+using Microsoft.Extensions.Http.Resilience;
+
+namespace Rhizotomy.App.Ehr;
+
+/// <summary>Registration of the EHR gateway: one named client, one resilience pipeline per EHR host.</summary>
+public static class EhrGateway
+{
+    public static WebApplicationBuilder AddEhrGateway(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<ChartReader>();
+        builder.Services.AddHttpClient(ChartReader.HttpClientName)
+            .AddStandardResilienceHandler(o =>
+            {
+                // Reads only: retries (with jitter, honouring Retry-After) never repeat a write.
+                o.Retry.DisableForUnsafeHttpMethods();
+                o.Retry.MaxRetryAttempts = 3;
+                o.Retry.UseJitter = true;
+                o.AttemptTimeout.Timeout = TimeSpan.FromSeconds(10);
+                o.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(40);
+                o.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(30);
+            })
+            // One circuit breaker per EHR: a failing EHR does not trip the others.
+            .SelectPipelineByAuthority();
+        return builder;
+    }
+}

@@ -1,0 +1,189 @@
+using System.Globalization;
+using System.Text;
+using Rhizotomy.App.Ehr;
+using Rhizotomy.App.Launch;
+using Rhizotomy.App.Sessions;
+using Rhizotomy.App.Ui;
+using Rhizotomy.Core.Clinical;
+using static Rhizotomy.App.Ui.Pages;
+
+namespace Rhizotomy.App.Evidence;
+
+/// <summary>The app's first page after the launch: banner, mode, case evidence, gaps, timeline.</summary>
+public static class EvidencePage
+{
+    public static WebApplication MapEvidencePage(this WebApplication app)
+    {
+        app.MapGet("/", () => Results.Content(Shell("Occipital rhizotomy note",
+            "<main class=\"message\"><h1>Occipital rhizotomy note</h1><p>Open this app from a patient's chart in your EHR.</p></main>"),
+            "text/html; charset=utf-8"));
+
+        app.MapGet("/s/{launchId}", async (string launchId, HttpContext context, SessionAccess sessions, CancellationToken ct) =>
+        {
+            var session = await sessions.ResolveAsync(context, launchId, ct);
+            if (session is null)
+                return Error(StatusCodes.Status401Unauthorized, "Your session has ended",
+                    "The app keeps a session for a limited time, and only in the browser that opened it.",
+                    "Open the app again from the patient's chart in the EHR.");
+            session = await sessions.EnsureChartAsync(session, ct);
+            return Results.Content(Render(session), "text/html; charset=utf-8");
+        });
+        return app;
+    }
+
+    public static string Render(LaunchSession session)
+    {
+        var chart = session.Chart;
+        var mode = ContextModel.ModeOf(session);
+        var html = new StringBuilder();
+        if (session.NeedPatientBanner && chart?.Patient is { } p)
+        {
+            html.Append("<header class=\"banner\" aria-label=\"Patient\"><strong>").Append(E(p.Name)).Append("</strong>")
+                .Append("<span>Born ").Append(E(p.BirthDate ?? "unknown")).Append("</span>")
+                .Append("<span>").Append(E(p.Gender ?? "")).Append("</span>")
+                .Append("<span class=\"muted\">").Append(E(p.Reference)).Append("</span></header>");
+        }
+        html.Append("<main>");
+        if (session.NeedsRelaunch)
+            html.Append("<p class=\"notice relaunch\">Your EHR sign-in has expired. Please re-launch the app from the patient's chart: nothing you typed is lost.</p>");
+        if (mode.ReadOnly)
+            html.Append("<p class=\"notice\">Read-only: the EHR did not grant the app permission to file notes. You can review the chart evidence; to document, ask for write access and launch again.</p>");
+        if (chart?.Practitioner is { } dr)
+            html.Append("<p class=\"muted\">Documenting as ").Append(E(dr.Name)).Append("</p>");
+        else if (session.FhirUser is not null)
+            html.Append("<p class=\"muted\">Signed in as ").Append(E(session.FhirUser)).Append("</p>");
+        if (chart?.Encounter is { } enc)
+            html.Append("<p class=\"muted\">Encounter: ").Append(E(enc.Type ?? enc.Reference)).Append(' ').Append(E(enc.Start)).Append("</p>");
+
+        html.Append("<h1>Case for occipital nerve rhizotomy</h1>");
+        if (chart is null)
+        {
+            html.Append("<p>The chart has not been read yet.</p></main>");
+            return Shell("Case evidence", html.ToString());
+        }
+        foreach (var w in chart.Warnings)
+            html.Append("<p class=\"notice\">").Append(E(w)).Append("</p>");
+
+        var ev = chart.Evidence;
+        html.Append("<h2>Gaps</h2>");
+        if (ev.Gaps.Count == 0)
+            html.Append("<p>None found: the work-up is documented.</p>");
+        else
+        {
+            html.Append("<ul class=\"gaps\">");
+            foreach (var g in ev.Gaps)
+                html.Append("<li data-gap=\"").Append(E(g.Code)).Append("\">").Append(E(g.Text)).Append("</li>");
+            html.Append("</ul>");
+        }
+
+        html.Append("<h2>History</h2>").Append(Timeline(ev));
+
+        html.Append("<h2>Diagnoses</h2>");
+        Table(html, ["Diagnosis", "Code", "Side", "Status", "Onset", "Source"], ev.Diagnoses.Select(d => new[]
+        {
+            d.Concept.Text, d.TextOnly ? "text only (no code)" : $"{d.Concept.Code} (ICD-10-CM)", d.Side?.ToString() ?? "not stated",
+            d.Active ? "active" : "inactive", d.Onset ?? "", d.Source.Reference,
+        }));
+        html.Append("<h2>Prior occipital nerve blocks</h2>");
+        Table(html, ["Date", "Nerve", "Side", "Relief", "As recorded", "Source"], ev.Blocks.Select(b => new[]
+        {
+            b.Date ?? "", b.Nerve?.ToString() ?? "not stated", b.Side?.ToString() ?? "not stated",
+            b.ReliefPercent is { } r ? r.ToString(CultureInfo.InvariantCulture) + "%" : "", b.ReliefText ?? "", b.Source?.Reference ?? "",
+        }));
+        html.Append("<h2>Conservative treatment tried</h2>");
+        Table(html, ["Kind", "Treatment", "When", "Failed", "Source"], ev.Therapies.Select(t => new[]
+        {
+            t.Kind, t.Text, t.Period ?? "", t.Failed switch { true => "yes", false => "no", null => "not recorded" }, t.Source?.Reference ?? "",
+        }));
+        html.Append("<h2>Imaging</h2>");
+        Table(html, ["Study", "Date", "Source"], ev.Imaging.Select(i => new[] { i.Text, i.Date ?? "", i.Source?.Reference ?? "" }));
+        html.Append("<p class=\"muted\">Read from the EHR: ").Append(chart.ResourcesRead).Append(" resources in ")
+            .Append(chart.RoundTrips).Append(" requests.</p></main>");
+        return Shell("Case evidence", html.ToString());
+    }
+
+    private static void Table(StringBuilder html, string[] headers, IEnumerable<string[]> rows)
+    {
+        var list = rows.ToList();
+        if (list.Count == 0)
+        {
+            html.Append("<p class=\"muted\">None recorded.</p>");
+            return;
+        }
+        html.Append("<table><thead><tr>");
+        foreach (var h in headers)
+            html.Append("<th>").Append(E(h)).Append("</th>");
+        html.Append("</tr></thead><tbody>");
+        foreach (var row in list)
+        {
+            html.Append("<tr>");
+            foreach (var cell in row)
+                html.Append("<td>").Append(E(cell)).Append("</td>");
+            html.Append("</tr>");
+        }
+        html.Append("</tbody></table>");
+    }
+
+    /// <summary>An inline SVG line of dated events (diagnoses, blocks, therapies, imaging).</summary>
+    public static string Timeline(CaseEvidence ev)
+    {
+        var events = new List<(DateOnly When, string Label, string Kind)>();
+        void Add(string? date, string label, string kind)
+        {
+            if (ParseDate(date) is { } d)
+                events.Add((d, label, kind));
+        }
+        foreach (var d in ev.Diagnoses.DistinctBy(d => d.Source.Reference))
+            Add(d.Onset, "Onset: " + d.Concept.Text, "dx");
+        foreach (var b in ev.Blocks)
+            Add(b.Date, $"Block {b.Side}" + (b.ReliefPercent is { } r ? $" ({r}% relief)" : ""), "block");
+        foreach (var t in ev.Therapies)
+            Add(t.Period, t.Text, "therapy");
+        foreach (var i in ev.Imaging)
+            Add(i.Date, i.Text, "imaging");
+        if (events.Count == 0)
+            return "<p class=\"muted\">No dated events.</p>";
+
+        events.Sort((a, b) => a.When.CompareTo(b.When));
+        var min = events[0].When.DayNumber;
+        var span = Math.Max(1, events[^1].When.DayNumber - min);
+        const int width = 900, left = 40, right = 40;
+        var rowHeight = 18;
+        var height = 40 + rowHeight * events.Count;
+        var svg = new StringBuilder();
+        svg.Append(CultureInfo.InvariantCulture, $"<svg role=\"img\" aria-label=\"Headache history timeline\" viewBox=\"0 0 {width} {height}\" width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\">");
+        svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{left}\" y1=\"20\" x2=\"{width - right}\" y2=\"20\" stroke=\"#8a949e\"/>");
+        for (var i = 0; i < events.Count; i++)
+        {
+            var (when, label, kind) = events[i];
+            var x = left + (int)((long)(when.DayNumber - min) * (width - left - right) / span);
+            var y = 40 + rowHeight * i;
+            var colour = kind switch { "dx" => "#2f6fde", "block" => "#c0392b", "therapy" => "#c98a00", _ => "#2e8b57" };
+            svg.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{x}\" cy=\"20\" r=\"5\" fill=\"{colour}\"><title>{E(label)}</title></circle>");
+            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{x}\" y1=\"25\" x2=\"{x}\" y2=\"{y - 4}\" stroke=\"{colour}\" stroke-dasharray=\"2,2\"/>");
+            var anchor = x > width / 2 ? "end" : "start";
+            var text = label.Length > 70 ? label[..70] + "…" : label;
+            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x}\" y=\"{y}\" text-anchor=\"{anchor}\">{E(when.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))} {E(text)}</text>");
+        }
+        svg.Append("</svg>");
+        return svg.ToString();
+    }
+
+    /// <summary>A FHIR date/dateTime (possibly partial), or the start of a "start to end" period text.</summary>
+    public static DateOnly? ParseDate(string? value)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+            return null;
+        var s = value.Trim();
+        var cut = s.IndexOf(' ');
+        if (cut > 0)
+            s = s[..cut];
+        if (s.Length >= 10 && DateOnly.TryParseExact(s[..10], "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d))
+            return d;
+        if (s.Length >= 7 && DateOnly.TryParseExact(s[..7], "yyyy-MM", CultureInfo.InvariantCulture, DateTimeStyles.None, out d))
+            return d;
+        if (s.Length >= 4 && int.TryParse(s[..4], NumberStyles.None, CultureInfo.InvariantCulture, out var y) && y is > 1800 and < 2200)
+            return new DateOnly(y, 1, 1);
+        return null;
+    }
+}

@@ -1,0 +1,187 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.Tokens;
+using Rhizotomy.App.Sessions;
+using Rhizotomy.App.Ui;
+
+namespace Rhizotomy.App.Launch;
+
+/// <summary>SMART App Launch: <c>/launch</c> (EHR and standalone), <c>/callback</c>, and the app's JWKS.</summary>
+public static partial class LaunchEndpoints
+{
+    public static WebApplicationBuilder AddLaunch(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<SmartDiscovery>();
+        builder.Services.AddSingleton<ClientKeys>();
+        builder.Services.AddSingleton<TokenClient>();
+        builder.Services.AddSingleton<IdTokenValidator>();
+        // Discovery and token calls: POSTs to the token endpoint are never retried (a code is good once).
+        builder.Services.AddHttpClient(SmartDiscovery.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
+        builder.Services.AddHttpClient(TokenClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
+        return builder;
+    }
+
+    public static WebApplication MapLaunch(this WebApplication app)
+    {
+        app.MapGet("/launch", LaunchAsync);
+        app.MapGet("/callback", CallbackAsync);
+        app.MapGet("/.well-known/jwks.json", (ClientKeys keys) => Results.Content(keys.JwksJson(), "application/json"));
+        return app;
+    }
+
+    private static async Task<IResult> LaunchAsync(HttpContext context, SmartDiscovery discovery, SessionStore store, IOptions<AppOptions> options, TimeProvider clock, CancellationToken ct)
+    {
+        var iss = context.Request.Query["iss"].FirstOrDefault();
+        var launch = context.Request.Query["launch"].FirstOrDefault();
+        var ehr = options.Value.Find(iss);
+        if (ehr is null)
+            return Pages.Error(StatusCodes.Status400BadRequest, "This EHR is not set up for the app",
+                "The app was opened from an EHR address it has no registration for, so it did not contact it.",
+                "Ask your integration team to register this EHR with the app (see the app's README), then open the app from the EHR again.");
+
+        var config = await discovery.DiscoverAsync(ehr, ct);
+        if (config is null || !IsHttpUrl(config.AuthorizationEndpoint) || !IsHttpUrl(config.TokenEndpoint))
+            return Pages.Error(StatusCodes.Status502BadGateway, "The EHR's sign-in could not be found",
+                "The app could not read the EHR's SMART configuration.",
+                "Try again in a minute; if it keeps happening, tell your EHR support team.");
+
+        var browserId = SessionAccess.EnsureBrowserId(context, options.Value);
+        var standalone = string.IsNullOrEmpty(launch);
+        var verifier = SessionStore.NewId(32);
+        var state = SessionStore.NewId(32);
+        var nonce = SessionStore.NewId(16);
+        var scope = Scopes.Request(ehr, config, standalone);
+        await store.SavePendingAsync(state, new PendingAuthorization(ehr.Issuer, browserId, verifier, nonce, scope, standalone, clock.GetUtcNow()), ct);
+
+        var query = new Dictionary<string, string?>
+        {
+            ["response_type"] = "code",
+            ["client_id"] = ehr.ClientId,
+            ["redirect_uri"] = options.Value.RedirectUri.ToString(),
+            ["scope"] = scope,
+            ["state"] = state,
+            ["aud"] = ehr.Issuer,
+            ["code_challenge"] = SessionStore.Base64Url(SHA256.HashData(Encoding.ASCII.GetBytes(verifier))),
+            ["code_challenge_method"] = "S256",
+            ["nonce"] = nonce,
+        };
+        if (!standalone)
+            query["launch"] = launch;
+        return Results.Redirect(Microsoft.AspNetCore.WebUtilities.QueryHelpers.AddQueryString(config.AuthorizationEndpoint!, query));
+    }
+
+    private static async Task<IResult> CallbackAsync(
+        HttpContext context, SmartDiscovery discovery, SessionStore store, TokenClient tokens, IdTokenValidator idTokens,
+        IOptions<AppOptions> options, TimeProvider clock, ILoggerFactory logs, CancellationToken ct)
+    {
+        var log = logs.CreateLogger("Rhizotomy.App.Launch");
+        var state = context.Request.Query["state"].FirstOrDefault();
+        var relaunch = "Open the app again from the patient's chart in the EHR.";
+        if (string.IsNullOrEmpty(state) || state.Length > 200)
+            return Pages.Error(StatusCodes.Status400BadRequest, "This sign-in cannot be completed", "The EHR's answer carries no valid state.", relaunch);
+
+        var pending = await store.TakePendingAsync(state, ct);
+        var browserId = SessionAccess.BrowserId(context);
+        if (pending is null || browserId is null || !SessionStore.FixedTimeEquals(pending.BrowserId, browserId))
+        {
+            log.LogWarning("Callback with an unknown, used or foreign state");
+            return Pages.Error(StatusCodes.Status400BadRequest, "This sign-in link has expired or was already used",
+                "For your safety each sign-in can be completed once, in the browser that started it.", relaunch);
+        }
+
+        var error = context.Request.Query["error"].FirstOrDefault();
+        if (error is not null)
+        {
+            var code = ErrorCode().IsMatch(error) ? error : "error";
+            log.LogInformation("Authorization ended with {Error}", code);
+            return code == "access_denied"
+                ? Pages.Error(StatusCodes.Status403Forbidden, "Access was not granted",
+                    "The app needs your permission to read this patient's chart.", "Open the app again from the EHR and allow access when asked.")
+                : Pages.Error(StatusCodes.Status400BadRequest, "The EHR did not complete the sign-in",
+                    $"The EHR answered \"{code}\".", relaunch);
+        }
+
+        var authorizationCode = context.Request.Query["code"].FirstOrDefault();
+        var ehr = options.Value.Find(pending.Issuer);
+        var config = ehr is null ? null : await discovery.DiscoverAsync(ehr, ct);
+        if (string.IsNullOrEmpty(authorizationCode) || ehr is null || config?.TokenEndpoint is null)
+            return Pages.Error(StatusCodes.Status400BadRequest, "This sign-in cannot be completed", "The EHR's answer carries no authorization code.", relaunch);
+
+        SmartTokenResponse token;
+        try
+        {
+            token = await tokens.ExchangeCodeAsync(ehr, config.TokenEndpoint, authorizationCode, pending.CodeVerifier, ct);
+        }
+        catch (Exception e) when (e is TokenRequestException or HttpRequestException or TaskCanceledException)
+        {
+            log.LogWarning("Token exchange failed: {Error}", e is TokenRequestException t ? t.Error : e.GetType().Name);
+            return Pages.Error(StatusCodes.Status502BadGateway, "The EHR did not issue access", "The app could not exchange the sign-in for access.", relaunch);
+        }
+
+        string? fhirUser = null;
+        if (token.IdToken is not null)
+        {
+            try
+            {
+                fhirUser = await idTokens.ValidateAsync(token.IdToken, ehr, config, pending.Nonce, ct);
+            }
+            catch (Exception e) when (e is SecurityTokenException or HttpRequestException or ArgumentException)
+            {
+                log.LogWarning("id_token rejected: {Error}", e.Message);
+                return Pages.Error(StatusCodes.Status502BadGateway, "Your identity could not be verified",
+                    "The EHR's identity token did not pass the app's checks, so the app will not document under it.", relaunch);
+            }
+        }
+
+        if (token.Patient is null)
+            return Pages.Error(StatusCodes.Status400BadRequest, "No patient was chosen",
+                "The EHR gave the app no patient context.", "Open the app from a patient's chart (or pick a patient when asked).");
+
+        var launchId = SessionStore.NewId(24);
+        var now = clock.GetUtcNow();
+        var session = new LaunchSession
+        {
+            LaunchId = launchId,
+            BrowserId = browserId,
+            Issuer = ehr.Issuer,
+            TokenEndpoint = config.TokenEndpoint,
+            AccessToken = token.AccessToken,
+            RefreshToken = token.RefreshToken,
+            AccessTokenExpiresAt = now.AddSeconds(token.ExpiresIn > 0 ? token.ExpiresIn : 300),
+            // RFC 6749 5.1: no scope in the answer means the requested scope was granted.
+            GrantedScope = token.Scope ?? pending.RequestedScope,
+            Patient = token.Patient,
+            Encounter = token.Encounter ?? token.FhirContext.FirstOrDefault(c => c.StartsWith("Encounter/", StringComparison.Ordinal))?["Encounter/".Length..],
+            FhirContext = token.FhirContext,
+            NeedPatientBanner = token.NeedPatientBanner ?? true,
+            SmartStyleUrl = token.SmartStyleUrl,
+            FhirUser = Relative(fhirUser, ehr.Issuer),
+            CsrfToken = SessionStore.NewId(32),
+            Standalone = pending.Standalone,
+            CreatedAt = now,
+        };
+        await store.SaveAsync(session, ct);
+        await store.SetLatestLaunchAsync(browserId, launchId, ct);
+        log.LogInformation("Launch completed ({Kind}, {AuthMethod})", pending.Standalone ? "standalone" : "ehr", ehr.AuthMethod);
+        return Results.Redirect("/s/" + launchId);
+    }
+
+    /// <summary><c>fhirUser</c> on this EHR becomes relative (readable with the token); elsewhere it stays absolute and is not read.</summary>
+    public static string? Relative(string? fhirUser, string fhirBase)
+    {
+        if (fhirUser is null)
+            return null;
+        var prefix = fhirBase.TrimEnd('/') + "/";
+        if (fhirUser.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+            return fhirUser[prefix.Length..];
+        return fhirUser;
+    }
+
+    private static bool IsHttpUrl(string? url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttps || u.Scheme == Uri.UriSchemeHttp);
+
+    [GeneratedRegex("^[a-z_]{1,40}$")]
+    private static partial Regex ErrorCode();
+}

@@ -1,0 +1,88 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+
+namespace Rhizotomy.App.Launch;
+
+/// <summary>What the app needs from an EHR's SMART configuration.</summary>
+public sealed record SmartConfiguration(
+    [property: JsonPropertyName("issuer")] string? Issuer,
+    [property: JsonPropertyName("authorization_endpoint")] string? AuthorizationEndpoint,
+    [property: JsonPropertyName("token_endpoint")] string? TokenEndpoint,
+    [property: JsonPropertyName("jwks_uri")] string? JwksUri,
+    [property: JsonPropertyName("capabilities")] IReadOnlyList<string>? Capabilities,
+    [property: JsonPropertyName("code_challenge_methods_supported")] IReadOnlyList<string>? CodeChallengeMethods,
+    [property: JsonPropertyName("scopes_supported")] IReadOnlyList<string>? ScopesSupported)
+{
+    /// <summary>True when the server speaks SMART v2 scopes (<c>permission-v2</c>).</summary>
+    public bool PermissionV2 => Capabilities?.Contains("permission-v2") == true;
+}
+
+/// <summary>
+/// Reads <c>{iss}/.well-known/smart-configuration</c> (or, for old servers, the oauth-uris
+/// extension of the CapabilityStatement) and caches it per issuer for a while.
+/// </summary>
+public sealed class SmartDiscovery(IHttpClientFactory http, IMemoryCache cache, IOptions<AppOptions> options, ILogger<SmartDiscovery> log)
+{
+    public const string HttpClientName = "smart-discovery";
+    private const string OAuthUris = "http://fhir-registry.smarthealthit.org/StructureDefinition/oauth-uris";
+
+    /// <summary>The configuration of a configured EHR, or null when it cannot be discovered.</summary>
+    public async Task<SmartConfiguration?> DiscoverAsync(EhrRegistration ehr, CancellationToken ct)
+    {
+        var key = "smart-config:" + AppOptions.Normalise(ehr.Issuer);
+        if (cache.TryGetValue(key, out SmartConfiguration? cached))
+            return cached;
+
+        var config = await FromWellKnownAsync(ehr.Issuer, ct) ?? await FromCapabilityStatementAsync(ehr.Issuer, ct);
+        if (config is not null)
+            cache.Set(key, config, TimeSpan.FromMinutes(Math.Max(1, options.Value.DiscoveryCacheMinutes)));
+        return config;
+    }
+
+    private async Task<SmartConfiguration?> FromWellKnownAsync(string issuer, CancellationToken ct)
+    {
+        try
+        {
+            using var response = await http.CreateClient(HttpClientName).GetAsync(new Uri(issuer.TrimEnd('/') + "/.well-known/smart-configuration"), ct);
+            if (!response.IsSuccessStatusCode)
+                return null;
+            var config = await response.Content.ReadFromJsonAsync<SmartConfiguration>(ct);
+            return config is { AuthorizationEndpoint: not null, TokenEndpoint: not null } ? config : null;
+        }
+        catch (Exception e) when (e is HttpRequestException or JsonException or TaskCanceledException or NotSupportedException)
+        {
+            log.LogWarning("SMART configuration of an EHR could not be read: {Error}", e.GetType().Name);
+            return null;
+        }
+    }
+
+    private async Task<SmartConfiguration?> FromCapabilityStatementAsync(string issuer, CancellationToken ct)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, issuer.TrimEnd('/') + "/metadata");
+            request.Headers.Accept.ParseAdd("application/fhir+json");
+            using var response = await http.CreateClient(HttpClientName).SendAsync(request, ct);
+            if (!response.IsSuccessStatusCode)
+                return null;
+            var json = await response.Content.ReadAsStringAsync(ct);
+            var statement = new FhirJsonDeserializer(new DeserializerSettings()).Deserialize<CapabilityStatement>(json);
+            var uris = statement.Rest.Select(r => r.Security?.GetExtension(OAuthUris)).FirstOrDefault(e => e is not null);
+            var authorize = (uris?.GetExtension("authorize")?.Value as FhirUri)?.Value;
+            var token = (uris?.GetExtension("token")?.Value as FhirUri)?.Value;
+            if (authorize is null || token is null)
+                return null;
+            // Servers old enough to need this fallback speak SMART v1 scopes.
+            return new SmartConfiguration(null, authorize, token, null, ["launch-ehr", "launch-standalone", "permission-v1"], null, null);
+        }
+        catch (Exception e) when (e is HttpRequestException or FormatException or DeserializationFailedException or TaskCanceledException)
+        {
+            log.LogWarning("CapabilityStatement of an EHR could not be read: {Error}", e.GetType().Name);
+            return null;
+        }
+    }
+}

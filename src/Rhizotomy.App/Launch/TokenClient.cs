@@ -1,0 +1,122 @@
+using System.Text.Json;
+using Duende.IdentityModel.Client;
+using Microsoft.Extensions.Options;
+
+namespace Rhizotomy.App.Launch;
+
+/// <summary>A token response as SMART defines it: the OAuth fields plus the launch context.</summary>
+public sealed record SmartTokenResponse(
+    string AccessToken,
+    string? RefreshToken,
+    int ExpiresIn,
+    string? Scope,
+    string? IdToken,
+    string? Patient,
+    string? Encounter,
+    IReadOnlyList<string> FhirContext,
+    bool? NeedPatientBanner,
+    string? SmartStyleUrl);
+
+/// <summary>Why a token request failed, without anything secret in it.</summary>
+public sealed class TokenRequestException(string error) : Exception($"The EHR refused the token request ({error}).")
+{
+    public string Error { get; } = error;
+}
+
+/// <summary>
+/// Token endpoint calls (authorization code, refresh) with the client authentication each EHR
+/// registration asks for.
+/// </summary>
+public sealed class TokenClient(IHttpClientFactory http, ClientKeys keys, IOptions<AppOptions> options)
+{
+    public const string HttpClientName = "smart-token";
+
+    public async Task<SmartTokenResponse> ExchangeCodeAsync(EhrRegistration ehr, string tokenEndpoint, string code, string codeVerifier, CancellationToken ct)
+    {
+        var request = new AuthorizationCodeTokenRequest
+        {
+            Address = tokenEndpoint,
+            Code = code,
+            CodeVerifier = codeVerifier,
+            RedirectUri = options.Value.RedirectUri.ToString(),
+        };
+        Authenticate(request, ehr, tokenEndpoint);
+        var response = await http.CreateClient(HttpClientName).RequestAuthorizationCodeTokenAsync(request, ct);
+        return Read(response);
+    }
+
+    public async Task<SmartTokenResponse> RefreshAsync(EhrRegistration ehr, string tokenEndpoint, string refreshToken, CancellationToken ct)
+    {
+        var request = new RefreshTokenRequest { Address = tokenEndpoint, RefreshToken = refreshToken };
+        Authenticate(request, ehr, tokenEndpoint);
+        var response = await http.CreateClient(HttpClientName).RequestRefreshTokenAsync(request, ct);
+        return Read(response);
+    }
+
+    private void Authenticate(ProtocolRequest request, EhrRegistration ehr, string tokenEndpoint)
+    {
+        request.ClientId = ehr.ClientId;
+        switch (ehr.AuthMethod)
+        {
+            case ClientAuthMethod.Public:
+                request.ClientCredentialStyle = ClientCredentialStyle.PostBody;
+                break;
+            case ClientAuthMethod.ClientSecretBasic:
+                request.ClientSecret = ehr.ClientSecret;
+                request.ClientCredentialStyle = ClientCredentialStyle.AuthorizationHeader;
+                break;
+            case ClientAuthMethod.PrivateKeyJwt:
+                request.ClientCredentialStyle = ClientCredentialStyle.PostBody;
+                request.ClientAssertion = new ClientAssertion
+                {
+                    Type = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                    Value = keys.Assertion(ehr, tokenEndpoint),
+                };
+                break;
+        }
+    }
+
+    private static SmartTokenResponse Read(TokenResponse response)
+    {
+        if (response.IsError || string.IsNullOrEmpty(response.AccessToken))
+            throw new TokenRequestException(response.ErrorType == ResponseErrorType.Protocol ? response.Error ?? "error" : response.ErrorType.ToString());
+
+        var json = response.Json;
+        string? Text(string name) =>
+            json is { ValueKind: JsonValueKind.Object } j && j.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
+        bool? banner = null;
+        var context = new List<string>();
+        if (json is { ValueKind: JsonValueKind.Object } obj)
+        {
+            if (obj.TryGetProperty("need_patient_banner", out var b) && b.ValueKind is JsonValueKind.True or JsonValueKind.False)
+                banner = b.GetBoolean();
+            if (obj.TryGetProperty("fhirContext", out var fc) && fc.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var item in fc.EnumerateArray())
+                {
+                    if (item.ValueKind == JsonValueKind.String)
+                        context.Add(item.GetString()!);
+                    else if (item.ValueKind == JsonValueKind.Object)
+                    {
+                        foreach (var name in new[] { "reference", "canonical" })
+                            if (item.TryGetProperty(name, out var r) && r.ValueKind == JsonValueKind.String)
+                                context.Add(r.GetString()!);
+                    }
+                }
+            }
+        }
+
+        return new SmartTokenResponse(
+            response.AccessToken,
+            response.RefreshToken,
+            response.ExpiresIn,
+            response.Scope,
+            response.IdentityToken,
+            Text("patient"),
+            Text("encounter"),
+            context,
+            banner,
+            Text("smart_style_url"));
+    }
+}

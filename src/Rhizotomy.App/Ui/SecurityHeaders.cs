@@ -1,0 +1,43 @@
+using Microsoft.Extensions.Options;
+using Rhizotomy.App.Launch;
+
+namespace Rhizotomy.App.Ui;
+
+/// <summary>
+/// Headers on every response: no caching (pages and API carry PHI; the callback carries a code),
+/// a CSP whose <c>frame-ancestors</c> lists the configured EHR origins, and no referrer (launch
+/// URLs carry launch parameters).
+/// </summary>
+public static class SecurityHeaders
+{
+    public static WebApplication UseSecurityHeaders(this WebApplication app)
+    {
+        var options = app.Services.GetRequiredService<IOptions<AppOptions>>().Value;
+        var ancestors = options.Ehrs.SelectMany(e => e.FrameAncestors)
+            .Select(o => Uri.TryCreate(o, UriKind.Absolute, out var u) ? u.GetLeftPart(UriPartial.Authority) : null)
+            .OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase);
+        var csp = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'self' "
+            + string.Join(' ', ancestors);
+        csp = csp.TrimEnd();
+
+        app.Use(async (context, next) =>
+        {
+            context.Response.OnStarting(() =>
+            {
+                var headers = context.Response.Headers;
+                if (!context.Request.Path.StartsWithSegments("/app.css"))
+                {
+                    headers.CacheControl = "no-store";
+                    headers.Pragma = "no-cache";
+                }
+                headers.ContentSecurityPolicy = csp;
+                headers.XContentTypeOptions = "nosniff";
+                headers["Referrer-Policy"] = "no-referrer";
+                return Task.CompletedTask;
+            });
+            await next(context);
+        });
+        app.MapGet("/app.css", () => Results.Text(Pages.Css, "text/css"));
+        return app;
+    }
+}

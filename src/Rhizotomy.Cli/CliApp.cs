@@ -1,0 +1,73 @@
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
+
+namespace Rhizotomy.Cli;
+
+/// <summary>
+/// <c>rhizotomy validate</c> and <c>rhizotomy render</c>: the profiles and the composer, for
+/// integration teams, without an EHR. Exit codes: 0 valid / done, 1 invalid, 2 usage.
+/// </summary>
+public static class CliApp
+{
+    public const int Valid = 0;
+    public const int Invalid = 1;
+    public const int Usage = 2;
+
+    private const string UsageText =
+        """
+        usage:
+          rhizotomy validate <file-or-folder>...
+              Validates FHIR JSON (each *.json of a folder, recursively) against the project profiles
+              (the resource's meta.profile, else our profile for its type) and prints each OperationOutcome.
+              Exit 0 when every resource is valid, 1 when any is not, 2 on a usage error.
+          rhizotomy render <context-bundle.json> [--out <folder>]
+              Reads a Bundle holding the completed QuestionnaireResponse and the Patient, Practitioner,
+              Encounter and Organization (plus any chart resources: Conditions, blocks, imaging), checks
+              it, composes the note and prints its text. With --out, also writes note.txt, note.html and
+              transaction-bundle.json there. Exit 0 when the note was composed and is valid, 1 when not.
+        """;
+
+    internal static readonly FhirJsonSerializer Serializer = new();
+
+    public static int Run(string[] args, TextWriter output, TextWriter error)
+    {
+        try
+        {
+            return args switch
+            {
+                ["validate", .. var paths] when paths.Length > 0 => ValidateCommand.Run(paths, output, error),
+                ["render", var bundle] => RenderCommand.Run(bundle, null, output, error),
+                ["render", var bundle, "--out", var folder] => RenderCommand.Run(bundle, folder, output, error),
+                _ => UsageError(error, args.Length == 0 ? null : "unknown command or arguments"),
+            };
+        }
+        catch (UsageException e)
+        {
+            return UsageError(error, e.Message);
+        }
+    }
+
+    private static int UsageError(TextWriter error, string? problem)
+    {
+        if (problem is not null) error.WriteLine("rhizotomy: " + problem);
+        error.WriteLine(UsageText);
+        return Usage;
+    }
+
+    internal static string Pretty(Resource resource) => Serializer.SerializeToString(resource, pretty: true);
+
+    internal static OperationOutcome Failure(OperationOutcome.IssueType type, string message) => new()
+    {
+        Issue = [new OperationOutcome.IssueComponent { Severity = OperationOutcome.IssueSeverity.Error, Code = type, Details = new CodeableConcept { Text = message } }],
+    };
+
+    internal static string Counts(OperationOutcome outcome)
+    {
+        var errors = outcome.Issue.Count(i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal);
+        var warnings = outcome.Issue.Count(i => i.Severity == OperationOutcome.IssueSeverity.Warning);
+        return $"{errors} error(s), {warnings} warning(s)";
+    }
+}
+
+/// <summary>Bad command line: exit 2 with the usage text.</summary>
+internal sealed class UsageException(string message) : Exception(message);

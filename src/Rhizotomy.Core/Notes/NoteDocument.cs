@@ -1,0 +1,114 @@
+using Rhizotomy.Core.Clinical;
+using Rhizotomy.Core.Profiles;
+using static Rhizotomy.Core.Notes.NoteWording;
+
+namespace Rhizotomy.Core.Notes;
+
+/// <summary>One line of a rendered section: a paragraph, or an item of a list.</summary>
+public sealed record NoteLine(string Text, bool Bullet = false);
+
+/// <summary>A section of the note in words, with the section it is in the Composition.</summary>
+public sealed record NoteSectionText(OperativeNoteSection Section, IReadOnlyList<NoteLine> Lines);
+
+/// <summary>
+/// The note in words: a title, header lines and the sections, all said from the structured
+/// answers only. The plain text, the HTML and the Composition narratives are renderings of it.
+/// </summary>
+public sealed record NoteDocument(string Title, IReadOnlyList<string> Header, IReadOnlyList<NoteSectionText> Sections, string Footer)
+{
+    /// <summary>Title of every rendering and of the Composition.</summary>
+    public const string DocumentTitle = "Operative note: occipital nerve rhizotomy";
+
+    /// <summary>Says <paramref name="note"/> in words.</summary>
+    public static NoteDocument From(OperativeNote note)
+    {
+        var context = note.Context;
+        var header = new List<string>
+        {
+            "Patient: " + (context.Patient.Display ?? context.Patient.Reference),
+            "Surgeon: " + (context.Surgeon.Display ?? context.Surgeon.Reference),
+            "Operation: " + string.Join("; ", note.Treatments.Select(ProcedureTitle)),
+            $"Start: {DateTime(note.PerformedStart)}; end: {DateTime(note.PerformedEnd)}",
+            "Note identifier: " + context.NoteId,
+        };
+        var sections = new List<NoteSectionText>
+        {
+            new(OperativeNoteSections.PreoperativeDiagnosis, Diagnoses(note.PreoperativeDiagnoses)),
+            new(OperativeNoteSections.PostoperativeDiagnosis, Diagnoses(note.PostoperativeDiagnoses)),
+            new(OperativeNoteSections.Indications, IndicationLines(note.Indication)),
+            new(OperativeNoteSections.Anesthesia, [new(Concept(note.Anesthesia) + ".")]),
+            new(OperativeNoteSections.Description, DescriptionLines(note)),
+            new(OperativeNoteSections.Findings, [.. note.Treatments.Select(t => new NoteLine(Findings(t), true))]),
+            new(OperativeNoteSections.Complications, ComplicationLines(note.Complications)),
+            new(OperativeNoteSections.EstimatedBloodLoss, [new($"{Number(note.EstimatedBloodLossMl)} mL.")]),
+            new(OperativeNoteSections.Specimens, SpecimenLines(note)),
+        };
+        if (!string.IsNullOrWhiteSpace(note.Implants)) sections.Add(new(OperativeNoteSections.Implants, [new(note.Implants)]));
+        if (!string.IsNullOrWhiteSpace(note.Drains)) sections.Add(new(OperativeNoteSections.Drains, [new(note.Drains)]));
+        sections.Add(new(OperativeNoteSections.Disposition, [new(Capitalise(Display(note.Disposition)) + ".")]));
+        sections.Add(new(OperativeNoteSections.PlanOfTreatment, PlanLines(note)));
+        var footer = $"Electronically signed by {context.Surgeon.Display ?? context.Surgeon.Reference} on {DateTime(context.SignedAt)}.";
+        return new NoteDocument(DocumentTitle, header, sections, footer);
+    }
+
+    private static List<NoteLine> Diagnoses(IReadOnlyList<Diagnosis> diagnoses) =>
+        diagnoses.Count == 0 ? [new("None recorded.")] : [.. diagnoses.Select(d => new NoteLine(Diagnosis(d), true))];
+
+    private static List<NoteLine> IndicationLines(Indication indication)
+    {
+        var lines = new List<NoteLine>();
+        if (!string.IsNullOrWhiteSpace(indication.Summary)) lines.Add(new(indication.Summary));
+        lines.Add(new(indication.Blocks.Count == 0 ? "Diagnostic nerve blocks: none recorded." : "Diagnostic nerve blocks:"));
+        lines.AddRange(indication.Blocks.Select(b => new NoteLine(Block(b), true)));
+        lines.Add(new(indication.Therapies.Count == 0 ? "Conservative treatment tried: none recorded." : "Conservative treatment tried:"));
+        lines.AddRange(indication.Therapies.Select(t => new NoteLine(Therapy(t), true)));
+        lines.Add(new(indication.Imaging.Count == 0 ? "Imaging: none recorded." : "Imaging:"));
+        lines.AddRange(indication.Imaging.Select(i => new NoteLine(NoteWording.Imaging(i), true)));
+        return lines;
+    }
+
+    private static List<NoteLine> DescriptionLines(OperativeNote note)
+    {
+        var lines = new List<NoteLine>
+        {
+            new(note.ConsentObtained ? "Informed consent was obtained." : "Informed consent is not recorded."),
+        };
+        if (note.RisksDiscussed.Count > 0)
+            lines.Add(new("Risks discussed: " + string.Join(", ", note.RisksDiscussed.Select(r => Display(r).ToLowerInvariant())) + "."));
+        lines.Add(new("Approach: " + note.Approach));
+        if (!string.IsNullOrWhiteSpace(note.Magnification)) lines.Add(new("Magnification: " + Display(note.Magnification).ToLowerInvariant() + "."));
+        lines.AddRange(note.Treatments.Select(t => new NoteLine(Technique(t), true)));
+        if (!string.IsNullOrWhiteSpace(note.AdditionalNotes)) lines.Add(new("Additional notes: " + note.AdditionalNotes));
+        return lines;
+    }
+
+    private static List<NoteLine> ComplicationLines(ComplicationStatement complications)
+    {
+        var lines = new List<NoteLine>();
+        if (complications.None) lines.Add(new("No complications."));
+        var coded = complications.Codes.Where(c => c != Known.Codes.NoComplications).Select(c => Display(c).ToLowerInvariant()).ToList();
+        if (coded.Count > 0) lines.Add(new("Complications: " + string.Join(", ", coded) + "."));
+        if (!string.IsNullOrWhiteSpace(complications.Text)) lines.Add(new(complications.Text));
+        if (lines.Count == 0) lines.Add(new("Not recorded."));
+        return lines;
+    }
+
+    private static List<NoteLine> SpecimenLines(OperativeNote note)
+    {
+        var lines = note.Treatments
+            .Where(t => t.Neurectomy?.SpecimenSentToPathology == true)
+            .Select(t => new NoteLine($"{Target(t)} segment ({Number(t.Neurectomy!.SegmentLengthMm)} mm) sent to pathology.", true))
+            .ToList();
+        if (!string.IsNullOrWhiteSpace(note.SpecimensText)) lines.Add(new(note.SpecimensText));
+        if (lines.Count == 0) lines.Add(new("No specimens."));
+        return lines;
+    }
+
+    private static List<NoteLine> PlanLines(OperativeNote note)
+    {
+        var lines = note.Plan.Select(p => new NoteLine(Capitalise(Display(p)), true)).ToList();
+        if (!string.IsNullOrWhiteSpace(note.FollowUp)) lines.Add(new("Follow-up: " + note.FollowUp));
+        if (lines.Count == 0) lines.Add(new("None recorded."));
+        return lines;
+    }
+}

@@ -1,0 +1,128 @@
+using System.Globalization;
+using Rhizotomy.Core.Clinical;
+
+namespace Rhizotomy.Core.Notes;
+
+// How structured answers are said in words. One place, so the text, the HTML and the FHIR
+// narratives say exactly the same thing.
+internal static class NoteWording
+{
+    private static readonly Dictionary<string, Known.ProjectConcept> ByCode = Known.Concepts.ToDictionary(c => c.Code);
+
+    public static string Side(Side side) => side == Clinical.Side.Left ? "left" : "right";
+
+    public static string NerveCode(Nerve nerve) => nerve switch
+    {
+        Clinical.Nerve.GreaterOccipital => Known.Codes.GreaterOccipitalNerve,
+        Clinical.Nerve.LesserOccipital => Known.Codes.LesserOccipitalNerve,
+        _ => Known.Codes.ThirdOccipitalNerve,
+    };
+
+    public static string Nerve(Nerve nerve) => Display(NerveCode(nerve)).ToLowerInvariant();
+
+    public static string ProcedureCode(Clinical.Technique technique) =>
+        technique == Clinical.Technique.Neurectomy ? Known.Codes.OccipitalNeurectomy : Known.Codes.OccipitalNerveCoagulation;
+
+    public static string LateralityCode(Side side) => side == Clinical.Side.Left ? Known.Snomed.Left : Known.Snomed.Right;
+
+    /// <summary>"Left greater occipital nerve".</summary>
+    public static string Target(NerveTreatment t) => Capitalise(Side(t.Side) + " " + Nerve(t.Nerve));
+
+    /// <summary>"Left greater occipital neurectomy".</summary>
+    public static string ProcedureTitle(NerveTreatment t) => t.Technique == Clinical.Technique.Neurectomy
+        ? Capitalise(Side(t.Side) + " " + Nerve(t.Nerve).Replace(" nerve", "") + " neurectomy")
+        : Capitalise("coagulation of the " + Side(t.Side) + " " + Nerve(t.Nerve));
+
+    /// <summary>Display of a project code, or the value itself when it is free text.</summary>
+    public static string Display(string codeOrText) => ByCode.TryGetValue(codeOrText, out var concept) ? concept.Display : codeOrText;
+
+    public static bool IsProjectCode(string value) => ByCode.ContainsKey(value);
+
+    public static string Number(decimal value) => value.ToString("0.##", CultureInfo.InvariantCulture);
+
+    public static string DateTime(DateTimeOffset value) => value.ToString("yyyy-MM-dd HH:mm zzz", CultureInfo.InvariantCulture);
+
+    public static string Capitalise(string text) => text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..];
+
+    public static string Concept(Concept concept)
+    {
+        var label = concept.System switch
+        {
+            Known.Systems.Icd10Cm => "ICD-10-CM",
+            Known.Systems.Snomed => "SNOMED CT",
+            Known.Systems.Loinc => "LOINC",
+            _ => null,
+        };
+        return concept.Code is null || label is null ? concept.Text : $"{concept.Text} ({label} {concept.Code})";
+    }
+
+    public static string Diagnosis(Diagnosis d) => d.Side is { } side ? $"{Concept(d.Concept)}, {Side(side)}" : Concept(d.Concept);
+
+    /// <summary>What was done to one nerve, in one sentence.</summary>
+    public static string Technique(NerveTreatment t)
+    {
+        var parts = new List<string>();
+        if (t.Technique == Clinical.Technique.Neurectomy)
+        {
+            parts.Add("neurectomy");
+            if (t.Neurectomy is { } n)
+            {
+                parts.Add(n.SegmentLengthMm > 0 ? $"a {Number(n.SegmentLengthMm)} mm segment excised" : "transected without excision of a segment");
+                parts.Add(Display(n.StumpManagement).ToLowerInvariant());
+                parts.Add(n.SpecimenSentToPathology ? "specimen sent to pathology" : "no specimen sent to pathology");
+            }
+        }
+        else
+        {
+            if (t.Coagulation is { } c)
+            {
+                var method = c.Method == EnergyMethod.Radiofrequency ? "radiofrequency" : "bipolar electrocautery";
+                parts.Add("coagulation by " + method);
+                if (c.TemperatureCelsius is { } temperature) parts.Add($"{Number(temperature)} °C");
+                if (c.LesionDurationSeconds is { } duration) parts.Add($"{Number(duration)} s per lesion");
+                if (c.LesionCount is { } count) parts.Add(count == 1 ? "1 lesion" : $"{count} lesions");
+            }
+            else
+            {
+                parts.Add("coagulation");
+            }
+        }
+        var sentence = $"{Target(t)}: {string.Join(", ", parts)}.";
+        if (!string.IsNullOrWhiteSpace(t.LateralityReason))
+            sentence += $" Reason for treating this side: {t.LateralityReason}.";
+        return sentence;
+    }
+
+    public static string Findings(NerveTreatment t)
+    {
+        var findings = t.Findings.Select(f => Display(f).ToLowerInvariant()).ToList();
+        var text = findings.Count > 0 ? string.Join(", ", findings) : "no finding recorded";
+        if (!string.IsNullOrWhiteSpace(t.FindingsText)) text += ". " + t.FindingsText;
+        return $"{Target(t)}: {text}.";
+    }
+
+    public static string Block(PriorBlock b)
+    {
+        var what = string.Join(" ", new[] { b.Side is { } s ? Side(s) : null, b.Nerve is { } n ? Nerve(n) : "occipital nerve", "block" }.Where(p => p is not null));
+        var relief = new List<string>();
+        if (b.ReliefPercent is { } percent) relief.Add($"{percent}% relief");
+        if (!string.IsNullOrWhiteSpace(b.ReliefText)) relief.Add(b.ReliefText);
+        var text = Capitalise(what);
+        if (b.Date is not null) text = $"{b.Date}: {text}";
+        return relief.Count > 0 ? $"{text}, {string.Join("; ", relief)}" : $"{text}, relief not recorded";
+    }
+
+    public static string Therapy(TherapyTried t)
+    {
+        var text = $"{Capitalise(t.Kind)}: {t.Text}";
+        if (t.Period is not null) text += $" ({t.Period})";
+        return t.Failed switch
+        {
+            true => text + ", failed",
+            false => text + ", not failed",
+            null => text,
+        };
+    }
+
+    public static string Imaging(Imaging i) => i.Date is null ? i.Text : $"{i.Date}: {i.Text}";
+}

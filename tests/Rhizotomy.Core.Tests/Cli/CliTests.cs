@@ -1,0 +1,172 @@
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
+using Rhizotomy.Cli;
+using Rhizotomy.Core.Clinical;
+using Rhizotomy.Core.Templates;
+using Rhizotomy.Core.Tests.TestData;
+using Rhizotomy.Core.Tests.Validation;
+
+namespace Rhizotomy.Core.Tests.Cli;
+
+[Collection(ValidationCollection.Name)]
+public sealed class CliTests : IDisposable
+{
+    private readonly string _folder = Path.Combine(Path.GetTempPath(), "rhizotomy-cli-tests-" + Guid.NewGuid().ToString("N"));
+
+    public CliTests() => Directory.CreateDirectory(_folder);
+
+    public void Dispose() => Directory.Delete(_folder, recursive: true);
+
+    private static (int Code, string Output, string Error) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = CliApp.Run(args, output, error);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private string Write(string name, Resource resource)
+    {
+        var path = Path.Combine(_folder, name);
+        File.WriteAllText(path, new FhirJsonSerializer().SerializeToString(resource, pretty: true));
+        return path;
+    }
+
+    [Fact]
+    public void Validate_of_the_examples_folder_exits_0_with_an_outcome_per_file()
+    {
+        var examples = Path.Combine(RepoPaths.Profiles(), "examples");
+        var count = Directory.GetFiles(examples, "*.json").Length;
+
+        var (code, output, _) = Run("validate", examples);
+
+        Assert.Equal(CliApp.Valid, code);
+        Assert.Equal(count, output.Split('\n').Count(l => l.Contains(": valid (", StringComparison.Ordinal)));
+        Assert.Contains($"{count} file(s), 0 invalid", output);
+        Assert.Contains("\"resourceType\": \"OperationOutcome\"", output);
+    }
+
+    [Fact]
+    public void Validate_of_a_procedure_without_complication_statement_exits_1_and_names_it()
+    {
+        var procedure = (Procedure)new Core.Notes.NoteComposer().Compose(Core.Notes.SampleNotes.Neurectomy()).Procedures[0].DeepCopy();
+        procedure.Complication.Clear();
+        var file = Write("procedure.json", procedure);
+
+        var (code, output, _) = Run("validate", file);
+
+        Assert.Equal(CliApp.Invalid, code);
+        Assert.Contains("procedure.json: INVALID", output);
+        Assert.Contains("complication", output);
+    }
+
+    [Fact]
+    public void Validate_of_a_file_that_is_not_fhir_json_exits_1_with_an_operation_outcome()
+    {
+        var file = Path.Combine(_folder, "broken.json");
+        File.WriteAllText(file, "{ this is not json");
+
+        var (code, output, _) = Run("validate", file);
+
+        Assert.Equal(CliApp.Invalid, code);
+        Assert.Contains("Not valid FHIR R4 JSON", output);
+        Assert.DoesNotContain("   at ", output);
+    }
+
+    [Theory]
+    [InlineData]
+    [InlineData("validate")]
+    [InlineData("frobnicate", "x")]
+    [InlineData("render")]
+    public void Wrong_arguments_exit_2_with_the_usage(params string[] args)
+    {
+        var (code, _, error) = Run(args);
+
+        Assert.Equal(CliApp.Usage, code);
+        Assert.Contains("usage:", error);
+    }
+
+    [Fact]
+    public void A_path_that_does_not_exist_is_a_usage_error()
+    {
+        var (code, _, error) = Run("validate", Path.Combine(_folder, "nothing-here"));
+
+        Assert.Equal(CliApp.Usage, code);
+        Assert.Contains("no such file or folder", error);
+    }
+
+    private static Bundle ContextBundle(QuestionnaireResponse response) => new()
+    {
+        Type = Bundle.BundleType.Collection,
+        Entry =
+        [
+            .. new Resource[]
+            {
+                response,
+                new Patient { Id = "classic-left", Name = [new HumanName { Given = ["Synthetic"], Family = "Classic" }] },
+                new Practitioner { Id = "surgeon-1", Name = [new HumanName { Prefix = ["Dr"], Given = ["Synthetic"], Family = "Surgeon" }] },
+                new Encounter { Id = "classic-left-surgery", Status = Encounter.EncounterStatus.InProgress, Class = new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "AMB") },
+                new Organization { Id = "site", Name = "Synthetic Hospital" },
+                new Condition
+                {
+                    Id = "classic-left-on",
+                    ClinicalStatus = new CodeableConcept(Known.Systems.ConditionClinical, "active"),
+                    Code = new CodeableConcept(Known.Systems.Icd10Cm, Known.Icd10Cm.OccipitalNeuralgia, "Occipital neuralgia"),
+                    BodySite = [new CodeableConcept(Known.Systems.Snomed, Known.Snomed.Left, "Left")],
+                    Subject = new ResourceReference("Patient/classic-left"),
+                },
+            }.Select(r => new Bundle.EntryComponent { FullUrl = $"http://ehr.example/fhir/{r.TypeName}/{r.Id ?? "qr"}", Resource = r }),
+        ],
+    };
+
+    [Fact]
+    public void Render_of_a_completed_context_bundle_prints_the_note_and_writes_valid_resources()
+    {
+        var response = Responses.CompletedLeftNeurectomy(Cases.ClassicLeft());
+        response.Identifier = new Identifier(Known.NoteIdentifierSystem, "cli-note-1");
+        var bundle = Write("context.json", ContextBundle(response));
+        var outFolder = Path.Combine(_folder, "out");
+
+        var (code, output, error) = Run("render", bundle, "--out", outFolder);
+
+        Assert.True(code == CliApp.Valid, output + error);
+        Assert.Contains("OPERATIVE NOTE: OCCIPITAL NERVE RHIZOTOMY", output);
+        Assert.Contains("Left greater occipital neurectomy", output);
+        Assert.Contains("Patient: Synthetic Classic", output);
+        Assert.Equal(output, File.ReadAllText(Path.Combine(outFolder, "note.txt")));
+        Assert.Contains("<h1>", File.ReadAllText(Path.Combine(outFolder, "note.html")));
+        var transaction = new FhirJsonDeserializer(new DeserializerSettings()).Deserialize<Bundle>(File.ReadAllText(Path.Combine(outFolder, "transaction-bundle.json")));
+        Assert.Equal(Bundle.BundleType.Transaction, transaction.Type);
+        Assert.Contains(transaction.Entry, e => e.Request?.IfNoneExist == $"identifier={Known.NoteIdentifierSystem}|cli-note-1");
+
+        Assert.Equal(CliApp.Valid, Run("validate", Path.Combine(outFolder, "transaction-bundle.json")).Code);
+    }
+
+    [Fact]
+    public void Render_of_an_incomplete_response_exits_1_and_says_what_is_missing()
+    {
+        var response = Responses.CompletedLeftNeurectomy(Cases.ClassicLeft());
+        Responses.Remove(response, LinkIds.EstimatedBloodLoss);
+        var bundle = Write("context.json", ContextBundle(response));
+
+        var (code, output, _) = Run("render", bundle);
+
+        Assert.Equal(CliApp.Invalid, code);
+        Assert.Contains("cannot be signed yet", output);
+        Assert.Contains("\"severity\": \"error\"", output);
+        Assert.DoesNotContain("OPERATIVE NOTE", output);
+    }
+
+    [Fact]
+    public void Render_of_a_bundle_without_a_patient_exits_1_and_says_so()
+    {
+        var response = Responses.CompletedLeftNeurectomy(Cases.ClassicLeft());
+        var context = ContextBundle(response);
+        context.Entry.RemoveAll(e => e.Resource is Patient);
+
+        var (code, output, _) = Run("render", Write("context.json", context));
+
+        Assert.Equal(CliApp.Invalid, code);
+        Assert.Contains("a Patient with an id", output);
+    }
+}

@@ -1,0 +1,171 @@
+using System.Net;
+using System.Text;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Sandbox.Ehr.Auth;
+using Task = System.Threading.Tasks.Task;
+
+namespace Sandbox.Ehr.Tests.Fhir;
+
+/// <summary>The real sandbox on a loopback port (port 0), in-memory SQLite, with the fake token filter.</summary>
+public sealed class SandboxServer : IAsyncDisposable
+{
+    private static readonly FhirJsonSerializer Serializer = new();
+    private static readonly FhirJsonDeserializer Deserializer = new(new DeserializerSettings());
+
+    public static readonly SmartAccess Everything = new("test-client", ["user/*.*"], null, null, "pr-1");
+
+    private SandboxServer(WebApplication app, Uri origin)
+    {
+        App = app;
+        Origin = origin;
+        Http = new HttpClient { BaseAddress = origin, Timeout = TimeSpan.FromSeconds(60) };
+    }
+
+    public WebApplication App { get; }
+
+    public Uri Origin { get; }
+
+    public HttpClient Http { get; }
+
+    public string FhirBase => Origin.ToString().TrimEnd('/') + "/fhir";
+
+    public static async Task<SandboxServer> StartAsync(params string[] settings)
+    {
+        var args = new List<string> { "--urls=http://127.0.0.1:0", "--Sandbox:Storage=memory" };
+        args.AddRange(settings.Select(s => "--" + s));
+        var app = SandboxHost.Build([.. args], builder =>
+        {
+            builder.Services.AddSingleton<IStartupFilter, FakeTokenStartupFilter>();
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        });
+        await app.StartAsync();
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new SandboxServer(app, new Uri(address));
+    }
+
+    public static HttpRequestMessage Request(HttpMethod method, string url, Resource? body = null, SmartAccess? access = null)
+    {
+        var request = new HttpRequestMessage(method, url.StartsWith('/') ? url : "/fhir/" + url);
+        if (access is not null)
+        {
+            request.Headers.Add(FakeTokenStartupFilter.Header, FakeTokenStartupFilter.Encode(access));
+        }
+        request.Headers.Accept.ParseAdd("application/fhir+json");
+        if (body is not null)
+        {
+            request.Content = new StringContent(Serializer.SerializeToString(body), Encoding.UTF8, "application/fhir+json");
+        }
+        return request;
+    }
+
+    public async Task<FhirResponse> SendAsync(HttpRequestMessage request)
+    {
+        using var response = await Http.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Resource? resource = null;
+        if (text.Length > 0 && response.Content.Headers.ContentType?.MediaType == "application/fhir+json")
+        {
+            resource = Deserializer.DeserializeResource(text);
+        }
+        return new FhirResponse(response.StatusCode, resource, response.Headers, response.Content.Headers, text);
+    }
+
+    public Task<FhirResponse> SendAsync(HttpMethod method, string url, Resource? body = null, SmartAccess? access = null) =>
+        SendAsync(Request(method, url, body, access ?? Everything));
+
+    public Task<FhirResponse> GetAsync(string url, SmartAccess? access = null) => SendAsync(HttpMethod.Get, url, null, access);
+
+    public async Task<T> CreateAsync<T>(T resource, SmartAccess? access = null) where T : Resource
+    {
+        var response = await SendAsync(HttpMethod.Post, resource.TypeName, resource, access);
+        Assert.Equal(HttpStatusCode.Created, response.Status);
+        return Assert.IsType<T>(response.Resource);
+    }
+
+    public async Task<T> PutAsync<T>(T resource, SmartAccess? access = null) where T : Resource
+    {
+        var response = await SendAsync(HttpMethod.Put, $"{resource.TypeName}/{resource.Id}", resource, access);
+        Assert.True(response.Status is HttpStatusCode.Created or HttpStatusCode.OK, response.Body);
+        return Assert.IsType<T>(response.Resource);
+    }
+
+    public async Task<Bundle> SearchAsync(string url, SmartAccess? access = null)
+    {
+        var response = await GetAsync(url, access);
+        Assert.True(response.Status == HttpStatusCode.OK, response.Body);
+        return Assert.IsType<Bundle>(response.Resource);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+}
+
+public sealed record FhirResponse(HttpStatusCode Status, Resource? Resource, System.Net.Http.Headers.HttpResponseHeaders Headers, System.Net.Http.Headers.HttpContentHeaders ContentHeaders, string Body)
+{
+    public OperationOutcome Outcome => Assert.IsType<OperationOutcome>(Resource);
+}
+
+/// <summary>One sandbox per test class (full mode); tests use fresh ids so they do not see each other's data.</summary>
+public sealed class FullModeServer : IAsyncLifetime
+{
+    public SandboxServer Server { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Server = await SandboxServer.StartAsync();
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+}
+
+/// <summary>Small builders for synthetic test resources.</summary>
+public static class Make
+{
+    public static string NewId() => Guid.NewGuid().ToString("N")[..16];
+
+    public static Patient Patient(string? id = null, string family = "Testperson", string given = "Alex") => new()
+    {
+        Id = id,
+        Name = [new HumanName { Family = family, Given = [given] }],
+        Gender = AdministrativeGender.Female,
+        BirthDate = "1970-05-04",
+    };
+
+    public static Condition Condition(string patientId, string code = "G44.209", string system = "http://hl7.org/fhir/sid/icd-10-cm", string? onset = "2021-03", string? encounterId = null) => new()
+    {
+        Subject = new ResourceReference("Patient/" + patientId),
+        Code = new CodeableConcept(system, code, "Tension headache"),
+        ClinicalStatus = new CodeableConcept("http://terminology.hl7.org/CodeSystem/condition-clinical", "active"),
+        Category = [new CodeableConcept("http://terminology.hl7.org/CodeSystem/condition-category", "problem-list-item")],
+        Onset = onset is null ? null : new FhirDateTime(onset),
+        Encounter = encounterId is null ? null : new ResourceReference("Encounter/" + encounterId),
+    };
+
+    public static Procedure Procedure(string patientId, EventStatus status = EventStatus.Completed, string performed = "2023-02-01") => new()
+    {
+        Status = status,
+        Subject = new ResourceReference("Patient/" + patientId),
+        Code = new CodeableConcept("http://snomed.info/sct", "1290001", "Occipital nerve block"),
+        Performed = new FhirDateTime(performed),
+    };
+
+    public static Observation Observation(string patientId, string category) => new()
+    {
+        Status = ObservationStatus.Final,
+        Subject = new ResourceReference("Patient/" + patientId),
+        Category = [new CodeableConcept("http://terminology.hl7.org/CodeSystem/observation-category", category)],
+        Code = new CodeableConcept("http://loinc.org", "72514-3", "Pain severity"),
+    };
+
+    public static SmartAccess PatientAccess(string patientId, params string[] scopes) => new("test-client", scopes, patientId, null, "pr-1");
+
+    public static SmartAccess UserAccess(params string[] scopes) => new("test-client", scopes, null, null, "pr-1");
+}

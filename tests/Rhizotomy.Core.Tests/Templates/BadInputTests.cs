@@ -180,6 +180,44 @@ public class BadInputTests
     }
 
     [Fact]
+    public void A_template_handed_in_directly_gets_the_catalogs_scrutiny()
+    {
+        var broken = TemplateDefinitions.Build(Technique.Neurectomy);
+        broken.Item.RemoveAll(i => i.LinkId == LinkIds.Performed);
+
+        var error = Assert.Single(Errors(NoteReader.Read(broken, CompletedLeftNeurectomy(Cases.ClassicLeft()), Cases.Context(), Cases.ClassicLeft())));
+
+        Assert.Equal("template-unusable", Key(error));
+        Assert.Contains("performed-start", error.Details!.Text);
+    }
+
+    [Fact]
+    public void A_site_template_that_does_not_require_the_times_still_gets_them_asked_for()
+    {
+        var site = TemplateDefinitions.Build(Technique.Neurectomy);
+        foreach (var item in TemplateCatalog.Flatten(site.Item).Where(i => i.LinkId is LinkIds.Performed or LinkIds.PerformedStart or LinkIds.PerformedEnd))
+        {
+            item.Required = null;
+        }
+        var qr = CompletedLeftNeurectomy(Cases.ClassicLeft(), site);
+        Remove(qr, LinkIds.Performed, LinkIds.PerformedEnd);
+
+        var error = Assert.Single(Errors(NoteReader.Read(site, qr, Cases.Context(), Cases.ClassicLeft())));
+
+        Assert.Equal("Time of operation: end is missing.", error.Details!.Text);
+    }
+
+    [Fact]
+    public void Too_many_answers_to_one_item_are_refused()
+    {
+        var qr = CompletedLeftNeurectomy(Cases.ClassicLeft());
+        Set(qr, [LinkIds.Nerves, "treat-gon-left", "gon-left-findings"],
+            [.. Enumerable.Repeat<DataType>(Project(Known.Codes.FindingEntrapped), 10_000)]);
+
+        Assert.Equal("too-large", Key(Assert.Single(Errors(Read(qr)))));
+    }
+
+    [Fact]
     public void Missing_evidence_lists_do_not_throw()
     {
         var broken = new CaseEvidence(null!, null!, null!, null!, null!);

@@ -55,3 +55,21 @@ public class ChartPrefillTests
         Assert.True(errors.Count == 0, string.Join("\n", errors));
     }
 }
+
+/// <summary>The response the app files at signing, against the published US Core profile it restates.</summary>
+[Collection(Validation.ValidationCollection.Name)]
+public class SignedResponseConformanceTests(Validation.ValidationFixture validation)
+{
+    [Fact]
+    public void A_completed_response_is_valid_against_US_Core_QuestionnaireResponse()
+    {
+        var evidence = CaseEvidenceBuilder.Build(Charts.ClassicLeft());
+        var qr = CompletedLeftNeurectomy(evidence);
+        qr.Identifier = new Identifier(Known.NoteIdentifierSystem, "note-1");
+        qr.Status = QuestionnaireResponse.QuestionnaireResponseStatus.Completed;
+
+        var outcome = validation.Published.Validate(qr, Known.Profiles.UsCoreQuestionnaireResponse);
+
+        Assert.True(Validation.ValidationFixture.Errors(outcome).Length == 0, Validation.ValidationFixture.Errors(outcome));
+    }
+}

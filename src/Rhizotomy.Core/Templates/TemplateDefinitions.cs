@@ -60,7 +60,7 @@ public static class TemplateDefinitions
         q.Item.Add(IndicationGroup());
         q.Item.Add(Group(LinkIds.Consent, "Consent", required: true,
             Question(LinkIds.ConsentObtained, "Informed consent obtained", Q.QuestionnaireItemType.Boolean, required: true),
-            Coded(LinkIds.RisksDiscussed, "Risks discussed", Known.ValueSetFor("complication"), repeats: true)));
+            Coded(LinkIds.RisksDiscussed, "Risks discussed", Known.ValueSetFor("complication"), required: true, repeats: true)));
         q.Item.Add(Anaesthesia());
         q.Item.Add(Group(LinkIds.Approach, "Approach", required: true,
             Question(LinkIds.Incision, "Approach and incision", Q.QuestionnaireItemType.Text, required: true),

@@ -289,6 +289,15 @@ public class NoteChecksTests
     }
 
     [Fact]
+    public void Consent_without_the_risks_discussed_is_incomplete()
+    {
+        var qr = CompletedLeftNeurectomy(Cases.ClassicLeft());
+        Remove(qr, LinkIds.Consent, LinkIds.RisksDiscussed);
+
+        Assert.Equal("Consent: risks discussed is missing.", SingleError(Check(qr)).Details!.Text);
+    }
+
+    [Fact]
     public void Consent_recorded_as_not_obtained_is_an_error()
     {
         var qr = CompletedLeftNeurectomy(Cases.ClassicLeft());

@@ -32,7 +32,9 @@ public sealed class ComposedNote
 
     /// <summary>In write order: the source QuestionnaireResponse (when given), Procedures, Composition, DocumentReference, Provenance.</summary>
     public IReadOnlyList<ComposedEntry> Entries { get; }
+    /// <summary>The whole note as plain text (also the DocumentReference's text/plain content).</summary>
     public string Text { get; }
+    /// <summary>The whole note as an HTML page (also the DocumentReference's text/html content).</summary>
     public string Html { get; }
 
     public IEnumerable<Resource> Resources => Entries.Select(e => e.Resource);

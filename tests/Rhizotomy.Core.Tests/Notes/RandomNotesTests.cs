@@ -32,6 +32,25 @@ public class RandomNotesTests(ValidationFixture fixture)
     }
 
     [Fact]
+    public void Random_valid_notes_also_meet_the_published_us_core_and_ccda_profiles()
+    {
+        var random = new Random(1123);
+        var composer = new NoteComposer();
+        var failures = new List<string>();
+        for (var i = 0; i < 25 && failures.Count < 5; i++)
+        {
+            var note = RandomNotes.Next(random, i);
+            foreach (var resource in composer.Compose(note, SampleNotes.Response(note)).Resources)
+            {
+                var outcome = fixture.Published.Validate(resource, ProfileValidatorTests.PublishedProfileFor(resource.TypeName));
+                if (!ProfileValidator.IsValid(outcome))
+                    failures.Add($"note {i} {resource.TypeName}: {ValidationFixture.Errors(outcome)}");
+            }
+        }
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    [Fact]
     public void Random_notes_compose_deterministically()
     {
         var first = new Random(7);

@@ -79,4 +79,23 @@ public class LauncherTests(SandboxFixture fixture)
         var outcome = new FhirJsonDeserializer(new DeserializerSettings()).Deserialize<OperationOutcome>(await launch.Content.ReadAsStringAsync());
         Assert.Equal(OperationOutcome.IssueSeverity.Error, outcome.Issue.Single().Severity);
     }
+
+    [Fact]
+    public async Task An_encounter_launch_takes_the_patient_from_the_encounter_and_refuses_a_mismatch()
+    {
+        using var browser = Server.CreateClient();
+        var app = new SmartAppDriver(Server, browser);
+        var launched = await browser.GetAsync(new Uri("/launcher/launch?practitioner=surgeon-2&encounter=bilateral-surgery", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Redirect, launched.StatusCode);
+        var launch = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(launched.Headers.Location!.Query)["launch"].ToString();
+        var code = await app.AuthorizeForCodeAsync(app.AuthorizeParameters("launch patient/*.rs", launch));
+        var token = await SmartAppDriver.ExpectAsync(await app.RedeemAsync(code), HttpStatusCode.OK);
+        Assert.Equal("bilateral", token.GetProperty("patient").GetString());
+        Assert.Equal("bilateral-surgery", token.GetProperty("encounter").GetString());
+
+        var mismatch = await browser.GetAsync(new Uri("/launcher/launch?practitioner=surgeon-2&patient=classic-left&encounter=bilateral-surgery", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, mismatch.StatusCode);
+        var unknownPractitioner = await browser.GetAsync(new Uri("/launcher/launch?practitioner=nobody&patient=classic-left", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, unknownPractitioner.StatusCode);
+    }
 }

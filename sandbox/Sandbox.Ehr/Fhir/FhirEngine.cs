@@ -310,9 +310,7 @@ public sealed partial class FhirEngine(FhirServerOptions options, FhirRepository
     private (IReadOnlyList<StoredResource> Rows, FhirResult? Error) MatchConditional(DbSession session, string type, string query)
     {
         var where = new SqlWhere();
-        where.And("r.type = " + where.Param(type));
-        where.And("r.deleted = 0");
-        var criteria = 0;
+        var criteria = new List<SearchCriterion>();
         try
         {
             foreach (var (key, values) in QueryHelpers.ParseQuery(query.StartsWith('?') ? query : "?" + query))
@@ -320,17 +318,19 @@ public sealed partial class FhirEngine(FhirServerOptions options, FhirRepository
                 foreach (var value in values)
                 {
                     var colon = key.IndexOf(':', StringComparison.Ordinal);
-                    var criterion = colon < 0 ? new SearchCriterion(key, null, value ?? "") : new SearchCriterion(key[..colon], key[(colon + 1)..], value ?? "");
-                    where.And(where.Criterion(type, criterion));
-                    criteria++;
+                    criteria.Add(colon < 0 ? new SearchCriterion(key, null, value ?? "") : new SearchCriterion(key[..colon], key[(colon + 1)..], value ?? ""));
                 }
+            }
+            if (criteria.Count > 0)
+            {
+                where.AddCriteria(type, criteria);
             }
         }
         catch (SearchException e)
         {
             return ([], FhirResult.Error(400, IssueType.Invalid, "If-None-Exist: " + e.Message));
         }
-        if (criteria == 0)
+        if (criteria.Count == 0)
         {
             return ([], FhirResult.Error(400, IssueType.Invalid, "If-None-Exist has no search parameters."));
         }

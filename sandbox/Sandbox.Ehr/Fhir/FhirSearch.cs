@@ -118,12 +118,7 @@ public sealed partial class FhirEngine
         string orderBy;
         try
         {
-            where.And("r.type = " + where.Param(type));
-            where.And("r.deleted = 0");
-            foreach (var criterion in criteria)
-            {
-                where.And(where.Criterion(type, criterion));
-            }
+            where.AddCriteria(type, criteria);
             if (decision.Alternatives is not null)
             {
                 where.And(AccessFilter(where, type, decision.Alternatives));

@@ -10,9 +10,9 @@ public sealed record SearchCriterion(string Name, string? Modifier, string Value
 public sealed class SearchException(string message) : Exception(message);
 
 /// <summary>
-/// Builds parameterised SQL over the index tables (never string-concatenated values). Each
-/// criterion becomes an <c>r.rid IN (index lookup)</c>, so the cost follows the matches, not the
-/// table size.
+/// Builds parameterised SQL over the index tables (never string-concatenated values). The query
+/// is driven by one index lookup and the other criteria are probed per row, so the cost follows
+/// the matches, not the size of the tables.
 /// </summary>
 public sealed class SqlWhere
 {
@@ -39,8 +39,35 @@ public sealed class SqlWhere
         _sql.Append('(').Append(condition).Append(')');
     }
 
+    /// <summary>
+    /// Adds the type condition and every criterion. One selective criterion (a reference such as
+    /// <c>patient</c> if there is one) drives the query through its index; the others are probed
+    /// per candidate row (<c>EXISTS ... WHERE rid = r.rid</c>), so a broad criterion such as
+    /// <c>clinical-status=active</c> never materialises every patient's rows.
+    /// </summary>
+    public void AddCriteria(string resourceType, IReadOnlyList<SearchCriterion> criteria)
+    {
+        var byId = criteria.Any(c => c.Name == "_id" && c.Modifier is null);
+        var driver = byId ? null
+            : criteria.FirstOrDefault(c => Drives(resourceType, c, IndexKind.Reference))
+              ?? criteria.FirstOrDefault(c => Drives(resourceType, c, null));
+        // "+r.type" keeps SQLite from walking every row of the type when an index lookup can drive.
+        And((driver is null ? "r.type = " : "+r.type = ") + Param(resourceType));
+        And("r.deleted = 0");
+        foreach (var criterion in criteria)
+        {
+            And(Criterion(resourceType, criterion, ReferenceEquals(criterion, driver)));
+        }
+    }
+
+    private static bool Drives(string resourceType, SearchCriterion criterion, IndexKind? kind) =>
+        criterion.Modifier is not ("not" or "missing")
+        && SearchParameters.Find(resourceType, criterion.Name) is { } parameter
+        && (kind is null || parameter.Kind == kind);
+
     /// <summary>The condition (on alias <c>r</c>) for one criterion of <paramref name="resourceType"/>.</summary>
-    public string Criterion(string resourceType, SearchCriterion criterion)
+    /// <param name="driver">Whether this criterion's index lookup drives the query (else it is probed per row).</param>
+    public string Criterion(string resourceType, SearchCriterion criterion, bool driver = false)
     {
         var values = SplitValues(criterion.Value);
         if (values.Count == 0 || values.All(v => v.Length == 0))
@@ -67,7 +94,11 @@ public sealed class SqlWhere
             IndexKind.Date => "idx_date",
             _ => "idx_string",
         };
-        var lookup = $"SELECT rid FROM {table} WHERE type = {Param(resourceType)} AND param = {Param(parameter.Name)}";
+        var lookup = driver
+            ? $"SELECT rid FROM {table} WHERE type = {Param(resourceType)} AND param = {Param(parameter.Name)}"
+            : $"SELECT 1 FROM {table} WHERE rid = r.rid AND param = {Param(parameter.Name)}";
+        string Matches(string condition) => driver ? $"r.rid IN ({lookup} AND ({condition}))" : $"EXISTS ({lookup} AND ({condition}))";
+        string Excludes(string condition) => driver ? $"r.rid NOT IN ({lookup} AND ({condition}))" : $"NOT EXISTS ({lookup} AND ({condition}))";
         if (criterion.Modifier == "missing")
         {
             var missing = values[0] switch
@@ -76,7 +107,7 @@ public sealed class SqlWhere
                 "false" => false,
                 _ => throw new SearchException(":missing takes true or false."),
             };
-            return missing ? $"r.rid NOT IN ({lookup})" : $"r.rid IN ({lookup})";
+            return missing ? Excludes("1") : Matches("1");
         }
         switch (parameter.Kind)
         {
@@ -84,7 +115,7 @@ public sealed class SqlWhere
             {
                 RequireModifier(criterion, (string?)null, "not", "text");
                 var condition = Or(values.Select(v => criterion.Modifier == "text" ? $"text LIKE {Param(Like(FhirStrings.Normalize(v), contains: false))} ESCAPE '\\'" : TokenCondition(v)));
-                return criterion.Modifier == "not" ? $"r.rid NOT IN ({lookup} AND {condition})" : $"r.rid IN ({lookup} AND {condition})";
+                return criterion.Modifier == "not" ? Excludes(condition) : Matches(condition);
             }
             case IndexKind.Reference:
             {
@@ -97,11 +128,11 @@ public sealed class SqlWhere
                     }
                     typeModifier = criterion.Modifier;
                 }
-                return $"r.rid IN ({lookup} AND {Or(values.Select(v => ReferenceCondition(v, typeModifier, parameter)))})";
+                return Matches(Or(values.Select(v => ReferenceCondition(v, typeModifier, parameter))));
             }
             case IndexKind.Date:
                 RequireModifier(criterion, (string?)null);
-                return $"r.rid IN ({lookup} AND {Or(values.Select(v => DateCondition(v, "low", "high")))})";
+                return Matches(Or(values.Select(v => DateCondition(v, "low", "high"))));
             default:
             {
                 RequireModifier(criterion, (string?)null, "exact", "contains");
@@ -111,7 +142,7 @@ public sealed class SqlWhere
                     "contains" => $"norm LIKE {Param(Like(FhirStrings.Normalize(v), contains: true))} ESCAPE '\\'",
                     _ => $"norm LIKE {Param(Like(FhirStrings.Normalize(v), contains: false))} ESCAPE '\\'",
                 }));
-                return $"r.rid IN ({lookup} AND {condition})";
+                return Matches(condition);
             }
         }
     }
@@ -183,7 +214,7 @@ public sealed class SqlWhere
         };
     }
 
-    private static string Or(IEnumerable<string> conditions) => "(" + string.Join(") OR (", conditions) + ")";
+    private static string Or(IEnumerable<string> conditions) => "((" + string.Join(") OR (", conditions) + "))";
 
     private static void RequireModifier(SearchCriterion criterion, params string?[] allowed)
     {

@@ -39,6 +39,21 @@ public class SearchTests(FullModeServer fixture) : IClassFixture<FullModeServer>
     }
 
     [Fact]
+    public async System.Threading.Tasks.Task Or_values_never_leak_matches_from_other_patients_or_parameters()
+    {
+        var patient = await NewPatientAsync();
+        var other = await NewPatientAsync();
+        var code = "Z" + Make.NewId();
+        await _server.CreateAsync(Make.Condition(patient, "A-" + code));
+        var foreign = await _server.CreateAsync(Make.Condition(other, code));
+
+        Assert.Empty(Ids(await _server.SearchAsync($"Condition?patient={patient}&code=none,{code}")));
+        Assert.Empty(Ids(await _server.SearchAsync($"Condition?patient={patient}&code:not=none,A-{code}")));
+        Assert.Empty(Ids(await _server.SearchAsync($"Condition?patient={patient}&onset-date=ne2021-03,ne2021-03")));
+        Assert.Equal([foreign.Id], Ids(await _server.SearchAsync($"Condition?code=none,{code}")));
+    }
+
+    [Fact]
     public async System.Threading.Tasks.Task Reference_search_takes_Patient_slash_id_a_plain_id_and_subject()
     {
         var patient = await NewPatientAsync();

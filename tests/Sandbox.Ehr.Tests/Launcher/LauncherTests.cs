@@ -1,5 +1,6 @@
 using System.Net;
 using Hl7.Fhir.Model;
+using Microsoft.AspNetCore.Hosting;
 using Hl7.Fhir.Serialization;
 using Sandbox.Ehr.Tests.Auth;
 using Task = System.Threading.Tasks.Task;
@@ -97,5 +98,22 @@ public class LauncherTests(SandboxFixture fixture)
         Assert.Equal(HttpStatusCode.BadRequest, mismatch.StatusCode);
         var unknownPractitioner = await browser.GetAsync(new Uri("/launcher/launch?practitioner=nobody&patient=classic-left", UriKind.Relative));
         Assert.Equal(HttpStatusCode.BadRequest, unknownPractitioner.StatusCode);
+    }
+}
+
+/// <summary>The in-process test server has no client address: a caller that cannot be shown to be local.</summary>
+public class LauncherNonLoopbackTests
+{
+    [Fact]
+    public async Task A_chart_request_not_from_a_loopback_address_is_refused()
+    {
+        await using var factory = new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<SandboxEntry>()
+            .WithWebHostBuilder(builder => builder.UseSetting("Sandbox:Storage", "memory").UseSetting("Serilog:MinimumLevel:Default", "Warning"));
+        using var client = factory.CreateClient();
+
+        var response = await client.GetAsync(new Uri("/launcher/patient/classic-left", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.DoesNotContain("Ellison", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 }

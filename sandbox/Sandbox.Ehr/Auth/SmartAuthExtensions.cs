@@ -60,8 +60,18 @@ public static class SmartAuthExtensions
                 // A refresh token is single use: the rotated one replaces it at once (no reuse window).
                 server.SetRefreshTokenReuseLeeway(TimeSpan.Zero);
 
-                // Ephemeral keys: tokens do not survive a restart, which a sandbox can afford.
-                server.AddEphemeralEncryptionKey().AddEphemeralSigningKey();
+                // In memory: ephemeral keys. On file: keys kept beside auth.db, so stored refresh
+                // tokens and issued access tokens stay valid across restarts. Never a dev certificate.
+                if (options.InMemory)
+                {
+                    server.AddEphemeralEncryptionKey().AddEphemeralSigningKey();
+                }
+                else
+                {
+                    var keys = Path.Combine(Path.GetFullPath(options.DataFolder, builder.Environment.ContentRootPath), "token-keys");
+                    server.AddSigningKey(SandboxKeys.LoadOrCreate(Path.Combine(keys, "token-signing.pem")))
+                        .AddEncryptionKey(SandboxKeys.LoadOrCreate(Path.Combine(keys, "token-encryption.pem")));
+                }
 
                 if (!string.IsNullOrWhiteSpace(options.PublicOrigin))
                 {
@@ -82,11 +92,13 @@ public static class SmartAuthExtensions
                 server.AddEventHandler(OnlineAccessRefreshTokens.Descriptor);
                 server.AddEventHandler(IntrospectionLaunchClaims.Descriptor);
 
-                // Only S256: plain PKCE is refused.
+                // Only S256: plain PKCE is refused. Client authentication as SMART lists it:
+                // client_secret_basic and private_key_jwt (no client_secret_post).
                 server.Configure(settings =>
                 {
                     settings.CodeChallengeMethods.Clear();
                     settings.CodeChallengeMethods.Add(CodeChallengeMethods.Sha256);
+                    settings.ClientAuthenticationMethods.Remove(ClientAuthenticationMethods.ClientSecretPost);
                 });
             })
             .AddValidation(validation =>
@@ -111,9 +123,8 @@ public static class SmartAuthExtensions
                 Mode = SqliteOpenMode.Memory,
                 Cache = SqliteCacheMode.Shared,
             }.ToString();
-            var keepAlive = new SqliteConnection(connectionString);
-            keepAlive.Open();
-            builder.Services.AddSingleton(new AuthDatabaseKeepAlive(keepAlive));
+            // Created (and opened) by AuthStoreInitializer before first use; the container disposes it with the host.
+            builder.Services.AddSingleton(_ => AuthDatabaseKeepAlive.Open(connectionString));
             builder.Services.AddDbContext<AuthDbContext>(db => db.UseSqlite(connectionString).UseOpenIddict());
             builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
             return;
@@ -161,7 +172,18 @@ public static class SmartAuthExtensions
 }
 
 /// <summary>Holds the connection that keeps the in-memory auth database alive for the host's lifetime.</summary>
-public sealed class AuthDatabaseKeepAlive(SqliteConnection connection) : IDisposable
+public sealed class AuthDatabaseKeepAlive : IDisposable
 {
-    public void Dispose() => connection.Dispose();
+    private readonly SqliteConnection _connection;
+
+    private AuthDatabaseKeepAlive(SqliteConnection connection) => _connection = connection;
+
+    public static AuthDatabaseKeepAlive Open(string connectionString)
+    {
+        var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        return new AuthDatabaseKeepAlive(connection);
+    }
+
+    public void Dispose() => _connection.Dispose();
 }

@@ -20,8 +20,19 @@ internal sealed class IssueList
         if (_errorExpressions.Add(expression))
         {
             _issues.Add(Issue(OperationOutcome.IssueSeverity.Error, type, check, expression, text));
+            return;
+        }
+        // A specific check ("no nerve treated") says more than the generic "required" found first at the same item.
+        var generic = _issues.FindIndex(i => i.Severity == OperationOutcome.IssueSeverity.Error
+            && i.Expression.FirstOrDefault() == expression && i.Details?.Coding.FirstOrDefault()?.Code == GenericRequired);
+        if (generic >= 0 && check != GenericRequired)
+        {
+            _issues[generic] = Issue(OperationOutcome.IssueSeverity.Error, type, check, expression, text);
         }
     }
+
+    /// <summary>Key of the template-driven "required item missing" check.</summary>
+    public const string GenericRequired = "required";
 
     public void Warning(string check, string expression, string text) =>
         _issues.Add(Issue(OperationOutcome.IssueSeverity.Warning, OperationOutcome.IssueType.Incomplete, check, expression, text));

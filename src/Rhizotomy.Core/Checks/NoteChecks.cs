@@ -24,6 +24,13 @@ public static partial class NoteChecks
         var issues = new IssueList();
         try
         {
+            if (TemplateCatalog.Inspect(template).FirstOrDefault() is { } unusable)
+            {
+                // A template handed in directly rather than through the catalog gets the same scrutiny.
+                issues.Error(OperationOutcome.IssueType.NotSupported, "template-unusable", "Questionnaire",
+                    $"The template cannot be used for an operative note: {unusable}");
+                return (null, issues);
+            }
             if (!SameTemplate(template, response, issues))
             {
                 return (null, issues);
@@ -196,7 +203,18 @@ public static partial class NoteChecks
 
     private static DateTimeOffset? TimeOf(ResponseNode? node, string which, IssueList issues)
     {
-        if (node?.DateTimeText is not { } text || issues.HasErrorAt(node.Expression))
+        if (node is null || node.DateTimeText is null)
+        {
+            // Required in our templates already; said again for a site template that forgot to require it.
+            var expression = node?.Expression ?? ResponseTree.PathOf(LinkIds.Performed, which == "start" ? LinkIds.PerformedStart : LinkIds.PerformedEnd);
+            if (!issues.HasErrorAt(expression))
+            {
+                issues.Error(OperationOutcome.IssueType.Required, "required", expression, $"Time of operation: {which} is missing.");
+            }
+            return null;
+        }
+        var text = node.DateTimeText;
+        if (issues.HasErrorAt(node.Expression))
         {
             return null;
         }

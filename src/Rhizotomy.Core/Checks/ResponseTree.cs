@@ -488,7 +488,7 @@ internal sealed class ResponseTree
     internal static string Describe(ResponseNode node)
     {
         var text = string.IsNullOrWhiteSpace(node.Definition.Text) ? Literal(node.LinkId) : node.Definition.Text;
-        var label = node.Definition.Type == Q.QuestionnaireItemType.Group ? node.Parent?.GroupLabel : node.Parent?.GroupLabel;
+        var label = node.Parent?.GroupLabel;
         if (node.Definition.Type == Q.QuestionnaireItemType.Group && node.Definition.Repeats == true && node.Item is not null)
         {
             text = node.GroupLabel ?? text;

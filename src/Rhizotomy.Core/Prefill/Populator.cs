@@ -8,7 +8,8 @@ namespace Rhizotomy.Core.Prefill;
 
 /// <summary>Who, where and when, from the SMART launch: what a new note starts from.</summary>
 /// <param name="Surgeon">The Practitioner named by the launch's <c>fhirUser</c>.</param>
-public sealed record LaunchContext(Ref Patient, Ref? Encounter, Ref Surgeon, DateTimeOffset Authored);
+/// <param name="NoteId">The note's stable business identifier when the app has chosen it (see <see cref="NoteContext.NoteId"/>).</param>
+public sealed record LaunchContext(Ref Patient, Ref? Encounter, Ref Surgeon, DateTimeOffset Authored, string? NoteId = null);
 
 /// <summary>
 /// Prefill, after the SDC <c>$populate</c> idea: a new <c>in-progress</c> QuestionnaireResponse for a
@@ -31,6 +32,11 @@ public static class Populator
             Author = ToReference(launch.Surgeon),
             Authored = launch.Authored.ToString("yyyy-MM-dd'T'HH:mm:sszzz", System.Globalization.CultureInfo.InvariantCulture),
         };
+        if (!string.IsNullOrWhiteSpace(launch.NoteId))
+        {
+            // The same identifier every written resource of the note carries, so retries never duplicate it.
+            response.Identifier = new Identifier(Known.NoteIdentifierSystem, launch.NoteId);
+        }
 
         var items = new List<R.ItemComponent>();
         var diagnoses = (evidence.Diagnoses ?? []).Where(d => d is not null && d.Active).ToList();

@@ -12,6 +12,9 @@ public static class TemplateAnswers
     /// <summary>Kinds of conservative treatment offered (free text is accepted too).</summary>
     public static readonly IReadOnlyList<string> TherapyKinds = ["medication", "physical-therapy", "nerve-block", "other"];
 
+    /// <summary>The one-click answer of the implants and drains items.</summary>
+    public const string None = "None";
+
     /// <summary>SNOMED CT general anaesthesia, the default of the anaesthesia item.</summary>
     public static Coding GeneralAnaesthesia => new(Known.Systems.Snomed, Known.Snomed.GeneralAnesthesia, "General anesthesia");
 

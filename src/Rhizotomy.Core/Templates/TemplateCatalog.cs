@@ -150,7 +150,8 @@ public sealed class TemplateCatalog
         }
     }
 
-    private static IEnumerable<string> Inspect(Questionnaire q)
+    /// <summary>Why a template cannot be used to write an operative note; empty when it can.</summary>
+    internal static IEnumerable<string> Inspect(Questionnaire q)
     {
         if (string.IsNullOrWhiteSpace(q.Url))
         {

@@ -60,7 +60,7 @@ public static class TemplateDefinitions
         q.Item.Add(IndicationGroup());
         q.Item.Add(Group(LinkIds.Consent, "Consent", required: true,
             Question(LinkIds.ConsentObtained, "Informed consent obtained", Q.QuestionnaireItemType.Boolean, required: true),
-            Coded(LinkIds.RisksDiscussed, "Risks discussed", Known.ValueSetFor("complication"), repeats: true)));
+            Coded(LinkIds.RisksDiscussed, "Risks discussed", Known.ValueSetFor("complication"), required: true, repeats: true)));
         q.Item.Add(Anaesthesia());
         q.Item.Add(Group(LinkIds.Approach, "Approach", required: true,
             Question(LinkIds.Incision, "Approach and incision", Q.QuestionnaireItemType.Text, required: true),
@@ -76,10 +76,8 @@ public static class TemplateDefinitions
 
         q.Item.Add(WithCode(Question(LinkIds.Specimens, "Specimens", Q.QuestionnaireItemType.Text),
             Known.Loinc.SpecimensTaken, "Procedure specimens taken"));
-        q.Item.Add(WithCode(Question(LinkIds.Implants, "Implants", Q.QuestionnaireItemType.String),
-            Known.Loinc.ProcedureImplants, "Procedure implants"));
-        q.Item.Add(WithCode(Question(LinkIds.Drains, "Drains", Q.QuestionnaireItemType.String),
-            Known.Loinc.SurgicalDrains, "Surgical drains"));
+        q.Item.Add(WithCode(NoneOrText(LinkIds.Implants, "Implants"), Known.Loinc.ProcedureImplants, "Procedure implants"));
+        q.Item.Add(WithCode(NoneOrText(LinkIds.Drains, "Drains"), Known.Loinc.SurgicalDrains, "Surgical drains"));
 
         var complications = Group(LinkIds.Complications, "Complications", required: true,
             Coded(LinkIds.Complication, "Complications (or: no complications)", Known.ValueSetFor("complication"), required: true, repeats: true),
@@ -205,6 +203,14 @@ public static class TemplateDefinitions
                 WhenTreated(), WhenTechnique(Known.Codes.Coagulation), radiofrequency.DeepCopy()),
             // Required only when the chart has no diagnosis on this side: the checks enforce it, not the template.
             EnabledWhen(Question(n.LateralityReason, "Reason for operating on this side", Q.QuestionnaireItemType.Text), WhenTreated()));
+    }
+
+    /// <summary>"None" offered as a one-click answer (an explicit statement, not a default), free text otherwise.</summary>
+    private static Q.ItemComponent NoneOrText(string linkId, string text)
+    {
+        var item = Question(linkId, text, Q.QuestionnaireItemType.OpenChoice);
+        item.AnswerOption.Add(new Q.AnswerOptionComponent { Value = new FhirString(TemplateAnswers.None) });
+        return item;
     }
 
     private static Q.ItemComponent Group(string linkId, string text, bool required, params Q.ItemComponent[] items)

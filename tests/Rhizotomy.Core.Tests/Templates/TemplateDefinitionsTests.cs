@@ -51,6 +51,18 @@ public class TemplateDefinitionsTests
     }
 
     [Fact]
+    public void Base_R4_forbids_answerOption_next_to_answerValueSet_which_is_why_the_templates_bind_value_sets_only()
+    {
+        var q = TemplateDefinitions.Build(Technique.Neurectomy);
+        var stump = TemplateCatalog.Flatten(q.Item).Single(i => i.LinkId == "gon-left-stump");
+        stump.AnswerOption.AddRange(TemplateAnswers.For(stump.AnswerValueSet)!.Select(c => new Questionnaire.AnswerOptionComponent { Value = c }));
+
+        var errors = BaseR4.Errors(BaseR4.Validate(q)).ToList();
+
+        Assert.Contains(errors, e => e.Contains("que-4", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Templates_have_canonical_identity_and_a_patient_subject()
     {
         var all = TemplateDefinitions.All();

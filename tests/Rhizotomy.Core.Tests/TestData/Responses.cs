@@ -31,6 +31,8 @@ internal static class Responses
         Set(qr, [LinkIds.Consent, LinkIds.RisksDiscussed], Project(Known.Codes.ScalpNumbness), Project(Known.Codes.Infection), Project(Known.Codes.Bleeding));
         Set(qr, [LinkIds.Approach, LinkIds.Incision], new FhirString("3 cm transverse incision below the occipital hairline"));
         Set(qr, [LinkIds.Approach, LinkIds.Magnification], Project(Known.Codes.OperatingMicroscope));
+        Set(qr, [LinkIds.Implants], new FhirString(TemplateAnswers.None));
+        Set(qr, [LinkIds.Drains], new FhirString(TemplateAnswers.None));
         Set(qr, [LinkIds.Complications, LinkIds.Complication], Project(Known.Codes.NoComplications));
         Set(qr, [LinkIds.EstimatedBloodLoss], new FhirDecimal(15m));
         Set(qr, [LinkIds.Disposition], Project(Known.Codes.DispositionHomeSameDay));

@@ -1,0 +1,75 @@
+using Hl7.Fhir.Model;
+using Rhizotomy.Core.Checks;
+using Rhizotomy.Core.Clinical;
+using Rhizotomy.Core.Evidence;
+using Rhizotomy.Core.Prefill;
+using Rhizotomy.Core.Templates;
+using Rhizotomy.Core.Tests.TestData;
+using static Rhizotomy.Core.Tests.TestData.Responses;
+
+namespace Rhizotomy.Core.Tests.Prefill;
+
+/// <summary>From chart resources through the real case-evidence builder to the draft and the checks.</summary>
+public class ChartPrefillTests
+{
+    private static string? SourceOf(Element element) =>
+        element.GetExtensionValue<ResourceReference>(Known.Extensions.PrefillSource)?.Reference;
+
+    [Fact]
+    public void Classic_left_chart_prefills_its_left_GON_blocks_with_relief_traced_to_the_Procedures()
+    {
+        var evidence = CaseEvidenceBuilder.Build(Charts.ClassicLeft());
+
+        var qr = Populator.Populate(NeurectomyTemplate, Launch(), evidence);
+
+        var diagnosis = qr.Item.Single(i => i.LinkId == LinkIds.PreopDiagnosis);
+        Assert.Equal("Condition/classic-left-on", SourceOf(diagnosis));
+        var blocks = qr.Item.Single(i => i.LinkId == LinkIds.Indication).Item.Where(i => i.LinkId == LinkIds.PriorBlock).ToList();
+        Assert.Equal(["Procedure/classic-left-block-1", "Procedure/classic-left-block-2"], blocks.Select(SourceOf));
+        Assert.All(blocks, b => Assert.Equal(Known.Snomed.Left,
+            Assert.IsType<Coding>(b.Item.Single(i => i.LinkId == LinkIds.PriorBlockSide).Answer[0].Value).Code));
+        Assert.Equal([80, 90], blocks.Select(b => Assert.IsType<Integer>(b.Item.Single(i => i.LinkId == LinkIds.PriorBlockReliefPercent).Answer[0].Value).Value));
+    }
+
+    [Fact]
+    public void Laterality_trap_chart_stops_a_left_operation_until_the_surgeon_gives_a_reason()
+    {
+        var evidence = CaseEvidenceBuilder.Build(Charts.LateralityTrap());
+        var qr = CompletedLeftNeurectomy(evidence);
+
+        var outcome = NoteChecks.Check(NeurectomyTemplate, qr, evidence);
+
+        var error = Assert.Single(outcome.Issue, i => i.Severity == OperationOutcome.IssueSeverity.Error);
+        Assert.Equal("QuestionnaireResponse.item.where(linkId='nerves').item.where(linkId='treat-gon-left').item.where(linkId='gon-left-laterality-reason')",
+            error.Expression.Single());
+    }
+
+    [Fact]
+    public void A_draft_with_the_note_identifier_is_valid_against_the_project_QuestionnaireResponse_profile()
+    {
+        var evidence = CaseEvidenceBuilder.Build(Charts.ClassicLeft());
+        var qr = Populator.Populate(NeurectomyTemplate, Launch() with { NoteId = "note-1" }, evidence);
+
+        Assert.Equal((Known.NoteIdentifierSystem, "note-1"), (qr.Identifier?.System, qr.Identifier?.Value));
+        var errors = BaseR4.Errors(BaseR4.Validate(qr, Known.Profiles.QuestionnaireResponse)).ToList();
+        Assert.True(errors.Count == 0, string.Join("\n", errors));
+    }
+}
+
+/// <summary>The response the app files at signing, against the published US Core profile it restates.</summary>
+[Collection(Validation.ValidationCollection.Name)]
+public class SignedResponseConformanceTests(Validation.ValidationFixture validation)
+{
+    [Fact]
+    public void A_completed_response_is_valid_against_US_Core_QuestionnaireResponse()
+    {
+        var evidence = CaseEvidenceBuilder.Build(Charts.ClassicLeft());
+        var qr = CompletedLeftNeurectomy(evidence);
+        qr.Identifier = new Identifier(Known.NoteIdentifierSystem, "note-1");
+        qr.Status = QuestionnaireResponse.QuestionnaireResponseStatus.Completed;
+
+        var outcome = validation.Published.Validate(qr, Known.Profiles.UsCoreQuestionnaireResponse);
+
+        Assert.True(Validation.ValidationFixture.Errors(outcome).Length == 0, Validation.ValidationFixture.Errors(outcome));
+    }
+}

@@ -90,10 +90,11 @@ public sealed class NoteComposer(NoteComposerOptions? options = null)
             var response = (QuestionnaireResponse)source.DeepCopy();
             response.Id = null;
             response.Meta = new Meta { Profile = [Known.Profiles.QuestionnaireResponse] };
-            // The profile wants the note identifier here; a template's own identifier would not find a retry.
-            if (response.Identifier?.System != Known.NoteIdentifierSystem || response.Identifier.Value is null) response.Identifier = NoteIdentifier(noteId);
+            // Every resource of the note carries the note's own id, whatever the draft carried, so
+            // one search finds all of them and a retry is recognised.
+            response.Identifier = NoteIdentifier(noteId);
             sourceUrl = UrnFor(noteId, "questionnaireresponse");
-            entries.Add(new(sourceUrl, response, IdentifierSearch(response.Identifier.Value ?? noteId)));
+            entries.Add(new(sourceUrl, response, IdentifierSearch(noteId)));
         }
 
         var procedures = note.Treatments.Select(t =>
@@ -109,7 +110,7 @@ public sealed class NoteComposer(NoteComposerOptions? options = null)
         entries.Add(new(UrnFor(noteId, "documentreference"), DocumentReference(note, text, html), IdentifierSearch(noteId)));
 
         var provenance = Provenance(note, entries.Select(e => e.FullUrl).ToList(), sourceUrl);
-        entries.Add(new(UrnFor(noteId, "provenance"), provenance, $"_tag={Known.NoteIdentifierSystem}|{noteId}"));
+        entries.Add(new(UrnFor(noteId, "provenance"), provenance, $"_tag={Known.NoteIdentifierSystem}|{SearchValue(noteId)}"));
         return new ComposedNote(entries, text, html);
     }
 
@@ -122,7 +123,12 @@ public sealed class NoteComposer(NoteComposerOptions? options = null)
         return "urn:uuid:" + new Guid(hash.AsSpan(0, 16), bigEndian: true).ToString("D");
     }
 
-    private static string IdentifierSearch(string value) => $"identifier={Known.NoteIdentifierSystem}|{value}";
+    private static string IdentifierSearch(string value) => $"identifier={Known.NoteIdentifierSystem}|{SearchValue(value)}";
+
+    // FHIR search escapes | , $ and \ in token values with a backslash; the query string then
+    // percent-encodes whatever a URL cannot carry. Ordinary note ids come out unchanged.
+    internal static string SearchValue(string value) => Uri.EscapeDataString(
+        value.Replace("\\", "\\\\").Replace("|", "\\|").Replace(",", "\\,").Replace("$", "\\$"));
 
     private static Identifier NoteIdentifier(string value) => new() { System = Known.NoteIdentifierSystem, Value = value, Use = Identifier.IdentifierUse.Official };
 

@@ -61,6 +61,18 @@ public sealed class CliTests : IDisposable
     }
 
     [Fact]
+    public void Validate_of_a_transaction_bundle_checks_each_entry_against_its_profile()
+    {
+        var bundle = new Core.Notes.NoteComposer().Compose(Core.Notes.SampleNotes.Neurectomy()).ToTransactionBundle();
+        ((Procedure)bundle.Entry.First(e => e.Resource is Procedure).Resource!).Complication.Clear();
+
+        var (code, output, _) = Run("validate", Write("bundle.json", bundle));
+
+        Assert.Equal(CliApp.Invalid, code);
+        Assert.Contains("complication", output);
+    }
+
+    [Fact]
     public void Validate_of_a_file_that_is_not_fhir_json_exits_1_with_an_operation_outcome()
     {
         var file = Path.Combine(_folder, "broken.json");

@@ -90,6 +90,30 @@ public class NoteComposerTests(ValidationFixture fixture)
     }
 
     [Fact]
+    public void Conditional_create_searches_escape_the_note_id()
+    {
+        var note = SampleNotes.Neurectomy();
+        var odd = note with { Context = note.Context with { NoteId = "a|b,c d" } };
+
+        var composition = new NoteComposer().Compose(odd).Entries.Single(e => e.Resource is Composition);
+
+        Assert.Equal($"identifier={Known.NoteIdentifierSystem}|a%5C%7Cb%5C%2Cc%20d", composition.IfNoneExist);
+        Assert.Equal("a|b,c d", ((Composition)composition.Resource).Identifier!.Value);
+    }
+
+    [Fact]
+    public void The_template_response_carries_the_note_id_whatever_the_draft_carried()
+    {
+        var note = SampleNotes.Neurectomy();
+        var response = SampleNotes.Response(note);
+        response.Identifier = new Identifier("urn:example:drafts", "draft-17");
+
+        var source = new NoteComposer().Compose(note, response).Source!;
+
+        Assert.Equal((Known.NoteIdentifierSystem, note.Context.NoteId), (source.Identifier!.System, source.Identifier.Value));
+    }
+
+    [Fact]
     public void Provenance_targets_every_written_resource_with_the_surgeon_as_author_and_the_template_as_source()
     {
         var composed = Compose(SampleNotes.Neurectomy());

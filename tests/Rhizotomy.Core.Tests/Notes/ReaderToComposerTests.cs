@@ -1,0 +1,45 @@
+using Hl7.Fhir.Model;
+using Rhizotomy.Core.Clinical;
+using Rhizotomy.Core.Notes;
+using Rhizotomy.Core.Templates;
+using Rhizotomy.Core.Tests.TestData;
+using Rhizotomy.Core.Tests.Validation;
+using Rhizotomy.Core.Validation;
+
+namespace Rhizotomy.Core.Tests.Notes;
+
+// The seam with the templates feature: a response the surgeon completed, read by NoteReader,
+// composes to resources that meet our profiles and the published ones.
+[Collection(ValidationCollection.Name)]
+public class ReaderToComposerTests(ValidationFixture fixture)
+{
+    public static TheoryData<string> Cases() => ["neurectomy", "radiofrequency"];
+
+    private static (Questionnaire Template, QuestionnaireResponse Response) Completed(string name)
+    {
+        if (name == "neurectomy") return (Responses.NeurectomyTemplate, Responses.CompletedLeftNeurectomy(TestData.Cases.ClassicLeft()));
+        var response = Responses.CompletedLeftNeurectomy(TestData.Cases.ClassicLeft(), Responses.CoagulationTemplate);
+        Responses.Radiofrequency(response, LinkIds.For(Nerve.GreaterOccipital, Side.Left));
+        return (Responses.CoagulationTemplate, response);
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void A_completed_template_read_by_the_note_reader_composes_to_valid_resources(string name)
+    {
+        var (template, response) = Completed(name);
+        var read = NoteReader.Read(template, response, TestData.Cases.Context(), TestData.Cases.ClassicLeft());
+        Assert.True(read.CanSign, string.Join("\n", read.Outcome.Issue.Select(i => i.Details?.Text)));
+
+        var composed = new NoteComposer().Compose(read.Note!, response);
+
+        Assert.Contains(name == "neurectomy" ? "Left greater occipital neurectomy" : "Coagulation of the left greater occipital nerve", composed.Text);
+        foreach (var resource in composed.Resources)
+        {
+            var ours = fixture.Ours.Validate(resource);
+            Assert.True(ProfileValidator.IsValid(ours), $"{resource.TypeName}: {ValidationFixture.Errors(ours)}");
+            var published = fixture.Published.Validate(resource, ProfileValidatorTests.PublishedProfileFor(resource.TypeName));
+            Assert.True(ProfileValidator.IsValid(published), $"{resource.TypeName}: {ValidationFixture.Errors(published)}");
+        }
+    }
+}

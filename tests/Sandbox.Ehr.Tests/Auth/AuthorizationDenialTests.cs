@@ -4,7 +4,8 @@ using Microsoft.AspNetCore.WebUtilities;
 
 namespace Sandbox.Ehr.Tests.Auth;
 
-public partial class AuthorizationDenialTests(SandboxFixture fixture) : IClassFixture<SandboxFixture>
+[Collection(SandboxCollection.Name)]
+public partial class AuthorizationDenialTests(SandboxFixture fixture)
 {
     private SandboxServer Server => fixture.Server;
 

@@ -42,7 +42,8 @@ public sealed class ClientsFixture : IAsyncLifetime
     }
 }
 
-public class ClientAuthenticationTests(ClientsFixture fixture) : IClassFixture<ClientsFixture>
+[Collection(ClientsCollection.Name)]
+public class ClientAuthenticationTests(ClientsFixture fixture)
 {
     private const string AssertionType = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 

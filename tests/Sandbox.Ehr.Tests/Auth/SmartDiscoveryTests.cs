@@ -3,7 +3,8 @@ using System.Text.Json;
 
 namespace Sandbox.Ehr.Tests.Auth;
 
-public class SmartDiscoveryTests(SandboxFixture fixture) : IClassFixture<SandboxFixture>
+[Collection(SandboxCollection.Name)]
+public class SmartDiscoveryTests(SandboxFixture fixture)
 {
     [Fact]
     public async Task The_smart_configuration_lists_endpoints_methods_and_capabilities()

@@ -55,9 +55,8 @@ public static class FhirEndpoints
             http.Response.StatusCode = 404;
             return Task.CompletedTask;
         }
-        var known = HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsPost(http.Request.Method) || HttpMethods.IsPut(http.Request.Method) || HttpMethods.IsDelete(http.Request.Method);
-        var shapeKnown = rest is not null && rest.Split('/').Length is >= 1 and <= 4 && char.IsUpper(rest[0]);
-        return !known || shapeKnown
+        var read = HttpMethods.IsGet(http.Request.Method) || HttpMethods.IsHead(http.Request.Method);
+        return !read
             ? WriteResult(http, FhirResult.Error(405, IssueType.NotSupported, $"{http.Request.Method} is not supported on this URL."))
             : WriteResult(http, FhirResult.Error(404, IssueType.NotFound, "No FHIR endpoint at this URL."));
     }

@@ -34,9 +34,10 @@ public sealed class SearchIndexer(ILogger<SearchIndexer> logger)
                 {
                     values = resource.Select(branch.Expression, _context).OfType<Base>().ToList();
                 }
-                catch (Exception e) when (e is FormatException or InvalidOperationException or ArgumentException or InvalidCastException or NotSupportedException)
+                catch (Exception e)
                 {
-                    logger.LogDebug("Search parameter {Type}.{Param} could not be evaluated: {Error}", resource.TypeName, parameter.Name, e.GetType().Name);
+                    // One parameter that cannot be evaluated on odd data must not block storing the resource.
+                    logger.LogWarning("Search parameter {Type}.{Param} could not be evaluated: {Error}", resource.TypeName, parameter.Name, e.GetType().Name);
                     continue;
                 }
                 foreach (var value in values)

@@ -129,7 +129,7 @@ public class FaultTests(FaultServer fixture) : IClassFixture<FaultServer>, IAsyn
         var clock = Stopwatch.StartNew();
         var response = await _server.GetAsync("Patient?_count=1");
         Assert.Equal(HttpStatusCode.OK, response.Status);
-        Assert.True(clock.ElapsedMilliseconds >= 300, $"answered after {clock.ElapsedMilliseconds} ms");
+        Assert.True(clock.ElapsedMilliseconds >= 250, $"answered after {clock.ElapsedMilliseconds} ms");
     }
 
     [Fact]

@@ -87,7 +87,13 @@ public static class EvidencePage
         html.Append("<h2>Prior occipital nerve blocks</h2>");
         Table(html, ["Date", "Nerve", "Side", "Relief", "As recorded", "Source"], ev.Blocks.Select(b => new[]
         {
-            b.Date ?? "", b.Nerve?.ToString() ?? "not stated", b.Side?.ToString() ?? "not stated",
+            b.Date ?? "", b.Nerve switch
+            {
+                Nerve.GreaterOccipital => "greater occipital",
+                Nerve.LesserOccipital => "lesser occipital",
+                Nerve.ThirdOccipital => "third occipital",
+                _ => "not stated",
+            }, b.Side?.ToString() ?? "not stated",
             b.ReliefPercent is { } r ? r.ToString(CultureInfo.InvariantCulture) + "%" : "", b.ReliefText ?? "", b.Source?.Reference ?? "",
         }));
         html.Append("<h2>Conservative treatment tried</h2>");

@@ -4,24 +4,14 @@ using Sandbox.Ehr.Fhir.Faults;
 
 namespace Rhizotomy.App.Tests.Ehr;
 
-public sealed class FaultyWorld : IAsyncLifetime
-{
-    public SmartWorld World { get; private set; } = null!;
-
-    public async Task InitializeAsync()
-    {
-        World = await SmartWorld.StartAsync();
-        await World.SeedAsync(Charts.ClassicLeft());
-    }
-
-    public async Task DisposeAsync() => await World.DisposeAsync();
-
-    public void Faults(FaultSettings settings) => World.Sandbox.Services.GetRequiredService<FaultInjector>().Replace(settings);
-}
-
-public class ResilienceTests(FaultyWorld fixture) : IClassFixture<FaultyWorld>
+// Faults are set on the shared sandbox: this class runs in the public world's collection, never
+// beside another test of that world.
+[Collection(Launch.PublicWorldCollection.Name)]
+public class ResilienceTests(Launch.PublicWorld fixture)
 {
     private SmartWorld World => fixture.World;
+
+    private void Faults(FaultSettings settings) => World.Sandbox.Services.GetRequiredService<FaultInjector>().Replace(settings);
 
     [Fact]
     public async Task A_read_answered_429_with_retry_after_is_retried_and_the_chart_is_complete()
@@ -33,7 +23,7 @@ public class ResilienceTests(FaultyWorld fixture) : IClassFixture<FaultyWorld>
             var dice = new Random(s);
             return dice.NextDouble() < 0.5 && dice.NextDouble() >= 0.5 && dice.NextDouble() >= 0.5;
         });
-        fixture.Faults(new FaultSettings
+        Faults(new FaultSettings
         {
             Seed = seed,
             Rules = [new FaultRule { Kind = "429", Rate = 0.5, Method = "GET", Path = "/fhir/Procedure", RetryAfterSeconds = 1 }],
@@ -50,14 +40,14 @@ public class ResilienceTests(FaultyWorld fixture) : IClassFixture<FaultyWorld>
         }
         finally
         {
-            fixture.Faults(new FaultSettings());
+            Faults(new FaultSettings());
         }
     }
 
     [Fact]
     public async Task A_resource_type_the_ehr_keeps_failing_is_named_on_the_page_and_the_rest_is_shown()
     {
-        fixture.Faults(new FaultSettings
+        Faults(new FaultSettings
         {
             Rules = [new FaultRule { Kind = "503", Rate = 1, Path = "/fhir/DiagnosticReport", RetryAfterSeconds = 0 }],
         });
@@ -75,7 +65,7 @@ public class ResilienceTests(FaultyWorld fixture) : IClassFixture<FaultyWorld>
         }
         finally
         {
-            fixture.Faults(new FaultSettings());
+            Faults(new FaultSettings());
         }
     }
 }

@@ -256,4 +256,16 @@ public class LaunchFlowTests(PublicWorld fixture)
         Assert.DoesNotContain("Testperson", log);
         Assert.DoesNotContain("test-classic-left", log);
     }
+
+    [Fact]
+    public async Task The_patient_banner_is_shown_unless_the_ehr_says_it_shows_its_own()
+    {
+        using var browser = SmartWorld.Browser();
+        var withBanner = await (await browser.GetAsync(World.LaunchUrl("test-classic-left", "test-surgeon"))).Content.ReadAsStringAsync();
+        var withoutBanner = await (await browser.GetAsync(new Uri(World.LaunchUrl("test-classic-left", "test-surgeon") + "&need_patient_banner=false"))).Content.ReadAsStringAsync();
+
+        Assert.Contains("<header class=\"banner\"", withBanner);
+        Assert.DoesNotContain("<header class=\"banner\"", withoutBanner);
+        Assert.Contains("85% relief", withoutBanner);
+    }
 }

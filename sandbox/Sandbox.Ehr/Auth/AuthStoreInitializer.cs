@@ -13,6 +13,9 @@ public sealed class AuthStoreInitializer(IServiceProvider services, SmartClients
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        // In-memory storage: open the keep-alive connection before the database is first touched.
+        services.GetService<AuthDatabaseKeepAlive>();
+
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AuthDbContext>();
         await db.Database.EnsureCreatedAsync(cancellationToken);

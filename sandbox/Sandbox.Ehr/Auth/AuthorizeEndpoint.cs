@@ -150,7 +150,7 @@ internal static partial class AuthorizeEndpoint
 
         foreach (var (name, value) in request.GetParameters())
         {
-            if (!name.StartsWith("sandbox_", StringComparison.Ordinal) && (string?)value is { } text)
+            if (!name.StartsWith("sandbox_", StringComparison.Ordinal) && name != tokens.FormFieldName && (string?)value is { } text)
             {
                 html.Append("<input type=\"hidden\" name=\"").Append(E(name)).Append("\" value=\"").Append(E(text)).Append("\">");
             }

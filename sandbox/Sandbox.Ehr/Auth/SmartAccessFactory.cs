@@ -12,7 +12,6 @@ public static class SmartClaims
     public const string FhirUser = "fhirUser";
     public const string NeedPatientBanner = "need_patient_banner";
     public const string SmartStyleUrl = "smart_style_url";
-    public const string Practitioner = "sandbox_practitioner";
 }
 
 internal static class SmartAccessFactory
@@ -25,7 +24,7 @@ internal static class SmartAccessFactory
             [.. principal.GetScopes()],
             principal.GetClaim(SmartClaims.Patient),
             principal.GetClaim(SmartClaims.Encounter),
-            principal.GetClaim(SmartClaims.Practitioner) ?? PractitionerFromFhirUser(principal.GetClaim(SmartClaims.FhirUser)));
+            PractitionerFromFhirUser(principal.GetClaim(SmartClaims.FhirUser)));
     }
 
     private static string? PractitionerFromFhirUser(string? fhirUser)

@@ -121,9 +121,8 @@ public static class SmartAuthExtensions
                 Mode = SqliteOpenMode.Memory,
                 Cache = SqliteCacheMode.Shared,
             }.ToString();
-            var keepAlive = new SqliteConnection(connectionString);
-            keepAlive.Open();
-            builder.Services.AddSingleton(new AuthDatabaseKeepAlive(keepAlive));
+            // Created (and opened) by AuthStoreInitializer before first use; the container disposes it with the host.
+            builder.Services.AddSingleton(_ => AuthDatabaseKeepAlive.Open(connectionString));
             builder.Services.AddDbContext<AuthDbContext>(db => db.UseSqlite(connectionString).UseOpenIddict());
             builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
             return;
@@ -171,7 +170,18 @@ public static class SmartAuthExtensions
 }
 
 /// <summary>Holds the connection that keeps the in-memory auth database alive for the host's lifetime.</summary>
-public sealed class AuthDatabaseKeepAlive(SqliteConnection connection) : IDisposable
+public sealed class AuthDatabaseKeepAlive : IDisposable
 {
-    public void Dispose() => connection.Dispose();
+    private readonly SqliteConnection _connection;
+
+    private AuthDatabaseKeepAlive(SqliteConnection connection) => _connection = connection;
+
+    public static AuthDatabaseKeepAlive Open(string connectionString)
+    {
+        var connection = new SqliteConnection(connectionString);
+        connection.Open();
+        return new AuthDatabaseKeepAlive(connection);
+    }
+
+    public void Dispose() => _connection.Dispose();
 }

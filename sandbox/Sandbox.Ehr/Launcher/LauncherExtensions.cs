@@ -30,7 +30,7 @@ public static partial class LauncherExtensions
     {
         var launcher = app.MapGroup("/launcher").ExcludeFromDescription();
         launcher.MapGet("", HomeAsync);
-        launcher.MapGet("/launch", Launch);
+        launcher.MapGet("/launch", LaunchAsync);
         launcher.MapGet("/patient/{id}", ChartAsync);
         return app;
     }
@@ -65,7 +65,7 @@ public static partial class LauncherExtensions
             foreach (var encounter in encounters)
             {
                 html.Append("<button type=\"submit\" name=\"encounter\" value=\"").Append(E(encounter.Id))
-                    .Append("\" formaction=\"/launcher/launch?patient=").Append(E(Uri.EscapeDataString(patient.Id ?? ""))).Append("\">Launch in ")
+                    .Append("\">Launch in ")
                     .Append(E(ChartText.Label(encounter))).Append("</button> ");
             }
 
@@ -83,9 +83,10 @@ public static partial class LauncherExtensions
         return Html(html);
     }
 
-    private static IResult Launch(
-        HttpContext http, SmartClients clients, LaunchContexts launches, SmartUrls urls, IOptions<SandboxAuthOptions> options,
-        string? practitioner, string? patient, string? encounter, string? app, string? need_patient_banner)
+    private static async Task<IResult> LaunchAsync(
+        HttpContext http, [FromServices] IFhirStore store, SmartClients clients, LaunchContexts launches, SmartUrls urls,
+        IOptions<SandboxAuthOptions> options, string? practitioner, string? patient, string? encounter, string? app,
+        string? need_patient_banner, CancellationToken cancellationToken)
     {
         var launchUrl = string.IsNullOrEmpty(app) ? clients.Find(SmartClientRegistration.AppClientId)?.LaunchUrl : app;
         if (launchUrl is null || clients.FindByLaunchUrl(launchUrl) is null)
@@ -93,13 +94,37 @@ public static partial class LauncherExtensions
             return Problem("The app is not a registered launch URL.");
         }
 
-        if (!IsFhirId(practitioner) || !IsFhirId(patient) || (!string.IsNullOrEmpty(encounter) && !IsFhirId(encounter)))
+        encounter = string.IsNullOrEmpty(encounter) ? null : encounter;
+        if (!IsFhirId(practitioner) || (!string.IsNullOrEmpty(patient) && !IsFhirId(patient)) || (encounter is not null && !IsFhirId(encounter)))
         {
             return Problem("Give a practitioner, a patient and optionally an encounter, as FHIR ids.");
         }
 
+        if (await store.ReadAsync("Practitioner", practitioner!, cancellationToken) is null)
+        {
+            return Problem("No such practitioner.");
+        }
+
+        // An encounter button names only the encounter: its subject is the patient.
+        if (encounter is not null)
+        {
+            var subject = (await store.ReadAsync("Encounter", encounter, cancellationToken) as Encounter)?.Subject?.Reference;
+            if (subject is null || !subject.StartsWith("Patient/", StringComparison.Ordinal) ||
+                (!string.IsNullOrEmpty(patient) && subject != "Patient/" + patient))
+            {
+                return Problem("No such encounter for this patient.");
+            }
+
+            patient = subject["Patient/".Length..];
+        }
+
+        if (!IsFhirId(patient) || await store.ReadAsync("Patient", patient!, cancellationToken) is null)
+        {
+            return Problem("No such patient.");
+        }
+
         var banner = bool.TryParse(need_patient_banner, out var value) ? value : options.Value.NeedPatientBanner;
-        var launch = launches.Create(practitioner!, patient, string.IsNullOrEmpty(encounter) ? null : encounter, banner);
+        var launch = launches.Create(practitioner!, patient, encounter, banner);
         var target = QueryHelpers.AddQueryString(launchUrl, new Dictionary<string, string?> { ["iss"] = urls.FhirBase(http), ["launch"] = launch });
         http.Response.Headers.CacheControl = "no-store";
         return Results.Redirect(target);

@@ -1,5 +1,6 @@
 using System.Net;
 using Hl7.Fhir.Model;
+using Microsoft.AspNetCore.Hosting;
 using Hl7.Fhir.Serialization;
 using Sandbox.Ehr.Tests.Auth;
 using Task = System.Threading.Tasks.Task;
@@ -78,5 +79,41 @@ public class LauncherTests(SandboxFixture fixture)
         Assert.Equal(HttpStatusCode.BadRequest, launch.StatusCode);
         var outcome = new FhirJsonDeserializer(new DeserializerSettings()).Deserialize<OperationOutcome>(await launch.Content.ReadAsStringAsync());
         Assert.Equal(OperationOutcome.IssueSeverity.Error, outcome.Issue.Single().Severity);
+    }
+
+    [Fact]
+    public async Task An_encounter_launch_takes_the_patient_from_the_encounter_and_refuses_a_mismatch()
+    {
+        using var browser = Server.CreateClient();
+        var app = new SmartAppDriver(Server, browser);
+        var launched = await browser.GetAsync(new Uri("/launcher/launch?practitioner=surgeon-2&encounter=bilateral-surgery", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Redirect, launched.StatusCode);
+        var launch = Microsoft.AspNetCore.WebUtilities.QueryHelpers.ParseQuery(launched.Headers.Location!.Query)["launch"].ToString();
+        var code = await app.AuthorizeForCodeAsync(app.AuthorizeParameters("launch patient/*.rs", launch));
+        var token = await SmartAppDriver.ExpectAsync(await app.RedeemAsync(code), HttpStatusCode.OK);
+        Assert.Equal("bilateral", token.GetProperty("patient").GetString());
+        Assert.Equal("bilateral-surgery", token.GetProperty("encounter").GetString());
+
+        var mismatch = await browser.GetAsync(new Uri("/launcher/launch?practitioner=surgeon-2&patient=classic-left&encounter=bilateral-surgery", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, mismatch.StatusCode);
+        var unknownPractitioner = await browser.GetAsync(new Uri("/launcher/launch?practitioner=nobody&patient=classic-left", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.BadRequest, unknownPractitioner.StatusCode);
+    }
+}
+
+/// <summary>The in-process test server has no client address: a caller that cannot be shown to be local.</summary>
+public class LauncherNonLoopbackTests
+{
+    [Fact]
+    public async Task A_chart_request_not_from_a_loopback_address_is_refused()
+    {
+        await using var factory = new Microsoft.AspNetCore.Mvc.Testing.WebApplicationFactory<SandboxEntry>()
+            .WithWebHostBuilder(builder => builder.UseSetting("Sandbox:Storage", "memory").UseSetting("Serilog:MinimumLevel:Default", "Warning"));
+        using var client = factory.CreateClient();
+
+        var response = await client.GetAsync(new Uri("/launcher/patient/classic-left", UriKind.Relative));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.DoesNotContain("Ellison", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 }

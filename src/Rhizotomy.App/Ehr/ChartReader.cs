@@ -25,7 +25,11 @@ public sealed record ChartSnapshot(
     IReadOnlyList<string> Warnings,
     int RoundTrips,
     int ResourcesRead,
-    DateTimeOffset ReadAt);
+    DateTimeOffset ReadAt)
+{
+    /// <summary>False when a read failed (not when it was not granted): such a snapshot is not kept, the next view reads again.</summary>
+    public bool Complete { get; init; } = true;
+}
 
 /// <summary>
 /// The one parallel wave of chart reads after the token: Patient, the documenting Practitioner,
@@ -81,6 +85,9 @@ public sealed class ChartReader(IHttpMessageHandlerFactory handlers, IOptions<Ap
 
         await System.Threading.Tasks.Task.WhenAll(searches.Cast<System.Threading.Tasks.Task>().Append(patient).Append(practitioner).Append(encounter));
         var chart = searches.SelectMany(s => s.Result).ToList();
+        bool failed;
+        lock (warnings)
+            failed = warnings.Any(w => w.StartsWith("Could not read", StringComparison.Ordinal));
         var evidence = CaseEvidenceBuilder.Build(chart);
 
         log.LogInformation("Chart read: {RoundTrips} round trips, {Resources} resources, {Warnings} warnings in {Elapsed} ms",
@@ -88,7 +95,10 @@ public sealed class ChartReader(IHttpMessageHandlerFactory handlers, IOptions<Ap
 
         return new ChartSnapshot(
             Person(patient.Result), Person(practitioner.Result), Summary(encounter.Result), evidence,
-            warnings, handler.RoundTrips, chart.Count, clock.GetUtcNow());
+            warnings, handler.RoundTrips, chart.Count, clock.GetUtcNow())
+        {
+            Complete = !failed,
+        };
     }
 
     private async Task<T?> Read<T>(FhirClient client, string reference, string label, List<string> warnings, CancellationToken ct) where T : Resource

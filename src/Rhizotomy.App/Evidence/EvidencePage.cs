@@ -63,6 +63,8 @@ public static class EvidencePage
         }
         foreach (var w in chart.Warnings)
             html.Append("<p class=\"notice\">").Append(E(w)).Append("</p>");
+        if (!chart.Complete)
+            html.Append("<p class=\"notice\">Part of the chart could not be read: what follows may be incomplete. Reload the page to try again.</p>");
 
         var ev = chart.Evidence;
         html.Append("<h2>Gaps</h2>");

@@ -62,6 +62,12 @@ public class ResilienceTests(Launch.PublicWorld fixture)
             Assert.Contains("Could not read reports (HTTP 503)", html);
             Assert.Equal(1, context.GetProperty("evidence").GetProperty("blocks").GetArrayLength());
             Assert.Contains(context.GetProperty("evidence").GetProperty("gaps").EnumerateArray(), g => g.GetProperty("code").GetString() == "no-imaging");
+
+            // Once the EHR answers again, the next view reads the reports (a partial read is not kept).
+            Faults(new FaultSettings());
+            var healed = await SmartWorld.JsonAsync(await browser.GetAsync(new Uri(World.AppOrigin + "/api/context")));
+            Assert.Empty(healed.GetProperty("warnings").EnumerateArray());
+            Assert.Equal(1, healed.GetProperty("evidence").GetProperty("imaging").GetArrayLength());
         }
         finally
         {

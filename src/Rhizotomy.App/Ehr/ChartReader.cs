@@ -36,7 +36,7 @@ public sealed record ChartSnapshot(
 /// the Encounter in context, and every Condition, Procedure, medication and report of the patient
 /// (following <c>next</c> links), each only when its scope was granted.
 /// </summary>
-public sealed class ChartReader(IHttpMessageHandlerFactory handlers, IOptions<AppOptions> options, TimeProvider clock, ILogger<ChartReader> log)
+public sealed partial class ChartReader(IHttpMessageHandlerFactory handlers, IOptions<AppOptions> options, TimeProvider clock, ILogger<ChartReader> log)
 {
     public const string HttpClientName = "ehr";
 
@@ -59,7 +59,8 @@ public sealed class ChartReader(IHttpMessageHandlerFactory handlers, IOptions<Ap
         Task<Patient?> patient = patientId is not null && granted.CanRead("Patient")
             ? Read<Patient>(client, "Patient/" + patientId, "the patient", warnings, ct)
             : System.Threading.Tasks.Task.FromResult<Patient?>(null);
-        var practitionerRef = session.FhirUser is { } u && u.StartsWith("Practitioner/", StringComparison.Ordinal) ? u : null;
+        // Only a Practitioner on this EHR (relative reference) is read; anything else is shown, not followed.
+        var practitionerRef = session.FhirUser is { } u && PractitionerReference().IsMatch(u) ? u : null;
         Task<Practitioner?> practitioner = practitionerRef is not null && granted.CanRead("Practitioner")
             ? Read<Practitioner>(client, practitionerRef, "the documenting practitioner", warnings, ct)
             : System.Threading.Tasks.Task.FromResult<Practitioner?>(null);
@@ -194,4 +195,7 @@ public sealed class ChartReader(IHttpMessageHandlerFactory handlers, IOptions<Ap
         e.Type.Select(t => t.Text ?? t.Coding.FirstOrDefault()?.Display).FirstOrDefault(t => t is not null),
         e.Period?.Start,
         e.Status?.ToString());
+
+    [System.Text.RegularExpressions.GeneratedRegex("^Practitioner/[A-Za-z0-9\\-\\.]{1,64}$")]
+    private static partial System.Text.RegularExpressions.Regex PractitionerReference();
 }

@@ -92,11 +92,13 @@ public static class SmartAuthExtensions
                 server.AddEventHandler(OnlineAccessRefreshTokens.Descriptor);
                 server.AddEventHandler(IntrospectionLaunchClaims.Descriptor);
 
-                // Only S256: plain PKCE is refused.
+                // Only S256: plain PKCE is refused. Client authentication as SMART lists it:
+                // client_secret_basic and private_key_jwt (no client_secret_post).
                 server.Configure(settings =>
                 {
                     settings.CodeChallengeMethods.Clear();
                     settings.CodeChallengeMethods.Add(CodeChallengeMethods.Sha256);
+                    settings.ClientAuthenticationMethods.Remove(ClientAuthenticationMethods.ClientSecretPost);
                 });
             })
             .AddValidation(validation =>

@@ -116,7 +116,7 @@ public class ClientAuthenticationTests(ClientsFixture fixture)
     }
 
     [Fact]
-    public async Task A_confidential_symmetric_client_authenticates_with_client_secret_basic_and_can_introspect_its_token()
+    public async Task A_confidential_symmetric_client_authenticates_with_client_secret_basic_only_and_can_introspect_its_token()
     {
         const string ClientId = "rhizotomy-app-symmetric";
         using var browser = Server.CreateClient();
@@ -134,6 +134,9 @@ public class ClientAuthenticationTests(ClientsFixture fixture)
 
         var wrongSecret = await app.PostTokenAsync(form, Basic(ClientId, "not-the-secret"));
         await SmartAppDriver.ExpectErrorAsync(wrongSecret, "invalid_client");
+
+        var posted = await app.PostTokenAsync(new Dictionary<string, string>(form) { ["client_id"] = ClientId, ["client_secret"] = "dev-only-secret" });
+        await SmartAppDriver.ExpectErrorAsync(posted, "invalid_client");
 
         var response = await app.PostTokenAsync(form, Basic(ClientId, "dev-only-secret"));
         var accessToken = (await SmartAppDriver.ExpectAsync(response, HttpStatusCode.OK)).GetProperty("access_token").GetString()!;

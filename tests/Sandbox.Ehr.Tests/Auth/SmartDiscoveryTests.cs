@@ -48,6 +48,7 @@ public class SmartDiscoveryTests(SandboxFixture fixture)
         Assert.Equal(smart.GetProperty("token_endpoint").GetString(), oidc.GetProperty("token_endpoint").GetString());
         Assert.Equal(smart.GetProperty("jwks_uri").GetString(), oidc.GetProperty("jwks_uri").GetString());
         Assert.DoesNotContain("plain", Strings(oidc, "code_challenge_methods_supported"));
+        Assert.DoesNotContain("client_secret_post", Strings(oidc, "token_endpoint_auth_methods_supported"));
 
         var jwks = await SmartAppDriver.JsonAsync(await client.GetAsync(new Uri("/.well-known/jwks", UriKind.Relative)));
         Assert.NotEmpty(jwks.GetProperty("keys").EnumerateArray());

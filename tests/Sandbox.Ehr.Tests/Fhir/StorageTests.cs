@@ -32,6 +32,17 @@ public sealed class StorageTests : IDisposable
     }
 
     [Fact]
+    public async System.Threading.Tasks.Task An_empty_store_is_seeded_with_the_synthetic_patients_on_start()
+    {
+        await using var server = await SandboxServer.StartAsync("Sandbox:Seed=true");
+        foreach (var id in Sandbox.Ehr.Seed.SyntheticPatients.PatientIds)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await server.GetAsync($"Patient/{id}")).Status);
+        }
+        Assert.True((await server.SearchAsync("Condition?_summary=count")).Total > 0);
+    }
+
+    [Fact]
     public void The_bare_reseed_flag_becomes_configuration()
     {
         Assert.Equal(["--Sandbox:Reseed=true", "--urls=x"], SandboxHosting.NormalizeArgs(["--reseed", "--urls=x"]));

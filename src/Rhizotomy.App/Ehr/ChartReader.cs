@@ -36,23 +36,14 @@ public sealed record ChartSnapshot(
 /// the Encounter in context, and every Condition, Procedure, medication and report of the patient
 /// (following <c>next</c> links), each only when its scope was granted.
 /// </summary>
-public sealed partial class ChartReader(IHttpMessageHandlerFactory handlers, IOptions<AppOptions> options, TimeProvider clock, ILogger<ChartReader> log)
+public sealed partial class ChartReader(EhrClientFactory clients, IOptions<AppOptions> options, TimeProvider clock, ILogger<ChartReader> log)
 {
-    public const string HttpClientName = "ehr";
-
     public async Task<ChartSnapshot> ReadAsync(LaunchSession session, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
         var granted = new GrantedScopes(session.GrantedScope);
-        var handler = new SmartTokenHandler(session.Issuer, session.AccessToken) { InnerHandler = handlers.CreateHandler(HttpClientName) };
-        // The factory owns the inner handler: this client must not dispose it.
-        using var http = new HttpClient(handler, disposeHandler: false);
-        var client = new FhirClient(session.Issuer, http, new FhirClientSettings
-        {
-            PreferredFormat = ResourceFormat.Json,
-            VerifyFhirVersion = false,
-            ReturnPreference = ReturnPreference.Representation,
-        });
+        using var connection = clients.Create(session);
+        var client = connection.Client;
 
         var warnings = new List<string>();
         var patientId = session.Patient;
@@ -92,11 +83,11 @@ public sealed partial class ChartReader(IHttpMessageHandlerFactory handlers, IOp
         var evidence = CaseEvidenceBuilder.Build(chart);
 
         log.LogInformation("Chart read: {RoundTrips} round trips, {Resources} resources, {Warnings} warnings in {Elapsed} ms",
-            handler.RoundTrips, chart.Count, warnings.Count, (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            connection.RoundTrips, chart.Count, warnings.Count, (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
 
         return new ChartSnapshot(
             Person(patient.Result), Person(practitioner.Result), Summary(encounter.Result), evidence,
-            warnings, handler.RoundTrips, chart.Count, clock.GetUtcNow())
+            warnings, connection.RoundTrips, chart.Count, clock.GetUtcNow())
         {
             Complete = !failed,
         };

@@ -7,8 +7,9 @@ public static class EhrGateway
 {
     public static WebApplicationBuilder AddEhrGateway(this WebApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<EhrClientFactory>();
         builder.Services.AddSingleton<ChartReader>();
-        builder.Services.AddHttpClient(ChartReader.HttpClientName)
+        builder.Services.AddHttpClient(EhrClientFactory.HttpClientName)
             .AddStandardResilienceHandler(o =>
             {
                 // Reads only: retries (with jitter, honouring Retry-After) never repeat a write.

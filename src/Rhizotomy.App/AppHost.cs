@@ -36,7 +36,7 @@ public static class AppHost
         builder.AddSessions();
         builder.AddLaunch();
         builder.AddEhrGateway();
-        builder.Services.AddHealthChecks();
+        builder.Services.AddHealthChecks().AddCheck<SessionStoreHealthCheck>("session-store");
 
         var app = builder.Build();
         app.UseSecurityHeaders();

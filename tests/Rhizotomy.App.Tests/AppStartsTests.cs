@@ -5,10 +5,19 @@ using Rhizotomy.App;
 
 namespace Rhizotomy.App.Tests;
 
-public class AppStartsTests(WebApplicationFactory<AppEntry> factory) : IClassFixture<WebApplicationFactory<AppEntry>>
+public sealed class AppStartsTests : IClassFixture<WebApplicationFactory<AppEntry>>, IDisposable
 {
-    private readonly WebApplicationFactory<AppEntry> _app = factory.WithWebHostBuilder(b =>
-        b.UseSetting("App:DataProtectionKeys", Path.Combine(Path.GetTempPath(), "rhizotomy-app-starts-keys")));
+    private readonly string _keys = Directory.CreateTempSubdirectory("rhizotomy-app-starts-").FullName;
+    private readonly WebApplicationFactory<AppEntry> _app;
+
+    public AppStartsTests(WebApplicationFactory<AppEntry> factory) =>
+        _app = factory.WithWebHostBuilder(b => b.UseSetting("App:DataProtectionKeys", _keys));
+
+    public void Dispose()
+    {
+        _app.Dispose();
+        Directory.Delete(_keys, recursive: true);
+    }
 
     [Theory]
     [InlineData("/health")]

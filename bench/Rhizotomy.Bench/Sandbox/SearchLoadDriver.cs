@@ -56,7 +56,7 @@ public static class SearchLoadDriver
         try
         {
             var app = SandboxHost.Build(
-                ["--urls=http://127.0.0.1:0", $"--Sandbox:Storage={storage}", $"--Sandbox:DataFolder={folder}", "--Sandbox:Reseed=true"],
+                ["--urls=http://127.0.0.1:0", $"--Sandbox:Storage={storage}", $"--Sandbox:DataFolder={folder}", "--Sandbox:Reseed=true", "--Sandbox:Seed=false"],
                 builder =>
                 {
                     builder.Services.AddSingleton<IStartupFilter, BenchAccessStartupFilter>();

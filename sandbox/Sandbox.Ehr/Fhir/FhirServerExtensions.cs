@@ -26,10 +26,12 @@ public static class FhirServerExtensions
     {
         var database = app.Services.GetRequiredService<FhirDatabase>();
         var options = app.Services.GetRequiredService<FhirServerOptions>();
-        if (options.Reseed || database.IsEmpty())
+        if (options.Seed && (options.Reseed || database.IsEmpty()))
         {
             // Seeding goes through the same transaction processing as POST /fhir (trusted, no mode rules).
-            app.Services.GetRequiredService<IFhirStore>().TransactionAsync(SyntheticPatients.Build()).GetAwaiter().GetResult();
+            var seed = SyntheticPatients.Build();
+            app.Services.GetRequiredService<IFhirStore>().TransactionAsync(seed).GetAwaiter().GetResult();
+            app.Logger.LogInformation("Seeded the FHIR store with {Count} synthetic resources", seed.Entry.Count);
         }
         FhirEndpoints.Map(app);
         FaultAdmin.Map(app);

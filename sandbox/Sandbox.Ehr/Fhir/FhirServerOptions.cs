@@ -22,6 +22,9 @@ public sealed class FhirServerOptions
     /// <summary>Wipe the store and seed it again on start.</summary>
     public bool Reseed { get; set; }
 
+    /// <summary>Seed an empty store with the synthetic patients (tests that bring their own data turn it off).</summary>
+    public bool Seed { get; set; } = true;
+
     public long MaxBodyBytes { get; set; } = 1024 * 1024;
 
     public int DefaultCount { get; set; } = 50;
@@ -41,6 +44,7 @@ public sealed class FhirServerOptions
             Storage = sandbox["Storage"] ?? "file",
             DataFolder = sandbox["DataFolder"] ?? "data",
             Reseed = bool.TryParse(sandbox["Reseed"], out var reseed) && reseed,
+            Seed = !bool.TryParse(sandbox["Seed"], out var seed) || seed,
         };
         if (long.TryParse(fhir["MaxBodyBytes"], out var max) && max > 0)
         {

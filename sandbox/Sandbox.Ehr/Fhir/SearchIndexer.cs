@@ -25,6 +25,8 @@ public sealed class SearchIndexer(ILogger<SearchIndexer> logger)
     public IndexEntries Index(Resource resource)
     {
         var entries = new IndexEntries();
+        var root = resource.ToPocoNode(ModelInfo.ModelInspector);
+        IEnumerable<PocoNode> input = [root];
         foreach (var parameter in SearchParameters.For(resource.TypeName))
         {
             foreach (var branch in parameter.Branches)
@@ -32,7 +34,7 @@ public sealed class SearchIndexer(ILogger<SearchIndexer> logger)
                 IEnumerable<Base> values;
                 try
                 {
-                    values = resource.Select(branch.Expression, _context).OfType<Base>().ToList();
+                    values = branch.Compiled(input, _context).Select(node => node.Poco).OfType<Base>().ToList();
                 }
                 catch (Exception e)
                 {

@@ -1,6 +1,7 @@
 using System.Collections.Frozen;
 using System.Text.RegularExpressions;
 using Hl7.Fhir.Model;
+using Hl7.FhirPath;
 
 namespace Sandbox.Ehr.Fhir;
 
@@ -16,7 +17,15 @@ public enum IndexKind
 /// <summary>One FHIRPath branch of a parameter's expression, narrowed to one resource type.</summary>
 /// <param name="Expression">The branch with <c>.where(resolve() is X)</c> removed (nothing here can resolve).</param>
 /// <param name="TargetType">The X of the removed <c>resolve() is X</c>: only references to X count.</param>
-public sealed record SearchBranch(string Expression, string? TargetType);
+public sealed record SearchBranch(string Expression, string? TargetType)
+{
+    private static readonly FhirPathCompiler Compiler = new();
+
+    // Compiled on first use: a process that stores three resource types compiles only their expressions.
+    private readonly Lazy<CompiledExpression> _compiled = new(() => Compiler.Compile(Expression));
+
+    public CompiledExpression Compiled => _compiled.Value;
+}
 
 /// <summary>A search parameter of one resource type, as the R4 specification defines it.</summary>
 public sealed record SearchParam(string ResourceType, string Name, IndexKind Kind, IReadOnlyList<SearchBranch> Branches, IReadOnlyList<string> Targets, string? Url);

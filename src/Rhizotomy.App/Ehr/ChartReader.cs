@@ -25,37 +25,33 @@ public sealed record ChartSnapshot(
     IReadOnlyList<string> Warnings,
     int RoundTrips,
     int ResourcesRead,
-    DateTimeOffset ReadAt);
+    DateTimeOffset ReadAt)
+{
+    /// <summary>False when a read failed (not when it was not granted): such a snapshot is not kept, the next view reads again.</summary>
+    public bool Complete { get; init; } = true;
+}
 
 /// <summary>
 /// The one parallel wave of chart reads after the token: Patient, the documenting Practitioner,
 /// the Encounter in context, and every Condition, Procedure, medication and report of the patient
 /// (following <c>next</c> links), each only when its scope was granted.
 /// </summary>
-public sealed class ChartReader(IHttpMessageHandlerFactory handlers, IOptions<AppOptions> options, TimeProvider clock, ILogger<ChartReader> log)
+public sealed partial class ChartReader(EhrClientFactory clients, IOptions<AppOptions> options, TimeProvider clock, ILogger<ChartReader> log)
 {
-    public const string HttpClientName = "ehr";
-
     public async Task<ChartSnapshot> ReadAsync(LaunchSession session, CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
         var granted = new GrantedScopes(session.GrantedScope);
-        var handler = new SmartTokenHandler(session.Issuer, session.AccessToken) { InnerHandler = handlers.CreateHandler(HttpClientName) };
-        // The factory owns the inner handler: this client must not dispose it.
-        using var http = new HttpClient(handler, disposeHandler: false);
-        var client = new FhirClient(session.Issuer, http, new FhirClientSettings
-        {
-            PreferredFormat = ResourceFormat.Json,
-            VerifyFhirVersion = false,
-            ReturnPreference = ReturnPreference.Representation,
-        });
+        using var connection = clients.Create(session);
+        var client = connection.Client;
 
         var warnings = new List<string>();
         var patientId = session.Patient;
         Task<Patient?> patient = patientId is not null && granted.CanRead("Patient")
             ? Read<Patient>(client, "Patient/" + patientId, "the patient", warnings, ct)
             : System.Threading.Tasks.Task.FromResult<Patient?>(null);
-        var practitionerRef = session.FhirUser is { } u && u.StartsWith("Practitioner/", StringComparison.Ordinal) ? u : null;
+        // Only a Practitioner on this EHR (relative reference) is read; anything else is shown, not followed.
+        var practitionerRef = session.FhirUser is { } u && PractitionerReference().IsMatch(u) ? u : null;
         Task<Practitioner?> practitioner = practitionerRef is not null && granted.CanRead("Practitioner")
             ? Read<Practitioner>(client, practitionerRef, "the documenting practitioner", warnings, ct)
             : System.Threading.Tasks.Task.FromResult<Practitioner?>(null);
@@ -81,14 +77,20 @@ public sealed class ChartReader(IHttpMessageHandlerFactory handlers, IOptions<Ap
 
         await System.Threading.Tasks.Task.WhenAll(searches.Cast<System.Threading.Tasks.Task>().Append(patient).Append(practitioner).Append(encounter));
         var chart = searches.SelectMany(s => s.Result).ToList();
+        bool failed;
+        lock (warnings)
+            failed = warnings.Any(w => w.StartsWith("Could not read", StringComparison.Ordinal));
         var evidence = CaseEvidenceBuilder.Build(chart);
 
         log.LogInformation("Chart read: {RoundTrips} round trips, {Resources} resources, {Warnings} warnings in {Elapsed} ms",
-            handler.RoundTrips, chart.Count, warnings.Count, (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            connection.RoundTrips, chart.Count, warnings.Count, (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
 
         return new ChartSnapshot(
             Person(patient.Result), Person(practitioner.Result), Summary(encounter.Result), evidence,
-            warnings, handler.RoundTrips, chart.Count, clock.GetUtcNow());
+            warnings, connection.RoundTrips, chart.Count, clock.GetUtcNow())
+        {
+            Complete = !failed,
+        };
     }
 
     private async Task<T?> Read<T>(FhirClient client, string reference, string label, List<string> warnings, CancellationToken ct) where T : Resource
@@ -184,4 +186,7 @@ public sealed class ChartReader(IHttpMessageHandlerFactory handlers, IOptions<Ap
         e.Type.Select(t => t.Text ?? t.Coding.FirstOrDefault()?.Display).FirstOrDefault(t => t is not null),
         e.Period?.Start,
         e.Status?.ToString());
+
+    [System.Text.RegularExpressions.GeneratedRegex("^Practitioner/[A-Za-z0-9\\-\\.]{1,64}$")]
+    private static partial System.Text.RegularExpressions.Regex PractitionerReference();
 }

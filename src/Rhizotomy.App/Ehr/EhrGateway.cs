@@ -7,14 +7,17 @@ public static class EhrGateway
 {
     public static WebApplicationBuilder AddEhrGateway(this WebApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<EhrClientFactory>();
         builder.Services.AddSingleton<ChartReader>();
-        builder.Services.AddHttpClient(ChartReader.HttpClientName)
+        builder.Services.AddHttpClient(EhrClientFactory.HttpClientName)
             .AddStandardResilienceHandler(o =>
             {
                 // Reads only: retries (with jitter, honouring Retry-After) never repeat a write.
                 o.Retry.DisableForUnsafeHttpMethods();
                 o.Retry.MaxRetryAttempts = 3;
                 o.Retry.UseJitter = true;
+                // A surgeon is waiting on the page: short backoff (a Retry-After from the EHR still wins).
+                o.Retry.Delay = TimeSpan.FromMilliseconds(300);
                 o.AttemptTimeout.Timeout = TimeSpan.FromSeconds(10);
                 o.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(40);
                 o.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(30);

@@ -63,6 +63,8 @@ public static class EvidencePage
         }
         foreach (var w in chart.Warnings)
             html.Append("<p class=\"notice\">").Append(E(w)).Append("</p>");
+        if (!chart.Complete)
+            html.Append("<p class=\"notice\">Part of the chart could not be read: what follows may be incomplete. Reload the page to try again.</p>");
 
         var ev = chart.Evidence;
         html.Append("<h2>Gaps</h2>");
@@ -87,7 +89,13 @@ public static class EvidencePage
         html.Append("<h2>Prior occipital nerve blocks</h2>");
         Table(html, ["Date", "Nerve", "Side", "Relief", "As recorded", "Source"], ev.Blocks.Select(b => new[]
         {
-            b.Date ?? "", b.Nerve?.ToString() ?? "not stated", b.Side?.ToString() ?? "not stated",
+            b.Date ?? "", b.Nerve switch
+            {
+                Nerve.GreaterOccipital => "greater occipital",
+                Nerve.LesserOccipital => "lesser occipital",
+                Nerve.ThirdOccipital => "third occipital",
+                _ => "not stated",
+            }, b.Side?.ToString() ?? "not stated",
             b.ReliefPercent is { } r ? r.ToString(CultureInfo.InvariantCulture) + "%" : "", b.ReliefText ?? "", b.Source?.Reference ?? "",
         }));
         html.Append("<h2>Conservative treatment tried</h2>");

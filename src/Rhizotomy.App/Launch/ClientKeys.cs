@@ -50,6 +50,9 @@ public sealed class ClientKeys
         }
 
         var isEc = publicJwk.Kty == JsonWebAlgorithmsKeyTypes.EllipticCurve;
+        // SMART names RS384 and ES384; ES384 is defined on P-384 only.
+        if (isEc && publicJwk.Crv != JsonWebKeyECTypes.P384)
+            throw new InvalidOperationException("An EC SigningKey must be on curve P-384 (ES384).");
         var algorithm = isEc ? SecurityAlgorithms.EcdsaSha384 : SecurityAlgorithms.RsaSha384;
         var kid = keyId ?? Base64UrlEncoder.Encode(publicJwk.ComputeJwkThumbprint());
         key.KeyId = kid;

@@ -138,6 +138,11 @@ public static partial class LaunchEndpoints
         if (token.Patient is null)
             return Pages.Error(StatusCodes.Status400BadRequest, "No patient was chosen",
                 "The EHR gave the app no patient context.", "Open the app from a patient's chart (or pick a patient when asked).");
+        // The ids go into FHIR URLs: only what FHIR allows for an id.
+        var encounter = token.Encounter ?? token.FhirContext.FirstOrDefault(c => c.StartsWith("Encounter/", StringComparison.Ordinal))?["Encounter/".Length..];
+        if (!FhirId().IsMatch(token.Patient) || (encounter is not null && !FhirId().IsMatch(encounter)))
+            return Pages.Error(StatusCodes.Status502BadGateway, "The EHR's launch context is not usable",
+                "The patient or encounter the EHR named is not a valid FHIR id.", "Tell your EHR support team; then open the app again.");
 
         var launchId = SessionStore.NewId(24);
         var now = clock.GetUtcNow();
@@ -153,7 +158,7 @@ public static partial class LaunchEndpoints
             // RFC 6749 5.1: no scope in the answer means the requested scope was granted.
             GrantedScope = token.Scope ?? pending.RequestedScope,
             Patient = token.Patient,
-            Encounter = token.Encounter ?? token.FhirContext.FirstOrDefault(c => c.StartsWith("Encounter/", StringComparison.Ordinal))?["Encounter/".Length..],
+            Encounter = encounter,
             FhirContext = token.FhirContext,
             NeedPatientBanner = token.NeedPatientBanner ?? true,
             SmartStyleUrl = token.SmartStyleUrl,
@@ -184,4 +189,7 @@ public static partial class LaunchEndpoints
 
     [GeneratedRegex("^[a-z_]{1,40}$")]
     private static partial Regex ErrorCode();
+
+    [GeneratedRegex("^[A-Za-z0-9\\-\\.]{1,64}$")]
+    private static partial Regex FhirId();
 }

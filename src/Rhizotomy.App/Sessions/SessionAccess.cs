@@ -133,7 +133,9 @@ public sealed class SessionAccess(SessionStore store, TokenClient tokens, ChartR
                 return latest;
             var chart = await reader.ReadAsync(latest, ct);
             var updated = latest with { Chart = chart };
-            await store.SaveAsync(updated, ct);
+            // A partial read is shown but not kept: the next view tries the EHR again.
+            if (chart.Complete)
+                await store.SaveAsync(updated, ct);
             return updated;
         }
         finally

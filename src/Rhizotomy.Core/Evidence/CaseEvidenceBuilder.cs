@@ -63,6 +63,23 @@ public static partial class CaseEvidenceBuilder
             gaps.Add(new("no-relevant-diagnosis", "The chart names the diagnosis in text only: no ICD-10-CM code for it is recorded."));
         if (blocks.Count == 0)
             gaps.Add(new("no-diagnostic-block", "No diagnostic occipital nerve block is documented (date, side and relief)."));
+        else
+        {
+            // A block on the other side does not evidence this side (the laterality trap).
+            var blockedSides = blocks.Where(b => b.Side is not null).Select(b => b.Side!.Value).ToHashSet();
+            if (blockedSides.Count > 0)
+            {
+                foreach (var side in diagnoses.Where(d => d.Active && d.Side is not null).Select(d => d.Side!.Value).Distinct().Order())
+                {
+                    if (!blockedSides.Contains(side))
+                    {
+                        var other = string.Join(" and ", blockedSides.Order().Select(s => s.ToString().ToLowerInvariant()));
+                        gaps.Add(new("no-diagnostic-block",
+                            $"No diagnostic block is documented on the {side.ToString().ToLowerInvariant()} side, where the diagnosis is; the blocks on record are on the {other} side."));
+                    }
+                }
+            }
+        }
         if (imaging.Count == 0)
             gaps.Add(new("no-imaging", "No head or neck imaging (MRI or CT) is documented."));
         if (!therapies.Any(t => t.Failed == true))

@@ -10,9 +10,12 @@ public class EhrLaunchTests
     [InlineData(ClientKind.Symmetric)]
     [InlineData(ClientKind.AsymmetricRs384)]
     [InlineData(ClientKind.AsymmetricEs384)]
-    public async Task An_ehr_launch_reaches_the_evidence_page_and_the_context_for_each_client_type(ClientKind kind)
+    public async Task An_ehr_launch_and_a_standalone_launch_reach_the_evidence_page_and_the_context_for_each_client_type(ClientKind kind)
     {
-        await using var world = await SmartWorld.StartAsync(new() { Client = kind });
+        var options = new SmartWorld.Options { Client = kind };
+        options.Sandbox["Sandbox:StandalonePatient"] = "test-classic-left";
+        options.Sandbox["Sandbox:StandalonePractitioner"] = "test-surgeon";
+        await using var world = await SmartWorld.StartAsync(options);
         await world.SeedAsync(Charts.ClassicLeft());
         using var browser = SmartWorld.Browser();
 
@@ -35,6 +38,14 @@ public class EhrLaunchTests
         Assert.Equal(0, context.GetProperty("evidence").GetProperty("gaps").GetArrayLength());
         Assert.True(context.GetProperty("csrfToken").GetString()!.Length >= 40);
         Assert.DoesNotContain("accessToken", context.GetRawText(), StringComparison.OrdinalIgnoreCase);
+
+        using var standaloneBrowser = SmartWorld.Browser();
+        var standalone = await standaloneBrowser.GetAsync(new Uri($"{world.AppOrigin}/launch?iss={Uri.EscapeDataString(world.Issuer)}"));
+        Assert.Equal(HttpStatusCode.OK, standalone.StatusCode);
+        Assert.Contains("85% relief for 8 hours", await standalone.Content.ReadAsStringAsync());
+        var standaloneContext = JsonDocument.Parse(await standaloneBrowser.GetStringAsync(new Uri(world.AppOrigin + "/api/context"))).RootElement;
+        Assert.Equal("test-classic-left", standaloneContext.GetProperty("patientId").GetString());
+        Assert.True(standaloneContext.GetProperty("mode").GetProperty("standalone").GetBoolean());
 
         var jwks = JsonDocument.Parse(await browser.GetStringAsync(new Uri(world.AppOrigin + "/.well-known/jwks.json"))).RootElement.GetProperty("keys");
         if (kind is ClientKind.AsymmetricRs384 or ClientKind.AsymmetricEs384)

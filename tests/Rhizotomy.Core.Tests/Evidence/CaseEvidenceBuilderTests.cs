@@ -116,6 +116,9 @@ public class CaseEvidenceBuilderTests
         Assert.Equal(Side.Right, Assert.Single(evidence.Diagnoses).Side);
         var block = Assert.Single(evidence.Blocks);
         Assert.Equal((Side.Left, 30), (block.Side, block.ReliefPercent));
+        var gap = Assert.Single(evidence.Gaps, g => g.Code == "no-diagnostic-block");
+        Assert.Contains("right side", gap.Text);
+        Assert.Contains("on the left side", gap.Text);
     }
 
     [Fact]
@@ -125,6 +128,11 @@ public class CaseEvidenceBuilderTests
 
         Assert.Equal([Side.Left, Side.Right], evidence.Diagnoses.Select(d => d.Side!.Value).Order());
         Assert.All(evidence.Diagnoses, d => Assert.Equal("Condition/c-both", d.Source.Reference));
+
+        var withLeftBlockOnly = CaseEvidenceBuilder.Build([OccipitalNeuralgia("c-both", Known.Snomed.LeftAndRight), Block("b", "2024-01-01", Known.Snomed.Left, "60% relief")]);
+        Assert.Contains(withLeftBlockOnly.Gaps, g => g.Code == "no-diagnostic-block" && g.Text.Contains("right side", StringComparison.Ordinal));
+        var withBothBlocks = CaseEvidenceBuilder.Build([OccipitalNeuralgia("c-both", Known.Snomed.LeftAndRight), Block("b", "2024-01-01", Known.Snomed.LeftAndRight, "60% relief")]);
+        Assert.DoesNotContain(withBothBlocks.Gaps, g => g.Code == "no-diagnostic-block");
     }
 
     [Fact]

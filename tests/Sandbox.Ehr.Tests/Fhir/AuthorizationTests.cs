@@ -4,7 +4,8 @@ using Hl7.Fhir.Model;
 namespace Sandbox.Ehr.Tests.Fhir;
 
 /// <summary>SMART enforcement, with access granted through the Fake token filter (no real tokens on this branch).</summary>
-public class FakeTokenAuthorizationTests(FullModeServer fixture) : IClassFixture<FullModeServer>
+[Collection(FullModeCollection.Name)]
+public class FakeTokenAuthorizationTests(FullModeServer fixture)
 {
     private readonly SandboxServer _server = fixture.Server;
 

@@ -4,7 +4,8 @@ using Hl7.Fhir.Model;
 
 namespace Sandbox.Ehr.Tests.Fhir;
 
-public class BadInputTests(FullModeServer fixture) : IClassFixture<FullModeServer>
+[Collection(FullModeCollection.Name)]
+public class BadInputTests(FullModeServer fixture)
 {
     private readonly SandboxServer _server = fixture.Server;
 

@@ -3,7 +3,8 @@ using Hl7.Fhir.Model;
 
 namespace Sandbox.Ehr.Tests.Fhir;
 
-public class InteractionTests(FullModeServer fixture) : IClassFixture<FullModeServer>
+[Collection(FullModeCollection.Name)]
+public class InteractionTests(FullModeServer fixture)
 {
     private readonly SandboxServer _server = fixture.Server;
 

@@ -38,7 +38,8 @@ public sealed class SandboxServer : IAsyncDisposable
 
     public static async Task<SandboxServer> StartAsync(params string[] settings)
     {
-        var args = new List<string> { "--urls=http://127.0.0.1:0", "--Sandbox:Storage=memory" };
+        // The FHIR tests bring their own data; StorageTests checks the seeding itself.
+        var args = new List<string> { "--urls=http://127.0.0.1:0", "--Sandbox:Storage=memory", "--Sandbox:Seed=false" };
         args.AddRange(settings.Select(s => "--" + s));
         var app = SandboxHost.Build([.. args], builder =>
         {
@@ -116,7 +117,7 @@ public sealed record FhirResponse(HttpStatusCode Status, Resource? Resource, Sys
     public OperationOutcome Outcome => Assert.IsType<OperationOutcome>(Resource);
 }
 
-/// <summary>One sandbox per test class (full mode); tests use fresh ids so they do not see each other's data.</summary>
+/// <summary>One full-mode sandbox shared by the classes of the collection; tests use fresh ids so they do not see each other's data.</summary>
 public sealed class FullModeServer : IAsyncLifetime
 {
     public SandboxServer Server { get; private set; } = null!;
@@ -168,4 +169,10 @@ public static class Make
     public static SmartAccess PatientAccess(string patientId, params string[] scopes) => new("test-client", scopes, patientId, null, "pr-1");
 
     public static SmartAccess UserAccess(params string[] scopes) => new("test-client", scopes, null, null, "pr-1");
+}
+
+[CollectionDefinition(Name)]
+public sealed class FullModeCollection : ICollectionFixture<FullModeServer>
+{
+    public const string Name = "Full-mode sandbox";
 }

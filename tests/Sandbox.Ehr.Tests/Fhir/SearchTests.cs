@@ -4,7 +4,8 @@ using Hl7.Fhir.Model;
 namespace Sandbox.Ehr.Tests.Fhir;
 
 /// <summary>One patient family of data per test (fresh ids), searched through the real API.</summary>
-public class SearchTests(FullModeServer fixture) : IClassFixture<FullModeServer>
+[Collection(FullModeCollection.Name)]
+public class SearchTests(FullModeServer fixture)
 {
     private readonly SandboxServer _server = fixture.Server;
 

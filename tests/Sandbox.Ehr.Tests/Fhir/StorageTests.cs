@@ -13,11 +13,16 @@ public sealed class StorageTests : IDisposable
     public void Dispose() => Directory.Delete(_folder, recursive: true);
 
     [Fact]
-    public async System.Threading.Tasks.Task A_file_store_keeps_its_data_across_restarts_and_reseed_wipes_it()
+    public async System.Threading.Tasks.Task A_file_store_is_seeded_when_empty_keeps_its_data_across_restarts_and_reseed_wipes_it()
     {
         var patient = Make.Patient(Make.NewId());
-        await using (var first = await SandboxServer.StartAsync("Sandbox:Storage=file", $"Sandbox:DataFolder={_folder}"))
+        await using (var first = await SandboxServer.StartAsync("Sandbox:Storage=file", $"Sandbox:DataFolder={_folder}", "Sandbox:Seed=true"))
         {
+            // An empty store is seeded with the synthetic patients on start.
+            foreach (var id in Sandbox.Ehr.Seed.SyntheticPatients.PatientIds)
+            {
+                Assert.Equal(HttpStatusCode.OK, (await first.GetAsync($"Patient/{id}")).Status);
+            }
             await first.PutAsync(patient);
         }
         Assert.True(File.Exists(Path.Combine(_folder, "sandbox-fhir.db")));
@@ -38,9 +43,9 @@ public sealed class StorageTests : IDisposable
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task The_in_process_store_reads_searches_unpaged_and_runs_transactions()
+    public async System.Threading.Tasks.Task The_in_process_store_reads_searches_unpaged_and_runs_transactions_and_limits_are_configurable()
     {
-        await using var server = await SandboxServer.StartAsync("Sandbox:Fhir:MaxCount=3");
+        await using var server = await SandboxServer.StartAsync("Sandbox:Fhir:MaxCount=3", "Sandbox:Fhir:DefaultCount=2", "Sandbox:Fhir:MaxBodyBytes=2000");
         var store = server.App.Services.GetRequiredService<IFhirStore>();
         var patientId = Make.NewId();
         var seed = new Bundle { Type = Bundle.BundleType.Transaction };
@@ -57,32 +62,18 @@ public sealed class StorageTests : IDisposable
         var read = await store.ReadAsync("Patient", patientId);
         var all = await store.SearchAsync("Condition", $"patient={patientId}");
         var page = await server.SearchAsync($"Condition?patient={patientId}&_count=100");
+        var defaultPage = await server.SearchAsync($"Condition?patient={patientId}");
+        var large = await server.SendAsync(HttpMethod.Post, "Patient", Make.Patient(family: new string('x', 3000)));
 
         Assert.All(response.Entry, e => Assert.Equal("201 Created", e.Response!.Status));
         Assert.Equal(patientId, read?.Id);
         Assert.Equal(7, all.Count);
         Assert.Equal(3, page.Entry.Count);
+        Assert.Equal(2, defaultPage.Entry.Count);
+        Assert.Equal(7, defaultPage.Total);
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, large.Status);
         Assert.Null(await store.ReadAsync("Patient", "nobody"));
         await Assert.ThrowsAsync<InvalidOperationException>(() => store.TransactionAsync(new Bundle { Type = Bundle.BundleType.Collection }));
-    }
-
-    [Fact]
-    public async System.Threading.Tasks.Task The_body_limit_and_page_size_are_configurable()
-    {
-        await using var server = await SandboxServer.StartAsync("Sandbox:Fhir:MaxBodyBytes=2000", "Sandbox:Fhir:DefaultCount=2");
-        var patientId = Make.NewId();
-        await server.PutAsync(Make.Patient(patientId));
-        for (var i = 0; i < 3; i++)
-        {
-            await server.CreateAsync(Make.Condition(patientId));
-        }
-
-        var large = await server.SendAsync(HttpMethod.Post, "Patient", Make.Patient(family: new string('x', 3000)));
-        var page = await server.SearchAsync($"Condition?patient={patientId}");
-
-        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, large.Status);
-        Assert.Equal(2, page.Entry.Count);
-        Assert.Equal(3, page.Total);
     }
 
     [Fact]

@@ -160,7 +160,8 @@ public class SearchTests(FullModeServer fixture)
         var patient = await NewPatientAsync();
         var encounter = await _server.CreateAsync(new Encounter { Status = Encounter.EncounterStatus.Finished, Class = new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "AMB"), Subject = new ResourceReference("Patient/" + patient) });
         var procedure = await _server.CreateAsync(Make.Procedure(patient));
-        await _server.CreateAsync(Make.Condition(patient, encounterId: encounter.Id));
+        var onEncounter = await _server.CreateAsync(Make.Condition(patient, encounterId: encounter.Id));
+        await _server.CreateAsync(Make.Condition(patient));
         var provenance = await _server.CreateAsync(new Provenance { Target = [new ResourceReference("Procedure/" + procedure.Id)], Recorded = DateTimeOffset.UtcNow, Agent = [new Provenance.AgentComponent { Who = new ResourceReference("Practitioner/pr-1") }] });
 
         var included = await _server.SearchAsync($"Procedure?patient={patient}&_include=Procedure:patient&_revinclude=Provenance:target");
@@ -172,6 +173,8 @@ public class SearchTests(FullModeServer fixture)
         Assert.Contains(included.Entry, e => e.Search?.Mode == Bundle.SearchEntryMode.Include && e.Resource is Provenance p && p.Id == provenance.Id);
         Assert.Contains(conditions.Entry, e => e.Resource is Encounter x && x.Id == encounter.Id);
         Assert.Contains(encounters.Entry, e => e.Resource is Patient p && p.Id == patient);
+        Assert.Equal([onEncounter.Id], Ids(await _server.SearchAsync($"Condition?encounter=Encounter/{encounter.Id}")));
+        Assert.Equal([onEncounter.Id], Ids(await _server.SearchAsync($"Condition?patient={patient}&encounter={encounter.Id}")));
     }
 
     [Fact]

@@ -30,7 +30,7 @@ public class ConsentAndScopeTests(ConsentWorld fixture) : IClassFixture<ConsentW
         var consent = await browser.GetAsync(World.LaunchUrl("test-classic-left", "test-surgeon"));
         var html = await consent.Content.ReadAsStringAsync();
         Assert.Contains("asks for access", html);
-        var fields = HtmlForm.HiddenFields(html);
+        var fields = HiddenInputs.Of(html);
         fields["sandbox_decision"] = decision;
         return await browser.PostAsync(new Uri(World.SandboxOrigin + "/auth/authorize"), new FormUrlEncodedContent(fields));
     }

@@ -217,7 +217,7 @@ public class ConsentTests(ConsentFixture fixture) : IClassFixture<ConsentFixture
         }
 
         Assert.Contains("value=\"deny\"", html, StringComparison.Ordinal);
-        return HtmlForm.HiddenFields(html);
+        return HiddenInputs.Of(html);
     }
 
     private static Task<HttpResponseMessage> PostAsync(HttpClient browser, Dictionary<string, string> form) =>

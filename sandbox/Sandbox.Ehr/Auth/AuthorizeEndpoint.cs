@@ -4,7 +4,6 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore;
 using Microsoft.AspNetCore.Antiforgery;
-using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
 using OpenIddict.Abstractions;
 using OpenIddict.Server.AspNetCore;
@@ -44,7 +43,7 @@ internal static partial class AuthorizeEndpoint
         var fhirBase = urls.FhirBase(http);
         if (!SmartUrls.SameUrl((string?)request["aud"], fhirBase))
         {
-            return Reject(Errors.InvalidRequest, "The aud parameter must be this server's FHIR base URL.");
+            return OAuthError.Reject(Errors.InvalidRequest, "The aud parameter must be this server's FHIR base URL.");
         }
 
         var requested = request.GetScopes();
@@ -55,12 +54,12 @@ internal static partial class AuthorizeEndpoint
             launch = launches.Resolve(launchId);
             if (launch is null)
             {
-                return Reject(Errors.InvalidRequest, "The launch is unknown or expired: start again from the EHR.");
+                return OAuthError.Reject(Errors.InvalidRequest, "The launch is unknown or expired: start again from the EHR.");
             }
         }
         else if (requested.Contains(LaunchScope))
         {
-            return Reject(Errors.InvalidRequest, "The launch scope needs the launch parameter of an EHR launch.");
+            return OAuthError.Reject(Errors.InvalidRequest, "The launch scope needs the launch parameter of an EHR launch.");
         }
 
         var granted = SmartClients.Narrow(requested, client);
@@ -92,7 +91,7 @@ internal static partial class AuthorizeEndpoint
 
             if (!string.Equals(form[DecisionField], "approve", StringComparison.Ordinal))
             {
-                return Reject(Errors.AccessDenied, "The user denied the request.");
+                return OAuthError.Reject(Errors.AccessDenied, "The user denied the request.");
             }
 
             practitioner = launch?.PractitionerId ?? form[PractitionerField].ToString();
@@ -103,7 +102,7 @@ internal static partial class AuthorizeEndpoint
 
             if (!IsFhirId(practitioner) || (wantsPatient && !IsFhirId(patient)))
             {
-                return Reject(Errors.InvalidRequest, "Choose a practitioner and a patient.");
+                return OAuthError.Reject(Errors.InvalidRequest, "Choose a practitioner and a patient.");
             }
         }
 
@@ -122,13 +121,6 @@ internal static partial class AuthorizeEndpoint
 
         return Results.SignIn(new ClaimsPrincipal(identity), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
     }
-
-    private static IResult Reject(string error, string description) =>
-        Results.Forbid(new AuthenticationProperties(new Dictionary<string, string?>
-        {
-            [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
-            [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
-        }), [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
 
     private static bool IsFhirId(string? value) => value is not null && FhirId().IsMatch(value);
 

@@ -75,11 +75,7 @@ public sealed class ClientJwksResolver(SmartClients clients, IHttpClientFactory 
     private readonly ConcurrentDictionary<string, (DateTimeOffset Fetched, IList<SecurityKey> Keys)> _cache = new(StringComparer.Ordinal);
 
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
-        OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenContext>()
-            .UseSingletonHandler<ClientJwksResolver>()
-            .SetOrder(OpenIddictServerHandlers.Protection.ResolveTokenValidationParameters.Descriptor.Order + 1)
-            .SetType(OpenIddictServerHandlerType.Custom)
-            .Build();
+        CustomHandler.Descriptor<ValidateTokenContext, ClientJwksResolver>(OpenIddictServerHandlers.Protection.ResolveTokenValidationParameters.Descriptor.Order + 1);
 
     public async ValueTask HandleAsync(ValidateTokenContext context)
     {
@@ -140,11 +136,7 @@ public sealed class OnlineAccessRefreshTokens : IOpenIddictServerHandler<Process
     public const string OnlineAccess = "online_access";
 
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
-        OpenIddictServerHandlerDescriptor.CreateBuilder<ProcessSignInContext>()
-            .UseSingletonHandler<OnlineAccessRefreshTokens>()
-            .SetOrder(OpenIddictServerHandlers.EvaluateGeneratedTokens.Descriptor.Order + 1)
-            .SetType(OpenIddictServerHandlerType.Custom)
-            .Build();
+        CustomHandler.Descriptor<ProcessSignInContext, OnlineAccessRefreshTokens>(OpenIddictServerHandlers.EvaluateGeneratedTokens.Descriptor.Order + 1);
 
     public ValueTask HandleAsync(ProcessSignInContext context)
     {
@@ -166,11 +158,7 @@ public sealed class IntrospectionLaunchClaims : IOpenIddictServerHandler<HandleI
     private static readonly string[] ClaimTypes = [SmartClaims.Patient, SmartClaims.Encounter, SmartClaims.FhirUser];
 
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
-        OpenIddictServerHandlerDescriptor.CreateBuilder<HandleIntrospectionRequestContext>()
-            .UseSingletonHandler<IntrospectionLaunchClaims>()
-            .SetOrder(OpenIddictServerHandlers.Introspection.AttachApplicationClaims.Descriptor.Order + 1)
-            .SetType(OpenIddictServerHandlerType.Custom)
-            .Build();
+        CustomHandler.Descriptor<HandleIntrospectionRequestContext, IntrospectionLaunchClaims>(OpenIddictServerHandlers.Introspection.AttachApplicationClaims.Descriptor.Order + 1);
 
     public ValueTask HandleAsync(HandleIntrospectionRequestContext context)
     {
@@ -208,22 +196,14 @@ public sealed class GenericJwtClientAssertions : IOpenIddictServerHandler<Valida
     private const string GenericJwtType = "JWT";
 
     public static OpenIddictServerHandlerDescriptor BeforeValidation { get; } =
-        OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenContext>()
-            .UseSingletonHandler<GenericJwtClientAssertions>()
-            .SetOrder(OpenIddictServerHandlers.Protection.ValidateIdentityModelToken.Descriptor.Order - 1)
-            .SetType(OpenIddictServerHandlerType.Custom)
-            .Build();
+        CustomHandler.Descriptor<ValidateTokenContext, GenericJwtClientAssertions>(OpenIddictServerHandlers.Protection.ValidateIdentityModelToken.Descriptor.Order - 1);
 
     public static OpenIddictServerHandlerDescriptor AfterValidation { get; } =
-        OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenContext>()
-            .UseSingletonHandler<GenericJwtClientAssertions>()
-            .SetOrder(OpenIddictServerHandlers.Protection.ValidateIdentityModelToken.Descriptor.Order + 1)
-            .SetType(OpenIddictServerHandlerType.Custom)
-            .Build();
+        CustomHandler.Descriptor<ValidateTokenContext, GenericJwtClientAssertions>(OpenIddictServerHandlers.Protection.ValidateIdentityModelToken.Descriptor.Order + 1);
 
     public ValueTask HandleAsync(ValidateTokenContext context)
     {
-        if (context.ValidTokenTypes.Count != 1 || !context.ValidTokenTypes.Contains(TokenTypeIdentifiers.Private.ClientAssertion))
+        if (!CustomHandler.ValidatesOnlyClientAssertions(context))
         {
             return default;
         }
@@ -252,15 +232,11 @@ public sealed class GenericJwtClientAssertions : IOpenIddictServerHandler<Valida
 public sealed class TokenEndpointAssertionAudience : IOpenIddictServerHandler<ValidateTokenContext>
 {
     public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
-        OpenIddictServerHandlerDescriptor.CreateBuilder<ValidateTokenContext>()
-            .UseSingletonHandler<TokenEndpointAssertionAudience>()
-            .SetOrder(OpenIddictServerHandlers.Protection.ValidateAudiences.Descriptor.Order - 1)
-            .SetType(OpenIddictServerHandlerType.Custom)
-            .Build();
+        CustomHandler.Descriptor<ValidateTokenContext, TokenEndpointAssertionAudience>(OpenIddictServerHandlers.Protection.ValidateAudiences.Descriptor.Order - 1);
 
     public ValueTask HandleAsync(ValidateTokenContext context)
     {
-        if (context.ValidTokenTypes.Count != 1 || !context.ValidTokenTypes.Contains(TokenTypeIdentifiers.Private.ClientAssertion))
+        if (!CustomHandler.ValidatesOnlyClientAssertions(context))
         {
             return default;
         }
@@ -275,4 +251,22 @@ public sealed class TokenEndpointAssertionAudience : IOpenIddictServerHandler<Va
 
         return default;
     }
+}
+
+/// <summary>What the custom handlers above share.</summary>
+internal static class CustomHandler
+{
+    /// <summary>A singleton custom handler placed at <paramref name="order"/> in OpenIddict's pipeline.</summary>
+    public static OpenIddictServerHandlerDescriptor Descriptor<TContext, THandler>(int order)
+        where TContext : OpenIddictServerEvents.BaseContext
+        where THandler : class, IOpenIddictServerHandler<TContext> =>
+        OpenIddictServerHandlerDescriptor.CreateBuilder<TContext>()
+            .UseSingletonHandler<THandler>()
+            .SetOrder(order)
+            .SetType(OpenIddictServerHandlerType.Custom)
+            .Build();
+
+    /// <summary>The token being validated can only be a client assertion (not an access, refresh or id token).</summary>
+    public static bool ValidatesOnlyClientAssertions(ValidateTokenContext context) =>
+        context.ValidTokenTypes.Count == 1 && context.ValidTokenTypes.Contains(TokenTypeIdentifiers.Private.ClientAssertion);
 }

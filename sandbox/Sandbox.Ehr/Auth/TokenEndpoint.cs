@@ -29,7 +29,7 @@ internal static class TokenEndpoint
             var result = await http.AuthenticateAsync(OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
             if (result.Principal is not { Identity: ClaimsIdentity authorized })
             {
-                return Reject(Errors.InvalidGrant, "The grant is no longer valid.");
+                return OAuthError.Reject(Errors.InvalidGrant, "The grant is no longer valid.");
             }
 
             var identity = new ClaimsIdentity(authorized.Claims, authorized.AuthenticationType, Claims.Name, Claims.Role);
@@ -48,7 +48,7 @@ internal static class TokenEndpoint
                 : SmartClients.Narrow(request.GetScopes(), client).Where(scope => scope.StartsWith("system/", StringComparison.Ordinal)).ToList();
             if (granted.Count == 0)
             {
-                return Reject(Errors.InvalidScope, "No requested system/ scope is allowed for this client.");
+                return OAuthError.Reject(Errors.InvalidScope, "No requested system/ scope is allowed for this client.");
             }
 
             var identity = TokenClaims.NewIdentity();
@@ -59,13 +59,6 @@ internal static class TokenEndpoint
             return Results.SignIn(new ClaimsPrincipal(identity), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }
 
-        return Reject(Errors.UnsupportedGrantType, "This grant type is not supported.");
+        return OAuthError.Reject(Errors.UnsupportedGrantType, "This grant type is not supported.");
     }
-
-    private static IResult Reject(string error, string description) =>
-        Results.Forbid(new AuthenticationProperties(new Dictionary<string, string?>
-        {
-            [OpenIddictServerAspNetCoreConstants.Properties.Error] = error,
-            [OpenIddictServerAspNetCoreConstants.Properties.ErrorDescription] = description,
-        }), [OpenIddictServerAspNetCoreDefaults.AuthenticationScheme]);
 }

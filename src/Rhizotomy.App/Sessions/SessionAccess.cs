@@ -70,53 +70,18 @@ public sealed class SessionAccess(SessionStore store, TokenClient tokens, ChartR
     /// <summary>Refreshes the access token shortly before it expires; a failure asks for a re-launch and keeps the session.</summary>
     public async Task<LaunchSession> EnsureFreshAsync(LaunchSession session, bool force, CancellationToken ct)
     {
-        if (session.NeedsRelaunch || (!force && clock.GetUtcNow() < session.AccessTokenExpiresAt.AddSeconds(-60)))
+        if (!WantsRefresh(session, force))
             return session;
 
-        var gate = Lock(session.LaunchId);
-        await gate.WaitAsync(ct);
-        try
+        return await WithLatestAsync(session, async latest =>
         {
             // Another request may have refreshed it while this one waited.
-            var latest = await store.FindAsync(session.LaunchId, session.BrowserId, ct) ?? session;
-            if (latest.NeedsRelaunch || (!force && clock.GetUtcNow() < latest.AccessTokenExpiresAt.AddSeconds(-60)))
+            if (!WantsRefresh(latest, force) || (force && latest.AccessToken != session.AccessToken))
                 return latest;
-            if (force && latest.AccessToken != session.AccessToken)
-                return latest;
-
-            var ehr = options.Value.Find(latest.Issuer);
-            LaunchSession updated;
-            if (ehr is null || latest.RefreshToken is null)
-            {
-                updated = latest with { NeedsRelaunch = true };
-            }
-            else
-            {
-                try
-                {
-                    var token = await tokens.RefreshAsync(ehr, latest.TokenEndpoint, latest.RefreshToken, ct);
-                    updated = latest with
-                    {
-                        AccessToken = token.AccessToken,
-                        RefreshToken = token.RefreshToken ?? latest.RefreshToken,
-                        AccessTokenExpiresAt = clock.GetUtcNow().AddSeconds(token.ExpiresIn > 0 ? token.ExpiresIn : 300),
-                        GrantedScope = token.Scope ?? latest.GrantedScope,
-                    };
-                    log.LogInformation("Access token refreshed for a launch");
-                }
-                catch (Exception e) when (e is TokenRequestException or HttpRequestException or TaskCanceledException)
-                {
-                    log.LogWarning("Token refresh failed ({Error}): the user is asked to re-launch", e is TokenRequestException t ? t.Error : e.GetType().Name);
-                    updated = latest with { NeedsRelaunch = true };
-                }
-            }
+            var updated = await RefreshedAsync(latest, ct);
             await store.SaveAsync(updated, ct);
             return updated;
-        }
-        finally
-        {
-            gate.Release();
-        }
+        }, ct);
     }
 
     /// <summary>The chart snapshot of the session, read on first use (one wave) and kept.</summary>
@@ -124,11 +89,9 @@ public sealed class SessionAccess(SessionStore store, TokenClient tokens, ChartR
     {
         if (session.Chart is not null || session.NeedsRelaunch)
             return session;
-        var gate = Lock(session.LaunchId);
-        await gate.WaitAsync(ct);
-        try
+
+        return await WithLatestAsync(session, async latest =>
         {
-            var latest = await store.FindAsync(session.LaunchId, session.BrowserId, ct) ?? session;
             if (latest.Chart is not null)
                 return latest;
             var chart = await reader.ReadAsync(latest, ct);
@@ -137,6 +100,45 @@ public sealed class SessionAccess(SessionStore store, TokenClient tokens, ChartR
             if (chart.Complete)
                 await store.SaveAsync(updated, ct);
             return updated;
+        }, ct);
+    }
+
+    private bool WantsRefresh(LaunchSession session, bool force) =>
+        !session.NeedsRelaunch && (force || clock.GetUtcNow() >= session.AccessTokenExpiresAt.AddSeconds(-60));
+
+    private async Task<LaunchSession> RefreshedAsync(LaunchSession latest, CancellationToken ct)
+    {
+        var ehr = options.Value.Find(latest.Issuer);
+        if (ehr is null || latest.RefreshToken is null)
+            return latest with { NeedsRelaunch = true };
+        try
+        {
+            var token = await tokens.RefreshAsync(ehr, latest.TokenEndpoint, latest.RefreshToken, ct);
+            log.LogInformation("Access token refreshed for a launch");
+            return latest with
+            {
+                AccessToken = token.AccessToken,
+                RefreshToken = token.RefreshToken ?? latest.RefreshToken,
+                AccessTokenExpiresAt = clock.GetUtcNow().AddSeconds(token.ExpiresIn > 0 ? token.ExpiresIn : 300),
+                GrantedScope = token.Scope ?? latest.GrantedScope,
+            };
+        }
+        catch (Exception e) when (e is TokenRequestException or HttpRequestException or TaskCanceledException)
+        {
+            log.LogWarning("Token refresh failed ({Error}): the user is asked to re-launch", e is TokenRequestException t ? t.Error : e.GetType().Name);
+            return latest with { NeedsRelaunch = true };
+        }
+    }
+
+    // Changes to one launch run one at a time, each from what the store holds once it is its turn.
+    private async Task<LaunchSession> WithLatestAsync(LaunchSession session, Func<LaunchSession, Task<LaunchSession>> change, CancellationToken ct)
+    {
+        var gate = Lock(session.LaunchId);
+        await gate.WaitAsync(ct);
+        try
+        {
+            var latest = await store.FindAsync(session.LaunchId, session.BrowserId, ct) ?? session;
+            return await change(latest);
         }
         finally
         {

@@ -98,23 +98,10 @@ public static partial class CaseEvidenceBuilder
             yield break;
 
         var active = !HasCode(condition.ClinicalStatus, "inactive", "remission", "resolved");
-        var onset = condition.Onset switch
-        {
-            FhirDateTime dt => dt.Value,
-            Period p => p.Start,
-            Age or Hl7.Fhir.Model.Range => null,
-            FhirString s => Clip(s.Value),
-            _ => null,
-        } ?? condition.RecordedDate;
+        var onset = (condition.Onset is FhirString text ? Clip(text.Value) : DateOf(condition.Onset)) ?? condition.RecordedDate;
 
         var source = Reference(condition);
-        var sides = SidesOf(condition.BodySite, condition.Code?.Text);
-        if (sides.Count == 0)
-        {
-            yield return new EvidenceDiagnosis(source, concept.Value.Concept, concept.Value.TextOnly, null, active, onset);
-            yield break;
-        }
-        foreach (var side in sides)
+        foreach (var side in EachSide(condition.BodySite, condition.Code?.Text))
             yield return new EvidenceDiagnosis(source, concept.Value.Concept, concept.Value.TextOnly, side, active, onset);
     }
 
@@ -163,18 +150,12 @@ public static partial class CaseEvidenceBuilder
         var texts = TextsOf(p.Code).Concat(p.BodySite.SelectMany(TextsOf)).ToList();
         var nerve = NerveOf(p.BodySite) ?? texts.Select(NerveFromText).FirstOrDefault(n => n is not null);
         var outcome = Clip(p.Outcome?.Text ?? p.Outcome?.Coding.Select(c => c.Display).FirstOrDefault(d => d is not null));
-        var notes = Clip(string.Join(" ", p.Note.Select(n => n.Text).Where(t => !string.IsNullOrWhiteSpace(t))));
+        var notes = Clip(JoinTexts(p.Note.Select(n => n.Text)));
         var reliefText = outcome ?? (string.IsNullOrEmpty(notes) ? null : notes);
         var relief = Percent(outcome) ?? Percent(notes);
-        var sides = SidesOf(p.BodySite, p.Code?.Text);
         var source = Reference(p);
-        var date = PerformedDate(p);
-        if (sides.Count == 0)
-        {
-            yield return new PriorBlock(date, nerve, null, relief, reliefText, source);
-            yield break;
-        }
-        foreach (var side in sides)
+        var date = DateOf(p.Performed);
+        foreach (var side in EachSide(p.BodySite, p.Code?.Text))
             yield return new PriorBlock(date, nerve, side, relief, reliefText, source);
     }
 
@@ -183,52 +164,45 @@ public static partial class CaseEvidenceBuilder
         var text = TextsOf(p.Code).FirstOrDefault(t => PhysicalTherapyText().IsMatch(t));
         if (text is null)
             return null;
-        var said = string.Join(" ", new[] { p.Outcome?.Text, p.StatusReason?.Text }
-            .Concat(p.Note.Select(n => n.Text)).Where(t => !string.IsNullOrWhiteSpace(t)));
-        bool? failed = FailureText().IsMatch(said) ? true : (p.Status == EventStatus.Stopped ? true : null);
-        var period = p.Performed switch
-        {
-            Period per => PeriodText(per),
-            _ => PerformedDate(p),
-        };
+        var said = JoinTexts(new[] { p.Outcome?.Text, p.StatusReason?.Text }.Concat(p.Note.Select(n => n.Text)));
+        bool? failed = FailureText().IsMatch(said) || p.Status == EventStatus.Stopped ? true : null;
+        var period = p.Performed is Period per ? PeriodText(per) : DateOf(p.Performed);
         return new TherapyTried("physical-therapy", Clip(text)!, period, failed, Reference(p));
     }
 
-    private static TherapyTried? Medication(MedicationRequest m)
-    {
-        if (m.Status == MedicationRequest.MedicationrequestStatus.EnteredInError)
-            return null;
-        var name = MedicationName(m.Medication);
-        if (name is null)
-            return null;
-        var reasons = m.ReasonCode.SelectMany(TextsOf).Concat(m.ReasonReference.Select(r => r.Display ?? ""));
-        if (!IsHeadacheTherapy(name, reasons))
-            return null;
-        var said = string.Join(" ", new[] { m.StatusReason?.Text }.Concat(m.Note.Select(n => n.Text)).Where(t => !string.IsNullOrWhiteSpace(t)));
-        bool? failed = m.Status == MedicationRequest.MedicationrequestStatus.Stopped || FailureText().IsMatch(said) ? true : null;
-        var period = m.DispenseRequest?.ValidityPeriod is { } vp ? PeriodText(vp) : m.AuthoredOn;
-        return new TherapyTried("medication", name, period, failed, Reference(m));
-    }
+    private static TherapyTried? Medication(MedicationRequest m) =>
+        m.Status == MedicationRequest.MedicationrequestStatus.EnteredInError
+            ? null
+            : MedicationTried(m, m.Medication, m.ReasonCode, m.ReasonReference,
+                stopped: m.Status == MedicationRequest.MedicationrequestStatus.Stopped,
+                said: new[] { m.StatusReason?.Text }.Concat(m.Note.Select(n => n.Text)),
+                period: m.DispenseRequest?.ValidityPeriod is { } vp ? PeriodText(vp) : m.AuthoredOn);
 
-    private static TherapyTried? Medication(MedicationStatement m)
+    private static TherapyTried? Medication(MedicationStatement m) =>
+        m.Status is MedicationStatement.MedicationStatusCodes.EnteredInError or MedicationStatement.MedicationStatusCodes.NotTaken
+            ? null
+            : MedicationTried(m, m.Medication, m.ReasonCode, m.ReasonReference,
+                stopped: m.Status == MedicationStatement.MedicationStatusCodes.Stopped,
+                said: m.StatusReason.Select(s => s.Text).Concat(m.Note.Select(n => n.Text)),
+                period: m.Effective switch
+                {
+                    Period p => PeriodText(p),
+                    FhirDateTime dt => dt.Value,
+                    _ => null,
+                });
+
+    // What a MedicationRequest and a MedicationStatement both say about a drug tried.
+    private static TherapyTried? MedicationTried(Resource source, DataType? medication, IEnumerable<CodeableConcept> reasonCodes,
+        IEnumerable<ResourceReference> reasonReferences, bool stopped, IEnumerable<string?> said, string? period)
     {
-        if (m.Status is MedicationStatement.MedicationStatusCodes.EnteredInError or MedicationStatement.MedicationStatusCodes.NotTaken)
-            return null;
-        var name = MedicationName(m.Medication);
+        var name = MedicationName(medication);
         if (name is null)
             return null;
-        var reasons = m.ReasonCode.SelectMany(TextsOf).Concat(m.ReasonReference.Select(r => r.Display ?? ""));
+        var reasons = reasonCodes.SelectMany(TextsOf).Concat(reasonReferences.Select(r => r.Display ?? ""));
         if (!IsHeadacheTherapy(name, reasons))
             return null;
-        var said = string.Join(" ", m.StatusReason.Select(s => s.Text).Concat(m.Note.Select(n => n.Text)).Where(t => !string.IsNullOrWhiteSpace(t)));
-        bool? failed = m.Status == MedicationStatement.MedicationStatusCodes.Stopped || FailureText().IsMatch(said) ? true : null;
-        var period = m.Effective switch
-        {
-            Period p => PeriodText(p),
-            FhirDateTime dt => dt.Value,
-            _ => null,
-        };
-        return new TherapyTried("medication", name, period, failed, Reference(m));
+        bool? failed = stopped || FailureText().IsMatch(JoinTexts(said)) ? true : null;
+        return new TherapyTried("medication", name, period, failed, Reference(source));
     }
 
     private static string? MedicationName(DataType? medication) => medication switch
@@ -252,12 +226,7 @@ public static partial class CaseEvidenceBuilder
             return null;
         var conclusion = Clip(r.Conclusion);
         var shown = conclusion is null ? text : $"{text}: {conclusion}";
-        var date = r.Effective switch
-        {
-            FhirDateTime dt => dt.Value,
-            Period p => p.Start,
-            _ => null,
-        } ?? r.Issued?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        var date = DateOf(r.Effective) ?? r.Issued?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
         return new Imaging(Clip(shown)!, date, Reference(r));
     }
 
@@ -277,7 +246,7 @@ public static partial class CaseEvidenceBuilder
     private static Imaging? ImagingFrom(Procedure p)
     {
         var text = TextsOf(p.Code).FirstOrDefault(IsHeadNeckImaging);
-        return text is null ? null : new Imaging(Clip(text)!, PerformedDate(p), Reference(p));
+        return text is null ? null : new Imaging(Clip(text)!, DateOf(p.Performed), Reference(p));
     }
 
     private static bool IsHeadNeckImaging(string text) =>
@@ -307,6 +276,13 @@ public static partial class CaseEvidenceBuilder
                 return [Side.Right];
         }
         return [];
+    }
+
+    // One value per side, or a single null when the chart names none: every item is per side.
+    private static IEnumerable<Side?> EachSide(IEnumerable<CodeableConcept> bodySites, string? fallbackText)
+    {
+        var sides = SidesOf(bodySites, fallbackText);
+        return sides.Count == 0 ? [null] : sides.Select(s => (Side?)s);
     }
 
     private static Nerve? NerveOf(IEnumerable<CodeableConcept> bodySites)
@@ -341,12 +317,16 @@ public static partial class CaseEvidenceBuilder
         return value is >= 0 and <= 100 ? value : null;
     }
 
-    private static string? PerformedDate(Procedure p) => p.Performed switch
+    // The date of a dateTime, or the start of a Period; other choice types carry no date.
+    private static string? DateOf(DataType? value) => value switch
     {
         FhirDateTime dt => dt.Value,
-        Period per => per.Start,
+        Period p => p.Start,
         _ => null,
     };
+
+    private static string JoinTexts(IEnumerable<string?> texts) =>
+        string.Join(" ", texts.Where(t => !string.IsNullOrWhiteSpace(t)));
 
     private static string? PeriodText(Period p) => (p.Start, p.End) switch
     {

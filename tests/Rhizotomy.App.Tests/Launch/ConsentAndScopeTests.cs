@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.RegularExpressions;
 
 namespace Rhizotomy.App.Tests.Launch;
 
@@ -22,7 +21,7 @@ public sealed class ConsentWorld : IAsyncLifetime
     public async Task DisposeAsync() => await World.DisposeAsync();
 }
 
-public partial class ConsentAndScopeTests(ConsentWorld fixture) : IClassFixture<ConsentWorld>
+public class ConsentAndScopeTests(ConsentWorld fixture) : IClassFixture<ConsentWorld>
 {
     private SmartWorld World => fixture.World;
 
@@ -31,7 +30,7 @@ public partial class ConsentAndScopeTests(ConsentWorld fixture) : IClassFixture<
         var consent = await browser.GetAsync(World.LaunchUrl("test-classic-left", "test-surgeon"));
         var html = await consent.Content.ReadAsStringAsync();
         Assert.Contains("asks for access", html);
-        var fields = HiddenInput().Matches(html).ToDictionary(m => WebUtility.HtmlDecode(m.Groups[1].Value), m => WebUtility.HtmlDecode(m.Groups[2].Value));
+        var fields = HiddenInputs.Of(html);
         fields["sandbox_decision"] = decision;
         return await browser.PostAsync(new Uri(World.SandboxOrigin + "/auth/authorize"), new FormUrlEncodedContent(fields));
     }
@@ -67,7 +66,4 @@ public partial class ConsentAndScopeTests(ConsentWorld fixture) : IClassFixture<
         Assert.DoesNotContain(context.GetProperty("grantedScopes").EnumerateArray(), s => s.GetString()!.Contains("DocumentReference", StringComparison.Ordinal));
         Assert.Contains(context.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.StartsWith("Not granted: medication orders", StringComparison.Ordinal));
     }
-
-    [GeneratedRegex("<input type=\"hidden\" name=\"([^\"]*)\" value=\"([^\"]*)\">")]
-    private static partial Regex HiddenInput();
 }

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
 using Microsoft.IdentityModel.Tokens;
 
 namespace Sandbox.Ehr.Tests.Auth;
@@ -15,11 +17,13 @@ public sealed class ClientsFixture : IAsyncLifetime
 
     public SandboxServer Server { get; private set; } = null!;
 
-    private JwksHost _jwksHost = null!;
+    // The client's own web server publishing its keys, for the jwks_uri registration.
+    private RecordingServer _jwksHost = null!;
 
     public async Task InitializeAsync()
     {
-        _jwksHost = await JwksHost.StartAsync(Keys.PublicJwks());
+        var jwks = Keys.PublicJwks();
+        _jwksHost = await RecordingServer.StartAsync(app => app.MapGet("/jwks.json", () => Results.Text(jwks, "application/json")));
         Server = await SandboxServer.StartAsync(new Dictionary<string, string?>
         {
             ["Sandbox:Clients:0:ClientId"] = InlineBackend,
@@ -29,7 +33,7 @@ public sealed class ClientsFixture : IAsyncLifetime
             ["Sandbox:Clients:0:Scopes:1"] = "system/Condition.rs",
             ["Sandbox:Clients:1:ClientId"] = UriBackend,
             ["Sandbox:Clients:1:Type"] = "asymmetric",
-            ["Sandbox:Clients:1:JwksUri"] = _jwksHost.JwksUri,
+            ["Sandbox:Clients:1:JwksUri"] = _jwksHost.Origin + "/jwks.json",
             ["Sandbox:Clients:1:Scopes:0"] = "system/*",
         });
     }

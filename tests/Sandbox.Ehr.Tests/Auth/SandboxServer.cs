@@ -1,9 +1,6 @@
 using System.Net;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 
 namespace Sandbox.Ehr.Tests.Auth;
 
@@ -43,8 +40,7 @@ public sealed class SandboxServer : IAsyncDisposable
 
         var app = SandboxHost.Build(["--urls", url], builder => builder.Configuration.AddInMemoryCollection(values));
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new SandboxServer(app, new Uri(address));
+        return new SandboxServer(app, new Uri(Loopback.OriginOf(app)));
     }
 
     /// <summary>A browser-like client with a cookie jar that does not follow redirects (the test plays the app).</summary>

@@ -81,6 +81,13 @@ public sealed class SmartAppDriver(SandboxServer server, HttpClient browser)
     }
 
     /// <summary>An OAuth error response: 400, or 401 for <c>invalid_client</c> (RFC 6749 section 5.2).</summary>
+    /// <summary>Where the client or redirect URI cannot be trusted, the error is a page of the server's own, never a redirect.</summary>
+    public static void ExpectErrorPageWithoutRedirect(HttpResponseMessage response)
+    {
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Null(response.Headers.Location);
+    }
+
     public static async Task ExpectErrorAsync(HttpResponseMessage response, string error)
     {
         var body = await response.Content.ReadAsStringAsync();

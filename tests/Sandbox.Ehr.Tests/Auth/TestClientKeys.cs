@@ -2,13 +2,6 @@ using System.Buffers.Text;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Json;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -58,37 +51,5 @@ public sealed class TestClientKeys : IDisposable
     {
         Rsa.Dispose();
         Ec.Dispose();
-    }
-}
-
-/// <summary>A client's own web server publishing its JWKS over loopback (for jwks_uri registrations).</summary>
-public sealed class JwksHost : IAsyncDisposable
-{
-    private readonly WebApplication _app;
-
-    private JwksHost(WebApplication app, string url)
-    {
-        _app = app;
-        JwksUri = url;
-    }
-
-    public string JwksUri { get; }
-
-    public static async Task<JwksHost> StartAsync(string jwks)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
-        app.MapGet("/jwks.json", () => Results.Text(jwks, "application/json"));
-        await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new JwksHost(app, address + "/jwks.json");
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
     }
 }

@@ -17,8 +17,13 @@ public sealed record Hop(HttpMethod Method, Uri Url, HttpStatusCode Status, stri
 public abstract partial class HygieneWorldBase : IAsyncLifetime
 {
     private readonly string _minimumLevel;
+    private readonly bool _turnUpAppSources;
 
-    protected HygieneWorldBase(string minimumLevel) => _minimumLevel = minimumLevel;
+    protected HygieneWorldBase(string minimumLevel, bool turnUpAppSources = false)
+    {
+        _minimumLevel = minimumLevel;
+        _turnUpAppSources = turnUpAppSources;
+    }
 
     public SmartWorld World { get; private set; } = null!;
 
@@ -51,7 +56,7 @@ public abstract partial class HygieneWorldBase : IAsyncLifetime
         options.Sandbox["Sandbox:AutoApprove"] = "false";
         foreach (var (k, v) in LogCapture.Configuration("sandbox-" + key, _minimumLevel))
             options.Sandbox[k] = v;
-        foreach (var (k, v) in LogCapture.Configuration("app-" + key, _minimumLevel))
+        foreach (var (k, v) in LogCapture.Configuration("app-" + key, _minimumLevel, _turnUpAppSources))
             options.App[k] = v;
         World = await SmartWorld.StartAsync(options);
         AppLog = LogCapture.For("app-" + key);
@@ -136,6 +141,32 @@ public abstract partial class HygieneWorldBase : IAsyncLifetime
             Secrets.Add("cookie " + cookie.Name, cookie.Value);
     }
 
+    /// <summary>The sandbox patients the tests launch; their ids are treated as PHI (they identify a person's record).</summary>
+    public static readonly string[] PatientIds = ["classic-left", "odd-data"];
+
+    /// <summary>Neither host's log holds a recorded secret, a JWT-shaped string, a patient id or an MRN.</summary>
+    public void AssertLogsClean(params string[] mustHaveSeen)
+    {
+        // The test saw the real values it looks for: without them it could not fail.
+        foreach (var name in mustHaveSeen)
+            Assert.Contains(name, Secrets.Values.Values);
+        Assert.True(AppLog.Count > 0 && SandboxLog.Count > 0, "both hosts' logs are captured");
+
+        var leaks = new List<string>();
+        foreach (var (host, log) in new[] { ("app", AppLog), ("sandbox", SandboxLog) })
+        {
+            var text = log.Text;
+            leaks.AddRange(Secrets.FindIn(text).Select(l => $"{host} log: {l}"));
+            leaks.AddRange(PatientIds.Where(id => text.Contains(id, StringComparison.Ordinal)).Select(id => $"{host} log: patient id {id}"));
+            if (Mrn().IsMatch(text))
+                leaks.Add($"{host} log: an MRN");
+        }
+        Assert.True(leaks.Count == 0, string.Join(Environment.NewLine, leaks));
+    }
+
+    [GeneratedRegex(@"MRN-\d+")]
+    private static partial Regex Mrn();
+
     [GeneratedRegex("<input type=\"hidden\" name=\"([^\"]*)\" value=\"([^\"]*)\">")]
     private static partial Regex HiddenInput();
 }
@@ -143,5 +174,10 @@ public abstract partial class HygieneWorldBase : IAsyncLifetime
 /// <summary>Logging as in production: Information and above.</summary>
 public sealed class HygieneWorld() : HygieneWorldBase("Information");
 
-/// <summary>Logging turned up to Debug, as an operator chasing a problem might.</summary>
-public sealed class DebugHygieneWorld() : HygieneWorldBase("Debug");
+/// <summary>
+/// Logging turned up to Debug, as an operator chasing a problem might: both hosts' default level,
+/// and in the app every source it holds back as well (its holds are in code, so they must win).
+/// The sandbox's OpenIddict and ASP.NET Core sources stay held: the sandbox lets an explicit
+/// override turn them up, and then they echo request parameters (see the hygiene report).
+/// </summary>
+public sealed class DebugHygieneWorld() : HygieneWorldBase("Debug", turnUpAppSources: true);

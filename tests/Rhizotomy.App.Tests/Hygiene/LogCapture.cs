@@ -22,13 +22,23 @@ public sealed class LogCapture : ILogEventSink
     public static LogCapture For(string key) => Captures.GetOrAdd(key, _ => new LogCapture());
 
     /// <summary>Configuration that sends a host's Serilog events (and so its Microsoft.Extensions.Logging events) here.</summary>
-    public static Dictionary<string, string?> Configuration(string key, string minimumLevel = "Information") => new()
+    /// <param name="turnUpHeldSources">Also turn the sources the products hold back (ASP.NET Core, HttpClient, OpenIddict, EF Core, Polly) up to <paramref name="minimumLevel"/>.</param>
+    public static Dictionary<string, string?> Configuration(string key, string minimumLevel = "Information", bool turnUpHeldSources = false)
     {
-        ["Serilog:Using:0"] = typeof(LogCapture).Assembly.GetName().Name,
-        ["Serilog:MinimumLevel:Default"] = minimumLevel,
-        ["Serilog:WriteTo:90:Name"] = nameof(LogCaptureSinkExtensions.HygieneCapture),
-        ["Serilog:WriteTo:90:Args:key"] = key,
-    };
+        var settings = new Dictionary<string, string?>
+        {
+            ["Serilog:Using:0"] = typeof(LogCapture).Assembly.GetName().Name,
+            ["Serilog:MinimumLevel:Default"] = minimumLevel,
+            ["Serilog:WriteTo:90:Name"] = nameof(LogCaptureSinkExtensions.HygieneCapture),
+            ["Serilog:WriteTo:90:Args:key"] = key,
+        };
+        if (turnUpHeldSources)
+        {
+            foreach (var source in new[] { "Microsoft.AspNetCore", "System.Net.Http", "OpenIddict", "Microsoft.EntityFrameworkCore", "Polly" })
+                settings["Serilog:MinimumLevel:Override:" + source] = minimumLevel;
+        }
+        return settings;
+    }
 
     public int Count => _lines.Count;
 

@@ -181,3 +181,10 @@ public sealed class HygieneWorld() : HygieneWorldBase("Information");
 /// override turn them up, and then they echo request parameters (see the hygiene report).
 /// </summary>
 public sealed class DebugHygieneWorld() : HygieneWorldBase("Debug", turnUpAppSources: true);
+
+/// <summary>The log, URL and response tests share one hygiene world (and so run one after another).</summary>
+[CollectionDefinition(Name)]
+public sealed class HygieneWorldCollection : ICollectionFixture<HygieneWorld>
+{
+    public const string Name = "hygiene world";
+}

@@ -8,7 +8,8 @@ namespace Rhizotomy.App.Tests.Hygiene;
 /// captured; no token, secret, protocol value, session value or chart text may appear in them.
 /// Patient ids are treated as PHI too (they identify a person's record): they stay out of the logs.
 /// </summary>
-public class LogHygieneTests(HygieneWorld fixture) : IClassFixture<HygieneWorld>
+[Collection(HygieneWorldCollection.Name)]
+public class LogHygieneTests(HygieneWorld fixture)
 {
     private SmartWorld World => fixture.World;
 

@@ -21,7 +21,7 @@ public partial class ResponseHygieneTests(HygieneWorld fixture)
         return found;
     }
 
-    [GeneratedRegex(@"\bat [A-Za-z_][\w.`<>]+\(|\w+Exception\b|System\.[A-Z]\w+|Microsoft\.[A-Z]\w+|\.cs:line|/home/|/tmp/|/work/|[A-Z]:\\|\bSELECT\b|\bINSERT INTO\b|\bSQLite\b|SqliteException|stack ?trace", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"\bat [A-Za-z_][\w.`<>]+\(|\w+Exception\b|System\.[A-Z]\w+|Microsoft\.[A-Z]\w+|\.cs:line|/home/|/tmp/|/work/|[A-Z]:\\|\bSELECT\b.*\bFROM\b|\bINSERT INTO\b|\bWHERE\b.*=|SQLite|[Ss]tack ?[Tt]race")]
     private static partial Regex Internals();
 
     [Fact]

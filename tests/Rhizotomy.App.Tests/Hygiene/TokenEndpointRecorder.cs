@@ -17,6 +17,9 @@ public sealed class TokenEndpointRecorder(Secrets secrets) : IStartupFilter
     private static readonly string[] RequestFields = ["code", "code_verifier", "refresh_token", "client_secret", "client_assertion"];
     private static readonly string[] ResponseFields = ["access_token", "refresh_token", "id_token"];
 
+    /// <summary>The access token most recently issued (to call the sandbox's FHIR API directly).</summary>
+    public string? LastAccessToken { get; private set; }
+
     /// <summary>Cache-Control of every token endpoint answer.</summary>
     public List<string> CacheControls { get; } = [];
 
@@ -62,7 +65,11 @@ public sealed class TokenEndpointRecorder(Secrets secrets) : IStartupFilter
                     foreach (var field in ResponseFields)
                     {
                         if (json.RootElement.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.String)
+                        {
                             secrets.Add(field, value.GetString());
+                            if (field == "access_token")
+                                LastAccessToken = value.GetString();
+                        }
                     }
                 }
                 catch (JsonException)

@@ -23,6 +23,10 @@ public static class SandboxHost
 
         var app = builder.Build();
         app.LogSandboxStart();
+        app.UseSandboxErrorHandling();
+        // Called here so it runs inside the error handler: left implicit, WebApplication puts it (and
+        // OpenIddict's request parsing) in front of every middleware, where a failure escapes as a 500.
+        app.UseAuthentication();
 
         app.UseSmartAuthorization();
 

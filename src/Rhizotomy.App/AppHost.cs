@@ -2,6 +2,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Rhizotomy.App.Ehr;
 using Rhizotomy.App.Evidence;
 using Rhizotomy.App.Launch;
+using Rhizotomy.App.Logging;
 using Rhizotomy.App.Sessions;
 using Rhizotomy.App.Ui;
 using Serilog;
@@ -25,8 +26,14 @@ public static class AppHost
         builder.Services.TryAddSingleton(TimeProvider.System);
         // Structured logs without PHI or tokens: URLs with query strings (launch, code, patient
         // searches) are logged by these sources at Information, so they are held at Warning.
+        builder.Services.AddHttpContextAccessor();
+        // HttpClient's own loggers put each EHR request URL (patient ids, search parameters) in a
+        // log scope that every event during the call carries (Polly's retry warnings included);
+        // they log nothing at Warning or above, so they go.
+        builder.Services.ConfigureHttpClientDefaults(http => http.RemoveAllLoggers());
         builder.Services.AddSerilog((services, log) => log
             .ReadFrom.Configuration(builder.Configuration)
+            .Enrich.With(new RoutePatternEnricher(services.GetRequiredService<IHttpContextAccessor>()))
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
             .MinimumLevel.Override("Polly", LogEventLevel.Warning)

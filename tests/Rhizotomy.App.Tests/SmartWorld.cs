@@ -65,6 +65,8 @@ public sealed class SmartWorld : IAsyncDisposable
         public Dictionary<string, string?> App { get; } = [];
         /// <summary>Redis connection string: sessions and data-protection keys go there.</summary>
         public string? RedisConnection { get; set; }
+        /// <summary>Extra wiring of the sandbox host (e.g. a recorder of its token endpoint).</summary>
+        public Action<WebApplicationBuilder>? ConfigureSandbox { get; set; }
     }
 
     public static async Task<SmartWorld> StartAsync(Options? options = null)
@@ -115,7 +117,10 @@ public sealed class SmartWorld : IAsyncDisposable
             sandboxConfig[k] = v;
 
         var sandbox = SandboxHost.Build(["--urls", "http://127.0.0.1:0", "--environment", "Development"], b =>
-            b.Configuration.AddInMemoryCollection(sandboxConfig));
+        {
+            b.Configuration.AddInMemoryCollection(sandboxConfig);
+            options.ConfigureSandbox?.Invoke(b);
+        });
         await sandbox.StartAsync();
         var sandboxOrigin = sandbox.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
 

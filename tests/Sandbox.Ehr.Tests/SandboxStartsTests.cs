@@ -1,9 +1,17 @@
+using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Sandbox.Ehr;
 
 namespace Sandbox.Ehr.Tests;
 
-public class SandboxStartsTests(WebApplicationFactory<SandboxEntry> factory) : IClassFixture<WebApplicationFactory<SandboxEntry>>
+/// <summary>The sandbox as its Program starts it, with in-memory storage (nothing written into the project folder).</summary>
+public sealed class InMemorySandboxFactory : WebApplicationFactory<SandboxEntry>
+{
+    protected override void ConfigureWebHost(IWebHostBuilder builder) =>
+        builder.UseSetting("Sandbox:Storage", "memory").UseSetting("Serilog:MinimumLevel:Default", "Warning");
+}
+
+public class SandboxStartsTests(InMemorySandboxFactory factory) : IClassFixture<InMemorySandboxFactory>
 {
     [Fact]
     public async Task The_root_sends_a_person_to_the_launcher()

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Sandbox.Ehr.Fhir;
 using Serilog;
 using Serilog.Events;
 
@@ -29,6 +30,25 @@ public static class SandboxHosting
             .Enrich.FromLogContext()
             .WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture), preserveStaticLogger: true);
         return builder;
+    }
+
+    /// <summary>
+    /// An exception that escapes an endpoint (OpenIddict reading a form with a NUL in it, for one)
+    /// becomes a plain OperationOutcome. Without this, Development shows the developer exception
+    /// page (stack trace, type names, file paths) and Production an empty 500.
+    /// </summary>
+    public static WebApplication UseSandboxErrorHandling(this WebApplication app)
+    {
+        app.UseExceptionHandler(e => e.Run(context =>
+        {
+            var error = context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error;
+            var unreadable = error is BadHttpRequestException or InvalidDataException;
+            var result = unreadable
+                ? FhirResult.Error(StatusCodes.Status400BadRequest, Hl7.Fhir.Model.OperationOutcome.IssueType.Structure, "The request could not be read.")
+                : FhirResult.Error(StatusCodes.Status500InternalServerError, Hl7.Fhir.Model.OperationOutcome.IssueType.Exception, "The server failed to process the request.");
+            return FhirEndpoints.WriteResult(context, result);
+        }));
+        return app;
     }
 
     public static WebApplication LogSandboxStart(this WebApplication app)

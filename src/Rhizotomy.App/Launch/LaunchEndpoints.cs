@@ -129,7 +129,8 @@ public static partial class LaunchEndpoints
             }
             catch (Exception e) when (e is SecurityTokenException or HttpRequestException or ArgumentException)
             {
-                log.LogWarning("id_token rejected: {Error}", e.Message);
+                // Only the app's own messages: a library's or an HTTP error's message may quote the token or a URL.
+                log.LogWarning("id_token rejected: {Error}", e is SecurityTokenException ? e.Message : e.GetType().Name);
                 return Pages.Error(StatusCodes.Status502BadGateway, "Your identity could not be verified",
                     "The EHR's identity token did not pass the app's checks, so the app will not document under it.", relaunch);
             }

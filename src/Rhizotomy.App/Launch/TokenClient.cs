@@ -18,9 +18,19 @@ public sealed record SmartTokenResponse(
     string? SmartStyleUrl);
 
 /// <summary>Why a token request failed, without anything secret in it.</summary>
-public sealed class TokenRequestException(string error) : Exception($"The EHR refused the token request ({error}).")
+/// <remarks>
+/// <see cref="Error"/> is the EHR's <c>error</c> code when it is one (RFC 6749 codes are
+/// <c>[a-z_]</c>), else <c>error</c>: an EHR that echoes a code, a token or a name in that field
+/// must not carry it into the app's logs and messages.
+/// </remarks>
+public sealed partial class TokenRequestException(string error) : Exception($"The EHR refused the token request ({Clean(error)}).")
 {
-    public string Error { get; } = error;
+    public string Error { get; } = Clean(error);
+
+    private static string Clean(string error) => ErrorCode().IsMatch(error) ? error : "error";
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[A-Za-z_]{1,40}$")]
+    private static partial System.Text.RegularExpressions.Regex ErrorCode();
 }
 
 /// <summary>

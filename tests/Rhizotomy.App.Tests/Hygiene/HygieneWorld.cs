@@ -94,7 +94,7 @@ public abstract partial class HygieneWorldBase : IAsyncLifetime
             }
             else if (response.StatusCode == HttpStatusCode.OK && url.AbsolutePath == "/auth/authorize" && body.Contains("sandbox_decision", StringComparison.Ordinal))
             {
-                var fields = HiddenInput().Matches(body).ToDictionary(m => WebUtility.HtmlDecode(m.Groups[1].Value), m => WebUtility.HtmlDecode(m.Groups[2].Value));
+                var fields = HiddenInputs.Of(body);
                 fields["sandbox_decision"] = decision;
                 // A standalone launch picks the user and the patient on this screen.
                 if (body.Contains("name=\"sandbox_patient\"", StringComparison.Ordinal))
@@ -167,8 +167,6 @@ public abstract partial class HygieneWorldBase : IAsyncLifetime
     [GeneratedRegex(@"MRN-\d+")]
     private static partial Regex Mrn();
 
-    [GeneratedRegex("<input type=\"hidden\" name=\"([^\"]*)\" value=\"([^\"]*)\">")]
-    private static partial Regex HiddenInput();
 }
 
 /// <summary>Logging as in production: Information and above.</summary>

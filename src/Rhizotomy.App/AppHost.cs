@@ -4,6 +4,7 @@ using Rhizotomy.App.Evidence;
 using Rhizotomy.App.Launch;
 using Rhizotomy.App.Sessions;
 using Rhizotomy.App.Ui;
+using Rhizotomy.App.WriteBack;
 using Serilog;
 using Serilog.Events;
 
@@ -36,6 +37,7 @@ public static class AppHost
         builder.AddSessions();
         builder.AddLaunch();
         builder.AddEhrGateway();
+        builder.AddWriteBack();
         builder.Services.AddHealthChecks();
 
         var app = builder.Build();
@@ -59,6 +61,7 @@ public static class AppHost
         app.MapLaunch();
         app.MapEvidencePage();
         app.MapContextApi();
+        app.MapWriteBack();
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready");
         app.MapGet("/health", () => Results.Ok());

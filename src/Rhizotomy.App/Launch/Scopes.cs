@@ -18,7 +18,7 @@ public static class Scopes
     /// <summary>What the note write-back needs.</summary>
     public static readonly IReadOnlyList<string> Write =
     [
-        "patient/DocumentReference.cu", "patient/Procedure.cu", "patient/Composition.c",
+        "patient/DocumentReference.crus", "patient/Procedure.cu", "patient/Composition.c",
         "patient/QuestionnaireResponse.cru", "patient/Provenance.c",
     ];
 

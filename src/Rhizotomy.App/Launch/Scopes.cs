@@ -19,7 +19,9 @@ public static class Scopes
     public static readonly IReadOnlyList<string> Write =
     [
         "patient/DocumentReference.crus", "patient/Procedure.cu", "patient/Composition.c",
-        "patient/QuestionnaireResponse.cru", "patient/Provenance.c",
+        "patient/QuestionnaireResponse.cru",
+        // A Provenance names no patient (its targets do): a patient/ scope cannot reach it on create.
+        "user/Provenance.c",
     ];
 
     /// <summary>The scope string to request from one EHR.</summary>

@@ -79,11 +79,17 @@ public sealed class EhrWriter(IHttpClientFactory http, IOptions<WriteBackOptions
     {
         var entries = note.Entry.Where(e => e.Resource is not null && e.FullUrl is not null
             && (plan.Strategy != WriteStrategy.DocumentOnly || e.Resource is DocumentReference));
-        return [.. entries.Select(e => new WriteEntry(e.FullUrl!, Adapt(plan, (Resource)e.Resource!.DeepCopy()), e.Request?.IfNoneExist))];
+        return [.. entries.Select(e =>
+        {
+            // Without _tag search the Provenance is found by its target: the DocumentReference, once it exists.
+            var afterDocument = e.Resource is Provenance && !plan.ProvenanceByTag;
+            return new WriteEntry(e.FullUrl!, Adapt(plan, (Resource)e.Resource!.DeepCopy()), afterDocument ? null : e.Request?.IfNoneExist, afterDocument);
+        })];
     }
 
     /// <summary>One resource to write: its <c>urn:uuid</c>, the resource, and the search that finds an earlier copy.</summary>
-    public sealed record WriteEntry(string FullUrl, Resource Resource, string? IfNoneExist);
+    /// <param name="AfterDocument">Written on its own after the DocumentReference, conditional on <c>target</c> = that DocumentReference.</param>
+    public sealed record WriteEntry(string FullUrl, Resource Resource, string? IfNoneExist, bool AfterDocument = false);
 
     private static Resource Adapt(WritePlan plan, Resource resource)
     {
@@ -98,7 +104,10 @@ public sealed class EhrWriter(IHttpClientFactory http, IOptions<WriteBackOptions
 
     private static async Task<AttemptResult> TransactionAsync(Session s, CancellationToken ct)
     {
-        var entries = EntriesFor(s.Request.Plan, s.Request.Note);
+        var all = EntriesFor(s.Request.Plan, s.Request.Note);
+        var entries = all.Where(e => !e.AfterDocument).ToList();
+        if (entries.All(e => s.Written.ContainsKey(e.FullUrl)))
+            return await CreateEachAsync(s, all, null, ct);
         var bundle = new Bundle
         {
             Type = Bundle.BundleType.Transaction,
@@ -120,22 +129,31 @@ public sealed class EhrWriter(IHttpClientFactory http, IOptions<WriteBackOptions
             if (reference is not null)
                 s.Written[entries[i].FullUrl] = reference;
         }
-        return new AttemptResult(AttemptKind.Written, s.Written, s.RoundTrips);
+        return await CreateEachAsync(s, all, null, ct);
     }
 
-    private static async Task<AttemptResult> IndividualAsync(Session s, ProgressCallback progress, CancellationToken ct)
+    private static Task<AttemptResult> IndividualAsync(Session s, ProgressCallback progress, CancellationToken ct) =>
+        CreateEachAsync(s, EntriesFor(s.Request.Plan, s.Request.Note), progress, ct);
+
+    /// <summary>Creates, in order, every entry not yet written (each conditional), recording each as it lands.</summary>
+    private static async Task<AttemptResult> CreateEachAsync(Session s, IReadOnlyList<WriteEntry> entries, ProgressCallback? progress, CancellationToken ct)
     {
-        foreach (var entry in EntriesFor(s.Request.Plan, s.Request.Note))
+        var documentUrl = entries.FirstOrDefault(e => e.Resource is DocumentReference)?.FullUrl;
+        foreach (var entry in entries)
         {
             if (s.Written.ContainsKey(entry.FullUrl))
                 continue;
             var resource = entry.Resource;
             RewriteReferences(resource, s.Written);
-            using var response = await s.SendAsync(HttpMethod.Post, resource.TypeName, resource, entry.IfNoneExist, ct);
+            var condition = entry.IfNoneExist;
+            if (entry.AfterDocument && documentUrl is not null && s.Written.TryGetValue(documentUrl, out var documentReference))
+                condition = "target=" + documentReference;
+            using var response = await s.SendAsync(HttpMethod.Post, resource.TypeName, resource, condition, ct);
             var reference = await CreatedReference(response, s.Request.Issuer, ct)
                 ?? throw new AttemptFailed(new AttemptResult(AttemptKind.Retry, s.Written, s.RoundTrips, "no location in the create answer", Ambiguous: true));
             s.Written[entry.FullUrl] = reference;
-            await progress(new Dictionary<string, string>(s.Written));
+            if (progress is not null)
+                await progress(new Dictionary<string, string>(s.Written));
         }
         return new AttemptResult(AttemptKind.Written, s.Written, s.RoundTrips);
     }

@@ -87,7 +87,7 @@ public static partial class NotesEndpoints
         // A replay (double click, retried request) gets the note already stored, never a second one.
         var existing = await outbox.FindAsync(noteId, ct);
         if (existing is not null)
-            return Replay(existing, session);
+            return Replay(existing, session, outbox);
 
         var plan = await planner.PlanAsync(session.Issuer, ct);
         if (plan?.RequiresEncounter == true && encounter is null)
@@ -123,11 +123,11 @@ public static partial class NotesEndpoints
         };
         var (stored, created) = await outbox.AddAsync(note, ct);
         if (!created)
-            return Replay(stored, session);
+            return Replay(stored, session, outbox);
         log.LogInformation("Note {NoteId} signed and stored ({Strategy})", noteId, note.Strategy ?? "strategy pending");
 
         await sender.SendNowAsync(noteId, TimeSpan.FromMilliseconds(options.Value.InlineWaitMs));
-        return Answer(await outbox.FindAsync(noteId, CancellationToken.None) ?? stored);
+        return Answer(await outbox.FindAsync(noteId, CancellationToken.None) ?? stored, outbox);
     }
 
     private static async Task<IResult> StatusAsync(string id, HttpContext http, SessionAccess access, Outbox outbox, NoteSender sender, CancellationToken ct)
@@ -144,16 +144,16 @@ public static partial class NotesEndpoints
         return Results.Json(Model(note, outbox), ContextEndpoints.Json);
     }
 
-    private static IResult Replay(OutboxNote note, LaunchSession session)
+    private static IResult Replay(OutboxNote note, LaunchSession session, Outbox outbox)
     {
         if (note.OwnerKey != Outbox.OwnerKey(session))
             return ApiErrors.Outcome(StatusCodes.Status409Conflict, IssueType.Conflict, "This note id is already used by another note.");
-        return Answer(note);
+        return Answer(note, outbox);
     }
 
-    private static IResult Answer(OutboxNote note)
+    private static IResult Answer(OutboxNote note, Outbox outbox)
     {
-        var model = Model(note, null);
+        var model = Model(note, outbox);
         return note.Status switch
         {
             NoteStatus.Written => Results.Json(model, ContextEndpoints.Json, statusCode: StatusCodes.Status201Created),

@@ -19,7 +19,9 @@ public enum WriteStrategy
 /// <param name="SingleContent">Exactly one DocumentReference content.</param>
 /// <param name="RequiresEncounter">DocumentReference <c>context.encounter</c> is required.</param>
 /// <param name="Source">Where the choice came from (<c>capability</c> or <c>configuration</c>).</param>
-public sealed record WritePlan(WriteStrategy Strategy, bool PlainTextOnly, bool SingleContent, bool RequiresEncounter, string Source)
+/// <param name="ProvenanceByTag">The EHR searches Provenance by <c>_tag</c>, so its conditional create can use the note id tag;
+/// otherwise the Provenance is created after the DocumentReference, conditional on <c>target</c>.</param>
+public sealed record WritePlan(WriteStrategy Strategy, bool PlainTextOnly, bool SingleContent, bool RequiresEncounter, string Source, bool ProvenanceByTag = false)
 {
     public string StrategyName => Name(Strategy);
 
@@ -54,6 +56,7 @@ public sealed record WritePlan(WriteStrategy Strategy, bool PlainTextOnly, bool 
         var plainText = false;
         var single = false;
         var encounter = false;
+        var tag = false;
         if (rest is null)
         {
             // No statement to go by: the DocumentReference alone is what every EHR takes.
@@ -73,6 +76,8 @@ public sealed record WritePlan(WriteStrategy Strategy, bool PlainTextOnly, bool 
                 : allCreate && allConditional ? WriteStrategy.Individual
                 : WriteStrategy.DocumentOnly;
 
+            tag = rest.SearchParam.Any(p => p.Name == "_tag")
+                || (resources.TryGetValue("Provenance", out var provenance) && provenance.SearchParam.Any(p => p.Name == "_tag"));
             var documentation = resources.TryGetValue("DocumentReference", out var doc) ? doc.Documentation ?? "" : "";
             plainText = documentation.Contains("text/plain", StringComparison.OrdinalIgnoreCase);
             single = documentation.Contains("exactly one content", StringComparison.OrdinalIgnoreCase);
@@ -93,6 +98,6 @@ public sealed record WritePlan(WriteStrategy Strategy, bool PlainTextOnly, bool 
             plainText = ehr?.PlainTextOnly ?? true;
             encounter = true;
         }
-        return new WritePlan(strategy, plainText, single, encounter, source);
+        return new WritePlan(strategy, plainText, single, encounter, source, tag);
     }
 }

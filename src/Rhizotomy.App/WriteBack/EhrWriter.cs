@@ -83,13 +83,15 @@ public sealed class EhrWriter(IHttpClientFactory http, IOptions<WriteBackOptions
         {
             // Without _tag search the Provenance is found by its target: the DocumentReference, once it exists.
             var afterDocument = e.Resource is Provenance && !plan.ProvenanceByTag;
-            return new WriteEntry(e.FullUrl!, Adapt(plan, (Resource)e.Resource!.DeepCopy()), afterDocument ? null : e.Request?.IfNoneExist, afterDocument);
+            var update = e.Request?.Method == Bundle.HTTPVerb.PUT ? e.Request.Url : null;
+            return new WriteEntry(e.FullUrl!, Adapt(plan, (Resource)e.Resource!.DeepCopy()), afterDocument || update is not null ? null : e.Request?.IfNoneExist, afterDocument, update);
         })];
     }
 
     /// <summary>One resource to write: its <c>urn:uuid</c>, the resource, and the search that finds an earlier copy.</summary>
     /// <param name="AfterDocument">Written on its own after the DocumentReference, conditional on <c>target</c> = that DocumentReference.</param>
-    public sealed record WriteEntry(string FullUrl, Resource Resource, string? IfNoneExist, bool AfterDocument = false);
+    /// <param name="UpdateOf">An amendment's update of a resource the EHR already has (<c>Procedure/12</c>): PUT, idempotent by nature.</param>
+    public sealed record WriteEntry(string FullUrl, Resource Resource, string? IfNoneExist, bool AfterDocument = false, string? UpdateOf = null);
 
     private static Resource Adapt(WritePlan plan, Resource resource)
     {
@@ -115,7 +117,9 @@ public sealed class EhrWriter(IHttpClientFactory http, IOptions<WriteBackOptions
             {
                 FullUrl = e.FullUrl,
                 Resource = e.Resource,
-                Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.POST, Url = e.Resource.TypeName, IfNoneExist = e.IfNoneExist },
+                Request = e.UpdateOf is not null
+                    ? new Bundle.RequestComponent { Method = Bundle.HTTPVerb.PUT, Url = e.UpdateOf }
+                    : new Bundle.RequestComponent { Method = Bundle.HTTPVerb.POST, Url = e.Resource.TypeName, IfNoneExist = e.IfNoneExist },
             })],
         };
         using var response = await s.SendAsync(HttpMethod.Post, "", bundle, null, ct);
@@ -148,8 +152,10 @@ public sealed class EhrWriter(IHttpClientFactory http, IOptions<WriteBackOptions
             var condition = entry.IfNoneExist;
             if (entry.AfterDocument && documentUrl is not null && s.Written.TryGetValue(documentUrl, out var documentReference))
                 condition = "target=" + documentReference;
-            using var response = await s.SendAsync(HttpMethod.Post, resource.TypeName, resource, condition, ct);
-            var reference = await CreatedReference(response, s.Request.Issuer, ct)
+            using var response = entry.UpdateOf is not null
+                ? await s.SendAsync(HttpMethod.Put, entry.UpdateOf, resource, null, ct)
+                : await s.SendAsync(HttpMethod.Post, resource.TypeName, resource, condition, ct);
+            var reference = entry.UpdateOf ?? await CreatedReference(response, s.Request.Issuer, ct)
                 ?? throw new AttemptFailed(new AttemptResult(AttemptKind.Retry, s.Written, s.RoundTrips, "no location in the create answer", Ambiguous: true));
             s.Written[entry.FullUrl] = reference;
             if (progress is not null)

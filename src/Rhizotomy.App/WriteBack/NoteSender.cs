@@ -33,7 +33,7 @@ public sealed class NoteSender(
     /// <summary>Tries the note now and waits up to <paramref name="wait"/> for that attempt; it goes on in the background after that.</summary>
     public async Task SendNowAsync(string id, TimeSpan wait)
     {
-        var attempt = Task.Run(() => ProcessAsync(id, _stopping));
+        var attempt = Task.Run(() => ProcessAsync(id, _stopping, immediately: true));
         await Task.WhenAny(attempt, Task.Delay(wait));
     }
 
@@ -94,12 +94,12 @@ public sealed class NoteSender(
     }
 
     /// <summary>One attempt at one note, when it is due and nobody else is sending it.</summary>
-    public async Task ProcessAsync(string id, CancellationToken ct)
+    public async Task ProcessAsync(string id, CancellationToken ct, bool immediately = false)
     {
         OutboxNote? note;
         try
         {
-            note = await outbox.ClaimAsync(id, ct);
+            note = await outbox.ClaimAsync(id, ct, immediately);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -36,7 +36,9 @@ public static partial class NotesEndpoints
     public static WebApplication MapNotesApi(this WebApplication app)
     {
         var notes = app.MapGroup("/api/notes");
-        notes.MapPost("", SignAsync).RequireCsrf();
+        notes.MapPost("", (HttpContext http, [AsParameters] SignServices services, CancellationToken ct) => SignAsync(http, services, null, ct)).RequireCsrf();
+        // An amendment: a new note that replaces a written one (its own id, relatesTo, Provenance).
+        notes.MapPost("/{id}/$amend", (string id, HttpContext http, [AsParameters] SignServices services, CancellationToken ct) => SignAsync(http, services, id, ct)).RequireCsrf();
         notes.MapGet("/encounters", async (HttpContext http, SessionAccess access, EncounterLookup encounters, CancellationToken ct) =>
         {
             var session = await access.ResolveAsync(http, null, ct);
@@ -46,10 +48,14 @@ public static partial class NotesEndpoints
         return app;
     }
 
-    private static async Task<IResult> SignAsync(
-        HttpContext http, SessionAccess access, Outbox outbox, NoteSender sender, WritePlanner planner, EncounterLookup encounters, TemplateCatalog catalog,
-        IOptions<AppOptions> appOptions, IOptions<WriteBackOptions> options, TimeProvider clock, ILogger<NoteSender> log, CancellationToken ct)
+    /// <summary>What signing needs, in one parameter.</summary>
+    public sealed record SignServices(
+        SessionAccess Access, Outbox Outbox, NoteSender Sender, WritePlanner Planner, EncounterLookup Encounters, TemplateCatalog Catalog,
+        IOptions<AppOptions> AppOptions, IOptions<WriteBackOptions> Options, TimeProvider Clock, ILogger<NoteSender> Log);
+
+    private static async Task<IResult> SignAsync(HttpContext http, SignServices services, string? amendsId, CancellationToken ct)
     {
+        var (access, outbox, sender, planner, encounters, catalog, appOptions, options, clock, log) = services;
         var session = SessionAccess.Current(http)!;
         if (session.Patient is null || session.FhirUser is null || !session.FhirUser.StartsWith("Practitioner/", StringComparison.Ordinal))
             return ApiErrors.Outcome(StatusCodes.Status403Forbidden, IssueType.Forbidden,
@@ -78,6 +84,18 @@ public static partial class NotesEndpoints
         }
         response.Encounter = encounter is null ? null : new ResourceReference(encounter);
 
+        OutboxNote? original = null;
+        if (amendsId is not null)
+        {
+            original = await outbox.FindAsync(amendsId, ct);
+            if (original is null || original.OwnerKey != Outbox.OwnerKey(session))
+                return ApiErrors.Outcome(StatusCodes.Status404NotFound, IssueType.NotFound, "No such note for this patient and surgeon.");
+            if (original.Status != NoteStatus.Written)
+                return ApiErrors.Outcome(StatusCodes.Status409Conflict, IssueType.Conflict, "Only a note the EHR has accepted can be amended; this one is " + original.Status + ".");
+            // The amendment's own id, the same for the same corrected answers (a replayed amend writes nothing new).
+            response.Identifier = null;
+            response.Identifier = new Identifier(Known.NoteIdentifierSystem, amendsId + "-a" + NoteIdOf(response, session)![3..11]);
+        }
         var noteId = NoteIdOf(response, session);
         if (noteId is null)
             return ApiErrors.Outcome(StatusCodes.Status400BadRequest, IssueType.Value,
@@ -105,7 +123,10 @@ public static partial class NotesEndpoints
             return Fhir(StatusCodes.Status422UnprocessableEntity, read.Outcome);
 
         var composed = new NoteComposer().Compose(read.Note!, response);
-        var payload = new NotePayload(new FhirJsonSerializer().SerializeToString(composed.ToTransactionBundle()), session.Patient!, encounter, session.FhirUser!);
+        var bundle = composed.ToTransactionBundle();
+        if (original is not null)
+            Amend(bundle, noteId, original);
+        var payload = new NotePayload(new FhirJsonSerializer().SerializeToString(bundle), session.Patient!, encounter, session.FhirUser!);
         var now = outbox.Now;
         var note = new OutboxNote
         {
@@ -117,7 +138,8 @@ public static partial class NotesEndpoints
             Plan = plan is null ? null : Outbox.PlanJson(plan),
             Strategy = plan?.StrategyName,
             CreatedAt = now,
-            NextAttemptAt = now,
+            // The request makes the first attempt itself; the background sender takes over only if it never does (a crash).
+            NextAttemptAt = now + options.Value.InlineWaitMs + 5000,
             Payload = outbox.Protect(payload),
             Tokens = outbox.Protect(Outbox.TokensOf(session)),
         };
@@ -142,6 +164,43 @@ public static partial class NotesEndpoints
         if (note is null || note.SurgeonKey != Outbox.SurgeonKey(session))
             return ApiErrors.Outcome(StatusCodes.Status404NotFound, IssueType.NotFound, "No such note for this surgeon.");
         return Results.Json(Model(note, outbox), ContextEndpoints.Json);
+    }
+
+    /// <summary>
+    /// Turns a composed note into the amendment of <paramref name="original"/>: the Composition is
+    /// <c>amended</c> and, like the DocumentReference, <c>relatesTo</c> replaces the original; each
+    /// Procedure the original wrote is updated in place (PUT) rather than created again.
+    /// </summary>
+    public static void Amend(Bundle bundle, string noteId, OutboxNote original)
+    {
+        var written = Outbox.WrittenOf(original);
+        string? Old(string key) => written.TryGetValue(NoteComposer.UrnFor(original.Id, key), out var reference) ? reference : null;
+        foreach (var entry in bundle.Entry)
+        {
+            switch (entry.Resource)
+            {
+                case Composition composition:
+                    composition.Status = CompositionStatus.Amended;
+                    if (Old("composition") is { } oldComposition)
+                        composition.RelatesTo.Add(new Composition.RelatesToComponent { Code = DocumentRelationshipType.Replaces, Target = new ResourceReference(oldComposition) });
+                    break;
+                case DocumentReference document:
+                    if (Old("documentreference") is { } oldDocument)
+                        document.RelatesTo.Add(new DocumentReference.RelatesToComponent { Code = DocumentRelationshipType.Replaces, Target = new ResourceReference(oldDocument) });
+                    break;
+                case Procedure procedure when procedure.Identifier.FirstOrDefault(i => i.System == Known.NoteIdentifierSystem) is { Value: { } value } identifier
+                    && value.StartsWith(noteId + "-", StringComparison.Ordinal):
+                    var key = value[(noteId.Length + 1)..];
+                    if (Old(key) is { } oldProcedure)
+                    {
+                        // The same procedure, corrected: it keeps its identity in the EHR.
+                        identifier.Value = original.Id + "-" + key;
+                        procedure.Id = oldProcedure.Split('/')[1];
+                        entry.Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.PUT, Url = oldProcedure };
+                    }
+                    break;
+            }
+        }
     }
 
     private static IResult Replay(OutboxNote note, LaunchSession session, Outbox outbox)

@@ -99,13 +99,13 @@ public sealed class Outbox(IDbContextFactory<WriteBackDb> factory, IDataProtecti
             .OrderBy(n => n.NextAttemptAt).Select(n => n.Id).Take(limit).ToListAsync(ct);
     }
 
-    /// <summary>Claims a due note for one attempt; null when it is not due or someone else has it.</summary>
-    public async Task<OutboxNote?> ClaimAsync(string id, CancellationToken ct)
+    /// <summary>Claims a due note for one attempt (<paramref name="immediately"/>: due or not); null when someone else has it.</summary>
+    public async Task<OutboxNote?> ClaimAsync(string id, CancellationToken ct, bool immediately = false)
     {
         var now = Now;
         await using var db = await factory.CreateDbContextAsync(ct);
         var note = await db.Notes.FirstOrDefaultAsync(n => n.Id == id, ct);
-        if (note is null || note.Status != NoteStatus.Pending || note.NextAttemptAt > now || note.LeaseUntil >= now)
+        if (note is null || note.Status != NoteStatus.Pending || (!immediately && note.NextAttemptAt > now) || note.LeaseUntil >= now)
             return null;
         // A lease never released means a sender died mid-attempt: the EHR may have the note already.
         if (note.LeaseOwner is not null)

@@ -43,6 +43,17 @@ public sealed class SurgeonTab(HttpClient browser, string appOrigin, string laun
         return await Browser.SendAsync(request);
     }
 
+    /// <summary>
+    /// The note's status once the EHR has answered: the sign answer when it was final (201, 422),
+    /// else (202: the first attempt outlasted the request's wait, as on a busy machine) the polled status.
+    /// </summary>
+    public static async Task<JsonElement> FinalAsync(SurgeonTab tab, HttpResponseMessage signed)
+    {
+        var body = await SmartWorld.JsonAsync(signed);
+        Assert.True(signed.StatusCode is HttpStatusCode.Created or HttpStatusCode.Accepted or HttpStatusCode.UnprocessableEntity, $"{signed.StatusCode}: {body}");
+        return signed.StatusCode == HttpStatusCode.Accepted ? await tab.SettledAsync(body.GetProperty("id").GetString()!) : body;
+    }
+
     public async Task<JsonElement> StatusAsync(string id)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, appOrigin + "/api/notes/" + id);

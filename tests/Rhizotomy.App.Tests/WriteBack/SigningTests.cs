@@ -35,10 +35,9 @@ public class SigningTests
         using var tab = await SurgeonTab.LaunchAsync(world);
 
         using var signed = await tab.SignAsync(SignedNotes.LeftNeurectomy("note-" + mode));
-        var body = await SmartWorld.JsonAsync(signed);
+        var body = await SurgeonTab.FinalAsync(tab, signed);
 
-        Assert.True(signed.StatusCode == HttpStatusCode.Created, body.ToString());
-        Assert.Equal("written", body.GetProperty("status").GetString());
+        Assert.True(body.GetProperty("status").GetString() == "written", body.ToString());
         Assert.Equal(strategy, body.GetProperty("strategy").GetString());
         Assert.Equal(configured is null ? "capability" : "configuration", body.GetProperty("strategySource").GetString());
         var references = body.GetProperty("references").EnumerateArray().Select(r => r.GetString()!).ToList();
@@ -176,7 +175,7 @@ public class SigningTests
 
         response.Encounter = new ResourceReference("Encounter/test-classic-left-surgery");
         using var signed = await tab.SignAsync(response);
-        Assert.Equal(HttpStatusCode.Created, signed.StatusCode);
+        Assert.Equal("written", (await SurgeonTab.FinalAsync(tab, signed)).GetProperty("status").GetString());
         var document = Assert.Single(SignedNotes.Written<DocumentReference>(await SignedNotes.ChartAsync(world)));
         Assert.Equal("Encounter/test-classic-left-surgery", document.Context!.Encounter.Single().Reference);
     }
@@ -190,7 +189,7 @@ public class SigningTests
 
         using var signed = await tab.SignAsync(SignedNotes.LeftNeurectomy("refused-note"));
 
-        Assert.Equal(HttpStatusCode.UnprocessableEntity, signed.StatusCode);
+        Assert.Equal("failed", (await SurgeonTab.FinalAsync(tab, signed)).GetProperty("status").GetString());
         var status = await tab.StatusAsync("refused-note");
         Assert.Equal("failed", status.GetProperty("status").GetString());
         Assert.Equal("HTTP 422", status.GetProperty("reason").GetString());
@@ -200,5 +199,54 @@ public class SigningTests
         var stored = await outbox.FindAsync("refused-note", CancellationToken.None);
         Assert.NotNull(stored?.Payload);
         Assert.Empty(SignedNotes.Written<DocumentReference>(await SignedNotes.ChartAsync(world)));
+    }
+}
+
+public class AmendTests
+{
+    [Theory]
+    [InlineData("full", 2, 1)]
+    [InlineData("epic-like", 2, 0)]
+    public async Task An_amendment_replaces_the_signed_note_updates_its_procedure_and_has_its_own_provenance(string mode, int documents, int procedures)
+    {
+        await using var world = await SigningTests.WorldAsync(mode);
+        using var tab = await SurgeonTab.LaunchAsync(world);
+        using var signed = await tab.SignAsync(SignedNotes.LeftNeurectomy("amended-note"));
+        Assert.Equal("written", (await SurgeonTab.FinalAsync(tab, signed)).GetProperty("status").GetString());
+
+        var corrected = SignedNotes.LeftNeurectomy("amended-note");
+        SignedNotes.Set(corrected, [Rhizotomy.Core.Templates.LinkIds.EstimatedBloodLoss], new FhirDecimal(40m));
+        var body = new FhirJsonSerializer().SerializeToString(corrected);
+        using var request = new HttpRequestMessage(HttpMethod.Post, world.AppOrigin + "/api/notes/amended-note/$amend")
+        {
+            Content = new StringContent(body, System.Text.Encoding.UTF8, "application/fhir+json"),
+        };
+        request.Headers.Add("X-Launch-Id", tab.LaunchId);
+        var context = await SmartWorld.JsonAsync(await tab.Browser.GetAsync(new Uri(world.AppOrigin + "/api/context")));
+        request.Headers.Add("X-CSRF-Token", context.GetProperty("csrfToken").GetString());
+        using var amended = await tab.Browser.SendAsync(request);
+        var status = await SurgeonTab.FinalAsync(tab, amended);
+        Assert.True(status.GetProperty("status").GetString() == "written", status.ToString());
+        var amendmentId = status.GetProperty("id").GetString()!;
+        Assert.StartsWith("amended-note-a", amendmentId);
+
+        var chart = await SignedNotes.ChartAsync(world);
+        var docs = SignedNotes.Written<DocumentReference>(chart, "amended-note");
+        Assert.Equal(documents, docs.Count);
+        var original = docs.Single(d => SignedNotes.NoteIds(d).Single() == "amended-note");
+        var amendment = docs.Single(d => SignedNotes.NoteIds(d).Single() == amendmentId);
+        var relates = Assert.Single(amendment.RelatesTo);
+        Assert.Equal(DocumentRelationshipType.Replaces, relates.Code);
+        Assert.Equal("DocumentReference/" + original.Id, relates.Target!.Reference);
+        Assert.Equal(procedures, SignedNotes.Written<Procedure>(chart, "amended-note").Count);
+        if (mode == "full")
+        {
+            var procedure = Assert.Single(SignedNotes.Written<Procedure>(chart, "amended-note"));
+            Assert.Equal("2", procedure.Meta!.VersionId);
+            var composition = SignedNotes.Written<Composition>(chart, amendmentId).Single();
+            Assert.Equal(CompositionStatus.Amended, composition.Status);
+            Assert.Equal(2, SignedNotes.Written<Provenance>(chart, "amended-note").Count);
+            Assert.Contains(SignedNotes.Written<Provenance>(chart, amendmentId).Single().Target, t => t.Reference == "Procedure/" + procedure.Id);
+        }
     }
 }

@@ -41,7 +41,7 @@ public class StoreTests
         using var tab = await SurgeonTab.LaunchAsync(world);
 
         using var signed = await tab.SignAsync(SignedNotes.LeftNeurectomy("retained-note"));
-        Assert.Equal(HttpStatusCode.Created, signed.StatusCode);
+        Assert.Equal("written", (await SurgeonTab.FinalAsync(tab, signed)).GetProperty("status").GetString());
 
         var outbox = (Outbox)world.App.Services.GetService(typeof(Outbox))!;
         var deadline = DateTime.UtcNow.AddSeconds(30);

@@ -37,6 +37,8 @@ public static partial class NotesEndpoints
     {
         var notes = app.MapGroup("/api/notes");
         notes.MapPost("", (HttpContext http, [AsParameters] SignServices services, CancellationToken ct) => SignAsync(http, services, null, ct)).RequireCsrf();
+        // The confirmation before signing: the note as it will be filed, and how; nothing is stored or sent.
+        notes.MapPost("/$preview", (HttpContext http, [AsParameters] SignServices services, CancellationToken ct) => SignAsync(http, services, null, ct, preview: true)).RequireCsrf();
         // An amendment: a new note that replaces a written one (its own id, relatesTo, Provenance).
         notes.MapPost("/{id}/$amend", (string id, HttpContext http, [AsParameters] SignServices services, CancellationToken ct) => SignAsync(http, services, id, ct)).RequireCsrf();
         notes.MapGet("/encounters", async (HttpContext http, SessionAccess access, EncounterLookup encounters, CancellationToken ct) =>
@@ -53,7 +55,7 @@ public static partial class NotesEndpoints
         SessionAccess Access, Outbox Outbox, NoteSender Sender, WritePlanner Planner, EncounterLookup Encounters, TemplateCatalog Catalog,
         IOptions<AppOptions> AppOptions, IOptions<WriteBackOptions> Options, TimeProvider Clock, ILogger<NoteSender> Log);
 
-    private static async Task<IResult> SignAsync(HttpContext http, SignServices services, string? amendsId, CancellationToken ct)
+    private static async Task<IResult> SignAsync(HttpContext http, SignServices services, string? amendsId, CancellationToken ct, bool preview = false)
     {
         var (access, outbox, sender, planner, encounters, catalog, appOptions, options, clock, log) = services;
         var session = SessionAccess.Current(http)!;
@@ -103,7 +105,7 @@ public static partial class NotesEndpoints
         response.Identifier = new Identifier(Known.NoteIdentifierSystem, noteId);
 
         // A replay (double click, retried request) gets the note already stored, never a second one.
-        var existing = await outbox.FindAsync(noteId, ct);
+        var existing = preview ? null : await outbox.FindAsync(noteId, ct);
         if (existing is not null)
             return Replay(existing, session, outbox);
 
@@ -123,6 +125,8 @@ public static partial class NotesEndpoints
             return Fhir(StatusCodes.Status422UnprocessableEntity, read.Outcome);
 
         var composed = new NoteComposer().Compose(read.Note!, response);
+        if (preview)
+            return Results.Json(new { noteId, strategy = plan?.StrategyName, text = composed.Text, warnings = read.Outcome.Issue.Count }, ContextEndpoints.Json);
         var bundle = composed.ToTransactionBundle();
         if (original is not null)
             Amend(bundle, noteId, original);

@@ -250,3 +250,31 @@ public class AmendTests
         }
     }
 }
+
+public class PreviewTests
+{
+    [Fact]
+    public async Task The_preview_shows_the_rendered_note_and_strategy_and_writes_nothing()
+    {
+        await using var world = await SigningTests.WorldAsync("epic-like");
+        using var tab = await SurgeonTab.LaunchAsync(world);
+        var context = await SmartWorld.JsonAsync(await tab.Browser.GetAsync(new Uri(world.AppOrigin + "/api/context")));
+        using var request = new HttpRequestMessage(HttpMethod.Post, world.AppOrigin + "/api/notes/$preview")
+        {
+            Content = new StringContent(new FhirJsonSerializer().SerializeToString(SignedNotes.LeftNeurectomy("preview-note")), System.Text.Encoding.UTF8, "application/fhir+json"),
+        };
+        request.Headers.Add("X-Launch-Id", tab.LaunchId);
+        request.Headers.Add("X-CSRF-Token", context.GetProperty("csrfToken").GetString());
+
+        using var response = await tab.Browser.SendAsync(request);
+        var preview = await SmartWorld.JsonAsync(response);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("document-only", preview.GetProperty("strategy").GetString());
+        Assert.Contains("neurectomy", preview.GetProperty("text").GetString(), StringComparison.OrdinalIgnoreCase);
+        using var status = new HttpRequestMessage(HttpMethod.Get, world.AppOrigin + "/api/notes/preview-note");
+        status.Headers.Add("X-Launch-Id", tab.LaunchId);
+        Assert.Equal(HttpStatusCode.NotFound, (await tab.Browser.SendAsync(status)).StatusCode);
+        Assert.Empty(SignedNotes.Written<DocumentReference>(await SignedNotes.ChartAsync(world)));
+    }
+}

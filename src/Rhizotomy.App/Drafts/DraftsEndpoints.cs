@@ -27,11 +27,14 @@ public static class DraftsEndpoints
             await store.SaveAsync(session, response, ct);
             return Results.NoContent();
         }).RequireCsrf();
-        drafts.MapGet("", async (HttpContext http, SessionAccess access, DraftStore store, CancellationToken ct) =>
+        drafts.MapGet("", async (HttpContext http, SessionAccess access, DraftStore store, WriteBack.Outbox outbox, WriteBack.NoteSender sender, CancellationToken ct) =>
         {
             var session = await access.ResolveAsync(http, null, ct);
             if (session is null)
                 return ApiErrors.SessionEnded();
+            // The form loads its draft on every launch: signed notes waiting for this surgeon's token get it now.
+            if (await outbox.RebindAsync(session, ct) > 0)
+                sender.Kick("rebind");
             var draft = await store.FindAsync(session, ct);
             return draft is null
                 ? ApiErrors.Outcome(StatusCodes.Status404NotFound, IssueType.NotFound, "No draft for this patient and surgeon.")

@@ -59,6 +59,8 @@ public static partial class NotesEndpoints
     {
         var (access, outbox, sender, planner, encounters, catalog, appOptions, options, clock, log) = services;
         var session = SessionAccess.Current(http)!;
+        if (!preview && await outbox.RebindAsync(session, ct) > 0)
+            sender.Kick("rebind");
         if (session.Patient is null || session.FhirUser is null || !session.FhirUser.StartsWith("Practitioner/", StringComparison.Ordinal))
             return ApiErrors.Outcome(StatusCodes.Status403Forbidden, IssueType.Forbidden,
                 "Signing needs a launch with a patient and a signed-in practitioner. Open the app again from the patient's chart.");

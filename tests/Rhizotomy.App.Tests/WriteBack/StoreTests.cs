@@ -11,7 +11,7 @@ namespace Rhizotomy.App.Tests.WriteBack;
 public class StoreTests
 {
     [Fact]
-    public async Task On_postgresql_a_signed_note_is_stored_encrypted_written_once_and_its_draft_kept()
+    public async Task On_postgresql_a_signed_note_is_stored_encrypted_and_written_once()
     {
         await using var postgres = await PostgresServer.StartAsync();
         await using var world = await SigningTests.WorldAsync("full", more: o =>

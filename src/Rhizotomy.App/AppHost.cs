@@ -5,6 +5,7 @@ using Rhizotomy.App.Launch;
 using Rhizotomy.App.Logging;
 using Rhizotomy.App.Sessions;
 using Rhizotomy.App.Ui;
+using Rhizotomy.App.WriteBack;
 using Serilog;
 using Serilog.Events;
 
@@ -37,12 +38,15 @@ public static class AppHost
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
             .MinimumLevel.Override("Polly", LogEventLevel.Warning)
+            // EF Core logs every SQL command of the outbox poll at Information.
+            .MinimumLevel.Override("Microsoft.EntityFrameworkCore", LogEventLevel.Warning)
             .Enrich.FromLogContext()
             .WriteTo.Console(), preserveStaticLogger: true);
 
         builder.AddSessions();
         builder.AddLaunch();
         builder.AddEhrGateway();
+        builder.AddWriteBack();
         builder.Services.AddHealthChecks().AddCheck<SessionStoreHealthCheck>("session-store");
 
         var app = builder.Build();
@@ -66,6 +70,7 @@ public static class AppHost
         app.MapLaunch();
         app.MapEvidencePage();
         app.MapContextApi();
+        app.MapWriteBack();
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready");
         app.MapGet("/health", () => Results.Ok());

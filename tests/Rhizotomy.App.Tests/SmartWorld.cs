@@ -67,6 +67,8 @@ public sealed class SmartWorld : IAsyncDisposable
         public string? RedisConnection { get; set; }
         /// <summary>Extra wiring of the sandbox host (e.g. a recorder of its token endpoint).</summary>
         public Action<WebApplicationBuilder>? ConfigureSandbox { get; set; }
+        /// <summary>The app runs on the system clock (back-off and retries that must really happen).</summary>
+        public bool RealClock { get; set; }
     }
 
     public static async Task<SmartWorld> StartAsync(Options? options = null)
@@ -140,6 +142,8 @@ public sealed class SmartWorld : IAsyncDisposable
             ["App:Ehrs:0:ClientSecret"] = options.Client == ClientKind.Symmetric ? "test-secret-" + appPort : null,
             ["App:Ehrs:0:SigningKey"] = signingKey,
             ["App:Ehrs:0:FrameAncestors:0"] = sandboxOrigin,
+            ["App:Ehrs:0:Custodian"] = "Organization/test-hospital",
+            ["App:WriteBack:ConnectionString"] = "Data Source=" + Path.Combine(folder, "outbox.db"),
         };
         foreach (var (k, v) in options.App)
             appConfig[k] = v;
@@ -148,7 +152,8 @@ public sealed class SmartWorld : IAsyncDisposable
         var app = AppHost.Build(["--urls", appOrigin], b =>
         {
             b.Configuration.AddInMemoryCollection(appConfig);
-            b.Services.AddSingleton<TimeProvider>(clock);
+            if (!options.RealClock)
+                b.Services.AddSingleton<TimeProvider>(clock);
         });
         await app.StartAsync();
         return new SmartWorld(folder, sandbox, app, sandboxOrigin, appOrigin, clock, appConfig);

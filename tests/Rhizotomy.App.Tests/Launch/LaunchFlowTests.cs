@@ -27,7 +27,7 @@ public class LaunchFlowTests(PublicWorld fixture)
         var scopes = query["scope"].ToString().Split(' ');
         Assert.Contains("launch", scopes);
         Assert.Contains("patient/Condition.rs", scopes);
-        Assert.Contains("patient/DocumentReference.cu", scopes);
+        Assert.Contains("patient/DocumentReference.crus", scopes);
         Assert.Contains("openid", scopes);
         Assert.DoesNotContain(scopes, s => s.EndsWith(".read", StringComparison.Ordinal));
 

@@ -38,9 +38,14 @@ public sealed class ProfileValidator
         var ours = new InMemoryResourceResolver(resolved);
         IAsyncResourceResolver[] all = [ours, .. additionalSources, core];
         var resolver = new CachedResolver(new MultiResolver(all));
-        var terminology = LocalTerminologyService.CreateDefaultForCore(resolver, new ValueSetExpanderSettings { ValueSetSource = resolver });
-        _validator = new Validator(resolver, terminology);
+        // The definitions never change while the validator lives, so the answer to "is this code
+        // in that value set" never changes either: remember it (see MemoizingTerminologyService).
+        Terminology = new MemoizingTerminologyService(
+            LocalTerminologyService.CreateDefaultForCore(resolver, new ValueSetExpanderSettings { ValueSetSource = resolver }));
+        _validator = new Validator(resolver, Terminology);
     }
+
+    internal MemoizingTerminologyService Terminology { get; }
 
     /// <summary>Our conformance resources, StructureDefinitions with their generated snapshots.</summary>
     public IReadOnlyList<Resource> ConformanceResources { get; }
@@ -56,6 +61,31 @@ public sealed class ProfileValidator
             ?? Profiles.ConformanceResources.ProfileFor(resource.TypeName)
             ?? "http://hl7.org/fhir/StructureDefinition/" + resource.TypeName;
         return _validator.Validate(resource, profile);
+    }
+
+    /// <summary>
+    /// Validates every resource of <paramref name="resources"/> (typically all that one note writes),
+    /// each against its default profile, concurrently; the outcomes are in the order of the input.
+    /// </summary>
+    /// <remarks>
+    /// The resources are independent and the validator is thread-safe, so they are validated side by
+    /// side: much of one validation is waiting for the thread pool (Firely runs every terminology
+    /// check through it), and the waits of several resources overlap. The outcomes are exactly those
+    /// of calling <see cref="Validate"/> on each in turn.
+    /// </remarks>
+    public IReadOnlyList<OperationOutcome> ValidateAll(IReadOnlyList<Resource> resources)
+    {
+        ArgumentNullException.ThrowIfNull(resources);
+        var outcomes = new OperationOutcome[resources.Count];
+        try
+        {
+            Parallel.For(0, resources.Count, i => outcomes[i] = Validate(resources[i]));
+        }
+        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+        }
+        return outcomes;
     }
 
     /// <summary>True when the outcome holds no error or fatal issue.</summary>

@@ -65,26 +65,47 @@ public sealed class ProfileValidator
 
     /// <summary>
     /// Validates every resource of <paramref name="resources"/> (typically all that one note writes),
-    /// each against its default profile, concurrently; the outcomes are in the order of the input.
+    /// each against its default profile, side by side; the outcomes are in the order of the input.
     /// </summary>
     /// <remarks>
-    /// The resources are independent and the validator is thread-safe, so they are validated side by
-    /// side: much of one validation is waiting for the thread pool (Firely runs every terminology
-    /// check through it), and the waits of several resources overlap. The outcomes are exactly those
-    /// of calling <see cref="Validate"/> on each in turn.
+    /// The resources are independent and the validator is thread-safe. Much of one validation is
+    /// waiting: Firely runs every terminology check as a <c>Task.Run</c> and blocks until the thread
+    /// pool has run it, so the waits of several resources overlap well. The helpers are dedicated
+    /// threads, not pool threads: pool threads blocked on those waits could starve the very pool that
+    /// must serve them. The outcomes are exactly those of <see cref="Validate"/> on each in turn.
     /// </remarks>
     public IReadOnlyList<OperationOutcome> ValidateAll(IReadOnlyList<Resource> resources)
     {
         ArgumentNullException.ThrowIfNull(resources);
         var outcomes = new OperationOutcome[resources.Count];
-        try
+        var next = -1;
+        Exception? failure = null;
+        void Work()
         {
-            Parallel.For(0, resources.Count, i => outcomes[i] = Validate(resources[i]));
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < outcomes.Length)
+            {
+                try
+                {
+                    outcomes[i] = Validate(resources[i]);
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref failure, e, null);
+                }
+            }
         }
-        catch (AggregateException e) when (e.InnerExceptions.Count == 1)
+
+        // The caller works too; one helper per further core, never more than there are resources.
+        var helpers = new Thread[Math.Max(0, Math.Min(resources.Count, Math.Max(2, Environment.ProcessorCount)) - 1)];
+        for (var h = 0; h < helpers.Length; h++)
         {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerExceptions[0]);
+            helpers[h] = new Thread(Work) { IsBackground = true, Name = "profile validation" };
+            helpers[h].Start();
         }
+        Work();
+        foreach (var helper in helpers) helper.Join();
+        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         return outcomes;
     }
 

@@ -1,24 +1,22 @@
 using System.Reflection;
 using BenchmarkDotNet.Running;
 using Rhizotomy.Bench.Launch;
+using Rhizotomy.Bench.Notes;
 using Rhizotomy.Bench.Sandbox;
 using Rhizotomy.Bench.WriteBack;
 
 // Load drivers that need a running server take a verb; everything else is BenchmarkDotNet.
-if (args.Length > 0 && args[0] == "sandbox-search")
+return args.FirstOrDefault() switch
 {
-    return await SearchLoadDriver.RunAsync(args[1..]);
-}
+    "sandbox-search" => await SearchLoadDriver.RunAsync(args[1..]),
+    "launch" => await LaunchLoadDriver.RunAsync(args[1..]),
+    "writeback" => await WriteBackLoadDriver.RunAsync(args[1..]),
+    "validation-cpu" => ValidationCpuDriver.Run(args[1..]),
+    _ => RunBenchmarks(args),
+};
 
-if (args.Length > 0 && args[0] == "launch")
+static int RunBenchmarks(string[] args)
 {
-    return await LaunchLoadDriver.RunAsync(args[1..]);
+    BenchmarkSwitcher.FromAssembly(Assembly.GetExecutingAssembly()).Run(args);
+    return 0;
 }
-
-if (args.Length > 0 && args[0] == "writeback")
-{
-    return await WriteBackLoadDriver.RunAsync(args[1..]);
-}
-
-BenchmarkSwitcher.FromAssembly(Assembly.GetExecutingAssembly()).Run(args);
-return 0;

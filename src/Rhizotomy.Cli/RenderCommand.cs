@@ -45,9 +45,9 @@ internal static class RenderCommand
         output.Write(composed.Text);
 
         var invalid = 0;
-        foreach (var entry in composed.Entries)
+        var outcomes = ProfileValidator.Shared.ValidateAll([.. composed.Resources]);
+        foreach (var (entry, outcome) in composed.Entries.Zip(outcomes))
         {
-            var outcome = ProfileValidator.Shared.Validate(entry.Resource);
             if (ProfileValidator.IsValid(outcome)) continue;
             invalid++;
             error.WriteLine($"{entry.Resource.TypeName} {entry.FullUrl} is not valid against its profile ({CliApp.Counts(outcome)}):");

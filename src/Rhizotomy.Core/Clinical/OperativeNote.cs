@@ -78,6 +78,11 @@ public sealed record NerveTreatment(
 public sealed record ComplicationStatement(bool None, IReadOnlyList<string> Codes, string? Text);
 
 /// <summary>A completed operative note for occipital nerve rhizotomy.</summary>
+/// <remarks>
+/// <see cref="Implants"/> and <see cref="Drains"/>: null when not recorded (no section is written),
+/// <see cref="NoneRecorded"/> when the surgeon answered that there were none (the note says "No
+/// implants." / "No drains."), otherwise the surgeon's description.
+/// </remarks>
 public sealed record OperativeNote(
     NoteContext Context,
     DateTimeOffset PerformedStart,
@@ -99,4 +104,11 @@ public sealed record OperativeNote(
     string Disposition,
     IReadOnlyList<string> Plan,
     string? FollowUp,
-    string? AdditionalNotes);
+    string? AdditionalNotes)
+{
+    /// <summary>The value of <see cref="Implants"/> or <see cref="Drains"/> that says there were none (a structured answer, not text to print).</summary>
+    public const string NoneRecorded = "none";
+
+    /// <summary>True when <paramref name="value"/> (an <see cref="Implants"/> or <see cref="Drains"/> value) says there were none.</summary>
+    public static bool IsNone(string? value) => value == NoneRecorded;
+}

@@ -43,8 +43,11 @@ public sealed record NoteDocument(string Title, IReadOnlyList<string> Header, IR
             new(OperativeNoteSections.EstimatedBloodLoss, [new($"{Number(note.EstimatedBloodLossMl)} mL.")]),
             new(OperativeNoteSections.Specimens, SpecimenLines(note)),
         };
-        if (!string.IsNullOrWhiteSpace(note.Implants)) sections.Add(new(OperativeNoteSections.Implants, [new(note.Implants)]));
-        if (!string.IsNullOrWhiteSpace(note.Drains)) sections.Add(new(OperativeNoteSections.Drains, [new(note.Drains)]));
+        // "None" is a structured answer: written as a surgeon would say it, never as the word itself.
+        if (!string.IsNullOrWhiteSpace(note.Implants))
+            sections.Add(new(OperativeNoteSections.Implants, [new(OperativeNote.IsNone(note.Implants) ? "No implants." : note.Implants)]));
+        if (!string.IsNullOrWhiteSpace(note.Drains))
+            sections.Add(new(OperativeNoteSections.Drains, [new(OperativeNote.IsNone(note.Drains) ? "No drains." : note.Drains)]));
         sections.Add(new(OperativeNoteSections.Disposition, [new(Capitalise(Display(note.Disposition)) + ".")]));
         sections.Add(new(OperativeNoteSections.PlanOfTreatment, PlanLines(note)));
         var footer = $"Electronically signed by {context.Surgeon.Display ?? context.Surgeon.Reference} on {DateTime(context.SignedAt)}.";

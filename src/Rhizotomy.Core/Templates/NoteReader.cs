@@ -130,8 +130,8 @@ public static class NoteReader
             Magnification: tree.First(LinkIds.Magnification)?.Coding?.Code,
             Treatments: treatments,
             SpecimensText: tree.First(LinkIds.Specimens)?.Text ?? SpecimensFrom(treatments),
-            Implants: tree.First(LinkIds.Implants)?.Text,
-            Drains: tree.First(LinkIds.Drains)?.Text,
+            Implants: NoneOrText(tree.First(LinkIds.Implants)),
+            Drains: NoneOrText(tree.First(LinkIds.Drains)),
             Complications: new ComplicationStatement(
                 complicationCodes.Contains(Known.Codes.NoComplications),
                 [.. complicationCodes.Where(c => c != Known.Codes.NoComplications)],
@@ -204,6 +204,17 @@ public static class NoteReader
             cut,
             coagulation,
             group.Child(ids.LateralityReason)?.Text);
+    }
+
+    /// <summary>
+    /// The implants or drains answer: the template's "None" option (or the same word typed, with or
+    /// without a full stop) is the structured "there were none", anything else is the surgeon's words.
+    /// </summary>
+    private static string? NoneOrText(ResponseNode? node)
+    {
+        var text = node?.Text?.Trim();
+        if (string.IsNullOrEmpty(text)) return null;
+        return string.Equals(text.TrimEnd('.'), TemplateAnswers.None, StringComparison.OrdinalIgnoreCase) ? OperativeNote.NoneRecorded : text;
     }
 
     private static IEnumerable<string> Plan(ResponseTree tree)

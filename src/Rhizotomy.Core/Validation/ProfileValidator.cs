@@ -38,9 +38,14 @@ public sealed class ProfileValidator
         var ours = new InMemoryResourceResolver(resolved);
         IAsyncResourceResolver[] all = [ours, .. additionalSources, core];
         var resolver = new CachedResolver(new MultiResolver(all));
-        var terminology = LocalTerminologyService.CreateDefaultForCore(resolver, new ValueSetExpanderSettings { ValueSetSource = resolver });
-        _validator = new Validator(resolver, terminology);
+        // The definitions never change while the validator lives, so the answer to "is this code
+        // in that value set" never changes either: remember it (see MemoizingTerminologyService).
+        Terminology = new MemoizingTerminologyService(
+            LocalTerminologyService.CreateDefaultForCore(resolver, new ValueSetExpanderSettings { ValueSetSource = resolver }));
+        _validator = new Validator(resolver, Terminology);
     }
+
+    internal MemoizingTerminologyService Terminology { get; }
 
     /// <summary>Our conformance resources, StructureDefinitions with their generated snapshots.</summary>
     public IReadOnlyList<Resource> ConformanceResources { get; }
@@ -56,6 +61,52 @@ public sealed class ProfileValidator
             ?? Profiles.ConformanceResources.ProfileFor(resource.TypeName)
             ?? "http://hl7.org/fhir/StructureDefinition/" + resource.TypeName;
         return _validator.Validate(resource, profile);
+    }
+
+    /// <summary>
+    /// Validates every resource of <paramref name="resources"/> (typically all that one note writes),
+    /// each against its default profile, side by side; the outcomes are in the order of the input.
+    /// </summary>
+    /// <remarks>
+    /// The resources are independent and the validator is thread-safe. Much of one validation is
+    /// waiting: Firely runs every terminology check as a <c>Task.Run</c> and blocks until the thread
+    /// pool has run it, so the waits of several resources overlap well. The helpers are dedicated
+    /// threads, not pool threads: pool threads blocked on those waits could starve the very pool that
+    /// must serve them. The outcomes are exactly those of <see cref="Validate"/> on each in turn.
+    /// </remarks>
+    public IReadOnlyList<OperationOutcome> ValidateAll(IReadOnlyList<Resource> resources)
+    {
+        ArgumentNullException.ThrowIfNull(resources);
+        var outcomes = new OperationOutcome[resources.Count];
+        var next = -1;
+        Exception? failure = null;
+        void Work()
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < outcomes.Length)
+            {
+                try
+                {
+                    outcomes[i] = Validate(resources[i]);
+                }
+                catch (Exception e)
+                {
+                    Interlocked.CompareExchange(ref failure, e, null);
+                }
+            }
+        }
+
+        // The caller works too; one helper per further core, never more than there are resources.
+        var helpers = new Thread[Math.Max(0, Math.Min(resources.Count, Math.Max(2, Environment.ProcessorCount)) - 1)];
+        for (var h = 0; h < helpers.Length; h++)
+        {
+            helpers[h] = new Thread(Work) { IsBackground = true, Name = "profile validation" };
+            helpers[h].Start();
+        }
+        Work();
+        foreach (var helper in helpers) helper.Join();
+        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        return outcomes;
     }
 
     /// <summary>True when the outcome holds no error or fatal issue.</summary>

@@ -198,6 +198,31 @@ public class NoteComposerTests(ValidationFixture fixture)
     }
 
     [Fact]
+    public void Implants_and_drains_answered_none_are_written_as_a_surgeon_says_it()
+    {
+        var note = SampleNotes.Neurectomy() with { Implants = OperativeNote.NoneRecorded, Drains = OperativeNote.NoneRecorded };
+        var composed = Compose(note);
+
+        var sections = composed.Composition.Section.ToDictionary(s => s.Code!.Coding[0].Code!);
+        Assert.Contains("No implants.", sections[Known.Loinc.ProcedureImplants].Text!.Div);
+        Assert.Contains("No drains.", sections[Known.Loinc.SurgicalDrains].Text!.Div);
+        Assert.Contains("No implants.", composed.Text);
+        Assert.Contains("No drains.", composed.Text);
+        Assert.DoesNotContain(OperativeNote.NoneRecorded, composed.Text.Split('\n'));
+        Assert.DoesNotContain("None", composed.Text.Split('\n').Select(l => l.Trim()));
+        Assert.True(ProfileValidator.IsValid(fixture.Ours.Validate(composed.Composition)));
+    }
+
+    [Fact]
+    public void Implants_and_drains_in_words_are_written_as_given_and_unrecorded_ones_not_at_all()
+    {
+        var described = Compose(SampleNotes.Neurectomy() with { Implants = "Silicone nerve cap on the proximal stump", Drains = null });
+        Assert.Contains("Silicone nerve cap on the proximal stump", described.Text);
+        Assert.DoesNotContain("No implants", described.Text);
+        Assert.DoesNotContain(described.Composition.Section, s => s.Code!.Coding[0].Code == Known.Loinc.SurgicalDrains);
+    }
+
+    [Fact]
     public void The_source_questionnaire_response_is_copied_not_changed()
     {
         var note = SampleNotes.Neurectomy();

@@ -42,4 +42,34 @@ public class ReaderToComposerTests(ValidationFixture fixture)
             Assert.True(ProfileValidator.IsValid(published), $"{resource.TypeName}: {ValidationFixture.Errors(published)}");
         }
     }
+
+    [Fact]
+    public void Implants_and_drains_answered_none_in_the_template_read_no_implants_and_no_drains_in_the_note()
+    {
+        // The completed test response picks the template's "None" option for both items.
+        var (template, response) = Completed("neurectomy");
+        var read = NoteReader.Read(template, response, TestData.Cases.Context(), TestData.Cases.ClassicLeft());
+        Assert.True(read.CanSign);
+
+        var text = new NoteComposer().Compose(read.Note!, response).Text;
+
+        Assert.Contains("No implants.", text);
+        Assert.Contains("No drains.", text);
+        Assert.DoesNotContain("None", text.Split('\n').Select(l => l.Trim()));
+    }
+
+    [Fact]
+    public void Implants_described_in_words_in_the_template_are_written_as_given()
+    {
+        var (template, response) = Completed("neurectomy");
+        Responses.Set(response, [LinkIds.Implants], new FhirString("Silicone nerve cap on the proximal stump"));
+        var read = NoteReader.Read(template, response, TestData.Cases.Context(), TestData.Cases.ClassicLeft());
+        Assert.True(read.CanSign);
+
+        var text = new NoteComposer().Compose(read.Note!, response).Text;
+
+        Assert.Contains("Silicone nerve cap on the proximal stump", text);
+        Assert.DoesNotContain("No implants", text);
+        Assert.Contains("No drains.", text);
+    }
 }

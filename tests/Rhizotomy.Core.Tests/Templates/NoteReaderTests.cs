@@ -57,7 +57,7 @@ public class NoteReaderTests
         Assert.Null(treatment.LateralityReason);
 
         Assert.Equal("Segment of left greater occipital nerve sent to pathology.", note.SpecimensText);
-        Assert.Equal(("None", "None"), (note.Implants, note.Drains));
+        Assert.Equal((OperativeNote.NoneRecorded, OperativeNote.NoneRecorded), (note.Implants, note.Drains));
         Assert.True(note.Complications.None);
         Assert.Empty(note.Complications.Codes);
         Assert.Equal(15m, note.EstimatedBloodLossMl);

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Rhizotomy.App.Ehr;
 using Rhizotomy.App.Evidence;
+using Rhizotomy.App.Form;
 using Rhizotomy.App.Launch;
 using Rhizotomy.App.Sessions;
 using Rhizotomy.App.Ui;
@@ -36,6 +37,7 @@ public static class AppHost
         builder.AddSessions();
         builder.AddLaunch();
         builder.AddEhrGateway();
+        builder.AddNoteForm();
         builder.Services.AddHealthChecks();
 
         var app = builder.Build();
@@ -59,6 +61,7 @@ public static class AppHost
         app.MapLaunch();
         app.MapEvidencePage();
         app.MapContextApi();
+        app.MapNoteForm();
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready");
         app.MapGet("/health", () => Results.Ok());

@@ -15,6 +15,9 @@ public static class FormSetup
     public static WebApplication MapNoteForm(this WebApplication app)
     {
         app.MapTemplateApi();
+        app.MapNotePage();
+        app.MapGet("/form.css", () => Results.Text(FormAssets.Css, "text/css"));
+        app.MapGet("/form.js", () => Results.Text(FormAssets.Script, "text/javascript"));
         return app;
     }
 }

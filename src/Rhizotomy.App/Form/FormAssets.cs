@@ -1,0 +1,134 @@
+namespace Rhizotomy.App.Form;
+
+/// <summary>The note page's own stylesheet and script: small, no framework (the page works without the script).</summary>
+public static class FormAssets
+{
+    public const string Css = """
+        .layout{display:grid;grid-template-columns:minmax(0,1fr);gap:0 18px}
+        @media (min-width:1100px){.layout{grid-template-columns:minmax(0,1fr) 340px}.evidence{position:sticky;top:0;max-height:100vh;overflow:auto}}
+        .layout main{max-width:none;min-width:0}
+        .evidence{padding:12px 18px;background:#f7f8fa;border-left:1px solid #d4d9de}
+        .evidence h3{font-size:1em;margin:14px 0 4px}.evidence ul{padding-left:18px;margin:4px 0}
+        .about{background:#f3f5f7;padding:6px 10px;border-radius:4px}
+        fieldset{border:1px solid #c9d0d6;border-radius:6px;margin:10px 0;padding:6px 12px 10px;min-width:0}
+        fieldset.inst{border-style:dashed}
+        legend{font-weight:600;padding:0 4px}
+        fieldset.q{border:0;padding:0;margin:8px 0}
+        fieldset.q legend{font-weight:500;padding:0}
+        .q{margin:8px 0}
+        .q>label:first-child{display:block;font-weight:500;margin-bottom:2px}
+        label.opt{display:inline-flex;align-items:center;gap:4px;margin:2px 14px 2px 0;min-height:28px}
+        label.other{margin-left:4px}
+        input[type=text],input[type=date],input[type=datetime-local],select,textarea{font:inherit;padding:4px 6px;border:1px solid #6b7680;border-radius:4px;max-width:100%}
+        textarea{width:100%;box-sizing:border-box}
+        input[type=checkbox],input[type=radio]{width:18px;height:18px;margin:0}
+        :focus-visible{outline:3px solid #1a56db;outline-offset:2px}
+        .req{font-weight:400;font-size:.85em;color:#5f6b76}
+        .unit{font-weight:600}
+        .tag.chart{background:#e3f1e8;color:#1e5631}
+        .tag.default{background:#eef1f6;color:#33475b}
+        .msgs .msg{margin:4px 0;padding:4px 8px;border-left:4px solid}
+        .msg.error{border-color:#b42318;background:#fdecea;color:#7a1b10}
+        .msg.warning{border-color:#b35c00;background:#fff4e0;color:#6b3a00}
+        .summary{border:2px solid;border-radius:6px;padding:4px 14px;margin:10px 0}
+        .summary.bad{border-color:#b42318;background:#fdecea}.summary.ok{border-color:#1e7b45;background:#e9f6ee}
+        .summary h2{font-size:1.1em;margin:6px 0}.summary a{color:inherit}
+        .summary li.warning{color:#6b3a00}
+        button{font:inherit;padding:6px 14px;border-radius:4px;border:1px solid #1a56db;background:#1a56db;color:#fff;cursor:pointer}
+        button.secondary{background:#fff;color:#1a56db}
+        .actions{position:sticky;bottom:0;background:#fff;padding:10px 0;border-top:1px solid #d4d9de;margin-top:12px}
+        .nerve-pick{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}
+        .nerve-map{width:260px;max-width:100%;height:auto}
+        .nerve-map .skull{fill:#f6efe6;stroke:#8a7a66;stroke-width:2}
+        .nerve-map .neck{fill:#f6efe6;stroke:#8a7a66;stroke-width:2}
+        .nerve-map .midline{stroke:#b9ab98;stroke-dasharray:4 4}
+        .nerve-map .side{font-size:14px;font-weight:600}
+        .nerve-map .nerve{fill:none;stroke:#8895a2;stroke-width:4;stroke-dasharray:6 4;stroke-linecap:round}
+        .nerve-map .nerve.selected{stroke:#1a56db;stroke-width:7;stroke-dasharray:none}
+        .nerve-map .nerve.selected.warn{stroke:#b42318}
+        .nerve-map .hit{fill:none;stroke:transparent;stroke-width:22;cursor:pointer;pointer-events:stroke}
+        .nerve-boxes{flex:1;min-width:240px}
+        table.pick{width:auto}table.pick td,table.pick th{padding:4px 10px}
+        table.pick label{display:inline-block;padding:2px 4px;margin-left:4px}
+        .nerve-warnings{padding-left:0;list-style:none}
+        .nerve-warnings li{color:#7a1b10;background:#fdecea;border-left:4px solid #b42318;padding:3px 8px;margin:3px 0}
+        .selected{font-weight:600}
+        .vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+        [hidden]{display:none !important}
+        """;
+
+    public const string Script = """
+        (function () {
+          'use strict';
+          var form = document.querySelector('form[data-launch]');
+          if (!form) return;
+          var tz = form.querySelector('input[name=tz]');
+          if (tz && tz.value === 'Z') {
+            var m = -new Date().getTimezoneOffset(), s = m < 0 ? '-' : '+';
+            m = Math.abs(m);
+            tz.value = s + String(Math.floor(m / 60)).padStart(2, '0') + ':' + String(m % 60).padStart(2, '0');
+          }
+          function values(name) {
+            var out = [];
+            form.querySelectorAll('[name="' + CSS.escape(name) + '"]').forEach(function (el) {
+              if (el.type === 'checkbox' || el.type === 'radio' ? el.checked : el.value.trim() !== '') out.push(el.value);
+            });
+            return out;
+          }
+          function code(v) { var p = v.split('|'); return p.length >= 2 ? p[0] + '|' + p[1] : v; }
+          function holds(c) {
+            var vs = values(c.k);
+            if (c.op === 'exists') return (vs.length > 0) === (c.v === 'true');
+            if (c.op === '=') return vs.some(function (v) { return code(v) === c.v; });
+            if (c.op === '!=') return !vs.some(function (v) { return code(v) === c.v; });
+            return vs.some(function (v) {
+              var a = parseFloat(v), b = parseFloat(c.v);
+              return c.op === '>' ? a > b : c.op === '<' ? a < b : c.op === '>=' ? a >= b : a <= b;
+            });
+          }
+          function update() {
+            form.querySelectorAll('[data-ew]').forEach(function (el) {
+              var cs = JSON.parse(el.getAttribute('data-ew'));
+              el.hidden = !(el.getAttribute('data-eb') === 'any' ? cs.some(holds) : cs.every(holds));
+            });
+            var chosen = [];
+            form.querySelectorAll('input.treated').forEach(function (box) {
+              var g = box.getAttribute('data-group');
+              document.querySelectorAll('path.nerve[data-nerve="' + g + '"]').forEach(function (p) { p.classList.toggle('selected', box.checked); });
+              document.querySelectorAll('li[data-for="' + g + '"]').forEach(function (li) { li.hidden = !box.checked; });
+              if (box.checked) chosen.push(box.labels[0].querySelector('.vh').textContent);
+            });
+            var text = chosen.length ? 'Selected: ' + chosen.join('; ') + '.' : 'No nerve selected.';
+            var sel = document.getElementById('nerves-selected');
+            if (sel && sel.textContent !== text) sel.textContent = text;
+            var map = document.querySelector('svg.nerve-map');
+            if (map) map.setAttribute('aria-label', 'Back of the head with the occipital nerves. ' + text);
+          }
+          form.addEventListener('change', update);
+          form.addEventListener('input', update);
+          document.querySelectorAll('svg.nerve-map path.hit').forEach(function (p) {
+            p.addEventListener('click', function () {
+              var g = p.getAttribute('data-nerve');
+              var box = form.querySelector('input.treated[data-group="' + g + '"]');
+              if (!box) return;
+              box.checked = !box.checked;
+              update();
+              var section = document.getElementById('f-' + g);
+              if (box.checked && section) {
+                section.scrollIntoView({ block: 'start' });
+                var first = section.querySelector('input:not([type=hidden]),select,textarea');
+                if (first) first.focus({ preventScroll: true });
+              } else {
+                box.focus();
+              }
+            });
+          });
+          update();
+          var target = document.getElementById(form.getAttribute('data-focus') || 'summary');
+          if (target) {
+            if (target.tagName === 'FIELDSET') target = target.querySelector('input:not([type=hidden]),select,textarea,button') || target;
+            target.focus();
+          }
+        })();
+        """;
+}

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # command-on-PATH:debian-package pairs the suites need.
-needs=("redis-server:redis-server")
+needs=("redis-server:redis-server" "chromium:chromium")
 
 missing=()
 for pair in "${needs[@]}"; do

@@ -53,6 +53,9 @@ public static class FormAssets
         .nerve-warnings{padding-left:0;list-style:none}
         .nerve-warnings li{color:#7a1b10;background:#fdecea;border-left:4px solid #b42318;padding:3px 8px;margin:3px 0}
         .selected{font-weight:600}
+        details.fold{margin:10px 0;border:1px solid #c9d0d6;border-radius:6px;padding:6px 12px}
+        details.fold>summary{cursor:pointer;font-weight:600;padding:4px 0}
+        details.fold>fieldset{border:0;padding:0}
         .vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
         [hidden]{display:none !important}
         """;
@@ -104,6 +107,15 @@ public static class FormAssets
             var map = document.querySelector('svg.nerve-map');
             if (map) map.setAttribute('aria-label', 'Back of the head with the occipital nerves. ' + text);
           }
+          form.querySelectorAll('button[data-all]').forEach(function (b) {
+            b.hidden = false;
+            b.addEventListener('click', function () {
+              form.querySelectorAll('input[name="' + CSS.escape(b.getAttribute('data-all')) + '"]').forEach(function (box) {
+                box.checked = !/no-complications\|/.test(box.value);
+              });
+              update();
+            });
+          });
           form.addEventListener('change', update);
           form.addEventListener('input', update);
           document.querySelectorAll('svg.nerve-map path.hit').forEach(function (p) {

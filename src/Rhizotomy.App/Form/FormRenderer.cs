@@ -49,6 +49,15 @@ public sealed class FormRenderer(Questionnaire template, FormState state, Respon
             else
             {
                 var key = d.LinkId + suffix;
+                // The work-up comes from the chart and is long: folded (open it to review or edit) unless a message is in it.
+                var fold = d.LinkId == LinkIds.Indication;
+                if (fold)
+                {
+                    var inside = new HashSet<string>(TemplateCatalog.Flatten(d.Item).Select(i => i.LinkId ?? ""), StringComparer.Ordinal);
+                    var open = messages.Any(m => inside.Contains(m.Key.Split('.')[0]) || m.Key.Split('.')[0] == d.LinkId);
+                    html.Append("<details class=\"fold\"").Append(open ? " open" : "").Append("><summary>").Append(E(d.Text)).Append(": ")
+                        .Append(E(WorkUpSummary(d))).Append("</summary>");
+                }
                 html.Append("<fieldset class=\"grp\" id=\"").Append(Id(key)).Append('"').Append(EnableAttributes(d, suffix)).Append('>');
                 _rendered.Add(key);
                 html.Append("<legend>").Append(E(d.Text)).Append(Required(d)).Append("</legend>");
@@ -56,6 +65,8 @@ public sealed class FormRenderer(Questionnaire template, FormState state, Respon
                 foreach (var child in d.Item)
                     Item(html, child, suffix);
                 html.Append("</fieldset>");
+                if (fold)
+                    html.Append("</details>");
             }
             return;
         }
@@ -196,6 +207,11 @@ public sealed class FormRenderer(Questionnaire template, FormState state, Respon
             }
             if (d.Type == Q.QuestionnaireItemType.OpenChoice)
                 OtherBox(html, key, d);
+            if (d.Repeats == true && d.LinkId == LinkIds.RisksDiscussed)
+            {
+                // One click for the usual consent conversation; shown by the script (it needs it to work).
+                html.Append(" <button type=\"button\" class=\"secondary all\" data-all=\"").Append(E(key)).Append("\" hidden>Tick all the risks listed</button>");
+            }
             Hidden(html, key);
             Messages(html, key);
             html.Append("</fieldset>");
@@ -312,6 +328,18 @@ public sealed class FormRenderer(Questionnaire template, FormState state, Respon
         });
         return " data-ew=\"" + E(JsonSerializer.Serialize(conditions)) + "\" data-eb=\"" + (d.EnableBehavior == Q.EnableWhenBehavior.Any ? "any" : "all") + "\""
             + (logic.Enabled(d, suffix) ? "" : " hidden");
+    }
+
+    private string WorkUpSummary(Q.ItemComponent indication)
+    {
+        string Count(string linkId, string one, string many)
+        {
+            var group = indication.Item.FirstOrDefault(i => i.LinkId == linkId);
+            var n = group is null ? 0 : logic.InstancesWithValues(group, "");
+            return n == 0 ? "no " + many : n == 1 ? "1 " + one : n.ToString(CultureInfo.InvariantCulture) + " " + many;
+        }
+        return $"{Count(LinkIds.PriorBlock, "diagnostic block", "diagnostic blocks")}, {Count(LinkIds.Therapy, "treatment tried", "treatments tried")}, "
+            + $"{Count(LinkIds.Imaging, "imaging study", "imaging studies")} (open to review or edit)";
     }
 
     private static string Required(Q.ItemComponent d) => d.Required == true ? " <span class=\"req\">(required)</span>" : "";

@@ -23,9 +23,12 @@ public sealed class FormRenderer(Questionnaire template, FormState state, Respon
     private readonly HashSet<string> _rendered = new(StringComparer.Ordinal);
     private readonly ILookup<string, FieldMessage> _byKey = messages.ToLookup(m => m.Key, StringComparer.Ordinal);
 
-    public static string Id(string key) => "f-" + key.Replace('.', '_');
+    /// <summary>The element id of a field: a site's linkIds may hold any character, ids here only safe ones.</summary>
+    public static string Id(string key) => "f-" + Safe(key);
 
-    private static string MessageId(string key) => "m-" + key.Replace('.', '_');
+    private static string MessageId(string key) => "m-" + Safe(key);
+
+    private static string Safe(string key) => new([.. key.Select(c => char.IsAsciiLetterOrDigit(c) || c == '-' ? c : '_')]);
 
     /// <summary>Keys that got an element on the page (so the summary can link to them).</summary>
     public IReadOnlySet<string> Rendered => _rendered;

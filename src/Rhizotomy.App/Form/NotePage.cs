@@ -144,6 +144,14 @@ public static partial class NotePage
         }
         html.Append("· <a href=\"/s/").Append(E(session.LaunchId)).Append("\">Case evidence page</a></p>");
 
+        if (evidence.Gaps.Count > 0)
+        {
+            // In a narrow frame the evidence column sits below the form: the gaps are said here too.
+            html.Append("<div class=\"notice\"><strong>Gaps in the work-up:</strong><ul class=\"gaps\">");
+            foreach (var g in evidence.Gaps)
+                html.Append("<li>").Append(E(g.Text)).Append("</li>");
+            html.Append("</ul><a href=\"#ev-h\">Case evidence from the chart</a></div>");
+        }
         Summary(html, messages, renderer.Rendered, outcome is not null, passed);
 
         html.Append("<form method=\"post\" action=\"/s/").Append(E(session.LaunchId)).Append("/note?template=").Append(E(Uri.EscapeDataString(q.Id ?? ""))).Append("\" novalidate")
@@ -251,7 +259,7 @@ public static partial class NotePage
 
     private static IResult SessionEnded() => Error(StatusCodes.Status401Unauthorized, "Your session has ended",
         "The app keeps a session for a limited time, and only in the browser that opened it.",
-        "Open the app again from the patient's chart in the EHR. (A note you were writing is kept only if you had checked it.)");
+        "Open the app again from the patient's chart in the EHR. The note page is not stored yet: if you were typing, use the browser's Back button to copy what you need first.");
 
     private static IResult UnknownTemplate(string launchId) => Error(StatusCodes.Status404NotFound, "No such template",
         "The note template asked for does not exist in this app.", $"Go back to the case page and choose a template there.");

@@ -16,6 +16,7 @@ public static class FormSetup
     {
         app.MapTemplateApi();
         app.MapNotePage();
+        app.MapSmartStyle();
         app.MapGet("/form.css", () => Results.Text(FormAssets.Css, "text/css"));
         app.MapGet("/form.js", () => Results.Text(FormAssets.Script, "text/javascript"));
         return app;

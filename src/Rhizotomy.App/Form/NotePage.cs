@@ -164,7 +164,10 @@ public static partial class NotePage
         html.Append("</form></main>");
         html.Append(EvidenceAside(evidence, chart));
         html.Append("</div>");
-        return Results.Content(ShellWith(q.Title ?? "Operative note", html.ToString()), "text/html; charset=utf-8");
+        var head = "<link rel=\"stylesheet\" href=\"/form.css\">"
+            + (session.SmartStyleUrl is null ? "" : $"<link rel=\"stylesheet\" href=\"{E(SmartStyle.Path(session.LaunchId))}\">")
+            + "<script src=\"/form.js\" defer></script>";
+        return Results.Content(Shell(q.Title ?? "Operative note", html.ToString(), head), "text/html; charset=utf-8");
     }
 
     private static void Summary(StringBuilder html, List<FieldMessage> messages, IReadOnlySet<string> rendered, bool checkedNow, bool passed)
@@ -254,8 +257,6 @@ public static partial class NotePage
 
     [GeneratedRegex(@"where\(linkId='((?:[^'\\]|\\.)*)'\)(?:\[(\d+)\])?", RegexOptions.None, 200)]
     private static partial Regex Step();
-
-    private static string ShellWith(string title, string body) => Shell(title, body, "<link rel=\"stylesheet\" href=\"/form.css\"><script src=\"/form.js\" defer></script>");
 
     private static IResult SessionEnded() => Error(StatusCodes.Status401Unauthorized, "Your session has ended",
         "The app keeps a session for a limited time, and only in the browser that opened it.",

@@ -19,6 +19,8 @@ public sealed class BrowserWorld : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Directory.CreateDirectory(Screenshots);
+        // The machine is shared: generous waits, never a timing assertion.
+        Assertions.SetDefaultExpectTimeout(30_000);
         World = await SmartWorld.StartAsync();
         // First requests of a cold host are slow on a busy 2-core machine: warm the launcher before any browser waits on it.
         using (var warm = SmartWorld.Browser())

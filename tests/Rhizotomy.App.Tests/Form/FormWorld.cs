@@ -7,7 +7,7 @@ using Hl7.Fhir.Serialization;
 namespace Rhizotomy.App.Tests.Form;
 
 /// <summary>One sandbox and app for the form tests, with a launched browser on the classic left-sided chart.</summary>
-public sealed class FormWorld : IAsyncLifetime
+public sealed class FormWorld : IAsyncLifetime, IAsyncDisposable
 {
     public SmartWorld World { get; private set; } = null!;
     public HttpClient Browser { get; } = SmartWorld.Browser();
@@ -30,6 +30,8 @@ public sealed class FormWorld : IAsyncLifetime
         Browser.Dispose();
         await World.DisposeAsync();
     }
+
+    async ValueTask IAsyncDisposable.DisposeAsync() => await DisposeAsync();
 
     public Uri Url(string path) => new(World.AppOrigin + path);
 

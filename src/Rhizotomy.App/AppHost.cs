@@ -5,6 +5,7 @@ using Rhizotomy.App.Form;
 using Rhizotomy.App.Launch;
 using Rhizotomy.App.Sessions;
 using Rhizotomy.App.Ui;
+using Rhizotomy.App.WriteBack;
 using Serilog;
 using Serilog.Events;
 
@@ -38,6 +39,7 @@ public static class AppHost
         builder.AddLaunch();
         builder.AddEhrGateway();
         builder.AddNoteForm();
+        builder.AddWriteBack();
         builder.Services.AddHealthChecks();
 
         var app = builder.Build();
@@ -62,6 +64,7 @@ public static class AppHost
         app.MapEvidencePage();
         app.MapContextApi();
         app.MapNoteForm();
+        app.MapWriteBack();
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready");
         app.MapGet("/health", () => Results.Ok());

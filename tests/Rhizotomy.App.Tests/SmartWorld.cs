@@ -65,6 +65,8 @@ public sealed class SmartWorld : IAsyncDisposable
         public Dictionary<string, string?> App { get; } = [];
         /// <summary>Redis connection string: sessions and data-protection keys go there.</summary>
         public string? RedisConnection { get; set; }
+        /// <summary>The app runs on the system clock (back-off and retries that must really happen).</summary>
+        public bool RealClock { get; set; }
     }
 
     public static async Task<SmartWorld> StartAsync(Options? options = null)
@@ -135,6 +137,8 @@ public sealed class SmartWorld : IAsyncDisposable
             ["App:Ehrs:0:ClientSecret"] = options.Client == ClientKind.Symmetric ? "test-secret-" + appPort : null,
             ["App:Ehrs:0:SigningKey"] = signingKey,
             ["App:Ehrs:0:FrameAncestors:0"] = sandboxOrigin,
+            ["App:Ehrs:0:Custodian"] = "Organization/test-hospital",
+            ["App:WriteBack:ConnectionString"] = "Data Source=" + Path.Combine(folder, "outbox.db"),
         };
         foreach (var (k, v) in options.App)
             appConfig[k] = v;
@@ -143,7 +147,8 @@ public sealed class SmartWorld : IAsyncDisposable
         var app = AppHost.Build(["--urls", appOrigin], b =>
         {
             b.Configuration.AddInMemoryCollection(appConfig);
-            b.Services.AddSingleton<TimeProvider>(clock);
+            if (!options.RealClock)
+                b.Services.AddSingleton<TimeProvider>(clock);
         });
         await app.StartAsync();
         return new SmartWorld(folder, sandbox, app, sandboxOrigin, appOrigin, clock, appConfig);

@@ -6,8 +6,8 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 namespace Sandbox.Ehr.Auth;
 
 /// <summary>
-/// Creates the auth database and (re)registers every configured client at start-up, so the
-/// configuration is the single source of truth for client registrations.
+/// Creates the auth database and brings the registered clients in line with the configuration at
+/// start-up: the configuration is the single source of truth for client registrations.
 /// </summary>
 public sealed class AuthStoreInitializer(IServiceProvider services, SmartClients clients) : IHostedService
 {
@@ -18,14 +18,32 @@ public sealed class AuthStoreInitializer(IServiceProvider services, SmartClients
         await db.Database.EnsureCreatedAsync(cancellationToken);
 
         var manager = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
+        var registered = new List<object>();
+        await foreach (var application in manager.ListAsync(count: null, offset: null, cancellationToken))
+        {
+            registered.Add(application);
+        }
+
+        // A client gone from the configuration is removed (with its grants); the others are updated
+        // in place, so their refresh tokens survive a restart of a file-backed sandbox.
+        foreach (var application in registered)
+        {
+            if (clients.Find(await manager.GetClientIdAsync(application, cancellationToken)) is null)
+            {
+                await manager.DeleteAsync(application, cancellationToken);
+            }
+        }
+
         foreach (var client in clients.All)
         {
             if (await manager.FindByClientIdAsync(client.ClientId, cancellationToken) is { } existing)
             {
-                await manager.DeleteAsync(existing, cancellationToken);
+                await manager.UpdateAsync(existing, Describe(client), cancellationToken);
             }
-
-            await manager.CreateAsync(Describe(client), cancellationToken);
+            else
+            {
+                await manager.CreateAsync(Describe(client), cancellationToken);
+            }
         }
     }
 

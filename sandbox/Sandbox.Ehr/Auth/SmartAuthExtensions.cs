@@ -60,8 +60,18 @@ public static class SmartAuthExtensions
                 // A refresh token is single use: the rotated one replaces it at once (no reuse window).
                 server.SetRefreshTokenReuseLeeway(TimeSpan.Zero);
 
-                // Ephemeral keys: tokens do not survive a restart, which a sandbox can afford.
-                server.AddEphemeralEncryptionKey().AddEphemeralSigningKey();
+                // In memory: ephemeral keys. On file: keys kept beside auth.db, so stored refresh
+                // tokens and issued access tokens stay valid across restarts. Never a dev certificate.
+                if (options.InMemory)
+                {
+                    server.AddEphemeralEncryptionKey().AddEphemeralSigningKey();
+                }
+                else
+                {
+                    var keys = Path.Combine(Path.GetFullPath(options.DataFolder, builder.Environment.ContentRootPath), "token-keys");
+                    server.AddSigningKey(SandboxKeys.LoadOrCreate(Path.Combine(keys, "token-signing.pem")))
+                        .AddEncryptionKey(SandboxKeys.LoadOrCreate(Path.Combine(keys, "token-encryption.pem")));
+                }
 
                 if (!string.IsNullOrWhiteSpace(options.PublicOrigin))
                 {

@@ -77,15 +77,31 @@ public sealed partial class FhirEngine
         {
             if (plan.Entry.Resource is { } resource)
             {
-                foreach (var reference in Descendants(resource).OfType<ResourceReference>())
+                foreach (var node in Descendants(resource).ToList())
                 {
-                    if (reference.Reference is { } target && identities.TryGetValue(target, out var resolved))
+                    if (node is ResourceReference { Reference: { } target } reference)
                     {
-                        reference.Reference = resolved;
+                        if (identities.TryGetValue(target, out var resolved))
+                        {
+                            reference.Reference = resolved;
+                        }
+                        else if (target.StartsWith("urn:uuid:", StringComparison.Ordinal))
+                        {
+                            return EntryError(plan, FhirResult.Error(400, IssueType.NotFound, $"Reference '{target}' names no entry of this transaction."));
+                        }
+                        else if (ConditionalReference(session, target) is { } conditional)
+                        {
+                            if (conditional.Error is not null)
+                            {
+                                return EntryError(plan, conditional.Error);
+                            }
+                            reference.Reference = conditional.Resolved;
+                        }
                     }
-                    else if (reference.Reference?.StartsWith("urn:uuid:", StringComparison.Ordinal) == true)
+                    else if (node is FhirUri or FhirUrl or Canonical && node is PrimitiveType { JsonValue: string uri } primitive && identities.TryGetValue(uri, out var resolvedUri))
                     {
-                        return EntryError(plan, FhirResult.Error(400, IssueType.NotFound, $"Reference '{reference.Reference}' names no entry of this transaction."));
+                        // uri/url elements that name another entry (an attachment's Binary, say) follow it too.
+                        primitive.JsonValue = resolvedUri;
                     }
                 }
             }
@@ -111,6 +127,25 @@ public sealed partial class FhirEngine
             results[plan.Index] = result;
         }
         return new FhirResult { Status = 200, Resource = ResponseBundle(Bundle.BundleType.TransactionResponse, context, results) };
+    }
+
+    /// <summary>A conditional reference (<c>Patient?identifier=s|v</c>) becomes Type/id when exactly one resource matches.</summary>
+    private (string? Resolved, FhirResult? Error)? ConditionalReference(DbSession session, string target)
+    {
+        var question = target.IndexOf('?', StringComparison.Ordinal);
+        if (question <= 0 || !IsKnownType(target[..question]))
+        {
+            return null;
+        }
+        var type = target[..question];
+        var matches = MatchConditional(session, type, target[question..]);
+        if (matches.Error is not null)
+        {
+            return (null, matches.Error);
+        }
+        return matches.Rows.Count == 1
+            ? ($"{type}/{matches.Rows[0].Id}", null)
+            : (null, FhirResult.Error(412, IssueType.MultipleMatches, $"Conditional reference '{target}' matched {matches.Rows.Count} resources (exactly one is needed)."));
     }
 
     private FhirResult Batch(DbSession session, CallContext context, Bundle bundle)

@@ -15,6 +15,8 @@ public static class EhrGateway
                 o.Retry.DisableForUnsafeHttpMethods();
                 o.Retry.MaxRetryAttempts = 3;
                 o.Retry.UseJitter = true;
+                // A surgeon is waiting on the page: short backoff (a Retry-After from the EHR still wins).
+                o.Retry.Delay = TimeSpan.FromMilliseconds(300);
                 o.AttemptTimeout.Timeout = TimeSpan.FromSeconds(10);
                 o.TotalRequestTimeout.Timeout = TimeSpan.FromSeconds(40);
                 o.CircuitBreaker.SamplingDuration = TimeSpan.FromSeconds(30);

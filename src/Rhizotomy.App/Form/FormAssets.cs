@@ -58,6 +58,9 @@ public static class FormAssets
         details.fold>fieldset{border:0;padding:0}
         .vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
         [hidden]{display:none !important}
+        .signing{border-top:2px solid #1a56db;margin-top:16px}
+        pre.preview{white-space:pre-wrap;background:#f7f8fa;border:1px solid #c9d0d6;padding:10px;max-height:420px;overflow:auto;font-size:.9em}
+        #sign-status.progress{color:#33475b}#sign-status.done{color:#1e5631;font-weight:600}#sign-status.failed{color:#7a1b10;font-weight:600}
         """;
 
     public const string Script = """
@@ -136,6 +139,55 @@ public static class FormAssets
             });
           });
           update();
+          var sign = document.getElementById('sign');
+          if (sign) {
+            sign.hidden = false;
+            var start = document.getElementById('sign-start'), ask = document.getElementById('sign-confirm');
+            var yes = document.getElementById('sign-confirm-yes'), cancel = document.getElementById('sign-cancel');
+            var status = document.getElementById('sign-status');
+            var say = function (text, cls) { status.className = cls || ''; status.textContent = text; };
+            var problem = function (body) {
+              try {
+                var o = JSON.parse(body);
+                if (o.issue) return o.issue.map(function (i) { return (i.details && i.details.text) || i.diagnostics; }).join(' ');
+                if (o.reason) return o.reason;
+              } catch (e) { }
+              return 'The note could not be filed.';
+            };
+            start.addEventListener('click', function () { ask.hidden = false; yes.focus(); });
+            cancel.addEventListener('click', function () { ask.hidden = true; start.focus(); });
+            yes.addEventListener('click', async function () {
+              yes.disabled = cancel.disabled = start.disabled = true;
+              var launch = form.getAttribute('data-launch');
+              try {
+                say('Signing: preparing the note\u2026', 'progress');
+                var r = await fetch(sign.getAttribute('data-response'), { method: 'POST', body: new URLSearchParams(new FormData(form)), credentials: 'same-origin' });
+                var qr = await r.text();
+                if (!r.ok) throw new Error(problem(qr));
+                say('Signing: sending the note to the EHR\u2026', 'progress');
+                var s = await fetch('/api/notes', { method: 'POST', body: qr, credentials: 'same-origin', headers: { 'Content-Type': 'application/fhir+json', 'X-CSRF-Token': form.querySelector('input[name=csrf]').value, 'X-Launch-Id': launch } });
+                var body = await s.text();
+                if (s.status >= 400 && s.status !== 422) throw new Error(problem(body));
+                var note = JSON.parse(body);
+                if (note.issue) throw new Error(problem(body));
+                for (var i = 0; i < 30 && note.status === 'pending'; i++) {
+                  say('Signed and stored; waiting for the EHR to accept it\u2026', 'progress');
+                  await new Promise(function (ok) { setTimeout(ok, 2000); });
+                  var p = await fetch(note.statusUrl, { credentials: 'same-origin', headers: { 'X-Launch-Id': launch } });
+                  if (p.ok) note = JSON.parse(await p.text());
+                }
+                if (note.status === 'written') say('Signed and filed in the EHR (' + (note.references || []).join(', ') + ').', 'done');
+                else if (note.status === 'failed') say('Signed, but the EHR refused it: ' + (note.reason || 'no reason given') + '. The note is kept; ask your EHR team.', 'failed');
+                else if (note.status === 'waiting-for-launch') say('Signed and stored. Open the app again from the patient\'s chart to send it to the EHR.', 'failed');
+                else say('Signed and stored. The app keeps sending it until the EHR accepts it (note ' + note.id + ').', 'progress');
+              } catch (e) {
+                say('Not signed: ' + e.message, 'failed');
+                yes.disabled = cancel.disabled = start.disabled = false;
+              }
+              status.setAttribute('tabindex', '-1');
+              status.focus();
+            });
+          }
           var target = document.getElementById(form.getAttribute('data-focus') || 'summary');
           if (target) {
             if (target.tagName === 'FIELDSET') target = target.querySelector('input:not([type=hidden]),select,textarea,button') || target;

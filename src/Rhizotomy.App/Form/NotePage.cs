@@ -39,10 +39,10 @@ public static partial class NotePage
             var draft = Populator.Populate(q, launch, NoteSession.Evidence(session));
             var state = FormState.FromResponse(q, draft);
             state.ApplyDefaults(q);
-            return Page(session, q, state, launch, outcome: null, builderProblems: null);
+            return Page(session, q, state, launch, outcome: null, builderProblems: null, NewNoteId());
         });
 
-        app.MapPost("/s/{launchId}/note", async (string launchId, string? template, HttpContext context, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, CancellationToken ct) =>
+        app.MapPost("/s/{launchId}/note", async (string launchId, string? template, HttpContext context, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, Microsoft.Extensions.Options.IOptions<Launch.AppOptions> options, CancellationToken ct) =>
         {
             var session = await sessions.ResolveAsync(context, launchId, ct);
             if (session is null)
@@ -69,18 +69,60 @@ public static partial class NotePage
                 return Error(StatusCodes.Status422UnprocessableEntity, "This launch cannot start a note", missing!, "Open the app again from the patient's chart in the EHR.");
 
             var state = FormState.FromForm(form, q);
+            var noteId = NoteIdOf(form);
             var action = form["action"].FirstOrDefault() ?? "check";
             if (action.StartsWith("copy:", StringComparison.Ordinal))
             {
                 CopyFromOtherSide(state, action["copy:".Length..]);
-                return Page(session, q, state, launch, outcome: null, builderProblems: null, focus: action["copy:".Length..]);
+                return Page(session, q, state, launch, outcome: null, builderProblems: null, noteId, focus: action["copy:".Length..]);
             }
             var builder = new ResponseBuilder(q, state);
-            var response = builder.Build(launch);
+            var response = builder.Build(launch, noteId);
             var outcome = NoteChecks.Check(q, response, NoteSession.Evidence(session));
-            return Page(session, q, state, launch, outcome, builder.Problems);
+            var preview = outcome.Issue.All(i => i.Severity is not (OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal)) && builder.Problems.Count == 0
+                ? Preview(catalog, response, session, launch, noteId, options.Value)
+                : null;
+            return Page(session, q, state, launch, outcome, builder.Problems, noteId, preview: preview);
+        });
+
+        // The QuestionnaireResponse of the form as it stands: what the page's Sign button sends to POST /api/notes.
+        app.MapPost("/s/{launchId}/note/response", async (string launchId, string? template, HttpContext context, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, CancellationToken ct) =>
+        {
+            var session = await sessions.ResolveAsync(context, launchId, ct);
+            if (session is null)
+                return ApiErrors.SessionEnded();
+            if (!context.Request.HasFormContentType)
+                return ApiErrors.Outcome(StatusCodes.Status415UnsupportedMediaType, OperationOutcome.IssueType.NotSupported, "Send the note form (application/x-www-form-urlencoded).");
+            var form = await context.Request.ReadFormAsync(ct);
+            if (form["csrf"].FirstOrDefault() is not { } csrf || !SessionStore.FixedTimeEquals(csrf, session.CsrfToken))
+                return ApiErrors.Outcome(StatusCodes.Status403Forbidden, OperationOutcome.IssueType.Security, "The form did not come from this launch's page.");
+            var q = catalog.Find(template ?? DefaultTemplate);
+            if (q is null)
+                return ApiErrors.Outcome(StatusCodes.Status404NotFound, OperationOutcome.IssueType.NotFound, "No such template.");
+            var launch = NoteSession.Launch(session, clock.GetUtcNow(), out var missing);
+            if (launch is null)
+                return ApiErrors.Outcome(StatusCodes.Status422UnprocessableEntity, OperationOutcome.IssueType.Required, missing!);
+            return FhirIo.Ok(new ResponseBuilder(q, FormState.FromForm(form, q)).Build(launch, NoteIdOf(form)));
         });
         return app;
+    }
+
+    /// <summary>A new note's stable identifier: chosen when the page opens and kept by the form, so a second click never files a second note.</summary>
+    public static string NewNoteId() => "rz-" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12)).ToLowerInvariant();
+
+    private static string NoteIdOf(IFormCollection form) =>
+        form["noteId"].FirstOrDefault() is { } id && NoteIdPattern().IsMatch(id) ? id : NewNoteId();
+
+    [GeneratedRegex("^rz-[0-9a-f]{24}$")]
+    private static partial Regex NoteIdPattern();
+
+    /// <summary>The note as it will be filed (plain text rendering), for the preview before signing; null when it cannot be read.</summary>
+    private static string? Preview(TemplateCatalog catalog, QuestionnaireResponse response, LaunchSession session, LaunchContext launch, string noteId, Launch.AppOptions options)
+    {
+        var custodian = options.Find(session.Issuer)?.Custodian ?? "Organization/unknown";
+        var context = new NoteContext(noteId, launch.Patient, launch.Encounter, launch.Surgeon, new Ref(custodian), launch.Authored);
+        var read = NoteReader.Read(catalog, response, context, NoteSession.Evidence(session));
+        return read.Note is null ? null : Rhizotomy.Core.Notes.NoteRendering.Text(Rhizotomy.Core.Notes.NoteDocument.From(read.Note));
     }
 
     /// <summary>"Same as the other side": technique and details of the other side's nerve copied onto this one.</summary>
@@ -100,7 +142,7 @@ public static partial class NotePage
         state.Set(target.Treated, "true");
     }
 
-    private static IResult Page(LaunchSession session, Questionnaire q, FormState state, LaunchContext launch, OperationOutcome? outcome, Dictionary<string, string>? builderProblems, string? focus = null)
+    private static IResult Page(LaunchSession session, Questionnaire q, FormState state, LaunchContext launch, OperationOutcome? outcome, Dictionary<string, string>? builderProblems, string noteId, string? focus = null, string? preview = null)
     {
         var messages = new List<FieldMessage>();
         foreach (var (key, text) in builderProblems ?? [])
@@ -157,17 +199,41 @@ public static partial class NotePage
         html.Append("<form method=\"post\" action=\"/s/").Append(E(session.LaunchId)).Append("/note?template=").Append(E(Uri.EscapeDataString(q.Id ?? ""))).Append("\" novalidate")
             .Append(" data-launch=\"").Append(E(session.LaunchId)).Append('"').Append(focus is null ? "" : " data-focus=\"" + E(FormRenderer.Id(focus)) + "\"").Append('>');
         html.Append("<input type=\"hidden\" name=\"csrf\" value=\"").Append(E(session.CsrfToken)).Append("\">");
+        html.Append("<input type=\"hidden\" name=\"noteId\" value=\"").Append(E(noteId)).Append("\">");
         html.Append("<input type=\"hidden\" name=\"").Append(FormState.TimeZoneField).Append("\" value=\"").Append(E(state.TimeZone)).Append("\">");
         html.Append(items);
         html.Append("<div class=\"actions\"><button type=\"submit\" name=\"action\" value=\"check\">Check the note</button>")
             .Append(" <span class=\"muted\">Checks what is missing before signing; nothing is sent to the EHR.</span></div>");
-        html.Append("</form></main>");
+        html.Append("</form>");
+        if (preview is not null)
+            Signing(html, preview, session, launch, chart, q);
+        html.Append("</main>");
         html.Append(EvidenceAside(evidence, chart));
         html.Append("</div>");
         var head = "<link rel=\"stylesheet\" href=\"/form.css\">"
             + (session.SmartStyleUrl is null ? "" : $"<link rel=\"stylesheet\" href=\"{E(SmartStyle.Path(session.LaunchId))}\">")
             + "<script src=\"/form.js\" defer></script>";
         return Results.Content(Shell(q.Title ?? "Operative note", html.ToString(), head), "text/html; charset=utf-8");
+    }
+
+    /// <summary>Preview of the note as it will be filed, then Sign: confirm, progress and result (script; POST /api/notes).</summary>
+    private static void Signing(StringBuilder html, string preview, LaunchSession session, LaunchContext launch, ChartSnapshot? chart, Questionnaire q)
+    {
+        var mode = ContextModel.ModeOf(session);
+        html.Append("<section class=\"signing\" aria-labelledby=\"sign-h\"><h2 id=\"sign-h\">Preview and sign</h2>")
+            .Append("<pre class=\"preview\" tabindex=\"0\" aria-label=\"Preview of the note\">").Append(E(preview)).Append("</pre>");
+        if (mode.ReadOnly)
+        {
+            html.Append("<p class=\"notice\">Read-only launch: the EHR did not grant the app permission to file notes, so this note cannot be signed here.</p></section>");
+            return;
+        }
+        html.Append("<noscript><p class=\"notice\">Signing needs script enabled in this browser (it sends the note to the EHR and follows its progress).</p></noscript>")
+            .Append("<div id=\"sign\" hidden data-response=\"/s/").Append(E(session.LaunchId)).Append("/note/response?template=").Append(E(Uri.EscapeDataString(q.Id ?? ""))).Append("\">")
+            .Append("<p><button type=\"button\" id=\"sign-start\">Sign and file the note</button></p>")
+            .Append("<div id=\"sign-confirm\" hidden><p>Sign this note as <strong>").Append(E(chart?.Practitioner?.Name ?? launch.Surgeon.Reference))
+            .Append("</strong> for <strong>").Append(E(chart?.Patient?.Name ?? launch.Patient.Reference)).Append("</strong> and file it in the EHR? A signed note cannot be changed here.</p>")
+            .Append("<p><button type=\"button\" id=\"sign-confirm-yes\">Confirm and sign</button> <button type=\"button\" class=\"secondary\" id=\"sign-cancel\">Cancel</button></p></div>")
+            .Append("<div id=\"sign-status\" role=\"status\" aria-live=\"polite\"></div></div></section>");
     }
 
     private static void Summary(StringBuilder html, List<FieldMessage> messages, IReadOnlySet<string> rendered, bool checkedNow, bool passed)

@@ -37,7 +37,7 @@ public sealed class ResponseBuilder
     /// <summary>Field key → message, for values the form could not take as typed.</summary>
     public Dictionary<string, string> Problems { get; } = new(StringComparer.Ordinal);
 
-    public QuestionnaireResponse Build(LaunchContext launch)
+    public QuestionnaireResponse Build(LaunchContext launch, string? noteId = null)
     {
         var response = new QuestionnaireResponse
         {
@@ -48,6 +48,8 @@ public sealed class ResponseBuilder
             Author = new ResourceReference(launch.Surgeon.Reference) { Display = launch.Surgeon.Display },
             Authored = launch.Authored.ToString("yyyy-MM-dd'T'HH:mm:sszzz", CultureInfo.InvariantCulture),
         };
+        if (noteId is not null)
+            response.Identifier = new Identifier(Known.NoteIdentifierSystem, noteId);
         response.Item.AddRange(Items(_template.Item, ""));
         return response;
     }

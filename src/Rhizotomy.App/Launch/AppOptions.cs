@@ -29,6 +29,14 @@ public sealed class EhrRegistration
     public string? Scopes { get; set; }
     /// <summary>Forces v1 (<c>.read</c>/<c>.write</c>) or v2 scope syntax; by default from the server's capabilities.</summary>
     public string? ScopeVersion { get; set; }
+    /// <summary>Forces the write-back strategy (<c>transaction</c>, <c>individual</c>, <c>document-only</c>); by default from the CapabilityStatement.</summary>
+    public string? WriteStrategy { get; set; }
+    /// <summary>DocumentReference content as <c>text/plain</c> only, whatever the CapabilityStatement says.</summary>
+    public bool? PlainTextOnly { get; set; }
+    /// <summary>DocumentReference with exactly one <c>content</c>, whatever the CapabilityStatement says.</summary>
+    public bool? SingleContent { get; set; }
+    /// <summary>The organisation that keeps the notes (<c>Organization/123</c>): Composition and DocumentReference custodian.</summary>
+    public string? Custodian { get; set; }
 }
 
 /// <summary>The app's configuration section <c>App</c>.</summary>

@@ -18,8 +18,10 @@ public static class Scopes
     /// <summary>What the note write-back needs.</summary>
     public static readonly IReadOnlyList<string> Write =
     [
-        "patient/DocumentReference.cu", "patient/Procedure.cu", "patient/Composition.c",
-        "patient/QuestionnaireResponse.cru", "patient/Provenance.c",
+        "patient/DocumentReference.crus", "patient/Procedure.cu", "patient/Composition.c",
+        "patient/QuestionnaireResponse.cru",
+        // A Provenance names no patient (its targets do): a patient/ scope cannot reach it on create.
+        "user/Provenance.c",
     ];
 
     /// <summary>The scope string to request from one EHR.</summary>

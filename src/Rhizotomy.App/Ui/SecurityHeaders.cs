@@ -16,7 +16,7 @@ public static class SecurityHeaders
         var ancestors = options.Ehrs.SelectMany(e => e.FrameAncestors)
             .Select(o => Uri.TryCreate(o, UriKind.Absolute, out var u) ? u.GetLeftPart(UriPartial.Authority) : null)
             .OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase);
-        var csp = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'self' "
+        var csp = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'self' "
             + string.Join(' ', ancestors);
         csp = csp.TrimEnd();
 

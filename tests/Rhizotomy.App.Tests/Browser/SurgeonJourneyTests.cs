@@ -22,8 +22,23 @@ public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : ICl
         await page.SelectOptionAsync("select[name=practitioner]", "surgeon-1");
         await page.SelectOptionAsync("select[name=app]", w.World.AppOrigin + "/launch");
         await page.Locator($"tr:has(a[href='/launcher/patient/{patientId}'])").GetByRole(AriaRole.Button, new() { Name = "Launch", Exact = true }).ClickAsync();
-        await page.WaitForURLAsync(new Regex("/s/[^/]+$"));
+        await ArriveAsync(page, new Regex("^" + Regex.Escape(w.World.AppOrigin) + "/s/[^/?]+$"));
         return page;
+    }
+
+    /// <summary>Waits for the app page; when the launch ends elsewhere (an error page), says where and what it says.</summary>
+    private async Task ArriveAsync(IPage page, Regex url)
+    {
+        try
+        {
+            await page.WaitForURLAsync(url);
+        }
+        catch (TimeoutException)
+        {
+            var text = await page.Locator("body").InnerTextAsync();
+            await w.ShotAsync(page, "failed-launch-" + Guid.NewGuid().ToString("N")[..6]);
+            throw new InvalidOperationException($"The launch ended at {new Uri(page.Url).AbsolutePath}: {text[..Math.Min(400, text.Length)]}");
+        }
     }
 
     [Fact]
@@ -74,7 +89,16 @@ public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : ICl
         await Assertions.Expect(page.Locator("#summary")).ToBeFocusedAsync();
         await w.ShotAsync(page, "04-check-clean");
         Assert.Empty(await BrowserWorld.SeriousViolationsAsync(page.MainFrame));
-        output.WriteLine($"Interactions on the note page for a unilateral greater occipital neurectomy (open to clean check): {_interactions}");
+        await Assertions.Expect(page.Locator("pre.preview")).ToContainTextAsync("greater occipital", new() { IgnoreCase = true });
+        Assert.Equal("rgb(246, 247, 249)", await page.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor"));
+
+        // Sign: preview, confirm, progress, result (POST /api/notes of the write-back).
+        await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Sign and file the note" }).ClickAsync());
+        await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Confirm and sign" }).ClickAsync());
+        await Assertions.Expect(page.Locator("#sign-status")).ToContainTextAsync("Signed and filed in the EHR", new() { Timeout = 90_000 });
+        await Assertions.Expect(page.Locator("#sign-status")).ToContainTextAsync("DocumentReference/");
+        await w.ShotAsync(page, "05-signed");
+        output.WriteLine($"Interactions for a unilateral greater occipital neurectomy (open the note to signed and filed): {_interactions}");
         Assert.True(_interactions <= 20, $"{_interactions} interactions");
 
         var weight = await page.EvaluateAsync<int>("() => performance.getEntriesByType('resource').filter(e => e.initiatorType === 'script' || e.initiatorType === 'link' || e.name.endsWith('.css') || e.name.endsWith('.js')).reduce((s, e) => s + (e.decodedBodySize || 0), 0)");
@@ -95,8 +119,8 @@ public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : ICl
         await page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync();
         await Assertions.Expect(page.Locator("#m-gon-left-laterality-reason")).ToContainTextAsync("no active diagnosis on the left side");
         await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("no active diagnosis on the left side");
-        await w.ShotAsync(page, "05-laterality-trap");
-        await page.Locator("fieldset.nerves").ScreenshotAsync(new() { Path = Path.Combine(w.Screenshots, "05-laterality-trap-picker.png") });
+        await w.ShotAsync(page, "06-laterality-trap");
+        await page.Locator("fieldset.nerves").ScreenshotAsync(new() { Path = Path.Combine(w.Screenshots, "06-laterality-trap-picker.png") });
     }
 
     [Fact]
@@ -115,7 +139,7 @@ public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : ICl
         await Assertions.Expect(page.Locator("aside.evidence")).ToContainTextAsync("<script>alert(1)</script>");
         await page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync();
         await Assertions.Expect(page.Locator("#summary")).ToBeVisibleAsync();
-        await w.ShotAsync(page, "06-odd-data");
+        await w.ShotAsync(page, "07-odd-data");
         Assert.Equal(0, await page.Locator("main script, aside script, main img").CountAsync());
         Assert.Empty(dialogs);
     }
@@ -134,7 +158,7 @@ public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : ICl
         // Fits the frame: nothing wider than 800 px.
         var appFrame = page.Frames.First(f => f.Url.StartsWith(w.World.AppOrigin, StringComparison.Ordinal));
         Assert.True(await appFrame.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"), "the note page scrolls sideways in an 800 px frame");
-        await w.ShotAsync(page, "07-iframe");
+        await w.ShotAsync(page, "08-iframe");
     }
 
     [Fact]
@@ -145,7 +169,7 @@ public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : ICl
         await page.SelectOptionAsync("select[name=app]", w.World.AppOrigin + "/launch");
         await TabToAsync(page, "tr:has(a[href='/launcher/patient/classic-left']) button[name=patient]");
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(new Regex("/s/[^/]+$"));
+        await ArriveAsync(page, new Regex("^" + Regex.Escape(w.World.AppOrigin) + "/s/[^/?]+$"));
         await TabToAsync(page, "a[href$='template=occipital-neurectomy']");
         await page.Keyboard.PressAsync("Enter");
         await page.WaitForURLAsync(new Regex("/note"));
@@ -187,7 +211,13 @@ public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : ICl
         Assert.NotEqual("none", focusOutline);
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("All checks passed");
-        await w.ShotAsync(page, "08-keyboard-only");
+        await TabToAsync(page, "#sign-start");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#sign-confirm-yes")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#sign-status")).ToContainTextAsync("Signed and filed in the EHR", new() { Timeout = 90_000 });
+        await Assertions.Expect(page.Locator("#sign-status")).ToBeFocusedAsync();
+        await w.ShotAsync(page, "09-keyboard-only");
     }
 
     /// <summary>Presses Tab until the element matching <paramref name="selector"/> has the focus (as a keyboard user would).</summary>

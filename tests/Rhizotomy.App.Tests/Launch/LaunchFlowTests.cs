@@ -27,7 +27,7 @@ public class LaunchFlowTests(PublicWorld fixture)
         var scopes = query["scope"].ToString().Split(' ');
         Assert.Contains("launch", scopes);
         Assert.Contains("patient/Condition.rs", scopes);
-        Assert.Contains("patient/DocumentReference.cu", scopes);
+        Assert.Contains("patient/DocumentReference.crus", scopes);
         Assert.Contains("openid", scopes);
         Assert.DoesNotContain(scopes, s => s.EndsWith(".read", StringComparison.Ordinal));
 
@@ -232,5 +232,28 @@ public class LaunchFlowTests(PublicWorld fixture)
         Assert.Contains("&lt;script&gt;", html);
         var context = await SmartWorld.JsonAsync(await browser.GetAsync(new Uri(World.AppOrigin + "/api/context")));
         Assert.True(context.GetProperty("evidence").GetProperty("diagnoses")[0].GetProperty("textOnly").GetBoolean());
+    }
+
+    [Fact]
+    public async Task The_logs_of_a_launch_carry_no_token_code_state_or_patient_data()
+    {
+        using var browser = SmartWorld.Browser(followRedirects: false);
+        var callback = await World.CallbackUrlAsync(browser, "test-classic-left", "test-surgeon");
+        var query = QueryHelpers.ParseQuery(callback.Query);
+        var toPage = await browser.GetAsync(callback);
+        await browser.GetAsync(new Uri(World.AppOrigin + toPage.Headers.Location!.OriginalString));
+
+        string log;
+        using (var stream = new FileStream(fixture.LogFile, FileMode.Open, FileAccess.Read, FileShare.ReadWrite))
+        using (var reader = new StreamReader(stream))
+            log = await reader.ReadToEndAsync();
+
+        Assert.Contains("Launch completed", log);
+        Assert.DoesNotContain(query["code"].ToString(), log);
+        Assert.DoesNotContain(query["state"].ToString(), log);
+        Assert.DoesNotContain(toPage.Headers.Location!.OriginalString, log);
+        Assert.DoesNotContain("eyJ", log);
+        Assert.DoesNotContain("Testperson", log);
+        Assert.DoesNotContain("test-classic-left", log);
     }
 }

@@ -8,6 +8,9 @@ public sealed class PublicWorld : IAsyncLifetime
 {
     public SmartWorld World { get; private set; } = null!;
 
+    /// <summary>Where the app's Serilog output also goes, to check what it logs.</summary>
+    public string LogFile { get; private set; } = "";
+
     public const int LongHistoryConditions = 230;
     public const int LongHistoryProcedures = 120;
 
@@ -18,6 +21,9 @@ public sealed class PublicWorld : IAsyncLifetime
         options.Sandbox["Sandbox:StandalonePractitioner"] = "test-surgeon";
         // Small pages, so the long history takes several of them.
         options.App["App:PageSize"] = "50";
+        LogFile = Path.Combine(Path.GetTempPath(), "rhizotomy-app-log-" + Guid.NewGuid().ToString("N") + ".txt");
+        options.App["Serilog:WriteTo:0:Name"] = "File";
+        options.App["Serilog:WriteTo:0:Args:path"] = LogFile;
         World = await SmartWorld.StartAsync(options);
         await World.SeedAsync(Charts.ClassicLeft());
         await World.SeedAsync(Charts.ClassicLeft("test-second"));
@@ -25,7 +31,11 @@ public sealed class PublicWorld : IAsyncLifetime
         await World.SeedAsync(LongHistory());
     }
 
-    public async System.Threading.Tasks.Task DisposeAsync() => await World.DisposeAsync();
+    public async System.Threading.Tasks.Task DisposeAsync()
+    {
+        await World.DisposeAsync();
+        File.Delete(LogFile);
+    }
 
     public const string Hostile = "<script>alert('chart')</script><img src=x onerror=alert(1)> occipital neuralgia";
 

@@ -27,7 +27,8 @@ public sealed class SandboxServer : IAsyncDisposable
 
     public IServiceProvider Services => _app.Services;
 
-    public static async Task<SandboxServer> StartAsync(IDictionary<string, string?>? settings = null)
+    /// <param name="url">Listen address; a random loopback port unless a test restarts a sandbox on the same origin.</param>
+    public static async Task<SandboxServer> StartAsync(IDictionary<string, string?>? settings = null, string url = "http://127.0.0.1:0")
     {
         var values = new Dictionary<string, string?>
         {
@@ -40,7 +41,7 @@ public sealed class SandboxServer : IAsyncDisposable
             values[key] = value;
         }
 
-        var app = SandboxHost.Build(["--urls", "http://127.0.0.1:0"], builder => builder.Configuration.AddInMemoryCollection(values));
+        var app = SandboxHost.Build(["--urls", url], builder => builder.Configuration.AddInMemoryCollection(values));
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new SandboxServer(app, new Uri(address));

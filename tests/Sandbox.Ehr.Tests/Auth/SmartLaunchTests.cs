@@ -138,3 +138,49 @@ public class SmartLaunchTests(SandboxFixture fixture)
         return (JsonWebToken)result.SecurityToken;
     }
 }
+
+public class FileStorageTests
+{
+    [Fact]
+    public async Task With_file_storage_tokens_and_refresh_tokens_survive_a_restart()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "sandbox-auth-" + Guid.NewGuid().ToString("N"));
+        var settings = new Dictionary<string, string?> { ["Sandbox:Storage"] = "file", ["Sandbox:DataFolder"] = folder };
+        try
+        {
+            string accessToken;
+            string refreshToken;
+            string origin;
+            await using (var first = await SandboxServer.StartAsync(settings))
+            {
+                origin = first.OriginText;
+                using var browser = first.CreateClient();
+                var app = new SmartAppDriver(first, browser);
+                var code = await app.AuthorizeForCodeAsync(app.AuthorizeParameters("launch/patient patient/Patient.rs offline_access"));
+                var token = await SmartAppDriver.ExpectAsync(await app.RedeemAsync(code), HttpStatusCode.OK);
+                accessToken = token.GetProperty("access_token").GetString()!;
+                refreshToken = token.GetProperty("refresh_token").GetString()!;
+            }
+
+            // Same origin, so the same issuer: only the process and its memory are new.
+            await using var second = await SandboxServer.StartAsync(settings, origin);
+            using var client = second.CreateClient();
+            using var read = new HttpRequestMessage(HttpMethod.Get, new Uri("/fhir/Patient/classic-left", UriKind.Relative));
+            read.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", accessToken);
+            Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(read)).StatusCode);
+
+            var refreshed = await new SmartAppDriver(second, client).PostTokenAsync(new()
+            {
+                ["grant_type"] = "refresh_token",
+                ["refresh_token"] = refreshToken,
+                ["client_id"] = SmartAppDriver.AppClientId,
+            });
+            Assert.Equal("classic-left", (await SmartAppDriver.ExpectAsync(refreshed, HttpStatusCode.OK)).GetProperty("patient").GetString());
+        }
+        finally
+        {
+            Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+}

@@ -233,6 +233,47 @@ public class InteractionTests(FullModeServer fixture) : IClassFixture<FullModeSe
     }
 
     [Fact]
+    public async System.Threading.Tasks.Task A_transaction_resolves_conditional_references_and_uri_links_to_entries()
+    {
+        var mrn = Make.NewId();
+        var patient = await _server.CreateAsync(new Patient { Identifier = [new Identifier("urn:test:mrn", mrn)] });
+        var binaryUrn = "urn:uuid:" + Guid.NewGuid();
+        var document = new DocumentReference
+        {
+            Status = DocumentReferenceStatus.Current,
+            Subject = new ResourceReference($"Patient?identifier=urn:test:mrn|{mrn}"),
+            Content = [new DocumentReference.ContentComponent { Attachment = new Attachment { ContentType = "text/plain", Url = binaryUrn } }],
+        };
+        var transaction = new Bundle
+        {
+            Type = Bundle.BundleType.Transaction,
+            Entry =
+            [
+                new() { FullUrl = binaryUrn, Resource = new Binary { ContentType = "text/plain", Data = "note"u8.ToArray() }, Request = new() { Method = Bundle.HTTPVerb.POST, Url = "Binary" } },
+                new() { Resource = document, Request = new() { Method = Bundle.HTTPVerb.POST, Url = "DocumentReference" } },
+            ],
+        };
+
+        var result = Assert.IsType<Bundle>((await _server.SendAsync(HttpMethod.Post, "/fhir", transaction)).Resource);
+
+        var stored = Assert.IsType<DocumentReference>(result.Entry[1].Resource);
+        Assert.Equal($"Patient/{patient.Id}", stored.Subject!.Reference);
+        Assert.Equal($"Binary/{result.Entry[0].Resource!.Id}", stored.Content[0].Attachment.Url);
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task A_conditional_reference_without_exactly_one_match_fails_the_transaction()
+    {
+        var condition = Make.Condition("x");
+        condition.Subject = new ResourceReference($"Patient?identifier=urn:test:mrn|{Make.NewId()}");
+        var transaction = new Bundle { Type = Bundle.BundleType.Transaction, Entry = [new() { Resource = condition, Request = new() { Method = Bundle.HTTPVerb.POST, Url = "Condition" } }] };
+
+        var response = await _server.SendAsync(HttpMethod.Post, "/fhir", transaction);
+
+        Assert.Equal(HttpStatusCode.PreconditionFailed, response.Status);
+    }
+
+    [Fact]
     public async System.Threading.Tasks.Task Batch_entries_succeed_or_fail_on_their_own()
     {
         var family = "Batch" + Make.NewId();

@@ -1,0 +1,291 @@
+using System.Threading.Channels;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
+using Microsoft.Extensions.Options;
+using Rhizotomy.App.Launch;
+using Rhizotomy.App.Sessions;
+
+using Task = System.Threading.Tasks.Task;
+
+namespace Rhizotomy.App.WriteBack;
+
+/// <summary>
+/// The background sender: sends every due note, again and again with a bounded, jittered
+/// back-off (honouring <c>Retry-After</c>), until the EHR accepts it or refuses it for good.
+/// Pending notes resume on start because they are found in the store, not in memory.
+/// </summary>
+public sealed class NoteSender(
+    Outbox outbox,
+    EhrWriter writer,
+    WritePlanner planner,
+    SessionStore sessions,
+    SessionAccess access,
+    TokenClient tokens,
+    IOptions<AppOptions> appOptions,
+    IOptions<WriteBackOptions> options,
+    TimeProvider clock,
+    ILogger<NoteSender> log) : BackgroundService
+{
+    private readonly Channel<string> _kicks = Channel.CreateBounded<string>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest });
+    private readonly SemaphoreSlim _slots = new(Math.Max(1, options.Value.Concurrency));
+    private CancellationToken _stopping = CancellationToken.None;
+
+    /// <summary>Tries the note now and waits up to <paramref name="wait"/> for that attempt; it goes on in the background after that.</summary>
+    public async Task SendNowAsync(string id, TimeSpan wait)
+    {
+        var attempt = Task.Run(() => ProcessAsync(id, _stopping));
+        await Task.WhenAny(attempt, Task.Delay(wait));
+    }
+
+    /// <summary>Asks the loop to look at the store now (a note became due).</summary>
+    public void Kick(string id) => _kicks.Writer.TryWrite(id);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        _stopping = stoppingToken;
+        log.LogInformation("Note sender started");
+        var running = new List<Task>();
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await outbox.PurgeAsync(stoppingToken);
+                foreach (var id in await outbox.DueAsync(options.Value.Concurrency * 4, stoppingToken))
+                {
+                    await _slots.WaitAsync(stoppingToken);
+                    running.Add(Task.Run(async () =>
+                    {
+                        try
+                        {
+                            await ProcessAsync(id, stoppingToken);
+                        }
+                        finally
+                        {
+                            _slots.Release();
+                        }
+                    }, CancellationToken.None));
+                }
+                running.RemoveAll(t => t.IsCompleted);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e)
+            {
+                // The store may be briefly unavailable (a PostgreSQL restart): keep going.
+                log.LogError("Outbox poll failed: {Error}", e.GetType().Name);
+            }
+
+            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+            wait.CancelAfter(options.Value.PollMs);
+            try
+            {
+                await _kicks.Reader.WaitToReadAsync(wait.Token);
+                while (_kicks.Reader.TryRead(out _))
+                {
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+        await Task.WhenAll(running);
+    }
+
+    /// <summary>One attempt at one note, when it is due and nobody else is sending it.</summary>
+    public async Task ProcessAsync(string id, CancellationToken ct)
+    {
+        OutboxNote? note;
+        try
+        {
+            note = await outbox.ClaimAsync(id, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogError("Claiming a note failed: {Error}", e.GetType().Name);
+            return;
+        }
+        if (note is null)
+            return;
+
+        try
+        {
+            await AttemptAsync(note, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            // Shutting down mid-attempt: the lease runs out and the next start sends it again.
+        }
+        catch (Exception e)
+        {
+            log.LogError("Sending note {NoteId} failed unexpectedly: {Error}", note.Id, e.GetType().Name);
+            note.Attempts++;
+            note.LastError = "internal error";
+            note.Ambiguous = true;
+            note.NextAttemptAt = outbox.Now + (long)Backoff(note.Attempts, null).TotalMilliseconds;
+            await outbox.SaveAsync(note, release: true, CancellationToken.None);
+        }
+    }
+
+    private async Task AttemptAsync(OutboxNote note, CancellationToken ct)
+    {
+        var payload = outbox.Unprotect<NotePayload>(note.Payload);
+        if (payload is null)
+        {
+            note.Status = NoteStatus.Failed;
+            note.LastError = "the stored note can no longer be read (data-protection key lost)";
+            await outbox.SaveAsync(note, release: true, ct);
+            log.LogError("Note {NoteId} cannot be decrypted: marked failed", note.Id);
+            return;
+        }
+
+        var plan = Outbox.PlanOf(note);
+        if (plan is null)
+        {
+            plan = await planner.PlanAsync(note.Issuer, ct);
+            if (plan is null)
+            {
+                await RetryLaterAsync(note, "EHR capabilities unreadable", null, ambiguous: false, roundTrips: 1, ct);
+                return;
+            }
+            note.Plan = Outbox.PlanJson(plan);
+            note.Strategy = plan.StrategyName;
+        }
+
+        var token = await TokenAsync(note, force: false, ct);
+        if (token is null)
+        {
+            await WaitForLaunchAsync(note, ct);
+            return;
+        }
+
+        var bundle = new FhirJsonDeserializer(new DeserializerSettings()).Deserialize<Bundle>(payload.Bundle);
+        AttemptResult result = null!;
+        for (var tokenTry = 0; tokenTry < 2; tokenTry++)
+        {
+            var request = new WriteRequest(note.Issuer, token, note.Id, payload.PatientId, plan, bundle, Outbox.WrittenOf(note), LookFirst: note.Ambiguous || note.Attempts > 0);
+            result = await writer.SendAsync(request, async written =>
+            {
+                // Individual creates: each resource written is recorded at once, so a crash resumes after it.
+                note.Written = Outbox.WrittenJson(written);
+                await outbox.SaveAsync(note, release: false, CancellationToken.None);
+            }, ct);
+            note.RoundTrips += result.RoundTrips;
+            note.Written = Outbox.WrittenJson(result.Written);
+            if (result.Kind != AttemptKind.Unauthorized || tokenTry == 1)
+                break;
+            token = await TokenAsync(note, force: true, ct);
+            if (token is null)
+                break;
+        }
+
+        note.Attempts++;
+        switch (result.Kind)
+        {
+            case AttemptKind.Written:
+                note.Status = NoteStatus.Written;
+                note.WrittenAt = outbox.Now;
+                note.PurgeAfter = note.WrittenAt + (long)TimeSpan.FromHours(options.Value.RetentionHours).TotalMilliseconds;
+                note.LastError = null;
+                note.Ambiguous = false;
+                await outbox.SaveAsync(note, release: true, CancellationToken.None);
+                log.LogInformation("Note {NoteId} written ({Strategy}) after {Attempts} attempts, {RoundTrips} round trips",
+                    note.Id, note.Strategy, note.Attempts, note.RoundTrips);
+                break;
+            case AttemptKind.Refused:
+                note.Status = NoteStatus.Failed;
+                note.LastError = result.Reason;
+                note.Outcome = outbox.Protect(new FhirJsonSerializer().SerializeToString(result.Outcome ?? EhrWriter.LocalOutcome(OperationOutcome.IssueType.Processing, "Refused.")));
+                await outbox.SaveAsync(note, release: true, CancellationToken.None);
+                // Issue codes only: the EHR's wording can name the patient; the surgeon reads it in the note status.
+                log.LogWarning("Note {NoteId} refused by the EHR ({Reason}, issues {Issues}): marked failed",
+                    note.Id, result.Reason, string.Join(",", result.Outcome?.Issue.Select(i => i.Code?.ToString()) ?? []));
+                break;
+            case AttemptKind.Unauthorized:
+                await WaitForLaunchAsync(note, ct);
+                break;
+            default:
+                await RetryLaterAsync(note, result.Reason, result.RetryAfter, result.Ambiguous, 0, ct, counted: true);
+                break;
+        }
+    }
+
+    private async Task RetryLaterAsync(OutboxNote note, string? reason, TimeSpan? retryAfter, bool ambiguous, int roundTrips, CancellationToken ct, bool counted = false)
+    {
+        if (!counted)
+            note.Attempts++;
+        note.RoundTrips += roundTrips;
+        note.LastError = reason;
+        note.Ambiguous |= ambiguous;
+        var delay = Backoff(note.Attempts, retryAfter);
+        note.NextAttemptAt = outbox.Now + (long)delay.TotalMilliseconds;
+        await outbox.SaveAsync(note, release: true, CancellationToken.None);
+        log.LogInformation("Note {NoteId} attempt {Attempt} failed ({Reason}); next in {Delay} ms", note.Id, note.Attempts, reason, (int)delay.TotalMilliseconds);
+    }
+
+    private async Task WaitForLaunchAsync(OutboxNote note, CancellationToken ct)
+    {
+        note.Status = NoteStatus.WaitingForLaunch;
+        note.LastError = "no valid token: open the app again from the EHR";
+        await outbox.SaveAsync(note, release: true, CancellationToken.None);
+        log.LogWarning("Note {NoteId} waits for a new launch: no token can be had", note.Id);
+    }
+
+    /// <summary>Full jitter over an exponential ceiling, never shorter than the EHR's <c>Retry-After</c>.</summary>
+    public TimeSpan Backoff(int attempts, TimeSpan? retryAfter)
+    {
+        var o = options.Value;
+        var ceiling = Math.Min(o.MaxDelayMs, o.BaseDelayMs * Math.Pow(2, Math.Min(20, Math.Max(0, attempts - 1))));
+        var delay = TimeSpan.FromMilliseconds(ceiling / 2 + Random.Shared.NextDouble() * ceiling / 2);
+        if (retryAfter is { } after && after > delay)
+            delay = after > TimeSpan.FromSeconds(o.MaxRetryAfterSeconds) ? TimeSpan.FromSeconds(o.MaxRetryAfterSeconds) : after;
+        return delay;
+    }
+
+    /// <summary>
+    /// A token for the note: from the live launch-session when there is one (refreshed there, so
+    /// the one refresh-token chain stays intact), else the note's own copy, refreshed when expired.
+    /// Null when none can be had.
+    /// </summary>
+    private async Task<string?> TokenAsync(OutboxNote note, bool force, CancellationToken ct)
+    {
+        var state = outbox.Unprotect<TokenState>(note.Tokens);
+        if (state is null)
+            return null;
+        if (state.LaunchId is not null && await sessions.FindAsync(state.LaunchId, state.BrowserId, ct) is { } session)
+        {
+            var fresh = await access.EnsureFreshAsync(session, force, ct);
+            if (!fresh.NeedsRelaunch)
+            {
+                if (fresh.AccessToken != state.AccessToken)
+                    note.Tokens = outbox.Protect(Outbox.TokensOf(fresh));
+                return fresh.AccessToken;
+            }
+        }
+        if (!force && clock.GetUtcNow() < state.ExpiresAt.AddSeconds(-30))
+            return state.AccessToken;
+        var ehr = appOptions.Value.Find(note.Issuer);
+        if (ehr is null || state.RefreshToken is null)
+            return null;
+        try
+        {
+            var token = await tokens.RefreshAsync(ehr, state.TokenEndpoint, state.RefreshToken, ct);
+            var renewed = state with
+            {
+                AccessToken = token.AccessToken,
+                RefreshToken = token.RefreshToken ?? state.RefreshToken,
+                ExpiresAt = clock.GetUtcNow().AddSeconds(token.ExpiresIn > 0 ? token.ExpiresIn : 300),
+            };
+            note.Tokens = outbox.Protect(renewed);
+            await outbox.SaveAsync(note, release: false, CancellationToken.None);
+            return renewed.AccessToken;
+        }
+        catch (Exception e) when (e is TokenRequestException or HttpRequestException or TaskCanceledException)
+        {
+            log.LogWarning("Token refresh for a pending note failed: {Error}", e is TokenRequestException t ? t.Error : e.GetType().Name);
+            note.Tokens = outbox.Protect(state with { RefreshToken = null });
+            return null;
+        }
+    }
+}

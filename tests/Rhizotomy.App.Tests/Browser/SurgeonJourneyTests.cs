@@ -4,7 +4,12 @@ using Xunit.Abstractions;
 
 namespace Rhizotomy.App.Tests.Browser;
 
-/// <summary>The surgeon's path in a real browser, from the sandbox EHR's launcher to a clean check, with screenshots.</summary>
+/// <summary>Browser tests run alone: a browser beside the CPU-hungry launch tests on 2 cores only adds waiting.</summary>
+[CollectionDefinition("Browser", DisableParallelization = true)]
+public sealed class BrowserCollection;
+
+/// <summary>The surgeon's path in a real browser, from the sandbox EHR's launcher to a signed note, with screenshots.</summary>
+[Collection("Browser")]
 public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : IClassFixture<BrowserWorld>
 {
     private int _interactions;
@@ -42,7 +47,7 @@ public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : ICl
     }
 
     [Fact]
-    public async Task A_surgeon_launches_from_the_ehr_and_documents_a_left_greater_occipital_neurectomy_that_checks_clean()
+    public async Task A_surgeon_launches_from_the_ehr_documents_a_left_greater_occipital_neurectomy_checks_it_clean_and_signs_it()
     {
         var page = await LaunchFromLauncherAsync("classic-left");
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Case for occipital nerve rhizotomy" })).ToBeVisibleAsync();
@@ -162,7 +167,7 @@ public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : ICl
     }
 
     [Fact]
-    public async Task A_keyboard_only_surgeon_gets_from_the_launcher_to_a_clean_check()
+    public async Task A_keyboard_only_surgeon_gets_from_the_launcher_to_a_signed_note()
     {
         var page = await w.PageAsync();
         await page.GotoAsync(w.World.SandboxOrigin + "/launcher");

@@ -5,7 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # command-on-PATH:debian-package pairs the suites need.
-needs=("redis-server:redis-server" "chromium:chromium")
+# pg_ctlcluster (postgresql-common) comes with the server package; the server binaries are under /usr/lib/postgresql/<ver>/bin.
+needs=("redis-server:redis-server" "pg_ctlcluster:postgresql" "chromium:chromium")
 
 missing=()
 for pair in "${needs[@]}"; do

@@ -2,6 +2,7 @@ using System.Reflection;
 using BenchmarkDotNet.Running;
 using Rhizotomy.Bench.Launch;
 using Rhizotomy.Bench.Sandbox;
+using Rhizotomy.Bench.WriteBack;
 
 // Load drivers that need a running server take a verb; everything else is BenchmarkDotNet.
 if (args.Length > 0 && args[0] == "sandbox-search")
@@ -12,6 +13,11 @@ if (args.Length > 0 && args[0] == "sandbox-search")
 if (args.Length > 0 && args[0] == "launch")
 {
     return await LaunchLoadDriver.RunAsync(args[1..]);
+}
+
+if (args.Length > 0 && args[0] == "writeback")
+{
+    return await WriteBackLoadDriver.RunAsync(args[1..]);
 }
 
 BenchmarkSwitcher.FromAssembly(Assembly.GetExecutingAssembly()).Run(args);

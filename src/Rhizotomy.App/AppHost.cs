@@ -32,6 +32,8 @@ public static class AppHost
             .MinimumLevel.Override("Microsoft.AspNetCore", LogEventLevel.Warning)
             .MinimumLevel.Override("System.Net.Http", LogEventLevel.Warning)
             .MinimumLevel.Override("Polly", LogEventLevel.Warning)
+            // EF Core logs every SQL command of the outbox poll at Information.
+            .MinimumLevel.Override("Microsoft.EntityFrameworkCore", LogEventLevel.Warning)
             .Enrich.FromLogContext()
             .WriteTo.Console(), preserveStaticLogger: true);
 

@@ -18,10 +18,12 @@ public static class Scopes
     /// <summary>What the note write-back needs.</summary>
     public static readonly IReadOnlyList<string> Write =
     [
-        "patient/DocumentReference.crus", "patient/Procedure.cu", "patient/Composition.c",
-        "patient/QuestionnaireResponse.cru",
+        // Read and search too: a conditional create searches, and answers with the match it found;
+        // a document-only write looks for its own identifier before a retry.
+        "patient/DocumentReference.crus", "patient/Procedure.crus", "patient/Composition.crs",
+        "patient/QuestionnaireResponse.crus",
         // A Provenance names no patient (its targets do): a patient/ scope cannot reach it on create.
-        "user/Provenance.c",
+        "user/Provenance.crs",
     ];
 
     /// <summary>The scope string to request from one EHR.</summary>

@@ -107,6 +107,9 @@ public sealed class Outbox(IDbContextFactory<WriteBackDb> factory, IDataProtecti
         var note = await db.Notes.FirstOrDefaultAsync(n => n.Id == id, ct);
         if (note is null || note.Status != NoteStatus.Pending || note.NextAttemptAt > now || note.LeaseUntil >= now)
             return null;
+        // A lease never released means a sender died mid-attempt: the EHR may have the note already.
+        if (note.LeaseOwner is not null)
+            note.Ambiguous = true;
         note.LeaseOwner = _instance;
         note.LeaseUntil = now + options.Value.LeaseSeconds * 1000L;
         note.Version++;

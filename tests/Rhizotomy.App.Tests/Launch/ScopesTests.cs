@@ -13,7 +13,7 @@ public class ScopesTests
     {
         var scopes = Scopes.Request(Ehr, Config("permission-v2", "permission-v1"), standalone: false).Split(' ');
         Assert.Equal("launch", scopes[0]);
-        Assert.Contains("patient/QuestionnaireResponse.cru", scopes);
+        Assert.Contains("patient/QuestionnaireResponse.crus", scopes);
         Assert.Contains("user/Practitioner.r", scopes);
         Assert.Contains("offline_access", scopes);
     }

@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Rhizotomy.App.WriteBack;
+using Sandbox.Ehr;
+using Sandbox.Ehr.Fhir;
+using Task = System.Threading.Tasks.Task;
+
+namespace Rhizotomy.App.Tests.WriteBack;
+
+/// <summary>The app as a child process (configured by environment variables), killed with SIGKILL mid-send.</summary>
+public sealed class CrashTests : IAsyncLifetime
+{
+    private const string ClientId = "rhizotomy-crash";
+    private readonly string _folder = Directory.CreateTempSubdirectory("rhizotomy-crash-").FullName;
+    private readonly int _appPort = SmartWorld.FreePort();
+    private Microsoft.AspNetCore.Builder.WebApplication _sandbox = null!;
+    private string _sandboxOrigin = "";
+    private Process? _app;
+
+    private string AppOrigin => $"http://127.0.0.1:{_appPort}";
+    private string OutboxFile => Path.Combine(_folder, "outbox.db");
+
+    public async Task InitializeAsync()
+    {
+        _sandbox = SandboxHost.Build(["--urls", "http://127.0.0.1:0"], b => b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Sandbox:Storage"] = "memory",
+            ["Sandbox:Mode"] = "epic-like",
+            ["Sandbox:DataFolder"] = Path.Combine(_folder, "sandbox"),
+            ["Sandbox:Clients:0:ClientId"] = ClientId,
+            ["Sandbox:Clients:0:Type"] = "public",
+            ["Sandbox:Clients:0:RedirectUris:0"] = AppOrigin + "/callback",
+            ["Sandbox:Clients:0:LaunchUrl"] = AppOrigin + "/launch",
+            ["Sandbox:Clients:0:Scopes:0"] = "openid",
+            ["Sandbox:Clients:0:Scopes:1"] = "fhirUser",
+            ["Sandbox:Clients:0:Scopes:2"] = "launch",
+            ["Sandbox:Clients:0:Scopes:3"] = "offline_access",
+            ["Sandbox:Clients:0:Scopes:4"] = "patient/*",
+            ["Sandbox:Clients:0:Scopes:5"] = "user/*",
+        }));
+        await _sandbox.StartAsync();
+        _sandboxOrigin = _sandbox.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        var bundle = new Bundle { Type = Bundle.BundleType.Transaction };
+        foreach (var r in Charts.ClassicLeft())
+            bundle.Entry.Add(new Bundle.EntryComponent { Resource = r, Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.PUT, Url = $"{r.TypeName}/{r.Id}" } });
+        await _sandbox.Services.GetRequiredService<IFhirStore>().TransactionAsync(bundle);
+    }
+
+    private async Task StartAppAsync()
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "Rhizotomy.App.dll"), "--urls", AppOrigin },
+            WorkingDirectory = AppContext.BaseDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        var env = start.Environment;
+        env["App__PublicOrigin"] = AppOrigin;
+        env["App__DataProtectionKeys"] = Path.Combine(_folder, "app-keys");
+        env["App__Ehrs__0__Issuer"] = _sandboxOrigin + "/fhir";
+        env["App__Ehrs__0__ClientId"] = ClientId;
+        env["App__Ehrs__0__AuthMethod"] = "Public";
+        env["App__Ehrs__0__Custodian"] = "Organization/test-hospital";
+        env["App__WriteBack__ConnectionString"] = "Data Source=" + OutboxFile;
+        env["App__WriteBack__InlineWaitMs"] = "100";
+        env["App__WriteBack__LeaseSeconds"] = "3";
+        env["App__WriteBack__PollMs"] = "200";
+        env["App__WriteBack__BaseDelayMs"] = "100";
+        env["App__WriteBack__MaxDelayMs"] = "1000";
+        env["Serilog__MinimumLevel__Default"] = "Warning";
+        _app = Process.Start(start)!;
+        _app.OutputDataReceived += (_, _) => { };
+        _app.ErrorDataReceived += (_, _) => { };
+        _app.BeginOutputReadLine();
+        _app.BeginErrorReadLine();
+        using var http = new HttpClient();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                using var ready = await http.GetAsync(AppOrigin + "/health/ready");
+                if (ready.IsSuccessStatusCode)
+                    return;
+            }
+            catch (HttpRequestException)
+            {
+            }
+            if (_app.HasExited || DateTime.UtcNow > deadline)
+                throw new InvalidOperationException("The app did not start.");
+            await Task.Delay(200);
+        }
+    }
+
+    private async Task SetFaultsAsync(object faults)
+    {
+        using var http = new HttpClient();
+        using var response = await http.PutAsJsonAsync(_sandboxOrigin + "/admin/faults", faults);
+        Assert.True(response.IsSuccessStatusCode);
+    }
+
+    [Fact]
+    public async Task Killing_the_app_mid_send_loses_nothing_and_duplicates_nothing_after_restart()
+    {
+        const int notes = 6;
+        await StartAppAsync();
+        using var browser = SmartWorld.Browser();
+        using var page = await browser.GetAsync(new Uri($"{_sandboxOrigin}/launcher/launch?practitioner=test-surgeon&patient=test-classic-left&encounter=test-classic-left-surgery&app={Uri.EscapeDataString(AppOrigin + "/launch")}"));
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        var context = await SmartWorld.JsonAsync(await browser.GetAsync(new Uri(AppOrigin + "/api/context")));
+        var csrf = context.GetProperty("csrfToken").GetString()!;
+
+        // Every write hangs: the app is killed while its requests are in flight (the EHR finishes some of them later).
+        await SetFaultsAsync(new { rules = new object[] { new { kind = "hang", rate = 1, method = "POST", path = "/fhir", hangSeconds = 2 } } });
+        for (var i = 0; i < notes; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, AppOrigin + "/api/notes")
+            {
+                Content = new StringContent(new FhirJsonSerializer().SerializeToString(SignedNotes.LeftNeurectomy($"crash-{i}")), System.Text.Encoding.UTF8, "application/fhir+json"),
+            };
+            request.Headers.Add("X-CSRF-Token", csrf);
+            using var signed = await browser.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Accepted, signed.StatusCode);
+        }
+        await Task.Delay(500);
+        _app!.Kill(entireProcessTree: true);
+        await _app.WaitForExitAsync();
+        _app.Dispose();
+        _app = null;
+
+        await SetFaultsAsync(new { rules = Array.Empty<object>() });
+        await StartAppAsync();
+
+        var options = new DbContextOptionsBuilder<WriteBackDb>().UseSqlite("Data Source=" + OutboxFile).Options;
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        List<OutboxNote> stored;
+        while (true)
+        {
+            await using (var db = new WriteBackDb(options))
+                stored = await db.Notes.AsNoTracking().ToListAsync();
+            if (stored.Count == notes && stored.All(n => n.Status == NoteStatus.Written) || DateTime.UtcNow > deadline)
+                break;
+            await Task.Delay(250);
+        }
+        Assert.Equal(notes, stored.Count);
+        Assert.All(stored, n => Assert.Equal(NoteStatus.Written, n.Status));
+        // Anything the EHR was still finishing when the app died has landed by now (hang is 2 s).
+        await Task.Delay(2500);
+        var documents = (await _sandbox.Services.GetRequiredService<IFhirStore>().SearchAsync("DocumentReference", "_count=500"))
+            .Where(d => SignedNotes.NoteIds(d).Any()).GroupBy(d => SignedNotes.NoteIds(d).Single()).ToList();
+        Assert.Equal(notes, documents.Count);
+        Assert.All(documents, g => Assert.Single(g));
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_app is { HasExited: false })
+        {
+            _app.Kill(entireProcessTree: true);
+            await _app.WaitForExitAsync();
+        }
+        _app?.Dispose();
+        await _sandbox.StopAsync();
+        await _sandbox.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

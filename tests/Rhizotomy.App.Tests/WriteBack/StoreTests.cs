@@ -1,0 +1,102 @@
+using System.Net;
+using System.Text;
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
+using Microsoft.EntityFrameworkCore;
+using Rhizotomy.App.WriteBack;
+using Task = System.Threading.Tasks.Task;
+
+namespace Rhizotomy.App.Tests.WriteBack;
+
+public class StoreTests
+{
+    [Fact]
+    public async Task On_postgresql_a_signed_note_is_stored_encrypted_written_once_and_its_draft_kept()
+    {
+        await using var postgres = await PostgresServer.StartAsync();
+        await using var world = await SigningTests.WorldAsync("full", more: o =>
+        {
+            o.App["App:WriteBack:Provider"] = "postgres";
+            o.App["App:WriteBack:ConnectionString"] = postgres.ConnectionString;
+        });
+        using var tab = await SurgeonTab.LaunchAsync(world);
+        var body = new FhirJsonSerializer().SerializeToString(SignedNotes.LeftNeurectomy("pg-note"));
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => tab.SignAsync(body)));
+        Assert.All(answers, a => Assert.True(a.StatusCode is HttpStatusCode.Created or HttpStatusCode.Accepted, a.StatusCode.ToString()));
+        Assert.Equal("written", (await tab.SettledAsync("pg-note")).GetProperty("status").GetString());
+        Assert.Single(SignedNotes.Written<DocumentReference>(await SignedNotes.ChartAsync(world), "pg-note"));
+
+        await using var db = new WriteBackDb(new DbContextOptionsBuilder<WriteBackDb>().UseNpgsql(postgres.ConnectionString).Options);
+        var row = await db.Notes.AsNoTracking().SingleAsync(n => n.Id == "pg-note");
+        Assert.Equal(NoteStatus.Written, row.Status);
+        Assert.DoesNotContain("test-classic-left", Encoding.UTF8.GetString(row.Payload!));
+        Assert.DoesNotContain("test-classic-left", row.OwnerKey + row.SurgeonKey + row.Written);
+    }
+
+    [Fact]
+    public async Task The_sqlite_store_holds_no_readable_phi_and_drops_the_content_after_retention()
+    {
+        await using var world = await SigningTests.WorldAsync("full", more: o => o.App["App:WriteBack:RetentionHours"] = "0");
+        using var tab = await SurgeonTab.LaunchAsync(world);
+
+        using var signed = await tab.SignAsync(SignedNotes.LeftNeurectomy("retained-note"));
+        Assert.Equal(HttpStatusCode.Created, signed.StatusCode);
+
+        var outbox = (Outbox)world.App.Services.GetService(typeof(Outbox))!;
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        OutboxNote? row;
+        while ((row = await outbox.FindAsync("retained-note", CancellationToken.None))!.Payload is not null && DateTime.UtcNow < deadline)
+            await Task.Delay(100);
+        Assert.Null(row.Payload);
+        Assert.Null(row.Tokens);
+        // The replay still answers with what was written, and writes nothing new.
+        using var replay = await tab.SignAsync(SignedNotes.LeftNeurectomy("retained-note"));
+        Assert.Equal(HttpStatusCode.Created, replay.StatusCode);
+        Assert.Single(SignedNotes.Written<DocumentReference>(await SignedNotes.ChartAsync(world), "retained-note"));
+
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        var folder = Path.GetDirectoryName(world.App.Services.GetService(typeof(Microsoft.Extensions.Configuration.IConfiguration)) is Microsoft.Extensions.Configuration.IConfiguration c
+            ? c["App:WriteBack:ConnectionString"]!["Data Source=".Length..] : throw new InvalidOperationException())!;
+        foreach (var file in Directory.GetFiles(folder, "outbox.db*"))
+        {
+            var bytes = Encoding.UTF8.GetString(await File.ReadAllBytesAsync(file));
+            Assert.DoesNotContain("test-classic-left", bytes);
+            Assert.DoesNotContain("neurectomy", bytes, StringComparison.OrdinalIgnoreCase);
+        }
+    }
+
+    [Fact]
+    public async Task A_draft_is_saved_for_the_launch_patient_and_surgeon_and_resumed_after_a_relaunch()
+    {
+        await using var world = await SigningTests.WorldAsync("full");
+        using var tab = await SurgeonTab.LaunchAsync(world);
+        var draft = SignedNotes.LeftNeurectomy("draft-note");
+        draft.Subject = new ResourceReference("Patient/someone-else");
+
+        using (var save = new HttpRequestMessage(HttpMethod.Put, world.AppOrigin + "/api/drafts"))
+        {
+            save.Content = new StringContent(new FhirJsonSerializer().SerializeToString(draft), Encoding.UTF8, "application/fhir+json");
+            save.Headers.Add("X-Launch-Id", tab.LaunchId);
+            using var refused = await tab.Browser.SendAsync(save);
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        }
+        var context = await SmartWorld.JsonAsync(await tab.Browser.GetAsync(new Uri(world.AppOrigin + "/api/context")));
+        using (var save = new HttpRequestMessage(HttpMethod.Put, world.AppOrigin + "/api/drafts"))
+        {
+            save.Content = new StringContent(new FhirJsonSerializer().SerializeToString(draft), Encoding.UTF8, "application/fhir+json");
+            save.Headers.Add("X-Launch-Id", tab.LaunchId);
+            save.Headers.Add("X-CSRF-Token", context.GetProperty("csrfToken").GetString());
+            using var saved = await tab.Browser.SendAsync(save);
+            Assert.Equal(HttpStatusCode.NoContent, saved.StatusCode);
+        }
+
+        using var again = await SurgeonTab.LaunchAsync(world);
+        using var resumed = await again.Browser.GetAsync(new Uri(world.AppOrigin + "/api/drafts"));
+        Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);
+        var response = new FhirJsonDeserializer(new DeserializerSettings()).Deserialize<QuestionnaireResponse>(await resumed.Content.ReadAsStringAsync());
+        Assert.Equal("draft-note", response.Identifier!.Value);
+        Assert.Equal("Patient/test-classic-left", response.Subject!.Reference);
+        Assert.Equal(QuestionnaireResponse.QuestionnaireResponseStatus.InProgress, response.Status);
+    }
+}

@@ -7,7 +7,7 @@ using Hl7.Fhir.Serialization;
 namespace Rhizotomy.App.Tests.Form;
 
 /// <summary>One sandbox and app for the form tests, with a launched browser on the classic left-sided chart.</summary>
-public sealed class FormWorld : IAsyncLifetime, IAsyncDisposable
+public sealed class FormWorld : IAsyncLifetime
 {
     public SmartWorld World { get; private set; } = null!;
     public HttpClient Browser { get; } = SmartWorld.Browser();
@@ -30,8 +30,6 @@ public sealed class FormWorld : IAsyncLifetime, IAsyncDisposable
         Browser.Dispose();
         await World.DisposeAsync();
     }
-
-    async ValueTask IAsyncDisposable.DisposeAsync() => await DisposeAsync();
 
     public Uri Url(string path) => new(World.AppOrigin + path);
 

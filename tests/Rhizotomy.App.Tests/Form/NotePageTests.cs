@@ -130,4 +130,26 @@ public class NotePageTests(FormWorld f) : IClassFixture<FormWorld>
         using var unknown = await f.Browser.GetAsync(f.Url($"/s/{f.LaunchId}/note?template=nope"));
         Assert.Equal(HttpStatusCode.NotFound, unknown.StatusCode);
     }
+
+    [Fact]
+    public async Task The_note_page_links_the_launch_style_and_serves_it_from_the_ehr_style()
+    {
+        var html = await f.Browser.GetStringAsync(f.Url($"/s/{f.LaunchId}/note"));
+        Assert.Contains($"/s/{f.LaunchId}/smart-style.css", html);
+        var css = await f.Browser.GetStringAsync(f.Url($"/s/{f.LaunchId}/smart-style.css"));
+        Assert.Contains("body{background:#f6f7f9", css);
+    }
+
+    [Fact]
+    public async Task The_coagulation_template_opens_the_radiofrequency_details_when_radiofrequency_is_chosen()
+    {
+        var form = await OpenAsync("occipital-coagulation");
+        Assert.Matches("id=\"w-gon-left-rf-temperature\"[^>]*hidden", form.Html);
+        form.Set("gon-left-treated", "true").Set("gon-left-energy-method", form.Options("gon-left-energy-method").First(o => o.Contains("adiofrequency", StringComparison.Ordinal)));
+        var html = (await PostAsync(form)).Html;
+        Assert.DoesNotMatch("id=\"w-gon-left-rf-temperature\"[^>]*hidden", html);
+        Assert.Matches("id=\"w-gon-left-segment-length\"[^>]*hidden", html);
+        Assert.Contains("Left greater occipital nerve: radiofrequency temperature is missing.", html);
+        Assert.Matches("<span class=\"unit\">(°|&#xB0;)C</span>", html);
+    }
 }

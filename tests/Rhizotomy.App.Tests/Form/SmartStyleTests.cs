@@ -18,15 +18,4 @@ public class SmartStyleTests
         Assert.DoesNotContain("javascript", css);
         Assert.DoesNotContain("button{", css);
     }
-
-    [Fact]
-    public async Task The_note_page_links_the_launch_style_and_serves_it_from_the_ehr_style()
-    {
-        await using var f = new FormWorld();
-        await f.InitializeAsync();
-        var html = await f.Browser.GetStringAsync(f.Url($"/s/{f.LaunchId}/note"));
-        Assert.Contains($"/s/{f.LaunchId}/smart-style.css", html);
-        var css = await f.Browser.GetStringAsync(f.Url($"/s/{f.LaunchId}/smart-style.css"));
-        Assert.Contains("body{background:#f6f7f9", css);
-    }
 }

@@ -119,8 +119,69 @@ public static class FormAssets
               update();
             });
           });
+          // After a check, the messages follow the answers: the form is re-checked with POST /api/notes/$check
+          // a moment after each change, and each field's messages are replaced in place.
+          var recheckTimer = null, summary = document.getElementById('summary');
+          var safe = function (key) { return key.replace(/[^A-Za-z0-9-]/g, '_'); };
+          var keyOf = function (expression) {
+            var re = /where\(linkId='((?:[^'\\]|\\.)*)'\)(?:\[(\d+)\])?/g, m, suffix = '', key = null;
+            while ((m = re.exec(expression || '')) !== null) {
+              var id = m[1].replace(/\\(.)/g, '$1');
+              key = id + suffix;
+              if (m[2] !== undefined) { suffix += '.' + m[2]; key = id + suffix; }
+            }
+            return key;
+          };
+          async function recheck() {
+            var launch = form.getAttribute('data-launch');
+            var sign = document.getElementById('sign');
+            var responseUrl = '/s/' + encodeURIComponent(launch) + '/note/response' + form.getAttribute('action').replace(/^[^?]*/, '');
+            try {
+              var r = await fetch(responseUrl, { method: 'POST', body: new URLSearchParams(new FormData(form)), credentials: 'same-origin' });
+              if (!r.ok) return;
+              var c = await fetch('/api/notes/$check', { method: 'POST', body: await r.text(), credentials: 'same-origin', headers: { 'Content-Type': 'application/fhir+json', 'X-CSRF-Token': form.querySelector('input[name=csrf]').value, 'X-Launch-Id': launch } });
+              if (!c.ok) return;
+              var outcome = JSON.parse(await c.text());
+              form.querySelectorAll('.msgs.live, .msgs').forEach(function (el) { el.remove(); });
+              form.querySelectorAll('[aria-invalid]').forEach(function (el) { el.removeAttribute('aria-invalid'); });
+              var errors = 0, warnings = 0;
+              (outcome.issue || []).forEach(function (issue) {
+                if (issue.severity === 'information') return;
+                var error = issue.severity === 'error' || issue.severity === 'fatal';
+                if (error) errors++; else warnings++;
+                var key = keyOf((issue.expression || [])[0]);
+                var host = key && (document.getElementById('w-' + safe(key)) || document.getElementById('f-' + safe(key)));
+                if (!host) return;
+                var box = document.getElementById('m-' + safe(key));
+                if (!box) { box = document.createElement('div'); box.className = 'msgs live'; box.id = 'm-' + safe(key); host.appendChild(box); }
+                var p = document.createElement('p');
+                p.className = 'msg ' + (error ? 'error' : 'warning');
+                var strong = document.createElement('strong');
+                strong.textContent = error ? 'Error: ' : 'Warning: ';
+                p.appendChild(strong);
+                p.appendChild(document.createTextNode((issue.details && issue.details.text) || issue.diagnostics || 'Problem'));
+                box.appendChild(p);
+              });
+              if (summary) {
+                var h = summary.querySelector('h2');
+                if (h) h.textContent = errors > 0 ? errors + (errors === 1 ? ' problem stops' : ' problems stop') + ' signing (updated as you type)' : 'No problem stops signing: check the note again to sign it';
+                var list = summary.querySelector('ul');
+                if (list) list.hidden = true;
+                summary.className = 'summary ' + (errors > 0 ? 'bad' : 'ok');
+                summary.setAttribute('role', 'status');
+              }
+              if (sign && errors > 0) sign.hidden = true;
+            } catch (e) { /* the next check round trip says it */ }
+          }
+          var scheduleRecheck = function () {
+            if (!summary) return;
+            clearTimeout(recheckTimer);
+            recheckTimer = setTimeout(recheck, 700);
+          };
           form.addEventListener('change', update);
           form.addEventListener('input', update);
+          form.addEventListener('change', scheduleRecheck);
+          form.addEventListener('input', scheduleRecheck);
           document.querySelectorAll('svg.nerve-map path.hit').forEach(function (p) {
             p.addEventListener('click', function () {
               var g = p.getAttribute('data-nerve');

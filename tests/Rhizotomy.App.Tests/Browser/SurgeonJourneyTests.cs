@@ -125,6 +125,11 @@ public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : ICl
         await Assertions.Expect(page.Locator("#m-gon-left-laterality-reason")).ToContainTextAsync("no active diagnosis on the left side");
         await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("no active diagnosis on the left side");
         await w.ShotAsync(page, "06-laterality-trap");
+        // The messages follow the answers ($check as the surgeon types): a reason for the side clears the error in place.
+        await page.Locator("#f-gon-left-laterality-reason").FillAsync("Diagnostic block on the left gave 70% relief; right-sided diagnosis recorded in error");
+        await Assertions.Expect(page.Locator("#m-gon-left-laterality-reason")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#summary h2")).ToContainTextAsync("updated as you type");
+        await Assertions.Expect(page.Locator("#m-gon-left-segment-length")).ToContainTextAsync("segment length is missing");
         await page.Locator("fieldset.nerves").ScreenshotAsync(new() { Path = Path.Combine(w.Screenshots, "06-laterality-trap-picker.png") });
     }
 

@@ -36,7 +36,9 @@ public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : ICl
     {
         try
         {
-            await page.WaitForURLAsync(url);
+            // Commit, then content: the load event itself is not what the surgeon waits for (and on a loaded machine it can lag).
+            await page.WaitForURLAsync(url, new() { WaitUntil = WaitUntilState.Commit });
+            await Assertions.Expect(page.Locator("h1")).ToBeVisibleAsync();
         }
         catch (TimeoutException)
         {
@@ -182,7 +184,8 @@ public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : ICl
         await ArriveAsync(page, new Regex("^" + Regex.Escape(w.World.AppOrigin) + "/s/[^/?]+$"));
         await TabToAsync(page, "a[href$='template=occipital-neurectomy']");
         await page.Keyboard.PressAsync("Enter");
-        await page.WaitForURLAsync(new Regex("/note"));
+        await page.WaitForURLAsync(new Regex("/note"), new() { WaitUntil = WaitUntilState.Commit });
+        await Assertions.Expect(page.Locator("#f-consent-obtained")).ToBeVisibleAsync();
 
         async Task Tick(string selector)
         {

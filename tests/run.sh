@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 # command-on-PATH:debian-package pairs the suites need.
 # pg_ctlcluster (postgresql-common) comes with the server package; the server binaries are under /usr/lib/postgresql/<ver>/bin.
-needs=("redis-server:redis-server" "pg_ctlcluster:postgresql")
+needs=("redis-server:redis-server" "pg_ctlcluster:postgresql" "chromium:chromium")
 
 missing=()
 for pair in "${needs[@]}"; do

@@ -33,6 +33,7 @@ public static class SandboxHost
         app.MapFhirServer();
         app.MapSmartAuthorization();
         app.MapLauncher();
+        app.MapEmbedPage();
         app.MapGet("/", () => Results.Redirect("/launcher"));
 
         return app;

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Rhizotomy.App.Ehr;
 using Rhizotomy.App.Evidence;
+using Rhizotomy.App.Form;
 using Rhizotomy.App.Launch;
 using Rhizotomy.App.Logging;
 using Rhizotomy.App.Sessions;
@@ -46,6 +47,7 @@ public static class AppHost
         builder.AddSessions();
         builder.AddLaunch();
         builder.AddEhrGateway();
+        builder.AddNoteForm();
         builder.AddWriteBack();
         builder.Services.AddHealthChecks().AddCheck<SessionStoreHealthCheck>("session-store");
 
@@ -70,6 +72,7 @@ public static class AppHost
         app.MapLaunch();
         app.MapEvidencePage();
         app.MapContextApi();
+        app.MapNoteForm();
         app.MapWriteBack();
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks("/health/ready");

@@ -56,6 +56,8 @@ public static class EvidencePage
             html.Append("<p class=\"muted\">Encounter: ").Append(E(enc.Type ?? enc.Reference)).Append(' ').Append(E(enc.Start)).Append("</p>");
 
         html.Append("<h1>Case for occipital nerve rhizotomy</h1>");
+        html.Append("<p class=\"next\"><a href=\"/s/").Append(E(session.LaunchId)).Append("/note?template=occipital-neurectomy\">Write the operative note (neurectomy)</a>")
+            .Append(" · <a href=\"/s/").Append(E(session.LaunchId)).Append("/note?template=occipital-coagulation\">(coagulation)</a></p>");
         if (chart is null)
         {
             html.Append("<p>The chart has not been read yet.</p></main>");

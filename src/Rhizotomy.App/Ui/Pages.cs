@@ -8,14 +8,17 @@ public static class Pages
 {
     public static string E(string? text) => HtmlEncoder.Default.Encode(text ?? "");
 
-    public static string Shell(string title, string body)
+    public static string Shell(string title, string body) => Shell(title, body, "");
+
+    /// <summary>The page shell with extra head elements (a page's own stylesheet or script).</summary>
+    public static string Shell(string title, string body, string head)
     {
         var html = new StringBuilder();
         html.Append("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">")
             .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">")
             .Append("<meta name=\"referrer\" content=\"no-referrer\">")
             .Append("<title>").Append(E(title)).Append("</title>")
-            .Append("<link rel=\"stylesheet\" href=\"/app.css\"></head><body>")
+            .Append("<link rel=\"stylesheet\" href=\"/app.css\">").Append(head).Append("</head><body>")
             .Append(body)
             .Append("</body></html>");
         return html.ToString();

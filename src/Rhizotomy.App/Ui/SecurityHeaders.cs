@@ -16,7 +16,7 @@ public static class SecurityHeaders
         var ancestors = options.Ehrs.SelectMany(e => e.FrameAncestors)
             .Select(o => Uri.TryCreate(o, UriKind.Absolute, out var u) ? u.GetLeftPart(UriPartial.Authority) : null)
             .OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase);
-        var csp = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'self' "
+        var csp = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'self' "
             + string.Join(' ', ancestors);
         csp = csp.TrimEnd();
 
@@ -25,7 +25,7 @@ public static class SecurityHeaders
             context.Response.OnStarting(() =>
             {
                 var headers = context.Response.Headers;
-                if (!context.Request.Path.StartsWithSegments("/app.css"))
+                if (!context.Request.Path.StartsWithSegments("/app.css") && !context.Request.Path.StartsWithSegments("/form.css") && !context.Request.Path.StartsWithSegments("/form.js"))
                 {
                     headers.CacheControl = "no-store";
                     headers.Pragma = "no-cache";

@@ -1,0 +1,259 @@
+namespace Rhizotomy.App.Form;
+
+/// <summary>The note page's own stylesheet and script: small, no framework (the page works without the script).</summary>
+public static class FormAssets
+{
+    public const string Css = """
+        .layout{display:grid;grid-template-columns:minmax(0,1fr);gap:0 18px}
+        @media (min-width:1100px){.layout{grid-template-columns:minmax(0,1fr) 340px}.evidence{position:sticky;top:0;max-height:100vh;overflow:auto}}
+        .layout main{max-width:none;min-width:0}
+        .evidence{padding:12px 18px;background:#f7f8fa;border-left:1px solid #d4d9de}
+        .evidence h3{font-size:1em;margin:14px 0 4px}.evidence ul{padding-left:18px;margin:4px 0}
+        .about{background:#f3f5f7;padding:6px 10px;border-radius:4px}
+        fieldset{border:1px solid #c9d0d6;border-radius:6px;margin:10px 0;padding:6px 12px 10px;min-width:0}
+        fieldset.inst{border-style:dashed}
+        legend{font-weight:600;padding:0 4px}
+        fieldset.q{border:0;padding:0;margin:8px 0}
+        fieldset.q legend{font-weight:500;padding:0}
+        .q{margin:8px 0}
+        .q>label:first-child{display:block;font-weight:500;margin-bottom:2px}
+        label.opt{display:inline-flex;align-items:center;gap:4px;margin:2px 14px 2px 0;min-height:28px}
+        label.other{margin-left:4px}
+        input[type=text],input[type=date],input[type=datetime-local],select,textarea{font:inherit;padding:4px 6px;border:1px solid #6b7680;border-radius:4px;max-width:100%}
+        textarea{width:100%;box-sizing:border-box}
+        input[type=checkbox],input[type=radio]{width:18px;height:18px;margin:0}
+        :focus-visible{outline:3px solid #1a56db;outline-offset:2px}
+        .req{font-weight:400;font-size:.85em;color:#5f6b76}
+        .unit{font-weight:600}
+        .tag.chart{background:#e3f1e8;color:#1e5631}
+        .tag.default{background:#eef1f6;color:#33475b}
+        .msgs .msg{margin:4px 0;padding:4px 8px;border-left:4px solid}
+        .msg.error{border-color:#b42318;background:#fdecea;color:#7a1b10}
+        .msg.warning{border-color:#b35c00;background:#fff4e0;color:#6b3a00}
+        .summary{border:2px solid;border-radius:6px;padding:4px 14px;margin:10px 0}
+        .summary.bad{border-color:#b42318;background:#fdecea}.summary.ok{border-color:#1e7b45;background:#e9f6ee}
+        .summary h2{font-size:1.1em;margin:6px 0}.summary a{color:inherit}
+        .summary li.warning{color:#6b3a00}
+        button{font:inherit;padding:6px 14px;border-radius:4px;border:1px solid #1a56db;background:#1a56db;color:#fff;cursor:pointer}
+        button.secondary{background:#fff;color:#1a56db}
+        .actions{position:sticky;bottom:0;background:#fff;padding:10px 0;border-top:1px solid #d4d9de;margin-top:12px}
+        .nerve-pick{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}
+        .nerve-map{width:260px;max-width:100%;height:auto}
+        .nerve-map .skull{fill:#f6efe6;stroke:#8a7a66;stroke-width:2}
+        .nerve-map .neck{fill:#f6efe6;stroke:#8a7a66;stroke-width:2}
+        .nerve-map .midline{stroke:#b9ab98;stroke-dasharray:4 4}
+        .nerve-map .side{font-size:14px;font-weight:600}
+        .nerve-map .nerve{fill:none;stroke:#8895a2;stroke-width:4;stroke-dasharray:6 4;stroke-linecap:round}
+        .nerve-map .nerve.selected{stroke:#1a56db;stroke-width:7;stroke-dasharray:none}
+        .nerve-map .nerve.selected.warn{stroke:#b42318}
+        .nerve-map .hit{fill:none;stroke:transparent;stroke-width:22;cursor:pointer;pointer-events:stroke}
+        .nerve-boxes{flex:1;min-width:240px}
+        table.pick{width:auto}table.pick td,table.pick th{padding:4px 10px}
+        table.pick label{display:inline-block;padding:2px 4px;margin-left:4px}
+        .nerve-warnings{padding-left:0;list-style:none}
+        .nerve-warnings li{color:#7a1b10;background:#fdecea;border-left:4px solid #b42318;padding:3px 8px;margin:3px 0}
+        .selected{font-weight:600}
+        details.fold{margin:10px 0;border:1px solid #c9d0d6;border-radius:6px;padding:6px 12px}
+        details.fold>summary{cursor:pointer;font-weight:600;padding:4px 0}
+        details.fold>fieldset{border:0;padding:0}
+        .vh{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}
+        [hidden]{display:none !important}
+        .signing{border-top:2px solid #1a56db;margin-top:16px}
+        pre.preview{white-space:pre-wrap;background:#f7f8fa;border:1px solid #c9d0d6;padding:10px;max-height:420px;overflow:auto;font-size:.9em}
+        #sign-status.progress{color:#33475b}#sign-status.done{color:#1e5631;font-weight:600}#sign-status.failed{color:#7a1b10;font-weight:600}
+        """;
+
+    public const string Script = """
+        (function () {
+          'use strict';
+          var form = document.querySelector('form[data-launch]');
+          if (!form) return;
+          var tz = form.querySelector('input[name=tz]');
+          if (tz && tz.value === 'Z') {
+            var m = -new Date().getTimezoneOffset(), s = m < 0 ? '-' : '+';
+            m = Math.abs(m);
+            tz.value = s + String(Math.floor(m / 60)).padStart(2, '0') + ':' + String(m % 60).padStart(2, '0');
+          }
+          function values(name) {
+            var out = [];
+            form.querySelectorAll('[name="' + CSS.escape(name) + '"]').forEach(function (el) {
+              if (el.type === 'checkbox' || el.type === 'radio' ? el.checked : el.value.trim() !== '') out.push(el.value);
+            });
+            return out;
+          }
+          function code(v) { var p = v.split('|'); return p.length >= 2 ? p[0] + '|' + p[1] : v; }
+          function holds(c) {
+            var vs = values(c.k);
+            if (c.op === 'exists') return (vs.length > 0) === (c.v === 'true');
+            if (c.op === '=') return vs.some(function (v) { return code(v) === c.v; });
+            if (c.op === '!=') return !vs.some(function (v) { return code(v) === c.v; });
+            return vs.some(function (v) {
+              var a = parseFloat(v), b = parseFloat(c.v);
+              return c.op === '>' ? a > b : c.op === '<' ? a < b : c.op === '>=' ? a >= b : a <= b;
+            });
+          }
+          function update() {
+            form.querySelectorAll('[data-ew]').forEach(function (el) {
+              var cs = JSON.parse(el.getAttribute('data-ew'));
+              el.hidden = !(el.getAttribute('data-eb') === 'any' ? cs.some(holds) : cs.every(holds));
+            });
+            var chosen = [];
+            form.querySelectorAll('input.treated').forEach(function (box) {
+              var g = box.getAttribute('data-group');
+              document.querySelectorAll('path.nerve[data-nerve="' + g + '"]').forEach(function (p) { p.classList.toggle('selected', box.checked); });
+              document.querySelectorAll('li[data-for="' + g + '"]').forEach(function (li) { li.hidden = !box.checked; });
+              if (box.checked) chosen.push(box.labels[0].querySelector('.vh').textContent);
+            });
+            var text = chosen.length ? 'Selected: ' + chosen.join('; ') + '.' : 'No nerve selected.';
+            var sel = document.getElementById('nerves-selected');
+            if (sel && sel.textContent !== text) sel.textContent = text;
+            var map = document.querySelector('svg.nerve-map');
+            if (map) map.setAttribute('aria-label', 'Back of the head with the occipital nerves. ' + text);
+          }
+          form.querySelectorAll('button[data-all]').forEach(function (b) {
+            b.hidden = false;
+            b.addEventListener('click', function () {
+              form.querySelectorAll('input[name="' + CSS.escape(b.getAttribute('data-all')) + '"]').forEach(function (box) {
+                box.checked = !/no-complications\|/.test(box.value);
+              });
+              update();
+            });
+          });
+          // After a check, the messages follow the answers: the form is re-checked with POST /api/notes/$check
+          // a moment after each change, and each field's messages are replaced in place.
+          var recheckTimer = null, summary = document.getElementById('summary');
+          var safe = function (key) { return key.replace(/[^A-Za-z0-9-]/g, '_'); };
+          var keyOf = function (expression) {
+            var re = /where\(linkId='((?:[^'\\]|\\.)*)'\)(?:\[(\d+)\])?/g, m, suffix = '', key = null;
+            while ((m = re.exec(expression || '')) !== null) {
+              var id = m[1].replace(/\\(.)/g, '$1');
+              key = id + suffix;
+              if (m[2] !== undefined) { suffix += '.' + m[2]; key = id + suffix; }
+            }
+            return key;
+          };
+          async function recheck() {
+            var launch = form.getAttribute('data-launch');
+            var sign = document.getElementById('sign');
+            var responseUrl = '/s/' + encodeURIComponent(launch) + '/note/response' + form.getAttribute('action').replace(/^[^?]*/, '');
+            try {
+              var r = await fetch(responseUrl, { method: 'POST', body: new URLSearchParams(new FormData(form)), credentials: 'same-origin' });
+              if (!r.ok) return;
+              var c = await fetch('/api/notes/$check', { method: 'POST', body: await r.text(), credentials: 'same-origin', headers: { 'Content-Type': 'application/fhir+json', 'X-CSRF-Token': form.querySelector('input[name=csrf]').value, 'X-Launch-Id': launch } });
+              if (!c.ok) return;
+              var outcome = JSON.parse(await c.text());
+              form.querySelectorAll('.msgs.live, .msgs').forEach(function (el) { el.remove(); });
+              form.querySelectorAll('[aria-invalid]').forEach(function (el) { el.removeAttribute('aria-invalid'); });
+              var errors = 0, warnings = 0;
+              (outcome.issue || []).forEach(function (issue) {
+                if (issue.severity === 'information') return;
+                var error = issue.severity === 'error' || issue.severity === 'fatal';
+                if (error) errors++; else warnings++;
+                var key = keyOf((issue.expression || [])[0]);
+                var host = key && (document.getElementById('w-' + safe(key)) || document.getElementById('f-' + safe(key)));
+                if (!host) return;
+                var box = document.getElementById('m-' + safe(key));
+                if (!box) { box = document.createElement('div'); box.className = 'msgs live'; box.id = 'm-' + safe(key); host.appendChild(box); }
+                var p = document.createElement('p');
+                p.className = 'msg ' + (error ? 'error' : 'warning');
+                var strong = document.createElement('strong');
+                strong.textContent = error ? 'Error: ' : 'Warning: ';
+                p.appendChild(strong);
+                p.appendChild(document.createTextNode((issue.details && issue.details.text) || issue.diagnostics || 'Problem'));
+                box.appendChild(p);
+              });
+              if (summary) {
+                var h = summary.querySelector('h2');
+                if (h) h.textContent = errors > 0 ? errors + (errors === 1 ? ' problem stops' : ' problems stop') + ' signing (updated as you type)' : 'No problem stops signing: check the note again to sign it';
+                var list = summary.querySelector('ul');
+                if (list) list.hidden = true;
+                summary.className = 'summary ' + (errors > 0 ? 'bad' : 'ok');
+                summary.setAttribute('role', 'status');
+              }
+              if (sign && errors > 0) sign.hidden = true;
+            } catch (e) { /* the next check round trip says it */ }
+          }
+          var scheduleRecheck = function () {
+            if (!summary) return;
+            clearTimeout(recheckTimer);
+            recheckTimer = setTimeout(recheck, 700);
+          };
+          form.addEventListener('change', update);
+          form.addEventListener('input', update);
+          form.addEventListener('change', scheduleRecheck);
+          form.addEventListener('input', scheduleRecheck);
+          document.querySelectorAll('svg.nerve-map path.hit').forEach(function (p) {
+            p.addEventListener('click', function () {
+              var g = p.getAttribute('data-nerve');
+              var box = form.querySelector('input.treated[data-group="' + g + '"]');
+              if (!box) return;
+              box.checked = !box.checked;
+              update();
+              var section = document.getElementById('f-' + g);
+              if (box.checked && section) {
+                section.scrollIntoView({ block: 'start' });
+                var first = section.querySelector('input:not([type=hidden]),select,textarea');
+                if (first) first.focus({ preventScroll: true });
+              } else {
+                box.focus();
+              }
+            });
+          });
+          update();
+          var sign = document.getElementById('sign');
+          if (sign) {
+            sign.hidden = false;
+            var start = document.getElementById('sign-start'), ask = document.getElementById('sign-confirm');
+            var yes = document.getElementById('sign-confirm-yes'), cancel = document.getElementById('sign-cancel');
+            var status = document.getElementById('sign-status');
+            var say = function (text, cls) { status.className = cls || ''; status.textContent = text; };
+            var problem = function (body) {
+              try {
+                var o = JSON.parse(body);
+                if (o.issue) return o.issue.map(function (i) { return (i.details && i.details.text) || i.diagnostics; }).join(' ');
+                if (o.reason) return o.reason;
+              } catch (e) { }
+              return 'The note could not be filed.';
+            };
+            start.addEventListener('click', function () { ask.hidden = false; yes.focus(); });
+            cancel.addEventListener('click', function () { ask.hidden = true; start.focus(); });
+            yes.addEventListener('click', async function () {
+              yes.disabled = cancel.disabled = start.disabled = true;
+              var launch = form.getAttribute('data-launch');
+              try {
+                say('Signing: preparing the note\u2026', 'progress');
+                var r = await fetch(sign.getAttribute('data-response'), { method: 'POST', body: new URLSearchParams(new FormData(form)), credentials: 'same-origin' });
+                var qr = await r.text();
+                if (!r.ok) throw new Error(problem(qr));
+                say('Signing: sending the note to the EHR\u2026', 'progress');
+                var s = await fetch('/api/notes', { method: 'POST', body: qr, credentials: 'same-origin', headers: { 'Content-Type': 'application/fhir+json', 'X-CSRF-Token': form.querySelector('input[name=csrf]').value, 'X-Launch-Id': launch } });
+                var body = await s.text();
+                if (s.status >= 400 && s.status !== 422) throw new Error(problem(body));
+                var note = JSON.parse(body);
+                if (note.issue) throw new Error(problem(body));
+                for (var i = 0; i < 30 && note.status === 'pending'; i++) {
+                  say('Signed and stored; waiting for the EHR to accept it\u2026', 'progress');
+                  await new Promise(function (ok) { setTimeout(ok, 2000); });
+                  var p = await fetch(note.statusUrl, { credentials: 'same-origin', headers: { 'X-Launch-Id': launch } });
+                  if (p.ok) note = JSON.parse(await p.text());
+                }
+                if (note.status === 'written') say('Signed and filed in the EHR (' + (note.references || []).join(', ') + ').', 'done');
+                else if (note.status === 'failed') say('Signed, but the EHR refused it: ' + (note.reason || 'no reason given') + '. The note is kept; ask your EHR team.', 'failed');
+                else if (note.status === 'waiting-for-launch') say('Signed and stored. Open the app again from the patient\'s chart to send it to the EHR.', 'failed');
+                else say('Signed and stored. The app keeps sending it until the EHR accepts it (note ' + note.id + ').', 'progress');
+              } catch (e) {
+                say('Not signed: ' + e.message, 'failed');
+                yes.disabled = cancel.disabled = start.disabled = false;
+              }
+              status.setAttribute('tabindex', '-1');
+              status.focus();
+            });
+          }
+          var target = document.getElementById(form.getAttribute('data-focus') || 'summary');
+          if (target) {
+            if (target.tagName === 'FIELDSET') target = target.querySelector('input:not([type=hidden]),select,textarea,button') || target;
+            target.focus();
+          }
+        })();
+        """;
+}

@@ -1,0 +1,24 @@
+using Rhizotomy.Core.Templates;
+
+namespace Rhizotomy.App.Form;
+
+/// <summary>The template API and the note form page.</summary>
+public static class FormSetup
+{
+    public static WebApplicationBuilder AddNoteForm(this WebApplicationBuilder builder)
+    {
+        // Loaded once at start: a broken template folder stops the app with a message naming the file.
+        builder.Services.AddSingleton(_ => TemplateCatalog.LoadDefault());
+        return builder;
+    }
+
+    public static WebApplication MapNoteForm(this WebApplication app)
+    {
+        app.MapTemplateApi();
+        app.MapNotePage();
+        app.MapSmartStyle();
+        app.MapGet("/form.css", () => Results.Text(FormAssets.Css, "text/css"));
+        app.MapGet("/form.js", () => Results.Text(FormAssets.Script, "text/javascript"));
+        return app;
+    }
+}

@@ -1,0 +1,333 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using Hl7.Fhir.Model;
+using Rhizotomy.App.Ehr;
+using Rhizotomy.App.Evidence;
+using Rhizotomy.App.Sessions;
+using Rhizotomy.Core.Checks;
+using Rhizotomy.Core.Clinical;
+using Rhizotomy.Core.Prefill;
+using Rhizotomy.Core.Templates;
+using static Rhizotomy.App.Ui.Pages;
+
+namespace Rhizotomy.App.Form;
+
+/// <summary>
+/// The note form page, <c>/s/{launchId}/note?template=…</c>: the template prefilled from the chart, posted back
+/// to the server to check (works without script), re-rendered with each check's message at its field and
+/// everything typed kept; the case evidence beside it.
+/// </summary>
+public static partial class NotePage
+{
+    public const string DefaultTemplate = TemplateDefinitions.NeurectomyId;
+
+    public static WebApplication MapNotePage(this WebApplication app)
+    {
+        app.MapGet("/s/{launchId}/note", async (string launchId, string? template, HttpContext context, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, CancellationToken ct) =>
+        {
+            var session = await sessions.ResolveAsync(context, launchId, ct);
+            if (session is null)
+                return SessionEnded();
+            session = await sessions.EnsureChartAsync(session, ct);
+            var q = catalog.Find(template ?? DefaultTemplate);
+            if (q is null)
+                return UnknownTemplate(launchId);
+            var launch = NoteSession.Launch(session, clock.GetUtcNow(), out var missing);
+            if (launch is null)
+                return Error(StatusCodes.Status422UnprocessableEntity, "This launch cannot start a note", missing!, "Open the app again from the patient's chart in the EHR.");
+            var draft = Populator.Populate(q, launch, NoteSession.Evidence(session));
+            var state = FormState.FromResponse(q, draft);
+            state.ApplyDefaults(q);
+            return Page(session, q, state, launch, outcome: null, builderProblems: null, NewNoteId());
+        });
+
+        app.MapPost("/s/{launchId}/note", async (string launchId, string? template, HttpContext context, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, Microsoft.Extensions.Options.IOptions<Launch.AppOptions> options, CancellationToken ct) =>
+        {
+            var session = await sessions.ResolveAsync(context, launchId, ct);
+            if (session is null)
+                return SessionEnded();
+            if (!context.Request.HasFormContentType)
+                return Error(StatusCodes.Status415UnsupportedMediaType, "The form could not be read", "This address takes the note form as the page sends it.", "Go back to the note page and use its buttons.");
+            IFormCollection form;
+            try
+            {
+                form = await context.Request.ReadFormAsync(ct);
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
+            {
+                return Error(StatusCodes.Status400BadRequest, "The form could not be read", "What the browser sent was incomplete or too large.", "Go back to the note page and check again.");
+            }
+            if (form["csrf"].FirstOrDefault() is not { } csrf || !SessionStore.FixedTimeEquals(csrf, session.CsrfToken))
+                return Error(StatusCodes.Status403Forbidden, "The form is out of date", "The form did not come from this launch's page (or the page is too old).", "Reload the note page from the app and try again.");
+            session = await sessions.EnsureChartAsync(session, ct);
+            var q = catalog.Find(template ?? DefaultTemplate);
+            if (q is null)
+                return UnknownTemplate(launchId);
+            var launch = NoteSession.Launch(session, clock.GetUtcNow(), out var missing);
+            if (launch is null)
+                return Error(StatusCodes.Status422UnprocessableEntity, "This launch cannot start a note", missing!, "Open the app again from the patient's chart in the EHR.");
+
+            var state = FormState.FromForm(form, q);
+            var noteId = NoteIdOf(form);
+            var action = form["action"].FirstOrDefault() ?? "check";
+            if (action.StartsWith("copy:", StringComparison.Ordinal))
+            {
+                CopyFromOtherSide(state, action["copy:".Length..]);
+                return Page(session, q, state, launch, outcome: null, builderProblems: null, noteId, focus: action["copy:".Length..]);
+            }
+            var builder = new ResponseBuilder(q, state);
+            var response = builder.Build(launch, noteId);
+            var outcome = NoteChecks.Check(q, response, NoteSession.Evidence(session));
+            var preview = outcome.Issue.All(i => i.Severity is not (OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal)) && builder.Problems.Count == 0
+                ? Preview(catalog, response, session, launch, noteId, options.Value)
+                : null;
+            return Page(session, q, state, launch, outcome, builder.Problems, noteId, preview: preview);
+        });
+
+        // The QuestionnaireResponse of the form as it stands: what the page's Sign button sends to POST /api/notes.
+        app.MapPost("/s/{launchId}/note/response", async (string launchId, string? template, HttpContext context, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, CancellationToken ct) =>
+        {
+            var session = await sessions.ResolveAsync(context, launchId, ct);
+            if (session is null)
+                return ApiErrors.SessionEnded();
+            if (!context.Request.HasFormContentType)
+                return ApiErrors.Outcome(StatusCodes.Status415UnsupportedMediaType, OperationOutcome.IssueType.NotSupported, "Send the note form (application/x-www-form-urlencoded).");
+            var form = await context.Request.ReadFormAsync(ct);
+            if (form["csrf"].FirstOrDefault() is not { } csrf || !SessionStore.FixedTimeEquals(csrf, session.CsrfToken))
+                return ApiErrors.Outcome(StatusCodes.Status403Forbidden, OperationOutcome.IssueType.Security, "The form did not come from this launch's page.");
+            var q = catalog.Find(template ?? DefaultTemplate);
+            if (q is null)
+                return ApiErrors.Outcome(StatusCodes.Status404NotFound, OperationOutcome.IssueType.NotFound, "No such template.");
+            var launch = NoteSession.Launch(session, clock.GetUtcNow(), out var missing);
+            if (launch is null)
+                return ApiErrors.Outcome(StatusCodes.Status422UnprocessableEntity, OperationOutcome.IssueType.Required, missing!);
+            return FhirIo.Ok(new ResponseBuilder(q, FormState.FromForm(form, q)).Build(launch, NoteIdOf(form)));
+        });
+        return app;
+    }
+
+    /// <summary>A new note's stable identifier: chosen when the page opens and kept by the form, so a second click never files a second note.</summary>
+    public static string NewNoteId() => "rz-" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12)).ToLowerInvariant();
+
+    private static string NoteIdOf(IFormCollection form) =>
+        form["noteId"].FirstOrDefault() is { } id && NoteIdPattern().IsMatch(id) ? id : NewNoteId();
+
+    [GeneratedRegex("^rz-[0-9a-f]{24}$")]
+    private static partial Regex NoteIdPattern();
+
+    /// <summary>The note as it will be filed (plain text rendering), for the preview before signing; null when it cannot be read.</summary>
+    private static string? Preview(TemplateCatalog catalog, QuestionnaireResponse response, LaunchSession session, LaunchContext launch, string noteId, Launch.AppOptions options)
+    {
+        var custodian = options.Find(session.Issuer)?.Custodian ?? "Organization/unknown";
+        var context = new NoteContext(noteId, launch.Patient, launch.Encounter, launch.Surgeon, new Ref(custodian), launch.Authored);
+        var read = NoteReader.Read(catalog, response, context, NoteSession.Evidence(session));
+        return read.Note is null ? null : Rhizotomy.Core.Notes.NoteRendering.Text(Rhizotomy.Core.Notes.NoteDocument.From(read.Note));
+    }
+
+    /// <summary>"Same as the other side": technique and details of the other side's nerve copied onto this one.</summary>
+    public static void CopyFromOtherSide(FormState state, string groupLinkId)
+    {
+        var target = LinkIds.NerveSides.FirstOrDefault(n => n.Group == groupLinkId);
+        if (target is null)
+            return;
+        var source = LinkIds.For(target.Nerve, target.Side == Side.Left ? Side.Right : Side.Left);
+        static string[] Items(NerveLinkIds n) =>
+            [n.Technique, n.Findings, n.FindingsText, n.SegmentLength, n.Stump, n.SpecimenSent, n.EnergyMethod, n.RfTemperature, n.RfDuration, n.RfLesions];
+        foreach (var (from, to) in Items(source).Zip(Items(target)))
+        {
+            state.Set(to, state.Values(from));
+            state.Set(to + FormState.Other, state.Values(from + FormState.Other));
+        }
+        state.Set(target.Treated, "true");
+    }
+
+    private static IResult Page(LaunchSession session, Questionnaire q, FormState state, LaunchContext launch, OperationOutcome? outcome, Dictionary<string, string>? builderProblems, string noteId, string? focus = null, string? preview = null)
+    {
+        var messages = new List<FieldMessage>();
+        foreach (var (key, text) in builderProblems ?? [])
+            messages.Add(new FieldMessage(key, true, text));
+        var passed = false;
+        foreach (var issue in outcome?.Issue ?? [])
+        {
+            if (issue.Severity == OperationOutcome.IssueSeverity.Information)
+            {
+                passed = issue.Details?.Coding.FirstOrDefault()?.Code == "all-checks-passed";
+                continue;
+            }
+            var key = KeyOf(issue.Expression.FirstOrDefault());
+            messages.Add(new FieldMessage(key ?? "", issue.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal, issue.Details?.Text ?? issue.Diagnostics ?? "Problem"));
+        }
+        passed = passed && messages.Count == 0;
+
+        var evidence = NoteSession.Evidence(session);
+        var renderer = new FormRenderer(q, state, new ResponseBuilder(q, state), messages, NerveMap.Evidence(evidence));
+        var items = renderer.Items();
+        var html = new StringBuilder();
+        var chart = session.Chart;
+        if (session.NeedPatientBanner && chart?.Patient is { } p)
+        {
+            html.Append("<header class=\"banner\" aria-label=\"Patient\"><strong>").Append(E(p.Name)).Append("</strong>")
+                .Append("<span>Born ").Append(E(p.BirthDate ?? "unknown")).Append("</span>")
+                .Append("<span>").Append(E(p.Gender ?? "")).Append("</span></header>");
+        }
+        html.Append("<div class=\"layout\"><main id=\"main\">");
+        html.Append("<h1>").Append(E(q.Title ?? q.Name)).Append("</h1>");
+        html.Append("<p class=\"about\">Patient: <strong>").Append(E(chart?.Patient?.Name ?? launch.Patient.Reference)).Append("</strong>, born ")
+            .Append(E(chart?.Patient?.BirthDate ?? "unknown")).Append(". Encounter: ")
+            .Append(E(chart?.Encounter is { } enc ? $"{enc.Type ?? enc.Reference} {enc.Start}".Trim() : "none in context"))
+            .Append(". Author: ").Append(E(chart?.Practitioner?.Name ?? launch.Surgeon.Reference)).Append(".</p>");
+        if (session.NeedsRelaunch)
+            html.Append("<p class=\"notice relaunch\">Your EHR sign-in has expired. Re-launch the app from the patient's chart; keep this page open until then.</p>");
+        html.Append("<p class=\"muted\">Template: ");
+        foreach (var other in new[] { TemplateDefinitions.NeurectomyId, TemplateDefinitions.CoagulationId })
+        {
+            html.Append(other == q.Id ? "<strong>" + E(other) + "</strong> " : $"<a href=\"/s/{E(session.LaunchId)}/note?template={E(other)}\">{E(other)}</a> ");
+        }
+        html.Append("· <a href=\"/s/").Append(E(session.LaunchId)).Append("\">Case evidence page</a></p>");
+
+        if (evidence.Gaps.Count > 0)
+        {
+            // In a narrow frame the evidence column sits below the form: the gaps are said here too.
+            html.Append("<div class=\"notice\"><strong>Gaps in the work-up:</strong><ul class=\"gaps\">");
+            foreach (var g in evidence.Gaps)
+                html.Append("<li>").Append(E(g.Text)).Append("</li>");
+            html.Append("</ul><a href=\"#ev-h\">Case evidence from the chart</a></div>");
+        }
+        Summary(html, messages, renderer.Rendered, outcome is not null, passed);
+
+        html.Append("<form method=\"post\" action=\"/s/").Append(E(session.LaunchId)).Append("/note?template=").Append(E(Uri.EscapeDataString(q.Id ?? ""))).Append("\" novalidate")
+            .Append(" data-launch=\"").Append(E(session.LaunchId)).Append('"').Append(focus is null ? "" : " data-focus=\"" + E(FormRenderer.Id(focus)) + "\"").Append('>');
+        html.Append("<input type=\"hidden\" name=\"csrf\" value=\"").Append(E(session.CsrfToken)).Append("\">");
+        html.Append("<input type=\"hidden\" name=\"noteId\" value=\"").Append(E(noteId)).Append("\">");
+        html.Append("<input type=\"hidden\" name=\"").Append(FormState.TimeZoneField).Append("\" value=\"").Append(E(state.TimeZone)).Append("\">");
+        html.Append(items);
+        html.Append("<div class=\"actions\"><button type=\"submit\" name=\"action\" value=\"check\">Check the note</button>")
+            .Append(" <span class=\"muted\">Checks what is missing before signing; nothing is sent to the EHR.</span></div>");
+        html.Append("</form>");
+        if (preview is not null)
+            Signing(html, preview, session, launch, chart, q);
+        html.Append("</main>");
+        html.Append(EvidenceAside(evidence, chart));
+        html.Append("</div>");
+        var head = "<link rel=\"stylesheet\" href=\"/form.css\">"
+            + (session.SmartStyleUrl is null ? "" : $"<link rel=\"stylesheet\" href=\"{E(SmartStyle.Path(session.LaunchId))}\">")
+            + "<script src=\"/form.js\" defer></script>";
+        return Results.Content(Shell(q.Title ?? "Operative note", html.ToString(), head), "text/html; charset=utf-8");
+    }
+
+    /// <summary>Preview of the note as it will be filed, then Sign: confirm, progress and result (script; POST /api/notes).</summary>
+    private static void Signing(StringBuilder html, string preview, LaunchSession session, LaunchContext launch, ChartSnapshot? chart, Questionnaire q)
+    {
+        var mode = ContextModel.ModeOf(session);
+        html.Append("<section class=\"signing\" aria-labelledby=\"sign-h\"><h2 id=\"sign-h\">Preview and sign</h2>")
+            .Append("<pre class=\"preview\" tabindex=\"0\" aria-label=\"Preview of the note\">").Append(E(preview)).Append("</pre>");
+        if (mode.ReadOnly)
+        {
+            html.Append("<p class=\"notice\">Read-only launch: the EHR did not grant the app permission to file notes, so this note cannot be signed here.</p></section>");
+            return;
+        }
+        html.Append("<noscript><p class=\"notice\">Signing needs script enabled in this browser (it sends the note to the EHR and follows its progress).</p></noscript>")
+            .Append("<div id=\"sign\" hidden data-response=\"/s/").Append(E(session.LaunchId)).Append("/note/response?template=").Append(E(Uri.EscapeDataString(q.Id ?? ""))).Append("\">")
+            .Append("<p><button type=\"button\" id=\"sign-start\">Sign and file the note</button></p>")
+            .Append("<div id=\"sign-confirm\" hidden><p>Sign this note as <strong>").Append(E(chart?.Practitioner?.Name ?? launch.Surgeon.Reference))
+            .Append("</strong> for <strong>").Append(E(chart?.Patient?.Name ?? launch.Patient.Reference)).Append("</strong> and file it in the EHR? A signed note cannot be changed here.</p>")
+            .Append("<p><button type=\"button\" id=\"sign-confirm-yes\">Confirm and sign</button> <button type=\"button\" class=\"secondary\" id=\"sign-cancel\">Cancel</button></p></div>")
+            .Append("<div id=\"sign-status\" role=\"status\" aria-live=\"polite\"></div></div></section>");
+    }
+
+    private static void Summary(StringBuilder html, List<FieldMessage> messages, IReadOnlySet<string> rendered, bool checkedNow, bool passed)
+    {
+        if (!checkedNow && messages.Count == 0)
+            return;
+        if (passed)
+        {
+            html.Append("<div class=\"summary ok\" id=\"summary\" role=\"status\" tabindex=\"-1\"><h2>All checks passed</h2><p>The note is complete and can be signed.</p></div>");
+            return;
+        }
+        var errors = messages.Count(m => m.Error);
+        var warnings = messages.Count - errors;
+        html.Append("<div class=\"summary").Append(errors > 0 ? " bad" : " ok").Append("\" id=\"summary\" role=\"alert\" tabindex=\"-1\"><h2>")
+            .Append(errors > 0 ? $"{errors} {(errors == 1 ? "problem stops" : "problems stop")} signing" : "No problem stops signing")
+            .Append(warnings > 0 ? $", {warnings} {(warnings == 1 ? "warning" : "warnings")}" : "").Append("</h2><ul>");
+        foreach (var m in messages.OrderByDescending(m => m.Error))
+        {
+            html.Append("<li class=\"").Append(m.Error ? "error" : "warning").Append("\">");
+            if (rendered.Contains(m.Key))
+                html.Append("<a href=\"#").Append(FormRenderer.Id(m.Key)).Append("\">").Append(E(m.Text)).Append("</a>");
+            else
+                html.Append(E(m.Text));
+            html.Append("</li>");
+        }
+        html.Append("</ul></div>");
+    }
+
+    private static string EvidenceAside(CaseEvidence ev, ChartSnapshot? chart)
+    {
+        var html = new StringBuilder("<aside class=\"evidence\" aria-labelledby=\"ev-h\"><h2 id=\"ev-h\">Case evidence from the chart</h2>");
+        if (chart is null)
+            return html.Append("<p>The chart could not be read.</p></aside>").ToString();
+        foreach (var w in chart.Warnings)
+            html.Append("<p class=\"notice\">").Append(E(w)).Append("</p>");
+        html.Append("<h3>Gaps</h3>");
+        if (ev.Gaps.Count == 0)
+            html.Append("<p>None: the work-up is documented.</p>");
+        else
+        {
+            html.Append("<ul class=\"gaps\">");
+            foreach (var g in ev.Gaps)
+                html.Append("<li>").Append(E(g.Text)).Append("</li>");
+            html.Append("</ul>");
+        }
+        html.Append("<h3>Diagnoses</h3><ul>");
+        foreach (var d in ev.Diagnoses)
+        {
+            html.Append("<li>").Append(E(d.Concept.Text)).Append(d.Side is { } s ? ", " + E(s.ToString().ToLowerInvariant()) : ", side not stated")
+                .Append(d.Active ? "" : " <span class=\"tag\">inactive</span>").Append("</li>");
+        }
+        if (ev.Diagnoses.Count == 0)
+            html.Append("<li>None relevant.</li>");
+        html.Append("</ul><h3>Diagnostic blocks</h3><ul>");
+        foreach (var b in ev.Blocks)
+        {
+            html.Append("<li>").Append(E(b.Date ?? "date unknown")).Append(": ").Append(E(b.Side?.ToString().ToLowerInvariant() ?? "side?")).Append(' ')
+                .Append(E(b.Nerve switch { Nerve.GreaterOccipital => "greater", Nerve.LesserOccipital => "lesser", Nerve.ThirdOccipital => "third", _ => "unstated" }))
+                .Append(" occipital").Append(b.ReliefPercent is { } r ? ", " + r.ToString(CultureInfo.InvariantCulture) + "% relief" : "")
+                .Append(b.ReliefText is { } t ? " (" + E(t) + ")" : "").Append("</li>");
+        }
+        if (ev.Blocks.Count == 0)
+            html.Append("<li>None on record.</li>");
+        html.Append("</ul><h3>Timeline</h3>").Append(EvidencePage.Timeline(ev));
+        return html.Append("</aside>").ToString();
+    }
+
+    /// <summary>The field key an issue's FHIRPath points at: the last linkId, with the index of each repeating group on the way.</summary>
+    public static string? KeyOf(string? expression)
+    {
+        if (string.IsNullOrEmpty(expression))
+            return null;
+        var suffix = new StringBuilder();
+        string? key = null;
+        foreach (Match m in Step().Matches(expression))
+        {
+            var linkId = m.Groups[1].Value.Replace("\\'", "'", StringComparison.Ordinal).Replace("\\\\", "\\", StringComparison.Ordinal);
+            key = linkId + suffix;
+            if (m.Groups[2].Success)
+            {
+                suffix.Append('.').Append(m.Groups[2].Value);
+                key = linkId + suffix;
+            }
+        }
+        return key;
+    }
+
+    [GeneratedRegex(@"where\(linkId='((?:[^'\\]|\\.)*)'\)(?:\[(\d+)\])?", RegexOptions.None, 200)]
+    private static partial Regex Step();
+
+    private static IResult SessionEnded() => Error(StatusCodes.Status401Unauthorized, "Your session has ended",
+        "The app keeps a session for a limited time, and only in the browser that opened it.",
+        "Open the app again from the patient's chart in the EHR. The note page is not stored yet: if you were typing, use the browser's Back button to copy what you need first.");
+
+    private static IResult UnknownTemplate(string launchId) => Error(StatusCodes.Status404NotFound, "No such template",
+        "The note template asked for does not exist in this app.", $"Go back to the case page and choose a template there.");
+}

@@ -1,0 +1,248 @@
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using Xunit.Abstractions;
+
+namespace Rhizotomy.App.Tests.Browser;
+
+/// <summary>Browser tests run alone: a browser beside the CPU-hungry launch tests on 2 cores only adds waiting.</summary>
+[CollectionDefinition("Browser", DisableParallelization = true)]
+public sealed class BrowserCollection;
+
+/// <summary>The surgeon's path in a real browser, from the sandbox EHR's launcher to a signed note, with screenshots.</summary>
+[Collection("Browser")]
+public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : IClassFixture<BrowserWorld>
+{
+    private int _interactions;
+
+    private async Task Act(Func<Task> interaction)
+    {
+        _interactions++;
+        await interaction();
+    }
+
+    private async Task<IPage> LaunchFromLauncherAsync(string patientId, int width = 800)
+    {
+        var page = await w.PageAsync(width);
+        await page.GotoAsync(w.World.SandboxOrigin + "/launcher");
+        await page.SelectOptionAsync("select[name=practitioner]", "surgeon-1");
+        await page.SelectOptionAsync("select[name=app]", w.World.AppOrigin + "/launch");
+        await page.Locator($"tr:has(a[href='/launcher/patient/{patientId}'])").GetByRole(AriaRole.Button, new() { Name = "Launch", Exact = true }).ClickAsync();
+        await ArriveAsync(page, new Regex("^" + Regex.Escape(w.World.AppOrigin) + "/s/[^/?]+$"));
+        return page;
+    }
+
+    /// <summary>Waits for the app page; when the launch ends elsewhere (an error page), says where and what it says.</summary>
+    private async Task ArriveAsync(IPage page, Regex url)
+    {
+        try
+        {
+            // Commit, then content: the load event itself is not what the surgeon waits for (and on a loaded machine it can lag).
+            await page.WaitForURLAsync(url, new() { WaitUntil = WaitUntilState.Commit });
+            await Assertions.Expect(page.Locator("h1")).ToBeVisibleAsync();
+        }
+        catch (TimeoutException)
+        {
+            var text = await page.Locator("body").InnerTextAsync();
+            await w.ShotAsync(page, "failed-launch-" + Guid.NewGuid().ToString("N")[..6]);
+            throw new InvalidOperationException($"The launch ended at {new Uri(page.Url).AbsolutePath}: {text[..Math.Min(400, text.Length)]}");
+        }
+    }
+
+    [Fact]
+    public async Task A_surgeon_launches_from_the_ehr_documents_a_left_greater_occipital_neurectomy_checks_it_clean_and_signs_it()
+    {
+        var page = await LaunchFromLauncherAsync("classic-left");
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Case for occipital nerve rhizotomy" })).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByText("80% relief for 3 days").First).ToBeVisibleAsync();
+        await w.ShotAsync(page, "01-evidence");
+        Assert.Empty(await BrowserWorld.SeriousViolationsAsync(page.MainFrame));
+
+        _interactions = 0;
+        await Act(() => page.GetByRole(AriaRole.Link, new() { Name = "Write the operative note (neurectomy)" }).ClickAsync());
+        await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("neurectomy");
+        await Assertions.Expect(page.Locator(".tag.chart").First).ToBeVisibleAsync();
+        await w.ShotAsync(page, "02-note-prefilled");
+
+        await Act(() => page.Locator("#f-consent-obtained").CheckAsync());
+        await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Tick all the risks listed" }).ClickAsync());
+        var risks = page.GetByRole(AriaRole.Group, new() { Name = "Risks discussed" });
+        foreach (var risk in new[] { "Scalp numbness or tingling", "Infection", "Bleeding", "Damage to adjacent structures" })
+            await Assertions.Expect(risks.GetByLabel(risk)).ToBeCheckedAsync();
+        await Assertions.Expect(risks.GetByLabel("No complications")).Not.ToBeCheckedAsync();
+        await Act(() => page.GetByLabel("Approach and incision").FillAsync("Transverse incision below the hairline"));
+        // A click on the nerve in the picture ticks it and opens its section.
+        await Act(() => page.Locator("svg.nerve-map path.hit[data-nerve=treat-gon-left]").ClickAsync(new() { Force = true }));
+        await Assertions.Expect(page.Locator("#f-gon-left-treated")).ToBeCheckedAsync();
+        var section = page.Locator("#f-treat-gon-left");
+        await Assertions.Expect(section).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("#nerves-selected")).ToHaveTextAsync("Selected: Left greater occipital nerve.");
+        await w.ShotAsync(page, "03-nerve-selected");
+        await page.Locator("fieldset.nerves").ScreenshotAsync(new() { Path = Path.Combine(w.Screenshots, "03-nerve-picker.png") });
+        await Act(() => section.GetByLabel("Nerve entrapped").CheckAsync());
+        await Act(() => section.GetByLabel("Segment length").FillAsync("15"));
+        await Act(() => section.GetByLabel("Proximal stump buried in muscle").CheckAsync());
+        await Act(() => section.GetByRole(AriaRole.Group, new() { Name = "Specimen sent to pathology" }).GetByLabel("Yes").CheckAsync());
+        await Act(() => page.GetByRole(AriaRole.Group, new() { Name = "Complications (or: no complications)" }).GetByLabel("No complications").CheckAsync());
+        await Act(() => page.GetByLabel("Estimated blood loss").FillAsync("5"));
+        await Act(() => page.GetByLabel("Discharged home the same day").CheckAsync());
+        await Act(() => page.GetByLabel("Pain management").FillAsync("Paracetamol and ibuprofen for 5 days"));
+        await Act(() => page.GetByLabel("Wound care and infection prevention").FillAsync("Keep the wound dry for 48 hours"));
+        await Act(() => page.GetByLabel("Return to activity").FillAsync("Light activity after one week"));
+        await Act(() => page.GetByLabel("Start").FillAsync("2026-11-27T08:00"));
+        await Act(() => page.GetByLabel("End (required)").FillAsync("2026-11-27T09:05"));
+        await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync());
+
+        await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("All checks passed");
+        await Assertions.Expect(page.Locator("#summary")).ToBeFocusedAsync();
+        await w.ShotAsync(page, "04-check-clean");
+        Assert.Empty(await BrowserWorld.SeriousViolationsAsync(page.MainFrame));
+        await Assertions.Expect(page.Locator("pre.preview")).ToContainTextAsync("greater occipital", new() { IgnoreCase = true });
+        Assert.Equal("rgb(246, 247, 249)", await page.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor"));
+
+        // Sign: preview, confirm, progress, result (POST /api/notes of the write-back).
+        await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Sign and file the note" }).ClickAsync());
+        await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Confirm and sign" }).ClickAsync());
+        await Assertions.Expect(page.Locator("#sign-status")).ToContainTextAsync("Signed and filed in the EHR", new() { Timeout = 90_000 });
+        await Assertions.Expect(page.Locator("#sign-status")).ToContainTextAsync("DocumentReference/");
+        await w.ShotAsync(page, "05-signed");
+        output.WriteLine($"Interactions for a unilateral greater occipital neurectomy (open the note to signed and filed): {_interactions}");
+        Assert.True(_interactions <= 20, $"{_interactions} interactions");
+
+        var weight = await page.EvaluateAsync<int>("() => performance.getEntriesByType('resource').filter(e => e.initiatorType === 'script' || e.initiatorType === 'link' || e.name.endsWith('.css') || e.name.endsWith('.js')).reduce((s, e) => s + (e.decodedBodySize || 0), 0)");
+        output.WriteLine($"Script and style weight of the note page: {weight} bytes");
+        Assert.InRange(weight, 1, 300 * 1024);
+    }
+
+    [Fact]
+    public async Task The_laterality_trap_patient_shows_the_laterality_error_and_the_picture_warns()
+    {
+        var page = await LaunchFromLauncherAsync("laterality-trap");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Write the operative note (neurectomy)" }).ClickAsync();
+        // The only block was on the left; the diagnosis is on the right. The surgeon ticks the left.
+        await page.Locator("#f-gon-left-treated").CheckAsync();
+        await Assertions.Expect(page.Locator("li[data-for=treat-gon-left]").First).ToBeVisibleAsync();
+        await Assertions.Expect(page.Locator("li[data-for=treat-gon-left]").First).ToContainTextAsync("no diagnosis on the left side");
+        await Assertions.Expect(page.Locator("svg.nerve-map path.nerve.selected.warn[data-nerve=treat-gon-left]")).ToHaveCountAsync(1);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#m-gon-left-laterality-reason")).ToContainTextAsync("no active diagnosis on the left side");
+        await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("no active diagnosis on the left side");
+        await w.ShotAsync(page, "06-laterality-trap");
+        // The messages follow the answers ($check as the surgeon types): a reason for the side clears the error in place.
+        await page.Locator("#f-gon-left-laterality-reason").FillAsync("Diagnostic block on the left gave 70% relief; right-sided diagnosis recorded in error");
+        await Assertions.Expect(page.Locator("#m-gon-left-laterality-reason")).ToHaveCountAsync(0);
+        await Assertions.Expect(page.Locator("#summary h2")).ToContainTextAsync("updated as you type");
+        await Assertions.Expect(page.Locator("#m-gon-left-segment-length")).ToContainTextAsync("segment length is missing");
+        await page.Locator("fieldset.nerves").ScreenshotAsync(new() { Path = Path.Combine(w.Screenshots, "06-laterality-trap-picker.png") });
+    }
+
+    [Fact]
+    public async Task Hostile_chart_text_of_the_odd_data_patient_is_shown_as_text()
+    {
+        var page = await LaunchFromLauncherAsync("odd-data");
+        var dialogs = new List<string>();
+        page.Dialog += (_, d) =>
+        {
+            dialogs.Add(d.Message);
+            _ = d.DismissAsync();
+        };
+        await Assertions.Expect(page.Locator("td", new() { HasText = "<script>alert(1)</script> occipital headache" }).First).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Link, new() { Name = "Write the operative note (neurectomy)" }).ClickAsync();
+        await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("neurectomy");
+        await Assertions.Expect(page.Locator("aside.evidence")).ToContainTextAsync("<script>alert(1)</script>");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#summary")).ToBeVisibleAsync();
+        await w.ShotAsync(page, "07-odd-data");
+        Assert.Equal(0, await page.Locator("main script, aside script, main img").CountAsync());
+        Assert.Empty(dialogs);
+    }
+
+    [Fact]
+    public async Task The_app_works_in_an_800_px_iframe_of_the_ehr_origin()
+    {
+        var page = await w.PageAsync(1200, 1000);
+        await page.GotoAsync($"{w.World.SandboxOrigin}/launcher/embed?practitioner=surgeon-1&patient=classic-left&encounter=classic-left-surgery&app={Uri.EscapeDataString(w.World.AppOrigin + "/launch")}");
+        var frame = page.FrameLocator("iframe#app");
+        await Assertions.Expect(frame.GetByRole(AriaRole.Heading, new() { Name = "Case for occipital nerve rhizotomy" })).ToBeVisibleAsync();
+        await frame.GetByRole(AriaRole.Link, new() { Name = "Write the operative note (neurectomy)" }).ClickAsync();
+        await frame.Locator("#f-gon-left-treated").CheckAsync();
+        await frame.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync();
+        await Assertions.Expect(frame.Locator("#summary")).ToContainTextAsync("problem");
+        // Fits the frame: nothing wider than 800 px.
+        var appFrame = page.Frames.First(f => f.Url.StartsWith(w.World.AppOrigin, StringComparison.Ordinal));
+        Assert.True(await appFrame.EvaluateAsync<bool>("() => document.documentElement.scrollWidth <= document.documentElement.clientWidth"), "the note page scrolls sideways in an 800 px frame");
+        await w.ShotAsync(page, "08-iframe");
+    }
+
+    [Fact]
+    public async Task A_keyboard_only_surgeon_gets_from_the_launcher_to_a_signed_note()
+    {
+        var page = await w.PageAsync();
+        await page.GotoAsync(w.World.SandboxOrigin + "/launcher");
+        await page.SelectOptionAsync("select[name=app]", w.World.AppOrigin + "/launch");
+        await TabToAsync(page, "tr:has(a[href='/launcher/patient/classic-left']) button[name=patient]");
+        await page.Keyboard.PressAsync("Enter");
+        await ArriveAsync(page, new Regex("^" + Regex.Escape(w.World.AppOrigin) + "/s/[^/?]+$"));
+        await TabToAsync(page, "a[href$='template=occipital-neurectomy']");
+        await page.Keyboard.PressAsync("Enter");
+        await page.WaitForURLAsync(new Regex("/note"), new() { WaitUntil = WaitUntilState.Commit });
+        await Assertions.Expect(page.Locator("#f-consent-obtained")).ToBeVisibleAsync();
+
+        async Task Tick(string selector)
+        {
+            await TabToAsync(page, selector);
+            await page.Keyboard.PressAsync("Space");
+        }
+        async Task Type(string selector, string text)
+        {
+            await TabToAsync(page, selector);
+            await page.Keyboard.TypeAsync(text);
+        }
+        await Tick("#f-consent-obtained");
+        await Tick("input[name=risks-discussed][value$='|Infection']");
+        await Type("#f-incision", "Transverse incision below the hairline");
+        await Tick("#f-gon-left-treated");
+        await Tick("input[name=gon-left-findings][value$='|Nerve entrapped']");
+        await Type("#f-gon-left-segment-length", "12");
+        await Tick("#f-gon-left-stump");
+        await Tick("#f-gon-left-specimen-sent");
+        await Tick("input[name=complication][value$='|No complications']");
+        await Type("#f-estimated-blood-loss", "5");
+        await Tick("#f-disposition");
+        await Type("#f-plan-pain", "Paracetamol");
+        await Type("#f-plan-wound", "Keep dry");
+        await Type("#f-plan-activity", "Rest one week");
+        // A datetime-local box (en-US): month, day, year, then the arrow key to the time, hours, minutes, AM/PM.
+        foreach (var (box, hour) in new[] { ("#f-performed-start", "08"), ("#f-performed-end", "09") })
+        {
+            await Type(box, "11272026");
+            await page.Keyboard.PressAsync("ArrowRight");
+            await page.Keyboard.TypeAsync(hour + "00A");
+        }
+        Assert.Equal("2026-11-27T08:00", await page.Locator("#f-performed-start").InputValueAsync());
+        await TabToAsync(page, "button[value=check]");
+        var focusOutline = await page.EvaluateAsync<string>("() => getComputedStyle(document.activeElement).outlineStyle");
+        Assert.NotEqual("none", focusOutline);
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("All checks passed");
+        await TabToAsync(page, "#sign-start");
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#sign-confirm-yes")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Enter");
+        await Assertions.Expect(page.Locator("#sign-status")).ToContainTextAsync("Signed and filed in the EHR", new() { Timeout = 90_000 });
+        await Assertions.Expect(page.Locator("#sign-status")).ToBeFocusedAsync();
+        await w.ShotAsync(page, "09-keyboard-only");
+    }
+
+    /// <summary>Presses Tab until the element matching <paramref name="selector"/> has the focus (as a keyboard user would).</summary>
+    private static async Task TabToAsync(IPage page, string selector)
+    {
+        var target = page.Locator(selector).First;
+        for (var i = 0; i < 300; i++)
+        {
+            if (await target.EvaluateAsync<bool>("e => e === document.activeElement"))
+                return;
+            await page.Keyboard.PressAsync("Tab");
+        }
+        throw new InvalidOperationException($"Tab never reached {selector}.");
+    }
+}

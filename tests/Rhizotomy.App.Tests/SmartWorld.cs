@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -74,8 +75,24 @@ public sealed class SmartWorld : IAsyncDisposable
     public static async Task<SmartWorld> StartAsync(Options? options = null)
     {
         options ??= new Options();
+        // The app's port must be known before the sandbox starts (its redirect URI is registered
+        // there), so it is picked free and bound later; another process can take it in between.
+        // Then the whole world starts again on another port.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnceAsync(options, FreePort());
+            }
+            catch (IOException e) when (attempt < 5 && e.InnerException is AddressInUseException)
+            {
+            }
+        }
+    }
+
+    private static async Task<SmartWorld> StartOnceAsync(Options options, int appPort)
+    {
         var folder = Directory.CreateTempSubdirectory("rhizotomy-app-test-").FullName;
-        var appPort = FreePort();
         var appOrigin = $"http://127.0.0.1:{appPort}";
 
         string? signingKey = null;
@@ -155,27 +172,36 @@ public sealed class SmartWorld : IAsyncDisposable
             if (!options.RealClock)
                 b.Services.AddSingleton<TimeProvider>(clock);
         });
-        await app.StartAsync();
+        try
+        {
+            await app.StartAsync();
+        }
+        catch (IOException)
+        {
+            await app.DisposeAsync();
+            await sandbox.StopAsync();
+            await sandbox.DisposeAsync();
+            throw;
+        }
         return new SmartWorld(folder, sandbox, app, sandboxOrigin, appOrigin, clock, appConfig);
     }
 
     /// <summary>Another instance of the app with the same configuration (scale-out), on its own port.</summary>
     public async Task<string> StartAnotherAppAsync()
     {
-        var origin = $"http://127.0.0.1:{FreePort()}";
         var config = new Dictionary<string, string?>(_appConfig)
         {
             // Its own key folder: with Redis the keys must come from Redis, not from a shared disk.
             ["App:DataProtectionKeys"] = Path.Combine(_folder, "app-keys-" + _extraApps.Count),
         };
-        var app = AppHost.Build(["--urls", origin], b =>
+        var app = AppHost.Build(["--urls", "http://127.0.0.1:0"], b =>
         {
             b.Configuration.AddInMemoryCollection(config);
             b.Services.AddSingleton<TimeProvider>(Clock);
         });
         await app.StartAsync();
         _extraApps.Add(app);
-        return origin;
+        return app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
     }
 
     /// <summary>Stores resources in the sandbox directly (its own store), for charts built by the test.</summary>

@@ -29,6 +29,17 @@ public class AuthorizationTests(FullModeServer fixture)
     }
 
     [Fact]
+    public async System.Threading.Tasks.Task A_token_narrower_than_asked_for_fails_the_test_instead_of_testing_less()
+    {
+        var (mine, _) = await TwoPatientsAsync();
+
+        // The app's registration allows no system/ scope, so the EHR launch narrows it away.
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => _server.GetAsync($"Patient/{mine}", Make.PatientAccess(mine, "patient/Patient.rs", "system/Patient.rs")));
+
+        Assert.Contains("granted", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async System.Threading.Tasks.Task A_patient_scope_cannot_read_another_patient()
     {
         var (mine, other) = await TwoPatientsAsync();
@@ -133,7 +144,7 @@ public class AuthorizationTests(FullModeServer fixture)
     {
         var (mine, other) = await TwoPatientsAsync();
         await _server.CreateAsync(Make.Condition(other));
-        var access = new Sandbox.Ehr.Auth.SmartAccess("c", ["user/Condition.rs"], mine, null, "pr-1");
+        var access = Make.PatientAccess(mine, "user/Condition.rs");
 
         Assert.Equal(1, (await _server.SearchAsync($"Condition?patient={other}", access)).Total);
     }

@@ -3,9 +3,9 @@ using Hl7.Fhir.Model;
 
 namespace Sandbox.Ehr.Tests.Fhir;
 
-/// <summary>SMART enforcement, with access granted through the Fake token filter (no real tokens on this branch).</summary>
+/// <summary>SMART enforcement, with real access tokens from the sandbox's authorization server (EHR launches for patient/ and user/ scopes).</summary>
 [Collection(FullModeCollection.Name)]
-public class FakeTokenAuthorizationTests(FullModeServer fixture)
+public class AuthorizationTests(FullModeServer fixture)
 {
     private readonly SandboxServer _server = fixture.Server;
 
@@ -19,7 +19,7 @@ public class FakeTokenAuthorizationTests(FullModeServer fixture)
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task Fake_no_token_is_401_with_a_bearer_challenge()
+    public async System.Threading.Tasks.Task No_token_is_401_with_a_bearer_challenge()
     {
         var response = await _server.SendAsync(SandboxServer.Request(HttpMethod.Get, "Patient"));
 
@@ -29,7 +29,18 @@ public class FakeTokenAuthorizationTests(FullModeServer fixture)
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task Fake_a_patient_scope_cannot_read_another_patient()
+    public async System.Threading.Tasks.Task A_token_narrower_than_asked_for_fails_the_test_instead_of_testing_less()
+    {
+        var (mine, _) = await TwoPatientsAsync();
+
+        // The app's registration allows no system/ scope, so the EHR launch narrows it away.
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => _server.GetAsync($"Patient/{mine}", Make.PatientAccess(mine, "patient/Patient.rs", "system/Patient.rs")));
+
+        Assert.Contains("granted", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async System.Threading.Tasks.Task A_patient_scope_cannot_read_another_patient()
     {
         var (mine, other) = await TwoPatientsAsync();
         var mineCondition = await _server.CreateAsync(Make.Condition(mine));
@@ -45,7 +56,7 @@ public class FakeTokenAuthorizationTests(FullModeServer fixture)
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task Fake_a_patient_scope_search_sees_only_the_compartment()
+    public async System.Threading.Tasks.Task A_patient_scope_search_sees_only_the_compartment()
     {
         var (mine, other) = await TwoPatientsAsync();
         var mineCondition = await _server.CreateAsync(Make.Condition(mine));
@@ -62,7 +73,7 @@ public class FakeTokenAuthorizationTests(FullModeServer fixture)
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task Fake_a_missing_scope_is_403()
+    public async System.Threading.Tasks.Task A_missing_scope_is_403()
     {
         var (mine, _) = await TwoPatientsAsync();
         var access = Make.PatientAccess(mine, "patient/Condition.rs");
@@ -74,7 +85,7 @@ public class FakeTokenAuthorizationTests(FullModeServer fixture)
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task Fake_search_needs_s_and_read_needs_r()
+    public async System.Threading.Tasks.Task Search_needs_s_and_read_needs_r()
     {
         var (mine, _) = await TwoPatientsAsync();
         var condition = await _server.CreateAsync(Make.Condition(mine));
@@ -85,7 +96,7 @@ public class FakeTokenAuthorizationTests(FullModeServer fixture)
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task Fake_a_v2_restriction_filters_searches_and_forbids_other_reads()
+    public async System.Threading.Tasks.Task A_v2_restriction_filters_searches_and_forbids_other_reads()
     {
         var (mine, _) = await TwoPatientsAsync();
         var lab = await _server.CreateAsync(Make.Observation(mine, "laboratory"));
@@ -100,7 +111,7 @@ public class FakeTokenAuthorizationTests(FullModeServer fixture)
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task Fake_writing_without_a_write_scope_is_403_and_stores_nothing()
+    public async System.Threading.Tasks.Task Writing_without_a_write_scope_is_403_and_stores_nothing()
     {
         var (mine, _) = await TwoPatientsAsync();
         var readOnly = Make.PatientAccess(mine, "patient/*.read");
@@ -115,7 +126,7 @@ public class FakeTokenAuthorizationTests(FullModeServer fixture)
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task Fake_a_patient_write_scope_cannot_write_into_another_patients_chart()
+    public async System.Threading.Tasks.Task A_patient_write_scope_cannot_write_into_another_patients_chart()
     {
         var (mine, other) = await TwoPatientsAsync();
         var access = Make.PatientAccess(mine, "patient/Condition.cruds");
@@ -129,17 +140,17 @@ public class FakeTokenAuthorizationTests(FullModeServer fixture)
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task Fake_a_user_scope_reaches_all_patients()
+    public async System.Threading.Tasks.Task A_user_scope_reaches_all_patients()
     {
         var (mine, other) = await TwoPatientsAsync();
         await _server.CreateAsync(Make.Condition(other));
-        var access = new Sandbox.Ehr.Auth.SmartAccess("c", ["user/Condition.rs"], mine, null, "pr-1");
+        var access = Make.PatientAccess(mine, "user/Condition.rs");
 
         Assert.Equal(1, (await _server.SearchAsync($"Condition?patient={other}", access)).Total);
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task Fake_includes_leave_out_what_the_token_cannot_read()
+    public async System.Threading.Tasks.Task Includes_leave_out_what_the_token_cannot_read()
     {
         var (mine, _) = await TwoPatientsAsync();
         await _server.CreateAsync(Make.Procedure(mine));
@@ -152,7 +163,7 @@ public class FakeTokenAuthorizationTests(FullModeServer fixture)
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task Fake_transaction_entries_are_checked_against_the_scopes()
+    public async System.Threading.Tasks.Task Transaction_entries_are_checked_against_the_scopes()
     {
         var (mine, other) = await TwoPatientsAsync();
         var transaction = new Bundle

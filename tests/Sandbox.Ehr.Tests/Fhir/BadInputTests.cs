@@ -11,7 +11,7 @@ public class BadInputTests(FullModeServer fixture)
 
     private async Task<FhirResponse> SendRawAsync(HttpMethod method, string url, string body, string contentType = "application/fhir+json")
     {
-        var request = SandboxServer.Request(method, url, access: SandboxServer.Everything);
+        var request = await _server.RequestAsync(method, url);
         request.Content = new StringContent(body, Encoding.UTF8);
         request.Content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse(contentType);
         return await _server.SendAsync(request);
@@ -92,7 +92,7 @@ public class BadInputTests(FullModeServer fixture)
     [Fact]
     public async System.Threading.Tasks.Task Xml_is_refused_with_406_for_responses_and_415_for_bodies()
     {
-        var xmlAccept = SandboxServer.Request(HttpMethod.Get, "Patient", access: SandboxServer.Everything);
+        var xmlAccept = await _server.RequestAsync(HttpMethod.Get, "Patient");
         xmlAccept.Headers.Accept.Clear();
         xmlAccept.Headers.Accept.ParseAdd("application/fhir+xml");
 

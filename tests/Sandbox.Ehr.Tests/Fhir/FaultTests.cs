@@ -88,7 +88,7 @@ public class FaultTests(FaultServer fixture) : IClassFixture<FaultServer>, IAsyn
     {
         await SetAsync(Rule("hang", hangSeconds: 120));
         using var impatient = new HttpClient { BaseAddress = _server.Origin, Timeout = TimeSpan.FromSeconds(1) };
-        var request = SandboxServer.Request(HttpMethod.Get, "Patient?_count=1", access: SandboxServer.Everything);
+        var request = await _server.RequestAsync(HttpMethod.Get, "Patient?_count=1");
 
         await Assert.ThrowsAsync<TaskCanceledException>(() => impatient.SendAsync(request));
     }

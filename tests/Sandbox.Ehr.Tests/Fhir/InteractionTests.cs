@@ -80,7 +80,7 @@ public class InteractionTests(FullModeServer fixture)
     {
         var created = await _server.CreateAsync(Make.Patient(family: "Original"));
         created.Name[0].Family = "Changed";
-        var request = SandboxServer.Request(HttpMethod.Put, $"Patient/{created.Id}", created, SandboxServer.Everything);
+        var request = await _server.RequestAsync(HttpMethod.Put, $"Patient/{created.Id}", created);
         request.Headers.TryAddWithoutValidation("If-Match", "W/\"7\"");
 
         var response = await _server.SendAsync(request);
@@ -93,7 +93,7 @@ public class InteractionTests(FullModeServer fixture)
     public async System.Threading.Tasks.Task Update_with_the_current_If_Match_succeeds()
     {
         var created = await _server.CreateAsync(Make.Patient());
-        var request = SandboxServer.Request(HttpMethod.Put, $"Patient/{created.Id}", created, SandboxServer.Everything);
+        var request = await _server.RequestAsync(HttpMethod.Put, $"Patient/{created.Id}", created);
         request.Headers.TryAddWithoutValidation("If-Match", "W/\"1\"");
         Assert.Equal(HttpStatusCode.OK, (await _server.SendAsync(request)).Status);
     }
@@ -117,21 +117,21 @@ public class InteractionTests(FullModeServer fixture)
     {
         var mrn = Make.NewId();
         Patient WithMrn() => new() { Identifier = [new Identifier("urn:test:mrn", mrn)] };
-        HttpRequestMessage Conditional()
+        async Task<HttpRequestMessage> Conditional()
         {
-            var request = SandboxServer.Request(HttpMethod.Post, "Patient", WithMrn(), SandboxServer.Everything);
+            var request = await _server.RequestAsync(HttpMethod.Post, "Patient", WithMrn());
             request.Headers.Add("If-None-Exist", $"identifier=urn:test:mrn|{mrn}");
             return request;
         }
 
-        var first = await _server.SendAsync(Conditional());
-        var second = await _server.SendAsync(Conditional());
+        var first = await _server.SendAsync(await Conditional());
+        var second = await _server.SendAsync(await Conditional());
         Assert.Equal(HttpStatusCode.Created, first.Status);
         Assert.Equal(HttpStatusCode.OK, second.Status);
         Assert.Equal(first.Resource?.Id, second.Resource?.Id);
 
         await _server.CreateAsync(WithMrn());
-        var third = await _server.SendAsync(Conditional());
+        var third = await _server.SendAsync(await Conditional());
         Assert.Equal(HttpStatusCode.PreconditionFailed, third.Status);
         Assert.Equal(2, (await _server.SearchAsync($"Patient?identifier=urn:test:mrn|{mrn}")).Total);
     }
@@ -139,9 +139,9 @@ public class InteractionTests(FullModeServer fixture)
     [Fact]
     public async System.Threading.Tasks.Task Prefer_return_minimal_and_OperationOutcome_shape_the_write_response()
     {
-        var minimal = SandboxServer.Request(HttpMethod.Post, "Patient", Make.Patient(), SandboxServer.Everything);
+        var minimal = await _server.RequestAsync(HttpMethod.Post, "Patient", Make.Patient());
         minimal.Headers.Add("Prefer", "return=minimal");
-        var outcome = SandboxServer.Request(HttpMethod.Post, "Patient", Make.Patient(), SandboxServer.Everything);
+        var outcome = await _server.RequestAsync(HttpMethod.Post, "Patient", Make.Patient());
         outcome.Headers.Add("Prefer", "return=OperationOutcome");
 
         var minimalResponse = await _server.SendAsync(minimal);

@@ -33,6 +33,9 @@ internal static class Documents
         return (patient.Id!, encounter.Id!);
     }
 
+    /// <summary>The launch practitioner's token on this patient: a system token names no practitioner, and oracle-like mode checks the author against it.</summary>
+    public static Sandbox.Ehr.Auth.SmartAccess Surgeon(string patient) => Make.PatientAccess(patient, "patient/DocumentReference.cruds");
+
     public static DocumentReference Note(string patient, string encounter, string contentType = "text/plain") => new()
     {
         Status = DocumentReferenceStatus.Current,
@@ -40,7 +43,7 @@ internal static class Documents
         Type = new CodeableConcept("http://loinc.org", "11504-8", "Surgical operation note"),
         Subject = new ResourceReference("Patient/" + patient),
         Date = DateTimeOffset.Parse("2024-05-01T10:00:00Z", System.Globalization.CultureInfo.InvariantCulture),
-        Author = [new ResourceReference("Practitioner/pr-1")],
+        Author = [new ResourceReference("Practitioner/" + RealTokens.PractitionerId)],
         Content = [new DocumentReference.ContentComponent { Attachment = new Attachment { ContentType = contentType, Data = Encoding.UTF8.GetBytes("Operative note") } }],
         Context = new DocumentReference.ContextComponent
         {
@@ -68,7 +71,7 @@ public class EpicLikeModeTests(EpicLikeServer fixture) : IClassFixture<EpicLikeS
     public async System.Threading.Tasks.Task Conditional_create_is_refused_with_400_and_stores_nothing()
     {
         var family = "Conditional" + Make.NewId();
-        var request = SandboxServer.Request(HttpMethod.Post, "Patient", Make.Patient(family: family), SandboxServer.Everything);
+        var request = await _server.RequestAsync(HttpMethod.Post, "Patient", Make.Patient(family: family));
         request.Headers.Add("If-None-Exist", $"family={family}");
 
         var response = await _server.SendAsync(request);
@@ -138,7 +141,7 @@ public class OracleLikeModeTests(OracleLikeServer fixture) : IClassFixture<Oracl
     public async System.Threading.Tasks.Task A_final_note_by_the_tokens_practitioner_is_accepted()
     {
         var (patient, encounter) = await Documents.ChartAsync(_server);
-        var response = await _server.SendAsync(HttpMethod.Post, "DocumentReference", Documents.Note(patient, encounter));
+        var response = await _server.SendAsync(HttpMethod.Post, "DocumentReference", Documents.Note(patient, encounter), Documents.Surgeon(patient));
         Assert.Equal(HttpStatusCode.Created, response.Status);
     }
 
@@ -161,7 +164,7 @@ public class OracleLikeModeTests(OracleLikeServer fixture) : IClassFixture<Oracl
 
         foreach (var note in new[] { twoContents, superseded, preliminary, otherAuthor, noEnd, dateOnly })
         {
-            var response = await _server.SendAsync(HttpMethod.Post, "DocumentReference", note);
+            var response = await _server.SendAsync(HttpMethod.Post, "DocumentReference", note, Documents.Surgeon(patient));
             Assert.Equal(HttpStatusCode.UnprocessableEntity, response.Status);
         }
         Assert.Equal(0, (await _server.SearchAsync($"DocumentReference?patient={patient}")).Total);

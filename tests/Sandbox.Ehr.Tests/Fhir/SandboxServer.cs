@@ -1,9 +1,9 @@
 using System.Net;
+using System.Net.Http.Headers;
 using System.Text;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -13,19 +13,26 @@ using Task = System.Threading.Tasks.Task;
 
 namespace Sandbox.Ehr.Tests.Fhir;
 
-/// <summary>The real sandbox on a loopback port (port 0), in-memory SQLite, with the fake token filter.</summary>
+/// <summary>
+/// The real sandbox on a loopback port (port 0), in-memory SQLite. Requests carry real access tokens
+/// from the sandbox's own SMART authorization server (<see cref="RealTokens"/>), cached per access asked for.
+/// </summary>
 public sealed class SandboxServer : IAsyncDisposable
 {
     private static readonly FhirJsonSerializer Serializer = new();
     private static readonly FhirJsonDeserializer Deserializer = new(new DeserializerSettings());
 
-    public static readonly SmartAccess Everything = new("test-client", ["user/*.*"], null, null, "pr-1");
+    /// <summary>Full access: a Backend Services token with <c>system/*.cruds</c>.</summary>
+    public static readonly SmartAccess Everything = new(RealTokens.BackendClientId, ["system/*.cruds"], null, null, null);
+
+    private readonly RealTokens _tokens;
 
     private SandboxServer(WebApplication app, Uri origin)
     {
         App = app;
         Origin = origin;
         Http = new HttpClient { BaseAddress = origin, Timeout = TimeSpan.FromSeconds(60) };
+        _tokens = new RealTokens(origin);
     }
 
     public WebApplication App { get; }
@@ -40,30 +47,42 @@ public sealed class SandboxServer : IAsyncDisposable
     {
         // The FHIR tests bring their own data; StorageTests checks the seeding itself.
         var args = new List<string> { "--urls=http://127.0.0.1:0", "--Sandbox:Storage=memory", "--Sandbox:Seed=false" };
-        args.AddRange(settings.Select(s => "--" + s));
-        var app = SandboxHost.Build([.. args], builder =>
-        {
-            builder.Services.AddSingleton<IStartupFilter, FakeTokenStartupFilter>();
-            builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        });
+        args.AddRange(RealTokens.ClientSettings().Concat(settings).Select(s => "--" + s));
+        var app = SandboxHost.Build([.. args], builder => builder.Logging.SetMinimumLevel(LogLevel.Warning));
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         return new SandboxServer(app, new Uri(address));
     }
 
-    public static HttpRequestMessage Request(HttpMethod method, string url, Resource? body = null, SmartAccess? access = null)
+    /// <summary>A request without a token.</summary>
+    public static HttpRequestMessage Request(HttpMethod method, string url, Resource? body = null)
     {
         var request = new HttpRequestMessage(method, url.StartsWith('/') ? url : "/fhir/" + url);
-        if (access is not null)
-        {
-            request.Headers.Add(FakeTokenStartupFilter.Header, FakeTokenStartupFilter.Encode(access));
-        }
         request.Headers.Accept.ParseAdd("application/fhir+json");
         if (body is not null)
         {
             request.Content = new StringContent(Serializer.SerializeToString(body), Encoding.UTF8, "application/fhir+json");
         }
         return request;
+    }
+
+    /// <summary>A request with a real bearer token for <paramref name="access"/> (<see cref="Everything"/> when none is given).</summary>
+    public async Task<HttpRequestMessage> RequestAsync(HttpMethod method, string url, Resource? body = null, SmartAccess? access = null)
+    {
+        var request = Request(method, url, body);
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", await _tokens.TokenAsync(access ?? Everything, CreatePractitionerAsync));
+        return request;
+    }
+
+    // The launcher launches only as a practitioner in the store; the FHIR tests start with an empty one.
+    private async Task CreatePractitionerAsync()
+    {
+        var practitioner = new Practitioner { Id = RealTokens.PractitionerId, Name = [new HumanName { Family = "Testsurgeon", Given = ["Sam"] }] };
+        var response = await SendAsync(await RequestAsync(HttpMethod.Put, "Practitioner/" + RealTokens.PractitionerId, practitioner));
+        if (response.Status is not (HttpStatusCode.Created or HttpStatusCode.OK))
+        {
+            throw new InvalidOperationException($"The test practitioner could not be stored: {response.Status}");
+        }
     }
 
     public async Task<FhirResponse> SendAsync(HttpRequestMessage request)
@@ -78,8 +97,8 @@ public sealed class SandboxServer : IAsyncDisposable
         return new FhirResponse(response.StatusCode, resource, response.Headers, response.Content.Headers, text);
     }
 
-    public Task<FhirResponse> SendAsync(HttpMethod method, string url, Resource? body = null, SmartAccess? access = null) =>
-        SendAsync(Request(method, url, body, access ?? Everything));
+    public async Task<FhirResponse> SendAsync(HttpMethod method, string url, Resource? body = null, SmartAccess? access = null) =>
+        await SendAsync(await RequestAsync(method, url, body, access));
 
     public Task<FhirResponse> GetAsync(string url, SmartAccess? access = null) => SendAsync(HttpMethod.Get, url, null, access);
 
@@ -166,9 +185,11 @@ public static class Make
         Code = new CodeableConcept("http://loinc.org", "72514-3", "Pain severity"),
     };
 
-    public static SmartAccess PatientAccess(string patientId, params string[] scopes) => new("test-client", scopes, patientId, null, "pr-1");
+    /// <summary>Asks for an EHR launch on <paramref name="patientId"/> with these scopes (the client is the app; the user, the test practitioner).</summary>
+    public static SmartAccess PatientAccess(string patientId, params string[] scopes) => new(SmartClientRegistration.AppClientId, scopes, patientId, null, RealTokens.PractitionerId);
 
-    public static SmartAccess UserAccess(params string[] scopes) => new("test-client", scopes, null, null, "pr-1");
+    /// <summary>Asks for a token with these scopes and no patient context.</summary>
+    public static SmartAccess UserAccess(params string[] scopes) => new(SmartClientRegistration.AppClientId, scopes, null, null, null);
 }
 
 [CollectionDefinition(Name)]

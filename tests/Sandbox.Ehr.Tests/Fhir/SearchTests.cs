@@ -206,7 +206,7 @@ public class SearchTests(FullModeServer fixture)
     {
         var patient = await NewPatientAsync();
         await _server.CreateAsync(Make.Procedure(patient));
-        var request = SandboxServer.Request(HttpMethod.Post, "Procedure/_search", access: SandboxServer.Everything);
+        var request = await _server.RequestAsync(HttpMethod.Post, "Procedure/_search");
         request.Content = new FormUrlEncodedContent([new("patient", patient)]);
 
         var response = await _server.SendAsync(request);
@@ -219,7 +219,7 @@ public class SearchTests(FullModeServer fixture)
     public async System.Threading.Tasks.Task An_unknown_search_parameter_is_400_unless_handling_is_lenient()
     {
         var strict = await _server.GetAsync("Condition?no-such-param=1");
-        var request = SandboxServer.Request(HttpMethod.Get, "Condition?no-such-param=1&_id=none", access: SandboxServer.Everything);
+        var request = await _server.RequestAsync(HttpMethod.Get, "Condition?no-such-param=1&_id=none");
         request.Headers.Add("Prefer", "handling=lenient");
         var lenient = await _server.SendAsync(request);
 

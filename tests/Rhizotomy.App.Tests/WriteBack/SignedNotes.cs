@@ -95,50 +95,10 @@ public static class SignedNotes
         var launch = new LaunchContext(new Ref("Patient/test-classic-left"), new Ref("Encounter/test-classic-left-surgery"),
             new Ref("Practitioner/test-surgeon"), DateTimeOffset.UtcNow, noteId);
         var qr = Populator.Populate(NeurectomyTemplate, launch, Evidence);
-        Set(qr, [LinkIds.Consent, LinkIds.ConsentObtained], new FhirBoolean(true));
-        Set(qr, [LinkIds.Consent, LinkIds.RisksDiscussed], Project(Known.Codes.ScalpNumbness), Project(Known.Codes.Infection), Project(Known.Codes.Bleeding));
-        Set(qr, [LinkIds.Approach, LinkIds.Incision], new FhirString("3 cm transverse incision below the occipital hairline"));
-        Set(qr, [LinkIds.Approach, LinkIds.Magnification], Project(Known.Codes.OperatingMicroscope));
-        Set(qr, [LinkIds.Implants], new FhirString(TemplateAnswers.None));
-        Set(qr, [LinkIds.Drains], new FhirString(TemplateAnswers.None));
-        Set(qr, [LinkIds.Complications, LinkIds.Complication], Project(Known.Codes.NoComplications));
-        Set(qr, [LinkIds.EstimatedBloodLoss], new FhirDecimal(15m));
-        Set(qr, [LinkIds.Disposition], Project(Known.Codes.DispositionHomeSameDay));
-        Set(qr, [LinkIds.Plan, LinkIds.PlanPain], new FhirString("Paracetamol and ibuprofen for 5 days"));
-        Set(qr, [LinkIds.Plan, LinkIds.PlanWound], new FhirString("Keep the wound dry for 48 hours"));
-        Set(qr, [LinkIds.Plan, LinkIds.PlanActivity], new FhirString("Gradual return to normal activity over 2 weeks"));
-        Set(qr, [LinkIds.Plan, LinkIds.FollowUp], new FhirString("Clinic in 2 weeks"));
-        Set(qr, [LinkIds.Performed, LinkIds.PerformedStart], new FhirDateTime("2026-11-20T09:00:00+01:00"));
-        Set(qr, [LinkIds.Performed, LinkIds.PerformedEnd], new FhirDateTime("2026-11-20T10:30:00+01:00"));
-        var n = LinkIds.For(Nerve.GreaterOccipital, Side.Left);
-        Set(qr, [LinkIds.Nerves, n.Group, n.Treated], new FhirBoolean(true));
-        Set(qr, [LinkIds.Nerves, n.Group, n.Technique], Project(Known.Codes.Neurectomy));
-        Set(qr, [LinkIds.Nerves, n.Group, n.Findings], Project(Known.Codes.FindingEntrapped), Project(Known.Codes.FindingThickened));
-        Set(qr, [LinkIds.Nerves, n.Group, n.SegmentLength], new FhirDecimal(10m));
-        Set(qr, [LinkIds.Nerves, n.Group, n.Stump], Project(Known.Codes.StumpBuriedInMuscle));
-        Set(qr, [LinkIds.Nerves, n.Group, n.SpecimenSent], new FhirBoolean(true));
+        NoteAnswers.CompleteCommon(qr);
+        NoteAnswers.Neurectomy(qr, LinkIds.For(Nerve.GreaterOccipital, Side.Left));
         qr.Status = QuestionnaireResponse.QuestionnaireResponseStatus.Completed;
         return qr;
-    }
-
-    public static Coding Project(string code) => new(Known.ProjectCodeSystem, code, Known.Concepts.Single(c => c.Code == code).Display);
-
-    public static void Set(QuestionnaireResponse qr, string[] path, params DataType[] values)
-    {
-        var items = qr.Item;
-        QuestionnaireResponse.ItemComponent? item = null;
-        foreach (var linkId in path)
-        {
-            item = items.FirstOrDefault(i => i.LinkId == linkId);
-            if (item is null)
-            {
-                item = new QuestionnaireResponse.ItemComponent { LinkId = linkId };
-                items.Add(item);
-            }
-            items = item.Item;
-        }
-        item!.Answer.Clear();
-        item.Answer.AddRange(values.Select(v => new QuestionnaireResponse.AnswerComponent { Value = v }));
     }
 
     /// <summary>Every resource of the types the app writes that the sandbox holds (read from its own store, all patients).</summary>

@@ -215,7 +215,7 @@ public class AmendTests
         Assert.Equal("written", (await SurgeonTab.FinalAsync(tab, signed)).GetProperty("status").GetString());
 
         var corrected = SignedNotes.LeftNeurectomy("amended-note");
-        SignedNotes.Set(corrected, [Rhizotomy.Core.Templates.LinkIds.EstimatedBloodLoss], new FhirDecimal(40m));
+        NoteAnswers.Set(corrected, [Rhizotomy.Core.Templates.LinkIds.EstimatedBloodLoss], new FhirDecimal(40m));
         var body = new FhirJsonSerializer().SerializeToString(corrected);
         using var request = new HttpRequestMessage(HttpMethod.Post, world.AppOrigin + "/api/notes/amended-note/$amend")
         {

@@ -4,6 +4,7 @@ using Rhizotomy.Core.Clinical;
 using Rhizotomy.Core.Templates;
 using Rhizotomy.Core.Tests.TestData;
 using static Rhizotomy.Core.Tests.TestData.Responses;
+using static Rhizotomy.Tests.Shared.NoteAnswers;
 
 namespace Rhizotomy.Core.Tests.Checks;
 

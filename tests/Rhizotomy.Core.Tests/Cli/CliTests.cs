@@ -1,3 +1,4 @@
+using Rhizotomy.Tests.Shared;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using Rhizotomy.Cli;
@@ -158,7 +159,7 @@ public sealed class CliTests : IDisposable
     public void Render_of_an_incomplete_response_exits_1_and_says_what_is_missing()
     {
         var response = Responses.CompletedLeftNeurectomy(Cases.ClassicLeft());
-        Responses.Remove(response, LinkIds.EstimatedBloodLoss);
+        NoteAnswers.Remove(response, LinkIds.EstimatedBloodLoss);
         var bundle = Write("context.json", ContextBundle(response));
 
         var (code, output, _) = Run("render", bundle);

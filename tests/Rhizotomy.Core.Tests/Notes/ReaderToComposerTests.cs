@@ -1,3 +1,4 @@
+using Rhizotomy.Tests.Shared;
 using Hl7.Fhir.Model;
 using Rhizotomy.Core.Clinical;
 using Rhizotomy.Core.Notes;
@@ -19,7 +20,7 @@ public class ReaderToComposerTests(ValidationFixture fixture)
     {
         if (name == "neurectomy") return (Responses.NeurectomyTemplate, Responses.CompletedLeftNeurectomy(TestData.Cases.ClassicLeft()));
         var response = Responses.CompletedLeftNeurectomy(TestData.Cases.ClassicLeft(), Responses.CoagulationTemplate);
-        Responses.Radiofrequency(response, LinkIds.For(Nerve.GreaterOccipital, Side.Left));
+        NoteAnswers.Radiofrequency(response, LinkIds.For(Nerve.GreaterOccipital, Side.Left));
         return (Responses.CoagulationTemplate, response);
     }
 
@@ -62,7 +63,7 @@ public class ReaderToComposerTests(ValidationFixture fixture)
     public void Implants_described_in_words_in_the_template_are_written_as_given()
     {
         var (template, response) = Completed("neurectomy");
-        Responses.Set(response, [LinkIds.Implants], new FhirString("Silicone nerve cap on the proximal stump"));
+        NoteAnswers.Set(response, [LinkIds.Implants], new FhirString("Silicone nerve cap on the proximal stump"));
         var read = NoteReader.Read(template, response, TestData.Cases.Context(), TestData.Cases.ClassicLeft());
         Assert.True(read.CanSign);
 

@@ -5,6 +5,7 @@ using Rhizotomy.Core.Clinical;
 using Rhizotomy.Core.Templates;
 using Rhizotomy.Core.Tests.TestData;
 using static Rhizotomy.Core.Tests.TestData.Responses;
+using static Rhizotomy.Tests.Shared.NoteAnswers;
 using R = Hl7.Fhir.Model.QuestionnaireResponse;
 
 namespace Rhizotomy.Core.Tests.Templates;

@@ -26,7 +26,7 @@ namespace Rhizotomy.Bench.Launch;
 /// </summary>
 public static class LaunchLoadDriver
 {
-    private const string ClientId = "rhizotomy-bench";
+    private const string ClientId = BenchSandbox.ClientId;
     private const string Patient = "bench-classic-left";
 
     public static async Task<int> RunAsync(string[] args)
@@ -51,17 +51,8 @@ public static class LaunchLoadDriver
                 ["Sandbox:Storage"] = "memory",
                 ["Sandbox:DataFolder"] = folder,
                 ["Sandbox:Faults:LatencyMs"] = latency.ToString(CultureInfo.InvariantCulture),
-                ["Sandbox:Clients:0:ClientId"] = ClientId,
-                ["Sandbox:Clients:0:Type"] = "public",
-                ["Sandbox:Clients:0:RedirectUris:0"] = appOrigin + "/callback",
-                ["Sandbox:Clients:0:LaunchUrl"] = appOrigin + "/launch",
-                ["Sandbox:Clients:0:Scopes:0"] = "openid",
-                ["Sandbox:Clients:0:Scopes:1"] = "fhirUser",
-                ["Sandbox:Clients:0:Scopes:2"] = "launch",
-                ["Sandbox:Clients:0:Scopes:3"] = "offline_access",
-                ["Sandbox:Clients:0:Scopes:4"] = "patient/*",
-                ["Sandbox:Clients:0:Scopes:5"] = "user/*",
             });
+            builder.Configuration.AddInMemoryCollection(BenchSandbox.AppRegistration(appOrigin));
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
         });
         await sandbox.StartAsync();

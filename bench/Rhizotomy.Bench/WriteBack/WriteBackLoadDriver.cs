@@ -35,7 +35,7 @@ namespace Rhizotomy.Bench.WriteBack;
 /// </summary>
 public static class WriteBackLoadDriver
 {
-    private const string ClientId = "rhizotomy-bench";
+    private const string ClientId = BenchSandbox.ClientId;
     private const string Patient = "bench-classic-left";
     private static readonly string[] FaultKinds = ["429", "500", "503", "hang", "drop", "fail-after-commit", "fail-after-commit-drop"];
 
@@ -144,16 +144,6 @@ public static class WriteBackLoadDriver
                 ["Sandbox:DataFolder"] = folder,
                 ["Sandbox:Fhir:MaxCount"] = "5000",
                 ["Sandbox:Faults:LatencyMs"] = latency.ToString(CultureInfo.InvariantCulture),
-                ["Sandbox:Clients:0:ClientId"] = ClientId,
-                ["Sandbox:Clients:0:Type"] = "public",
-                ["Sandbox:Clients:0:RedirectUris:0"] = appOrigin + "/callback",
-                ["Sandbox:Clients:0:LaunchUrl"] = appOrigin + "/launch",
-                ["Sandbox:Clients:0:Scopes:0"] = "openid",
-                ["Sandbox:Clients:0:Scopes:1"] = "fhirUser",
-                ["Sandbox:Clients:0:Scopes:2"] = "launch",
-                ["Sandbox:Clients:0:Scopes:3"] = "offline_access",
-                ["Sandbox:Clients:0:Scopes:4"] = "patient/*",
-                ["Sandbox:Clients:0:Scopes:5"] = "user/*",
             };
             if (faults)
             {
@@ -170,6 +160,7 @@ public static class WriteBackLoadDriver
             var sandbox = SandboxHost.Build(["--urls=http://127.0.0.1:0"], b =>
             {
                 b.Configuration.AddInMemoryCollection(sandboxConfig);
+                b.Configuration.AddInMemoryCollection(BenchSandbox.AppRegistration(appOrigin));
                 b.Logging.SetMinimumLevel(LogLevel.Warning);
             });
             await sandbox.StartAsync();

@@ -42,13 +42,19 @@ public sealed class DraftStore(IDbContextFactory<WriteBackDb> factory, Outbox ou
         }
     }
 
-    public async Task<QuestionnaireResponse?> FindAsync(LaunchSession session, CancellationToken ct)
+    public async Task<QuestionnaireResponse?> FindAsync(LaunchSession session, CancellationToken ct) =>
+        (await FindSavedAsync(session, ct))?.Response;
+
+    /// <summary>The draft with when it was last saved (the note page says "Resumed your draft from …").</summary>
+    public async Task<SavedDraft?> FindSavedAsync(LaunchSession session, CancellationToken ct)
     {
         var key = Outbox.OwnerKey(session);
         await using var db = await factory.CreateDbContextAsync(ct);
         var draft = await db.Drafts.AsNoTracking().FirstOrDefaultAsync(d => d.OwnerKey == key, ct);
         var json = outbox.Unprotect<string>(draft?.Payload);
-        return json is null ? null : new FhirJsonDeserializer(new DeserializerSettings()).Deserialize<QuestionnaireResponse>(json);
+        return json is null || draft is null
+            ? null
+            : new SavedDraft(new FhirJsonDeserializer(new DeserializerSettings()).Deserialize<QuestionnaireResponse>(json), DateTimeOffset.FromUnixTimeMilliseconds(draft.UpdatedAt));
     }
 
     public async Task DeleteAsync(LaunchSession session, CancellationToken ct)
@@ -58,3 +64,6 @@ public sealed class DraftStore(IDbContextFactory<WriteBackDb> factory, Outbox ou
         await db.Drafts.Where(d => d.OwnerKey == key).ExecuteDeleteAsync(ct);
     }
 }
+
+/// <summary>A stored draft and the time it was last saved.</summary>
+public sealed record SavedDraft(QuestionnaireResponse Response, DateTimeOffset SavedAt);

@@ -178,6 +178,46 @@ public static class FormAssets
             clearTimeout(recheckTimer);
             recheckTimer = setTimeout(recheck, 700);
           };
+          // Autosave: a few seconds after the last change the form becomes a QuestionnaireResponse on the server (the same
+          // code as a check) and is PUT as this patient and surgeon's draft. Nothing goes to browser storage; a failed save
+          // (dropped network, ended session) is retried with a growing pause, and again when the browser is back online.
+          var saveState = document.getElementById('autosave'), saveTimer = null, dirty = false, saving = false, retryPause = 5000;
+          var saveSay = function (text) { if (saveState && saveState.textContent !== text) saveState.textContent = text; };
+          async function autosave() {
+            if (saving) { dirty = true; return; }
+            saving = true; dirty = false;
+            saveSay('Saving\u2026');
+            var launch = form.getAttribute('data-launch');
+            try {
+              var responseUrl = '/s/' + encodeURIComponent(launch) + '/note/response' + form.getAttribute('action').replace(/^[^?]*/, '');
+              var r = await fetch(responseUrl, { method: 'POST', body: new URLSearchParams(new FormData(form)), credentials: 'same-origin' });
+              if (!r.ok) throw new Error('response ' + r.status);
+              var p = await fetch('/api/drafts', { method: 'PUT', body: await r.text(), credentials: 'same-origin', headers: { 'Content-Type': 'application/fhir+json', 'X-CSRF-Token': form.querySelector('input[name=csrf]').value, 'X-Launch-Id': launch } });
+              if (!p.ok) throw new Error('draft ' + p.status);
+              retryPause = 5000;
+              saveSay(dirty ? 'Saving\u2026' : 'Saved');
+            } catch (e) {
+              dirty = true;
+              saveSay('Not saved: will retry');
+              clearTimeout(saveTimer);
+              saveTimer = setTimeout(autosave, retryPause);
+              retryPause = Math.min(retryPause * 2, 60000);
+              saving = false;
+              return;
+            }
+            saving = false;
+            if (dirty) scheduleSave();
+          }
+          var scheduleSave = function () {
+            dirty = true;
+            clearTimeout(saveTimer);
+            saveTimer = setTimeout(autosave, 3000);
+          };
+          form.addEventListener('change', scheduleSave);
+          form.addEventListener('input', scheduleSave);
+          window.addEventListener('online', function () { if (dirty) { clearTimeout(saveTimer); autosave(); } });
+          window.addEventListener('beforeunload', function (e) { if (dirty) e.preventDefault(); });
+          form.addEventListener('submit', function () { dirty = false; clearTimeout(saveTimer); });
           form.addEventListener('change', update);
           form.addEventListener('input', update);
           form.addEventListener('change', scheduleRecheck);

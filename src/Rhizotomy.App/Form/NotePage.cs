@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Hl7.Fhir.Model;
+using Rhizotomy.App.Drafts;
 using Rhizotomy.App.Ehr;
 using Rhizotomy.App.Evidence;
 using Rhizotomy.App.Sessions;
@@ -24,7 +25,7 @@ public static partial class NotePage
 
     public static WebApplication MapNotePage(this WebApplication app)
     {
-        app.MapGet("/s/{launchId}/note", async (string launchId, string? template, HttpContext context, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, CancellationToken ct) =>
+        app.MapGet("/s/{launchId}/note", async (string launchId, string? template, string? fresh, HttpContext context, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, DraftStore drafts, CancellationToken ct) =>
         {
             var session = await sessions.ResolveAsync(context, launchId, ct);
             if (session is null)
@@ -36,13 +37,17 @@ public static partial class NotePage
             var launch = NoteSession.Launch(session, clock.GetUtcNow(), out var missing);
             if (launch is null)
                 return Error(StatusCodes.Status422UnprocessableEntity, "This launch cannot start a note", missing!, "Open the app again from the patient's chart in the EHR.");
-            var draft = Populator.Populate(q, launch, NoteSession.Evidence(session));
-            var state = FormState.FromResponse(q, draft);
+            // A draft of this patient and surgeon for this template comes back as it was left ("start over" asks for fresh=1).
+            var saved = fresh is null ? await drafts.FindSavedAsync(session, ct) : null;
+            if (saved is not null && !SameTemplate(saved.Response.Questionnaire, q))
+                saved = null;
+            var state = FormState.FromResponse(q, saved?.Response ?? Populator.Populate(q, launch, NoteSession.Evidence(session)));
             state.ApplyDefaults(q);
-            return Page(session, q, state, launch, outcome: null, builderProblems: null, NewNoteId());
+            var noteId = saved?.Response.Identifier is { Value: { } id } && NoteIdPattern().IsMatch(id) ? id : NewNoteId();
+            return Page(session, q, state, launch, outcome: null, builderProblems: null, noteId, resumedFrom: saved?.SavedAt);
         });
 
-        app.MapPost("/s/{launchId}/note", async (string launchId, string? template, HttpContext context, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, Microsoft.Extensions.Options.IOptions<Launch.AppOptions> options, CancellationToken ct) =>
+        app.MapPost("/s/{launchId}/note", async (string launchId, string? template, HttpContext context, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, DraftStore drafts, Microsoft.Extensions.Options.IOptions<Launch.AppOptions> options, CancellationToken ct) =>
         {
             var session = await sessions.ResolveAsync(context, launchId, ct);
             if (session is null)
@@ -78,6 +83,8 @@ public static partial class NotePage
             }
             var builder = new ResponseBuilder(q, state);
             var response = builder.Build(launch, noteId);
+            // Each check is also an autosave: the page works without script, and so does resuming.
+            await drafts.SaveAsync(session, response, ct);
             var outcome = NoteChecks.Check(q, response, NoteSession.Evidence(session));
             var preview = outcome.Issue.All(i => i.Severity is not (OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal)) && builder.Problems.Count == 0
                 ? Preview(catalog, response, session, launch, noteId, options.Value)
@@ -142,7 +149,11 @@ public static partial class NotePage
         state.Set(target.Treated, "true");
     }
 
-    private static IResult Page(LaunchSession session, Questionnaire q, FormState state, LaunchContext launch, OperationOutcome? outcome, Dictionary<string, string>? builderProblems, string noteId, string? focus = null, string? preview = null)
+    /// <summary>Whether a saved response was made from this template (one draft per patient and surgeon, whichever template it used).</summary>
+    public static bool SameTemplate(string? canonical, Questionnaire q) =>
+        canonical is not null && q.Url is not null && canonical.Split('|')[0] == q.Url;
+
+    private static IResult Page(LaunchSession session, Questionnaire q, FormState state, LaunchContext launch, OperationOutcome? outcome, Dictionary<string, string>? builderProblems, string noteId, string? focus = null, string? preview = null, DateTimeOffset? resumedFrom = null)
     {
         var messages = new List<FieldMessage>();
         foreach (var (key, text) in builderProblems ?? [])
@@ -179,6 +190,14 @@ public static partial class NotePage
             .Append(". Author: ").Append(E(chart?.Practitioner?.Name ?? launch.Surgeon.Reference)).Append(".</p>");
         if (session.NeedsRelaunch)
             html.Append("<p class=\"notice relaunch\">Your EHR sign-in has expired. Re-launch the app from the patient's chart; keep this page open until then.</p>");
+        if (resumedFrom is { } savedAt)
+        {
+            var local = savedAt.ToOffset(FormState.ParseOffset(state.TimeZone));
+            html.Append("<p class=\"notice resumed\" id=\"resumed\">Resumed your draft from <time datetime=\"").Append(E(savedAt.ToString("O", CultureInfo.InvariantCulture))).Append("\">")
+                .Append(E(local.ToString("d MMM yyyy HH:mm", CultureInfo.InvariantCulture))).Append(state.TimeZone == "Z" ? " UTC" : "").Append("</time>. ")
+                .Append("<a href=\"/s/").Append(E(session.LaunchId)).Append("/note?template=").Append(E(Uri.EscapeDataString(q.Id ?? ""))).Append("&amp;fresh=1\">Start over from the chart</a>")
+                .Append(" (the draft is replaced when the new form is saved).</p>");
+        }
         html.Append("<p class=\"muted\">Template: ");
         foreach (var other in new[] { TemplateDefinitions.NeurectomyId, TemplateDefinitions.CoagulationId })
         {
@@ -203,7 +222,8 @@ public static partial class NotePage
         html.Append("<input type=\"hidden\" name=\"").Append(FormState.TimeZoneField).Append("\" value=\"").Append(E(state.TimeZone)).Append("\">");
         html.Append(items);
         html.Append("<div class=\"actions\"><button type=\"submit\" name=\"action\" value=\"check\">Check the note</button>")
-            .Append(" <span class=\"muted\">Checks what is missing before signing; nothing is sent to the EHR.</span></div>");
+            .Append(" <span class=\"muted\">Checks what is missing before signing (and saves the draft); nothing is sent to the EHR.</span>")
+            .Append(" <span id=\"autosave\" class=\"autosave muted\" role=\"status\" aria-live=\"polite\"></span></div>");
         html.Append("</form>");
         if (preview is not null)
             Signing(html, preview, session, launch, chart, q);
@@ -326,7 +346,7 @@ public static partial class NotePage
 
     private static IResult SessionEnded() => Error(StatusCodes.Status401Unauthorized, "Your session has ended",
         "The app keeps a session for a limited time, and only in the browser that opened it.",
-        "Open the app again from the patient's chart in the EHR. The note page is not stored yet: if you were typing, use the browser's Back button to copy what you need first.");
+        "Open the app again from the patient's chart in the EHR: the note form comes back as it was last saved.");
 
     private static IResult UnknownTemplate(string launchId) => Error(StatusCodes.Status404NotFound, "No such template",
         "The note template asked for does not exist in this app.", $"Go back to the case page and choose a template there.");

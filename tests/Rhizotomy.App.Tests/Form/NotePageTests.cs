@@ -7,7 +7,8 @@ public class NotePageTests(FormWorld f) : IClassFixture<FormWorld>
 {
     private async Task<HtmlForm> OpenAsync(string template = "occipital-neurectomy")
     {
-        using var page = await f.Browser.GetAsync(f.Url($"/s/{f.LaunchId}/note?template={template}"));
+        // Checks save the draft, which the page would resume: each test starts from the chart instead.
+        using var page = await f.Browser.GetAsync(f.Url($"/s/{f.LaunchId}/note?template={template}&fresh=1"));
         var html = await page.Content.ReadAsStringAsync();
         Assert.True(page.StatusCode == HttpStatusCode.OK, html);
         return new HtmlForm(html);

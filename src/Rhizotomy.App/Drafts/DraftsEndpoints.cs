@@ -6,7 +6,7 @@ using IssueType = Hl7.Fhir.Model.OperationOutcome.IssueType;
 
 namespace Rhizotomy.App.Drafts;
 
-/// <summary><c>PUT /api/drafts</c> (autosave) and <c>GET /api/drafts</c> (resume) for the launch's patient and surgeon.</summary>
+/// <summary><c>PUT /api/drafts</c> (autosave), <c>GET /api/drafts</c> (resume) and <c>DELETE /api/drafts</c> (discard) for the launch's patient and surgeon.</summary>
 public static class DraftsEndpoints
 {
     public static WebApplication MapDraftsApi(this WebApplication app)
@@ -25,6 +25,12 @@ public static class DraftsEndpoints
             response.Author = new Hl7.Fhir.Model.ResourceReference(session.FhirUser);
             response.Status = Hl7.Fhir.Model.QuestionnaireResponse.QuestionnaireResponseStatus.InProgress;
             await store.SaveAsync(session, response, ct);
+            return Results.NoContent();
+        }).RequireCsrf();
+        // Discard the draft (start over for good; test set-up): the next autosave or check starts a new one.
+        drafts.MapDelete("", async (HttpContext http, DraftStore store, CancellationToken ct) =>
+        {
+            await store.DeleteAsync(SessionAccess.Current(http)!, ct);
             return Results.NoContent();
         }).RequireCsrf();
         drafts.MapGet("", async (HttpContext http, SessionAccess access, DraftStore store, WriteBack.Outbox outbox, WriteBack.NoteSender sender, CancellationToken ct) =>

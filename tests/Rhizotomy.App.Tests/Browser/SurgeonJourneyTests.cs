@@ -28,6 +28,11 @@ public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : ICl
         await page.SelectOptionAsync("select[name=app]", w.World.AppOrigin + "/launch");
         await page.Locator($"tr:has(a[href='/launcher/patient/{patientId}'])").GetByRole(AriaRole.Button, new() { Name = "Launch", Exact = true }).ClickAsync();
         await ArriveAsync(page, new Regex("^" + Regex.Escape(w.World.AppOrigin) + "/s/[^/?]+$"));
+        // The note form resumes this patient and surgeon's draft: each journey starts from the chart, whatever another test saved.
+        var discarded = await page.EvaluateAsync<int>(
+            "async () => { const launch = location.pathname.split('/')[2]; const c = await (await fetch('/api/context', { headers: { 'X-Launch-Id': launch } })).json();"
+            + " return (await fetch('/api/drafts', { method: 'DELETE', headers: { 'X-CSRF-Token': c.csrfToken, 'X-Launch-Id': launch } })).status; }");
+        Assert.Equal(204, discarded);
         return page;
     }
 

@@ -122,6 +122,31 @@ public class AutosaveTests(FormWorld f) : IClassFixture<FormWorld>
     }
 
     [Fact]
+    public async Task A_discarded_draft_is_not_resumed_and_discarding_needs_the_page_token()
+    {
+        using var tab = await LaunchAsync();
+        var form = await OpenAsync(tab, "template=occipital-neurectomy&fresh=1");
+        form.Set("incision", "Discard me");
+        Assert.Equal(HttpStatusCode.NoContent, await AutosaveAsync(tab, form));
+        HttpRequestMessage Delete(bool csrf)
+        {
+            var request = new HttpRequestMessage(HttpMethod.Delete, f.Url("/api/drafts"));
+            request.Headers.Add("X-Launch-Id", tab.LaunchId);
+            if (csrf)
+                request.Headers.Add("X-CSRF-Token", form.Values("csrf").Single());
+            return request;
+        }
+        using (var forged = await tab.Browser.SendAsync(Delete(csrf: false)))
+            Assert.Equal(HttpStatusCode.Forbidden, forged.StatusCode);
+        Assert.Contains("Discard me", (await OpenAsync(tab)).Html);
+        using (var discarded = await tab.Browser.SendAsync(Delete(csrf: true)))
+            Assert.Equal(HttpStatusCode.NoContent, discarded.StatusCode);
+        var page = await OpenAsync(tab);
+        Assert.DoesNotContain("Discard me", page.Html);
+        Assert.DoesNotContain("Resumed your draft", page.Html);
+    }
+
+    [Fact]
     public async Task The_page_has_a_polite_save_status_and_its_script_keeps_nothing_in_browser_storage()
     {
         using var tab = await LaunchAsync();

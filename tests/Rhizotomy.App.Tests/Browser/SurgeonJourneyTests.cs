@@ -28,12 +28,17 @@ public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : ICl
         await page.SelectOptionAsync("select[name=app]", w.World.AppOrigin + "/launch");
         await page.Locator($"tr:has(a[href='/launcher/patient/{patientId}'])").GetByRole(AriaRole.Button, new() { Name = "Launch", Exact = true }).ClickAsync();
         await ArriveAsync(page, new Regex("^" + Regex.Escape(w.World.AppOrigin) + "/s/[^/?]+$"));
-        // The note form resumes this patient and surgeon's draft: each journey starts from the chart, whatever another test saved.
-        var discarded = await page.EvaluateAsync<int>(
+        await DiscardDraftAsync(page.MainFrame);
+        return page;
+    }
+
+    /// <summary>The note form resumes this patient and surgeon's draft: each journey starts from the chart, whatever another test saved.</summary>
+    private static async Task DiscardDraftAsync(IFrame app)
+    {
+        var discarded = await app.EvaluateAsync<int>(
             "async () => { const launch = location.pathname.split('/')[2]; const c = await (await fetch('/api/context', { headers: { 'X-Launch-Id': launch } })).json();"
             + " return (await fetch('/api/drafts', { method: 'DELETE', headers: { 'X-CSRF-Token': c.csrfToken, 'X-Launch-Id': launch } })).status; }");
         Assert.Equal(204, discarded);
-        return page;
     }
 
     /// <summary>Waits for the app page; when the launch ends elsewhere (an error page), says where and what it says.</summary>
@@ -168,6 +173,7 @@ public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : ICl
         await page.GotoAsync($"{w.World.SandboxOrigin}/launcher/embed?practitioner=surgeon-1&patient=classic-left&encounter=classic-left-surgery&app={Uri.EscapeDataString(w.World.AppOrigin + "/launch")}");
         var frame = page.FrameLocator("iframe#app");
         await Assertions.Expect(frame.GetByRole(AriaRole.Heading, new() { Name = "Case for occipital nerve rhizotomy" })).ToBeVisibleAsync();
+        await DiscardDraftAsync(page.Frames.First(f => f.Url.StartsWith(w.World.AppOrigin, StringComparison.Ordinal)));
         await frame.GetByRole(AriaRole.Link, new() { Name = "Write the operative note (neurectomy)" }).ClickAsync();
         await frame.Locator("#f-gon-left-treated").CheckAsync();
         await frame.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync();
@@ -187,6 +193,7 @@ public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : ICl
         await TabToAsync(page, "tr:has(a[href='/launcher/patient/classic-left']) button[name=patient]");
         await page.Keyboard.PressAsync("Enter");
         await ArriveAsync(page, new Regex("^" + Regex.Escape(w.World.AppOrigin) + "/s/[^/?]+$"));
+        await DiscardDraftAsync(page.MainFrame);
         await TabToAsync(page, "a[href$='template=occipital-neurectomy']");
         await page.Keyboard.PressAsync("Enter");
         await page.WaitForURLAsync(new Regex("/note"), new() { WaitUntil = WaitUntilState.Commit });

@@ -167,6 +167,23 @@ public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : ICl
     }
 
     [Fact]
+    public async Task What_is_typed_is_autosaved_quietly_and_comes_back_after_a_reload_with_browser_storage_empty()
+    {
+        var page = await LaunchFromLauncherAsync("classic-left");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Write the operative note (neurectomy)" }).ClickAsync();
+        await page.GetByLabel("Approach and incision").FillAsync("Autosaved incision text");
+        // The quiet status says it once the debounce has passed and the draft is stored (generous timeout: a shared machine).
+        await Assertions.Expect(page.Locator("#autosave[aria-live=polite]")).ToHaveTextAsync("Saved", new() { Timeout = 60_000 });
+        Assert.Equal(0, await page.EvaluateAsync<int>("() => localStorage.length + sessionStorage.length"));
+        await page.ReloadAsync();
+        await Assertions.Expect(page.Locator("#resumed")).ToContainTextAsync("Resumed your draft from");
+        await Assertions.Expect(page.GetByLabel("Approach and incision")).ToHaveValueAsync("Autosaved incision text");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Start over from the chart" }).ClickAsync();
+        await Assertions.Expect(page.GetByLabel("Approach and incision")).Not.ToHaveValueAsync("Autosaved incision text");
+        await DiscardDraftAsync(page.MainFrame);
+    }
+
+    [Fact]
     public async Task The_app_works_in_an_800_px_iframe_of_the_ehr_origin()
     {
         var page = await w.PageAsync(1200, 1000);

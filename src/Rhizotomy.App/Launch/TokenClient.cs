@@ -63,6 +63,29 @@ public sealed class TokenClient(IHttpClientFactory http, ClientKeys keys, IOptio
         return Read(response);
     }
 
+    /// <summary>
+    /// A SMART Backend Services token: <c>client_credentials</c> with a one-time
+    /// <c>private_key_jwt</c> assertion (unique <c>jti</c>, <c>aud</c> the token endpoint, <c>exp</c> within 5 minutes).
+    /// </summary>
+    public async Task<SmartTokenResponse> ClientCredentialsAsync(EhrRegistration ehr, string tokenEndpoint, CancellationToken ct)
+    {
+        var backend = ehr.Backend ?? throw new InvalidOperationException("The EHR has no Backend Services registration.");
+        var request = new ClientCredentialsTokenRequest
+        {
+            Address = tokenEndpoint,
+            ClientId = backend.ClientId,
+            ClientCredentialStyle = ClientCredentialStyle.PostBody,
+            Scope = string.IsNullOrWhiteSpace(backend.Scopes) ? BackendRegistration.DefaultScopes : backend.Scopes,
+            ClientAssertion = new ClientAssertion
+            {
+                Type = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                Value = keys.BackendAssertion(ehr, tokenEndpoint),
+            },
+        };
+        var response = await http.CreateClient(HttpClientName).RequestClientCredentialsTokenAsync(request, ct);
+        return Read(response);
+    }
+
     private void Authenticate(ProtocolRequest request, EhrRegistration ehr, string tokenEndpoint)
     {
         request.ClientId = ehr.ClientId;

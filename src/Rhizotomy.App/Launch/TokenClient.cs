@@ -23,9 +23,15 @@ public sealed record SmartTokenResponse(
 /// <c>[a-z_]</c>), else <c>error</c>: an EHR that echoes a code, a token or a name in that field
 /// must not carry it into the app's logs and messages.
 /// </remarks>
-public sealed partial class TokenRequestException(string error) : Exception($"The EHR refused the token request ({Clean(error)}).")
+public sealed partial class TokenRequestException(string error, System.Net.HttpStatusCode status = 0) : Exception($"The EHR refused the token request ({Clean(error)}).")
 {
     public string Error { get; } = Clean(error);
+
+    /// <summary>The token endpoint's HTTP status; 0 when no answer came.</summary>
+    public System.Net.HttpStatusCode Status { get; } = status;
+
+    /// <summary>True when asking again later can succeed: no answer, 408, 429 or a server error (not a refusal).</summary>
+    public bool Transient => Error == "Exception" || (int)Status is 0 or 408 or 429 or >= 500;
 
     private static string Clean(string error) => ErrorCode().IsMatch(error) ? error : "error";
 
@@ -112,7 +118,7 @@ public sealed class TokenClient(IHttpClientFactory http, ClientKeys keys, IOptio
     private static SmartTokenResponse Read(TokenResponse response)
     {
         if (response.IsError || string.IsNullOrEmpty(response.AccessToken))
-            throw new TokenRequestException(response.ErrorType == ResponseErrorType.Protocol ? response.Error ?? "error" : response.ErrorType.ToString());
+            throw new TokenRequestException(response.ErrorType == ResponseErrorType.Protocol ? response.Error ?? "error" : response.ErrorType.ToString(), response.HttpStatusCode);
 
         var json = response.Json;
         string? Text(string name) =>

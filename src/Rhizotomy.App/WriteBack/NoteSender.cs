@@ -161,7 +161,13 @@ public sealed class NoteSender(
             note.Strategy = plan.StrategyName;
         }
 
-        var (token, sentWith) = await AnyTokenAsync(note, force: false, ct);
+        var (token, sentWith, transient) = await AnyTokenAsync(note, force: false, ct);
+        if (token is null && transient)
+        {
+            // The backend token could not be asked for (the EHR unreachable): that passes, a new launch is not needed.
+            await RetryLaterAsync(note, "EHR token endpoint unreachable", null, ambiguous: false, roundTrips: 0, ct);
+            return;
+        }
         if (token is null)
         {
             await WaitForLaunchAsync(note, ct);
@@ -184,7 +190,7 @@ public sealed class NoteSender(
             note.Written = Outbox.WrittenJson(result.Written);
             if (result.Kind != AttemptKind.Unauthorized || tokenTry == 1)
                 break;
-            (token, sentWith) = await AnyTokenAsync(note, force: true, ct, backendOnly: sentWith == SentWithBackend);
+            (token, sentWith, _) = await AnyTokenAsync(note, force: true, ct, backendOnly: sentWith == SentWithBackend);
             if (token is null)
                 break;
         }
@@ -257,41 +263,44 @@ public sealed class NoteSender(
     /// entry has a <c>Backend</c> registration. The note's content (and its Provenance naming the
     /// surgeon as author) was fixed at signing, under the surgeon's launch; only the transport changes.
     /// </summary>
-    private async Task<(string? Token, string SentWith)> AnyTokenAsync(OutboxNote note, bool force, CancellationToken ct, bool backendOnly = false)
+    /// <remarks><c>Transient</c>: no token because the EHR could not be reached for the backend token; worth retrying without a launch.</remarks>
+    private async Task<(string? Token, string SentWith, bool Transient)> AnyTokenAsync(OutboxNote note, bool force, CancellationToken ct, bool backendOnly = false)
     {
         if (!backendOnly && await TokenAsync(note, force, ct) is { } user)
-            return (user, SentWithLaunch);
+            return (user, SentWithLaunch, false);
         var ehr = appOptions.Value.Find(note.Issuer);
         if (ehr?.Backend is not { IsConfigured: true })
-            return (null, SentWithLaunch);
-        var backend = await BackendTokenAsync(ehr, force, ct);
+            return (null, SentWithLaunch, false);
+        var (backend, transient) = await BackendTokenAsync(ehr, force, ct);
         if (backend is not null)
             log.LogInformation("Note {NoteId} is sent with the EHR's Backend Services credentials: no surgeon token can be had", note.Id);
-        return (backend, SentWithBackend);
+        return (backend, SentWithBackend, transient);
     }
 
-    private async Task<string?> BackendTokenAsync(EhrRegistration ehr, bool force, CancellationToken ct)
+    private async Task<(string? Token, bool Transient)> BackendTokenAsync(EhrRegistration ehr, bool force, CancellationToken ct)
     {
         var key = AppOptions.Normalise(ehr.Issuer)!;
         if (!force && _backendTokens.TryGetValue(key, out var cached) && clock.GetUtcNow() < cached.ExpiresAt.AddSeconds(-30))
-            return cached.Token;
+            return (cached.Token, false);
         var config = await discovery.DiscoverAsync(ehr, ct);
         if (config?.TokenEndpoint is not { } tokenEndpoint)
         {
             log.LogWarning("Backend Services token not requested: the EHR's token endpoint could not be discovered");
-            return null;
+            return (null, true);
         }
         try
         {
             var token = await tokens.ClientCredentialsAsync(ehr, tokenEndpoint, ct);
             _backendTokens[key] = (token.AccessToken, clock.GetUtcNow().AddSeconds(token.ExpiresIn > 0 ? token.ExpiresIn : 300));
-            return token.AccessToken;
+            return (token.AccessToken, false);
         }
         catch (Exception e) when (e is TokenRequestException or HttpRequestException or TaskCanceledException)
         {
             _backendTokens.TryRemove(key, out _);
             log.LogWarning("Backend Services token request failed: {Error}", e is TokenRequestException t ? t.Error : e.GetType().Name);
-            return null;
+            // A refusal (invalid_client, invalid_scope) will not pass by itself; an unreachable or failing EHR
+            // (no answer, or an HTTP error without an OAuth error code) will.
+            return (null, e is not TokenRequestException { Transient: false });
         }
     }
 

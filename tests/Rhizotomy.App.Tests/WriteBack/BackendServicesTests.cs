@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Http.Json;
 using System.Security.Cryptography;
 using Hl7.Fhir.Model;
 using Rhizotomy.App.Launch;
@@ -61,6 +62,31 @@ public class BackendServicesTests
         var provenance = Assert.Single(SignedNotes.Written<Provenance>(chart, "backend-note"));
         Assert.Contains(provenance.Agent, a => a.Who?.Reference == "Practitioner/test-surgeon");
         Assert.DoesNotContain(provenance.Agent, a => a.Who?.Reference?.Contains(BackendClientId, StringComparison.Ordinal) == true);
+    }
+
+    [Fact]
+    public async Task While_the_token_endpoint_fails_the_backend_fallback_retries_instead_of_waiting_for_a_launch()
+    {
+        await using var world = await WorldAsync(null, registeredAtEhr: true);
+        using var tab = await SurgeonTab.LaunchAsync(world);
+        world.Clock.Advance(TimeSpan.FromHours(2));
+        using var admin = new HttpClient();
+        using (var failing = await admin.PutAsJsonAsync(world.SandboxOrigin + "/admin/faults",
+            new { rules = new[] { new { kind = "503", method = "POST", path = "/auth/token", rate = 1.0 } } }))
+            Assert.True(failing.IsSuccessStatusCode);
+
+        using var signed = await tab.SignAsync(SignedNotes.LeftNeurectomy("unreachable-note"));
+        Assert.Equal(HttpStatusCode.Accepted, signed.StatusCode);
+        var body = await SmartWorld.JsonAsync(signed);
+        Assert.Equal("pending", body.GetProperty("status").GetString());
+        Assert.Equal("EHR token endpoint unreachable", body.GetProperty("reason").GetString());
+
+        using (var cleared = await admin.PutAsJsonAsync(world.SandboxOrigin + "/admin/faults", new { rules = Array.Empty<object>() }))
+            Assert.True(cleared.IsSuccessStatusCode);
+        // The outbox runs on the test clock: move it past the back-off so the retry is due.
+        world.Clock.Advance(TimeSpan.FromMinutes(2));
+        var status = await tab.SettledAsync("unreachable-note", until: "written");
+        Assert.Equal("backend-services", status.GetProperty("sentWith").GetString());
     }
 
     [Fact]

@@ -37,6 +37,32 @@ public sealed class EhrRegistration
     public bool? SingleContent { get; set; }
     /// <summary>The organisation that keeps the notes (<c>Organization/123</c>): Composition and DocumentReference custodian.</summary>
     public string? Custodian { get; set; }
+    /// <summary>
+    /// A SMART Backend Services registration at this EHR, when the site made one: pending notes
+    /// whose surgeon token can no longer be had are sent with its client credentials instead of
+    /// waiting for a new launch. Null: they wait.
+    /// </summary>
+    public BackendRegistration? Backend { get; set; }
+}
+
+/// <summary>A SMART Backend Services client (<c>client_credentials</c> with a <c>private_key_jwt</c> assertion).</summary>
+public sealed class BackendRegistration
+{
+    /// <summary>The write scopes the pending notes need, whatever the strategy (transaction, individual, document-only).</summary>
+    public const string DefaultScopes =
+        "system/DocumentReference.crs system/Procedure.crus system/Composition.crs system/QuestionnaireResponse.crs system/Provenance.crs";
+
+    /// <summary>The backend client id the EHR issued (usually not the launch client's).</summary>
+    public string ClientId { get; set; } = "";
+    /// <summary>Private key for the client assertion: PEM (RSA or P-384 EC) or a private JWK as JSON.</summary>
+    public string? SigningKey { get; set; }
+    /// <summary>Key id published in the app's JWKS; defaults to the key's JWK thumbprint.</summary>
+    public string? KeyId { get; set; }
+    /// <summary>The <c>system/</c> scopes asked for (space separated); <see cref="DefaultScopes"/> when not set.</summary>
+    public string? Scopes { get; set; }
+
+    /// <summary>True when the registration can be used (a client id and a key).</summary>
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(ClientId) && !string.IsNullOrWhiteSpace(SigningKey);
 }
 
 /// <summary>The app's configuration section <c>App</c>.</summary>

@@ -13,6 +13,7 @@ namespace Rhizotomy.App.Launch;
 public sealed class ClientKeys
 {
     private readonly Dictionary<string, (SigningCredentials Credentials, JsonWebKey Public)> _byIssuer = [];
+    private readonly Dictionary<string, (SigningCredentials Credentials, JsonWebKey Public)> _backendByIssuer = [];
 
     public ClientKeys(IOptions<AppOptions> options)
     {
@@ -21,6 +22,12 @@ public sealed class ClientKeys
             if (string.IsNullOrWhiteSpace(ehr.SigningKey))
                 throw new InvalidOperationException($"App:Ehrs entry for client '{ehr.ClientId}' uses private_key_jwt but has no SigningKey.");
             _byIssuer[AppOptions.Normalise(ehr.Issuer)!] = Load(ehr.SigningKey, ehr.KeyId);
+        }
+        foreach (var ehr in options.Value.Ehrs.Where(e => e.Backend is not null))
+        {
+            if (!ehr.Backend!.IsConfigured)
+                throw new InvalidOperationException($"App:Ehrs entry for client '{ehr.ClientId}' has a Backend without ClientId or SigningKey.");
+            _backendByIssuer[AppOptions.Normalise(ehr.Issuer)!] = Load(ehr.Backend.SigningKey!, ehr.Backend.KeyId);
         }
     }
 
@@ -77,18 +84,24 @@ public sealed class ClientKeys
     }
 
     /// <summary>A one-time client assertion for the token endpoint (RFC 7523, SMART Backend Services profile).</summary>
-    public string Assertion(EhrRegistration ehr, string tokenEndpoint)
+    public string Assertion(EhrRegistration ehr, string tokenEndpoint) =>
+        Assertion(_byIssuer[AppOptions.Normalise(ehr.Issuer)!].Credentials, ehr.ClientId, tokenEndpoint);
+
+    /// <summary>A one-time client assertion of the EHR's Backend Services client.</summary>
+    public string BackendAssertion(EhrRegistration ehr, string tokenEndpoint) =>
+        Assertion(_backendByIssuer[AppOptions.Normalise(ehr.Issuer)!].Credentials, ehr.Backend!.ClientId, tokenEndpoint);
+
+    private static string Assertion(SigningCredentials credentials, string clientId, string tokenEndpoint)
     {
-        var (credentials, _) = _byIssuer[AppOptions.Normalise(ehr.Issuer)!];
         // The EHR checks exp against its own clock: real time, never a test clock.
         var now = DateTime.UtcNow;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
-            Issuer = ehr.ClientId,
+            Issuer = clientId,
             Audience = tokenEndpoint,
             Claims = new Dictionary<string, object>
             {
-                ["sub"] = ehr.ClientId,
+                ["sub"] = clientId,
                 ["jti"] = Convert.ToHexString(RandomNumberGenerator.GetBytes(16)),
             },
             IssuedAt = now,
@@ -102,7 +115,7 @@ public sealed class ClientKeys
     /// <summary>The JWKS document with every public key (no private parameters).</summary>
     public string JwksJson()
     {
-        var keys = _byIssuer.Values.Select(v => v.Public).DistinctBy(k => k.KeyId).Select(k =>
+        var keys = _byIssuer.Values.Concat(_backendByIssuer.Values).Select(v => v.Public).DistinctBy(k => k.KeyId).Select(k =>
         {
             var d = new Dictionary<string, string?> { ["kty"] = k.Kty, ["kid"] = k.KeyId, ["use"] = k.Use, ["alg"] = k.Alg };
             if (k.Kty == JsonWebAlgorithmsKeyTypes.EllipticCurve)

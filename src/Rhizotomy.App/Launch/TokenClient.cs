@@ -23,9 +23,15 @@ public sealed record SmartTokenResponse(
 /// <c>[a-z_]</c>), else <c>error</c>: an EHR that echoes a code, a token or a name in that field
 /// must not carry it into the app's logs and messages.
 /// </remarks>
-public sealed partial class TokenRequestException(string error) : Exception($"The EHR refused the token request ({Clean(error)}).")
+public sealed partial class TokenRequestException(string error, System.Net.HttpStatusCode status = 0) : Exception($"The EHR refused the token request ({Clean(error)}).")
 {
     public string Error { get; } = Clean(error);
+
+    /// <summary>The token endpoint's HTTP status; 0 when no answer came.</summary>
+    public System.Net.HttpStatusCode Status { get; } = status;
+
+    /// <summary>True when asking again later can succeed: no answer, 408, 429 or a server error (not a refusal).</summary>
+    public bool Transient => Error == "Exception" || (int)Status is 0 or 408 or 429 or >= 500;
 
     private static string Clean(string error) => ErrorCode().IsMatch(error) ? error : "error";
 
@@ -63,6 +69,29 @@ public sealed class TokenClient(IHttpClientFactory http, ClientKeys keys, IOptio
         return Read(response);
     }
 
+    /// <summary>
+    /// A SMART Backend Services token: <c>client_credentials</c> with a one-time
+    /// <c>private_key_jwt</c> assertion (unique <c>jti</c>, <c>aud</c> the token endpoint, <c>exp</c> within 5 minutes).
+    /// </summary>
+    public async Task<SmartTokenResponse> ClientCredentialsAsync(EhrRegistration ehr, string tokenEndpoint, CancellationToken ct)
+    {
+        var backend = ehr.Backend ?? throw new InvalidOperationException("The EHR has no Backend Services registration.");
+        var request = new ClientCredentialsTokenRequest
+        {
+            Address = tokenEndpoint,
+            ClientId = backend.ClientId,
+            ClientCredentialStyle = ClientCredentialStyle.PostBody,
+            Scope = string.IsNullOrWhiteSpace(backend.Scopes) ? BackendRegistration.DefaultScopes : backend.Scopes,
+            ClientAssertion = new ClientAssertion
+            {
+                Type = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+                Value = keys.BackendAssertion(ehr, tokenEndpoint),
+            },
+        };
+        var response = await http.CreateClient(HttpClientName).RequestClientCredentialsTokenAsync(request, ct);
+        return Read(response);
+    }
+
     private void Authenticate(ProtocolRequest request, EhrRegistration ehr, string tokenEndpoint)
     {
         request.ClientId = ehr.ClientId;
@@ -89,7 +118,7 @@ public sealed class TokenClient(IHttpClientFactory http, ClientKeys keys, IOptio
     private static SmartTokenResponse Read(TokenResponse response)
     {
         if (response.IsError || string.IsNullOrEmpty(response.AccessToken))
-            throw new TokenRequestException(response.ErrorType == ResponseErrorType.Protocol ? response.Error ?? "error" : response.ErrorType.ToString());
+            throw new TokenRequestException(response.ErrorType == ResponseErrorType.Protocol ? response.Error ?? "error" : response.ErrorType.ToString(), response.HttpStatusCode);
 
         var json = response.Json;
         string? Text(string name) =>

@@ -21,6 +21,7 @@ public sealed class NoteSender(
     SessionStore sessions,
     SessionAccess access,
     TokenClient tokens,
+    SmartDiscovery discovery,
     IOptions<AppOptions> appOptions,
     IOptions<WriteBackOptions> options,
     TimeProvider clock,
@@ -29,6 +30,13 @@ public sealed class NoteSender(
     private readonly Channel<string> _kicks = Channel.CreateBounded<string>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest });
     private readonly SemaphoreSlim _slots = new(Math.Max(1, options.Value.Concurrency));
     private CancellationToken _stopping = CancellationToken.None;
+    // One Backend Services token per EHR, shared by every pending note until shortly before it expires.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Token, DateTimeOffset ExpiresAt)> _backendTokens = new();
+
+    /// <summary>The <see cref="OutboxNote.SentWith"/> value of the surgeon's own token.</summary>
+    public const string SentWithLaunch = "launch";
+    /// <summary>The <see cref="OutboxNote.SentWith"/> value of the site's Backend Services credentials.</summary>
+    public const string SentWithBackend = "backend-services";
 
     /// <summary>Tries the note now and waits up to <paramref name="wait"/> for that attempt; it goes on in the background after that.</summary>
     public async Task SendNowAsync(string id, TimeSpan wait)
@@ -153,7 +161,13 @@ public sealed class NoteSender(
             note.Strategy = plan.StrategyName;
         }
 
-        var token = await TokenAsync(note, force: false, ct);
+        var (token, sentWith, transient) = await AnyTokenAsync(note, force: false, ct);
+        if (token is null && transient)
+        {
+            // The backend token could not be asked for (the EHR unreachable): that passes, a new launch is not needed.
+            await RetryLaterAsync(note, "EHR token endpoint unreachable", null, ambiguous: false, roundTrips: 0, ct);
+            return;
+        }
         if (token is null)
         {
             await WaitForLaunchAsync(note, ct);
@@ -164,6 +178,7 @@ public sealed class NoteSender(
         AttemptResult result = null!;
         for (var tokenTry = 0; tokenTry < 2; tokenTry++)
         {
+            note.SentWith = sentWith;
             var request = new WriteRequest(note.Issuer, token, note.Id, payload.PatientId, plan, bundle, Outbox.WrittenOf(note), LookFirst: note.Ambiguous || note.Attempts > 0);
             result = await writer.SendAsync(request, async written =>
             {
@@ -175,7 +190,7 @@ public sealed class NoteSender(
             note.Written = Outbox.WrittenJson(result.Written);
             if (result.Kind != AttemptKind.Unauthorized || tokenTry == 1)
                 break;
-            token = await TokenAsync(note, force: true, ct);
+            (token, sentWith, _) = await AnyTokenAsync(note, force: true, ct, backendOnly: sentWith == SentWithBackend);
             if (token is null)
                 break;
         }
@@ -190,8 +205,8 @@ public sealed class NoteSender(
                 note.LastError = null;
                 note.Ambiguous = false;
                 await outbox.SaveAsync(note, release: true, CancellationToken.None);
-                log.LogInformation("Note {NoteId} written ({Strategy}) after {Attempts} attempts, {RoundTrips} round trips",
-                    note.Id, note.Strategy, note.Attempts, note.RoundTrips);
+                log.LogInformation("Note {NoteId} written ({Strategy}, {SentWith}) after {Attempts} attempts, {RoundTrips} round trips",
+                    note.Id, note.Strategy, note.SentWith, note.Attempts, note.RoundTrips);
                 break;
             case AttemptKind.Refused:
                 note.Status = NoteStatus.Failed;
@@ -241,6 +256,52 @@ public sealed class NoteSender(
         if (retryAfter is { } after && after > delay)
             delay = after > TimeSpan.FromSeconds(o.MaxRetryAfterSeconds) ? TimeSpan.FromSeconds(o.MaxRetryAfterSeconds) : after;
         return delay;
+    }
+
+    /// <summary>
+    /// The surgeon's token when one can be had, else the site's Backend Services token when the EHR
+    /// entry has a <c>Backend</c> registration. The note's content (and its Provenance naming the
+    /// surgeon as author) was fixed at signing, under the surgeon's launch; only the transport changes.
+    /// </summary>
+    /// <remarks><c>Transient</c>: no token because the EHR could not be reached for the backend token; worth retrying without a launch.</remarks>
+    private async Task<(string? Token, string SentWith, bool Transient)> AnyTokenAsync(OutboxNote note, bool force, CancellationToken ct, bool backendOnly = false)
+    {
+        if (!backendOnly && await TokenAsync(note, force, ct) is { } user)
+            return (user, SentWithLaunch, false);
+        var ehr = appOptions.Value.Find(note.Issuer);
+        if (ehr?.Backend is not { IsConfigured: true })
+            return (null, SentWithLaunch, false);
+        var (backend, transient) = await BackendTokenAsync(ehr, force, ct);
+        if (backend is not null)
+            log.LogInformation("Note {NoteId} is sent with the EHR's Backend Services credentials: no surgeon token can be had", note.Id);
+        return (backend, SentWithBackend, transient);
+    }
+
+    private async Task<(string? Token, bool Transient)> BackendTokenAsync(EhrRegistration ehr, bool force, CancellationToken ct)
+    {
+        var key = AppOptions.Normalise(ehr.Issuer)!;
+        if (!force && _backendTokens.TryGetValue(key, out var cached) && clock.GetUtcNow() < cached.ExpiresAt.AddSeconds(-30))
+            return (cached.Token, false);
+        var config = await discovery.DiscoverAsync(ehr, ct);
+        if (config?.TokenEndpoint is not { } tokenEndpoint)
+        {
+            log.LogWarning("Backend Services token not requested: the EHR's token endpoint could not be discovered");
+            return (null, true);
+        }
+        try
+        {
+            var token = await tokens.ClientCredentialsAsync(ehr, tokenEndpoint, ct);
+            _backendTokens[key] = (token.AccessToken, clock.GetUtcNow().AddSeconds(token.ExpiresIn > 0 ? token.ExpiresIn : 300));
+            return (token.AccessToken, false);
+        }
+        catch (Exception e) when (e is TokenRequestException or HttpRequestException or TaskCanceledException)
+        {
+            _backendTokens.TryRemove(key, out _);
+            log.LogWarning("Backend Services token request failed: {Error}", e is TokenRequestException t ? t.Error : e.GetType().Name);
+            // A refusal (invalid_client, invalid_scope) will not pass by itself; an unreachable or failing EHR
+            // (no answer, or an HTTP error without an OAuth error code) will.
+            return (null, e is not TokenRequestException { Transient: false });
+        }
     }
 
     /// <summary>

@@ -28,7 +28,8 @@ public sealed record NoteStatusModel(
     JsonElement? Outcome,
     DateTimeOffset CreatedAt,
     DateTimeOffset? WrittenAt,
-    string StatusUrl);
+    string StatusUrl,
+    string? SentWith = null);
 
 /// <summary><c>POST /api/notes</c> (sign) and <c>GET /api/notes/{id}</c> (status).</summary>
 public static partial class NotesEndpoints
@@ -140,7 +141,8 @@ public static partial class NotesEndpoints
             OwnerKey = Outbox.OwnerKey(session),
             SurgeonKey = Outbox.SurgeonKey(session),
             Issuer = session.Issuer,
-            Status = session.NeedsRelaunch ? NoteStatus.WaitingForLaunch : NoteStatus.Pending,
+            // With Backend Services credentials the sender can still send it without the surgeon's token.
+            Status = session.NeedsRelaunch && ehr.Backend is not { IsConfigured: true } ? NoteStatus.WaitingForLaunch : NoteStatus.Pending,
             Plan = plan is null ? null : Outbox.PlanJson(plan),
             Strategy = plan?.StrategyName,
             CreatedAt = now,
@@ -254,7 +256,8 @@ public static partial class NotesEndpoints
             [.. Outbox.WrittenOf(note).Values.Distinct()], note.LastError, outcome,
             DateTimeOffset.FromUnixTimeMilliseconds(note.CreatedAt),
             note.WrittenAt is { } w ? DateTimeOffset.FromUnixTimeMilliseconds(w) : null,
-            "/api/notes/" + Uri.EscapeDataString(note.Id));
+            "/api/notes/" + Uri.EscapeDataString(note.Id),
+            note.SentWith);
     }
 
     /// <summary>

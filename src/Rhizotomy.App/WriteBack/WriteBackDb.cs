@@ -57,6 +57,8 @@ public sealed class OutboxNote
     public byte[]? Outcome { get; set; }
     /// <summary>A send attempt may have reached the EHR without an answer: look before sending again.</summary>
     public bool Ambiguous { get; set; }
+    /// <summary>The credentials of the last attempt: <c>launch</c> (the surgeon's token) or <c>backend-services</c>.</summary>
+    public string? SentWith { get; set; }
 }
 
 /// <summary>An in-progress QuestionnaireResponse, one per patient and surgeon.</summary>
@@ -87,6 +89,7 @@ public sealed class WriteBackDb(DbContextOptions<WriteBackDb> options) : DbConte
         note.Property(n => n.Issuer).HasMaxLength(512);
         note.Property(n => n.Status).HasConversion<string>().HasMaxLength(32);
         note.Property(n => n.Strategy).HasMaxLength(32);
+        note.Property(n => n.SentWith).HasMaxLength(32);
         note.Property(n => n.LeaseOwner).HasMaxLength(64);
         note.Property(n => n.LastError).HasMaxLength(300);
         note.Property(n => n.Version).IsConcurrencyToken();

@@ -54,11 +54,12 @@ public static partial class NotesEndpoints
     /// <summary>What signing needs, in one parameter.</summary>
     public sealed record SignServices(
         SessionAccess Access, Outbox Outbox, NoteSender Sender, WritePlanner Planner, EncounterLookup Encounters, TemplateCatalog Catalog,
-        IOptions<AppOptions> AppOptions, IOptions<WriteBackOptions> Options, TimeProvider Clock, ILogger<NoteSender> Log);
+        IOptions<AppOptions> AppOptions, IOptions<WriteBackOptions> Options, TimeProvider Clock, ILogger<NoteSender> Log,
+        Drafts.DraftStore Drafts);
 
     private static async Task<IResult> SignAsync(HttpContext http, SignServices services, string? amendsId, CancellationToken ct, bool preview = false)
     {
-        var (access, outbox, sender, planner, encounters, catalog, appOptions, options, clock, log) = services;
+        var (access, outbox, sender, planner, encounters, catalog, appOptions, options, clock, log, drafts) = services;
         var session = SessionAccess.Current(http)!;
         if (!preview && await outbox.RebindAsync(session, ct) > 0)
             sender.Kick("rebind");
@@ -155,6 +156,10 @@ public static partial class NotesEndpoints
         if (!created)
             return Replay(stored, session, outbox);
         log.LogInformation("Note {NoteId} signed and stored ({Strategy})", noteId, note.Strategy ?? "strategy pending");
+        // The draft has become this signed note: a re-launch must not offer it again as unsigned work.
+        // A draft of another note (say, one started while this one was amended) stays.
+        if (await drafts.FindAsync(session, ct) is { } draft && draft.Identifier?.Value == noteId)
+            await drafts.DeleteAsync(session, ct);
 
         await sender.SendNowAsync(noteId, TimeSpan.FromMilliseconds(options.Value.InlineWaitMs));
         return Answer(await outbox.FindAsync(noteId, CancellationToken.None) ?? stored, outbox);

@@ -67,6 +67,31 @@ public class StoreTests
     }
 
     [Fact]
+    public async Task Signing_a_note_discards_its_draft_so_a_relaunch_does_not_offer_it_again()
+    {
+        await using var world = await SigningTests.WorldAsync("full");
+        using var tab = await SurgeonTab.LaunchAsync(world);
+        var context = await SmartWorld.JsonAsync(await tab.Browser.GetAsync(new Uri(world.AppOrigin + "/api/context")));
+        using (var save = new HttpRequestMessage(HttpMethod.Put, world.AppOrigin + "/api/drafts"))
+        {
+            save.Content = new StringContent(new FhirJsonSerializer().SerializeToString(SignedNotes.LeftNeurectomy("drafted-then-signed")), Encoding.UTF8, "application/fhir+json");
+            save.Headers.Add("X-Launch-Id", tab.LaunchId);
+            save.Headers.Add("X-CSRF-Token", context.GetProperty("csrfToken").GetString());
+            using var saved = await tab.Browser.SendAsync(save);
+            Assert.Equal(HttpStatusCode.NoContent, saved.StatusCode);
+        }
+        using (var before = await tab.Browser.GetAsync(new Uri(world.AppOrigin + "/api/drafts")))
+            Assert.Equal(HttpStatusCode.OK, before.StatusCode);
+
+        using var signed = await tab.SignAsync(SignedNotes.LeftNeurectomy("drafted-then-signed"));
+        Assert.Equal("written", (await SurgeonTab.FinalAsync(tab, signed)).GetProperty("status").GetString());
+
+        using var again = await SurgeonTab.LaunchAsync(world);
+        using var after = await again.Browser.GetAsync(new Uri(world.AppOrigin + "/api/drafts"));
+        Assert.Equal(HttpStatusCode.NotFound, after.StatusCode);
+    }
+
+    [Fact]
     public async Task A_draft_is_saved_for_the_launch_patient_and_surgeon_and_resumed_after_a_relaunch()
     {
         await using var world = await SigningTests.WorldAsync("full");

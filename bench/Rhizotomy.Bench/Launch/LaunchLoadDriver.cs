@@ -1,3 +1,4 @@
+using Rhizotomy.Tests.Shared;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
@@ -26,7 +27,7 @@ namespace Rhizotomy.Bench.Launch;
 /// </summary>
 public static class LaunchLoadDriver
 {
-    private const string ClientId = BenchSandbox.ClientId;
+    private const string ClientId = "rhizotomy-bench";
     private const string Patient = "bench-classic-left";
 
     public static async Task<int> RunAsync(string[] args)
@@ -52,7 +53,7 @@ public static class LaunchLoadDriver
                 ["Sandbox:DataFolder"] = folder,
                 ["Sandbox:Faults:LatencyMs"] = latency.ToString(CultureInfo.InvariantCulture),
             });
-            builder.Configuration.AddInMemoryCollection(BenchSandbox.AppRegistration(appOrigin));
+            builder.Configuration.AddInMemoryCollection(SandboxRegistration.PublicApp(ClientId, appOrigin));
             builder.Logging.SetMinimumLevel(LogLevel.Warning);
         });
         await sandbox.StartAsync();

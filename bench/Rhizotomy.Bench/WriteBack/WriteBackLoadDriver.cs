@@ -35,7 +35,7 @@ namespace Rhizotomy.Bench.WriteBack;
 /// </summary>
 public static class WriteBackLoadDriver
 {
-    private const string ClientId = BenchSandbox.ClientId;
+    private const string ClientId = "rhizotomy-bench";
     private const string Patient = "bench-classic-left";
     private static readonly string[] FaultKinds = ["429", "500", "503", "hang", "drop", "fail-after-commit", "fail-after-commit-drop"];
 
@@ -160,7 +160,7 @@ public static class WriteBackLoadDriver
             var sandbox = SandboxHost.Build(["--urls=http://127.0.0.1:0"], b =>
             {
                 b.Configuration.AddInMemoryCollection(sandboxConfig);
-                b.Configuration.AddInMemoryCollection(BenchSandbox.AppRegistration(appOrigin));
+                b.Configuration.AddInMemoryCollection(SandboxRegistration.PublicApp(ClientId, appOrigin));
                 b.Logging.SetMinimumLevel(LogLevel.Warning);
             });
             await sandbox.StartAsync();

@@ -30,22 +30,14 @@ public sealed class CrashTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _sandbox = SandboxHost.Build(["--urls", "http://127.0.0.1:0"], b => b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Sandbox:Storage"] = "memory",
-            ["Sandbox:Mode"] = "epic-like",
-            ["Sandbox:DataFolder"] = Path.Combine(_folder, "sandbox"),
-            ["Sandbox:Clients:0:ClientId"] = ClientId,
-            ["Sandbox:Clients:0:Type"] = "public",
-            ["Sandbox:Clients:0:RedirectUris:0"] = AppOrigin + "/callback",
-            ["Sandbox:Clients:0:LaunchUrl"] = AppOrigin + "/launch",
-            ["Sandbox:Clients:0:Scopes:0"] = "openid",
-            ["Sandbox:Clients:0:Scopes:1"] = "fhirUser",
-            ["Sandbox:Clients:0:Scopes:2"] = "launch",
-            ["Sandbox:Clients:0:Scopes:3"] = "offline_access",
-            ["Sandbox:Clients:0:Scopes:4"] = "patient/*",
-            ["Sandbox:Clients:0:Scopes:5"] = "user/*",
-        }));
+        _sandbox = SandboxHost.Build(["--urls", "http://127.0.0.1:0"], b => b.Configuration
+            .AddInMemoryCollection(new Dictionary<string, string?>
+            {
+                ["Sandbox:Storage"] = "memory",
+                ["Sandbox:Mode"] = "epic-like",
+                ["Sandbox:DataFolder"] = Path.Combine(_folder, "sandbox"),
+            })
+            .AddInMemoryCollection(SandboxRegistration.PublicApp(ClientId, AppOrigin)));
         await _sandbox.StartAsync();
         _sandboxOrigin = _sandbox.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
         var bundle = new Bundle { Type = Bundle.BundleType.Transaction };

@@ -1,14 +1,12 @@
-namespace Rhizotomy.Bench;
+namespace Rhizotomy.Tests.Shared;
 
-/// <summary>What the load drivers tell the sandbox EHR about the app they drive.</summary>
-internal static class BenchSandbox
+/// <summary>What the tests and load drivers tell the sandbox EHR about the app they run (a public client).</summary>
+public static class SandboxRegistration
 {
-    public const string ClientId = "rhizotomy-bench";
-
     /// <summary>The app at <paramref name="appOrigin"/> registered as a public client with the scopes a launch asks.</summary>
-    public static Dictionary<string, string?> AppRegistration(string appOrigin) => new()
+    public static Dictionary<string, string?> PublicApp(string clientId, string appOrigin) => new()
     {
-        ["Sandbox:Clients:0:ClientId"] = ClientId,
+        ["Sandbox:Clients:0:ClientId"] = clientId,
         ["Sandbox:Clients:0:Type"] = "public",
         ["Sandbox:Clients:0:RedirectUris:0"] = appOrigin + "/callback",
         ["Sandbox:Clients:0:LaunchUrl"] = appOrigin + "/launch",

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 
 namespace Rhizotomy.App.Tests.Browser;
@@ -71,5 +72,56 @@ public sealed class BrowserWorld : IAsyncLifetime
             }
             """);
         return [.. result.EnumerateArray().Select(e => e.GetString()!)];
+    }
+
+    public async Task<IPage> LaunchFromLauncherAsync(string patientId, int width = 800)
+    {
+        var page = await PageAsync(width);
+        await page.GotoAsync(World.SandboxOrigin + "/launcher");
+        await page.SelectOptionAsync("select[name=practitioner]", "surgeon-1");
+        await page.SelectOptionAsync("select[name=app]", World.AppOrigin + "/launch");
+        await page.Locator($"tr:has(a[href='/launcher/patient/{patientId}'])").GetByRole(AriaRole.Button, new() { Name = "Launch", Exact = true }).ClickAsync();
+        await ArriveAsync(page, new Regex("^" + Regex.Escape(World.AppOrigin) + "/s/[^/?]+$"));
+        await DiscardDraftAsync(page.MainFrame);
+        return page;
+    }
+
+    /// <summary>The note form resumes this patient and surgeon's draft: each journey starts from the chart, whatever another test saved.</summary>
+    public static async Task DiscardDraftAsync(IFrame app)
+    {
+        var discarded = await app.EvaluateAsync<int>(
+            "async () => { const launch = location.pathname.split('/')[2]; const c = await (await fetch('/api/context', { headers: { 'X-Launch-Id': launch } })).json();"
+            + " return (await fetch('/api/drafts', { method: 'DELETE', headers: { 'X-CSRF-Token': c.csrfToken, 'X-Launch-Id': launch } })).status; }");
+        Assert.Equal(204, discarded);
+    }
+
+    /// <summary>Waits for the app page; when the launch ends elsewhere (an error page), says where and what it says.</summary>
+    public async Task ArriveAsync(IPage page, Regex url)
+    {
+        try
+        {
+            // Commit, then content: the load event itself is not what the surgeon waits for (and on a loaded machine it can lag).
+            await page.WaitForURLAsync(url, new() { WaitUntil = WaitUntilState.Commit });
+            await Assertions.Expect(page.Locator("h1")).ToBeVisibleAsync();
+        }
+        catch (TimeoutException)
+        {
+            var text = await page.Locator("body").InnerTextAsync();
+            await ShotAsync(page, "failed-launch-" + Guid.NewGuid().ToString("N")[..6]);
+            throw new InvalidOperationException($"The launch ended at {new Uri(page.Url).AbsolutePath}: {text[..Math.Min(400, text.Length)]}");
+        }
+    }
+
+    /// <summary>Presses Tab until the element matching <paramref name="selector"/> has the focus (as a keyboard user would).</summary>
+    public static async Task TabToAsync(IPage page, string selector)
+    {
+        var target = page.Locator(selector).First;
+        for (var i = 0; i < 300; i++)
+        {
+            if (await target.EvaluateAsync<bool>("e => e === document.activeElement"))
+                return;
+            await page.Keyboard.PressAsync("Tab");
+        }
+        throw new InvalidOperationException($"Tab never reached {selector}.");
     }
 }

@@ -20,48 +20,10 @@ public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : ICl
         await interaction();
     }
 
-    private async Task<IPage> LaunchFromLauncherAsync(string patientId, int width = 800)
-    {
-        var page = await w.PageAsync(width);
-        await page.GotoAsync(w.World.SandboxOrigin + "/launcher");
-        await page.SelectOptionAsync("select[name=practitioner]", "surgeon-1");
-        await page.SelectOptionAsync("select[name=app]", w.World.AppOrigin + "/launch");
-        await page.Locator($"tr:has(a[href='/launcher/patient/{patientId}'])").GetByRole(AriaRole.Button, new() { Name = "Launch", Exact = true }).ClickAsync();
-        await ArriveAsync(page, new Regex("^" + Regex.Escape(w.World.AppOrigin) + "/s/[^/?]+$"));
-        await DiscardDraftAsync(page.MainFrame);
-        return page;
-    }
-
-    /// <summary>The note form resumes this patient and surgeon's draft: each journey starts from the chart, whatever another test saved.</summary>
-    private static async Task DiscardDraftAsync(IFrame app)
-    {
-        var discarded = await app.EvaluateAsync<int>(
-            "async () => { const launch = location.pathname.split('/')[2]; const c = await (await fetch('/api/context', { headers: { 'X-Launch-Id': launch } })).json();"
-            + " return (await fetch('/api/drafts', { method: 'DELETE', headers: { 'X-CSRF-Token': c.csrfToken, 'X-Launch-Id': launch } })).status; }");
-        Assert.Equal(204, discarded);
-    }
-
-    /// <summary>Waits for the app page; when the launch ends elsewhere (an error page), says where and what it says.</summary>
-    private async Task ArriveAsync(IPage page, Regex url)
-    {
-        try
-        {
-            // Commit, then content: the load event itself is not what the surgeon waits for (and on a loaded machine it can lag).
-            await page.WaitForURLAsync(url, new() { WaitUntil = WaitUntilState.Commit });
-            await Assertions.Expect(page.Locator("h1")).ToBeVisibleAsync();
-        }
-        catch (TimeoutException)
-        {
-            var text = await page.Locator("body").InnerTextAsync();
-            await w.ShotAsync(page, "failed-launch-" + Guid.NewGuid().ToString("N")[..6]);
-            throw new InvalidOperationException($"The launch ended at {new Uri(page.Url).AbsolutePath}: {text[..Math.Min(400, text.Length)]}");
-        }
-    }
-
     [Fact]
     public async Task A_surgeon_launches_from_the_ehr_documents_a_left_greater_occipital_neurectomy_checks_it_clean_and_signs_it()
     {
-        var page = await LaunchFromLauncherAsync("classic-left");
+        var page = await w.LaunchFromLauncherAsync("classic-left");
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Case for occipital nerve rhizotomy" })).ToBeVisibleAsync();
         await Assertions.Expect(page.GetByText("80% relief for 3 days").First).ToBeVisibleAsync();
         await w.ShotAsync(page, "01-evidence");
@@ -126,7 +88,7 @@ public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : ICl
     [Fact]
     public async Task The_laterality_trap_patient_shows_the_laterality_error_and_the_picture_warns()
     {
-        var page = await LaunchFromLauncherAsync("laterality-trap");
+        var page = await w.LaunchFromLauncherAsync("laterality-trap");
         await page.GetByRole(AriaRole.Link, new() { Name = "Write the operative note (neurectomy)" }).ClickAsync();
         // The only block was on the left; the diagnosis is on the right. The surgeon ticks the left.
         await page.Locator("#f-gon-left-treated").CheckAsync();
@@ -148,7 +110,7 @@ public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : ICl
     [Fact]
     public async Task Hostile_chart_text_of_the_odd_data_patient_is_shown_as_text()
     {
-        var page = await LaunchFromLauncherAsync("odd-data");
+        var page = await w.LaunchFromLauncherAsync("odd-data");
         var dialogs = new List<string>();
         page.Dialog += (_, d) =>
         {
@@ -169,7 +131,7 @@ public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : ICl
     [Fact]
     public async Task What_is_typed_is_autosaved_quietly_and_comes_back_after_a_reload_with_browser_storage_empty()
     {
-        var page = await LaunchFromLauncherAsync("classic-left");
+        var page = await w.LaunchFromLauncherAsync("classic-left");
         await page.GetByRole(AriaRole.Link, new() { Name = "Write the operative note (neurectomy)" }).ClickAsync();
         await page.GetByLabel("Approach and incision").FillAsync("Autosaved incision text");
         // The quiet status says it once the debounce has passed and the draft is stored (generous timeout: a shared machine).
@@ -180,7 +142,7 @@ public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : ICl
         await Assertions.Expect(page.GetByLabel("Approach and incision")).ToHaveValueAsync("Autosaved incision text");
         await page.GetByRole(AriaRole.Link, new() { Name = "Start over from the chart" }).ClickAsync();
         await Assertions.Expect(page.GetByLabel("Approach and incision")).Not.ToHaveValueAsync("Autosaved incision text");
-        await DiscardDraftAsync(page.MainFrame);
+        await BrowserWorld.DiscardDraftAsync(page.MainFrame);
     }
 
     [Fact]
@@ -190,7 +152,7 @@ public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : ICl
         await page.GotoAsync($"{w.World.SandboxOrigin}/launcher/embed?practitioner=surgeon-1&patient=classic-left&encounter=classic-left-surgery&app={Uri.EscapeDataString(w.World.AppOrigin + "/launch")}");
         var frame = page.FrameLocator("iframe#app");
         await Assertions.Expect(frame.GetByRole(AriaRole.Heading, new() { Name = "Case for occipital nerve rhizotomy" })).ToBeVisibleAsync();
-        await DiscardDraftAsync(page.Frames.First(f => f.Url.StartsWith(w.World.AppOrigin, StringComparison.Ordinal)));
+        await BrowserWorld.DiscardDraftAsync(page.Frames.First(f => f.Url.StartsWith(w.World.AppOrigin, StringComparison.Ordinal)));
         await frame.GetByRole(AriaRole.Link, new() { Name = "Write the operative note (neurectomy)" }).ClickAsync();
         await frame.Locator("#f-gon-left-treated").CheckAsync();
         await frame.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync();
@@ -207,23 +169,23 @@ public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : ICl
         var page = await w.PageAsync();
         await page.GotoAsync(w.World.SandboxOrigin + "/launcher");
         await page.SelectOptionAsync("select[name=app]", w.World.AppOrigin + "/launch");
-        await TabToAsync(page, "tr:has(a[href='/launcher/patient/classic-left']) button[name=patient]");
+        await BrowserWorld.TabToAsync(page, "tr:has(a[href='/launcher/patient/classic-left']) button[name=patient]");
         await page.Keyboard.PressAsync("Enter");
-        await ArriveAsync(page, new Regex("^" + Regex.Escape(w.World.AppOrigin) + "/s/[^/?]+$"));
-        await DiscardDraftAsync(page.MainFrame);
-        await TabToAsync(page, "a[href$='template=occipital-neurectomy']");
+        await w.ArriveAsync(page, new Regex("^" + Regex.Escape(w.World.AppOrigin) + "/s/[^/?]+$"));
+        await BrowserWorld.DiscardDraftAsync(page.MainFrame);
+        await BrowserWorld.TabToAsync(page, "a[href$='template=occipital-neurectomy']");
         await page.Keyboard.PressAsync("Enter");
         await page.WaitForURLAsync(new Regex("/note"), new() { WaitUntil = WaitUntilState.Commit });
         await Assertions.Expect(page.Locator("#f-consent-obtained")).ToBeVisibleAsync();
 
         async Task Tick(string selector)
         {
-            await TabToAsync(page, selector);
+            await BrowserWorld.TabToAsync(page, selector);
             await page.Keyboard.PressAsync("Space");
         }
         async Task Type(string selector, string text)
         {
-            await TabToAsync(page, selector);
+            await BrowserWorld.TabToAsync(page, selector);
             await page.Keyboard.TypeAsync(text);
         }
         await Tick("#f-consent-obtained");
@@ -248,30 +210,17 @@ public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : ICl
             await page.Keyboard.TypeAsync(hour + "00A");
         }
         Assert.Equal("2026-11-27T08:00", await page.Locator("#f-performed-start").InputValueAsync());
-        await TabToAsync(page, "button[value=check]");
+        await BrowserWorld.TabToAsync(page, "button[value=check]");
         var focusOutline = await page.EvaluateAsync<string>("() => getComputedStyle(document.activeElement).outlineStyle");
         Assert.NotEqual("none", focusOutline);
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("All checks passed");
-        await TabToAsync(page, "#sign-start");
+        await BrowserWorld.TabToAsync(page, "#sign-start");
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.Locator("#sign-confirm-yes")).ToBeFocusedAsync();
         await page.Keyboard.PressAsync("Enter");
         await Assertions.Expect(page.Locator("#sign-status")).ToContainTextAsync("Signed and filed in the EHR", new() { Timeout = 90_000 });
         await Assertions.Expect(page.Locator("#sign-status")).ToBeFocusedAsync();
         await w.ShotAsync(page, "09-keyboard-only");
-    }
-
-    /// <summary>Presses Tab until the element matching <paramref name="selector"/> has the focus (as a keyboard user would).</summary>
-    private static async Task TabToAsync(IPage page, string selector)
-    {
-        var target = page.Locator(selector).First;
-        for (var i = 0; i < 300; i++)
-        {
-            if (await target.EvaluateAsync<bool>("e => e === document.activeElement"))
-                return;
-            await page.Keyboard.PressAsync("Tab");
-        }
-        throw new InvalidOperationException($"Tab never reached {selector}.");
     }
 }

@@ -18,7 +18,7 @@ public static class EvidencePage
             "<main class=\"message\"><h1>Occipital rhizotomy note</h1><p>Open this app from a patient's chart in your EHR.</p></main>"),
             "text/html; charset=utf-8"));
 
-        app.MapGet("/s/{launchId}", async (string launchId, HttpContext context, SessionAccess sessions, CancellationToken ct) =>
+        app.MapGet("/s/{launchId}", async (string launchId, HttpContext context, SessionAccess sessions, Drafts.DraftStore drafts, Rhizotomy.Core.Templates.TemplateCatalog catalog, CancellationToken ct) =>
         {
             var session = await sessions.ResolveAsync(context, launchId, ct);
             if (session is null)
@@ -26,12 +26,19 @@ public static class EvidencePage
                     "The app keeps a session for a limited time, and only in the browser that opened it.",
                     "Open the app again from the patient's chart in the EHR.");
             session = await sessions.EnsureChartAsync(session, ct);
-            return Results.Content(Render(session), "text/html; charset=utf-8");
+            // A re-launch for the same patient and surgeon says at once which notes were left unsigned.
+            var unsigned = session.Patient is null || session.FhirUser is null ? [] : (await drafts.ListAsync(session, ct))
+                .Select(d => catalog.Find(d.Response.Questionnaire) is { Id: { } id } q ? new DraftLink(id, q.Title ?? id, d.SavedAt, d.TimeZone) : null)
+                .OfType<DraftLink>().ToList();
+            return Results.Content(Render(session, unsigned), "text/html; charset=utf-8");
         });
         return app;
     }
 
-    public static string Render(LaunchSession session)
+    /// <summary>An unsigned draft of a template, offered on the case page.</summary>
+    public sealed record DraftLink(string TemplateId, string Title, DateTimeOffset SavedAt, string? TimeZone);
+
+    public static string Render(LaunchSession session, IReadOnlyList<DraftLink>? drafts = null)
     {
         var chart = session.Chart;
         var mode = ContextModel.ModeOf(session);
@@ -58,6 +65,13 @@ public static class EvidencePage
         html.Append("<h1>Case for occipital nerve rhizotomy</h1>");
         html.Append("<p class=\"next\"><a href=\"/s/").Append(E(session.LaunchId)).Append("/note?template=occipital-neurectomy\">Write the operative note (neurectomy)</a>")
             .Append(" · <a href=\"/s/").Append(E(session.LaunchId)).Append("/note?template=occipital-coagulation\">(coagulation)</a></p>");
+        foreach (var d in drafts ?? [])
+        {
+            var offset = d.TimeZone is { } tz && System.Text.RegularExpressions.Regex.IsMatch(tz, @"^[+-](0\d|1[0-4]):[0-5]\d$") ? Form.FormState.ParseOffset(tz) : TimeSpan.Zero;
+            html.Append("<p class=\"notice draft\">Unsigned draft: <a href=\"/s/").Append(E(session.LaunchId)).Append("/note?template=").Append(E(Uri.EscapeDataString(d.TemplateId)))
+                .Append("\">continue your ").Append(E(d.Title)).Append("</a>, last saved <time datetime=\"").Append(E(d.SavedAt.ToString("O", CultureInfo.InvariantCulture))).Append("\">")
+                .Append(E(d.SavedAt.ToOffset(offset).ToString("d MMM yyyy HH:mm", CultureInfo.InvariantCulture))).Append(offset == TimeSpan.Zero ? " UTC" : "").Append("</time>.</p>");
+        }
         if (chart is null)
         {
             html.Append("<p>The chart has not been read yet.</p></main>");

@@ -60,6 +60,7 @@ public static class FormAssets
         [hidden]{display:none !important}
         .signing{border-top:2px solid #1a56db;margin-top:16px}
         pre.preview{white-space:pre-wrap;background:#f7f8fa;border:1px solid #c9d0d6;padding:10px;max-height:420px;overflow:auto;font-size:.9em}
+        .autosave.retry{color:#6b3a00}.autosave.ended{color:#7a1b10;font-weight:600}
         #sign-status.progress{color:#33475b}#sign-status.done{color:#1e5631;font-weight:600}#sign-status.failed{color:#7a1b10;font-weight:600}
         """;
 
@@ -178,46 +179,83 @@ public static class FormAssets
             clearTimeout(recheckTimer);
             recheckTimer = setTimeout(recheck, 700);
           };
-          // Autosave: a few seconds after the last change the form becomes a QuestionnaireResponse on the server (the same
-          // code as a check) and is PUT as this patient and surgeon's draft. Nothing goes to browser storage; a failed save
-          // (dropped network, ended session) is retried with a growing pause, and again when the browser is back online.
-          var saveState = document.getElementById('autosave'), saveTimer = null, dirty = false, saving = false, retryPause = 5000;
-          var saveSay = function (text) { if (saveState && saveState.textContent !== text) saveState.textContent = text; };
+          // Autosave: a few seconds after the last change the form is posted as it stands (POST .../note/draft); the server
+          // builds the QuestionnaireResponse (the same code as a check) and keeps it with the raw fields as this patient,
+          // surgeon and template's draft. Nothing goes to browser storage. What the answer means:
+          // no answer, 5xx, 408, 429: retried with a growing pause (and at once when the browser is back online);
+          // 401: the session has ended, so saving stops and the page says to re-launch (the typed text stays on the page);
+          // 403 (the page's token): reload; other 4xx: its reason, and the next change tries again.
+          var saveState = document.getElementById('autosave'), saveTimer = null, dirty = false, saving = false, retryPause = 5000, ended = false;
+          var saveSay = function (text, cls) {
+            if (!saveState) return;
+            saveState.className = 'autosave ' + (cls || 'muted');
+            if (saveState.textContent !== text) saveState.textContent = text;
+          };
+          var endedText = 'Your session has ended: re-launch the app from the patient\'s chart. What you typed stays on this page until then (it was last saved before the session ended).';
+          var reasonOf = function (body) {
+            try {
+              var o = JSON.parse(body);
+              var t = (o.issue || []).map(function (i) { return (i.details && i.details.text) || i.diagnostics; }).filter(Boolean).join(' ');
+              if (t) return t;
+            } catch (e) { }
+            return 'the app could not take the form.';
+          };
+          var retry = function (pause) {
+            dirty = true;
+            saveSay('Not saved: will retry', 'retry');
+            clearTimeout(saveTimer);
+            saveTimer = setTimeout(autosave, pause || retryPause);
+            retryPause = Math.min(retryPause * 2, 60000);
+          };
           async function autosave() {
+            if (ended) return;
             if (saving) { dirty = true; return; }
             saving = true; dirty = false;
             saveSay('Saving\u2026');
-            var launch = form.getAttribute('data-launch');
+            var launch = form.getAttribute('data-launch'), r = null;
             try {
-              var responseUrl = '/s/' + encodeURIComponent(launch) + '/note/response' + form.getAttribute('action').replace(/^[^?]*/, '');
-              var r = await fetch(responseUrl, { method: 'POST', body: new URLSearchParams(new FormData(form)), credentials: 'same-origin' });
-              if (!r.ok) throw new Error('response ' + r.status);
-              var p = await fetch('/api/drafts', { method: 'PUT', body: await r.text(), credentials: 'same-origin', headers: { 'Content-Type': 'application/fhir+json', 'X-CSRF-Token': form.querySelector('input[name=csrf]').value, 'X-Launch-Id': launch } });
-              if (!p.ok) throw new Error('draft ' + p.status);
+              var draftUrl = '/s/' + encodeURIComponent(launch) + '/note/draft' + form.getAttribute('action').replace(/^[^?]*/, '');
+              r = await fetch(draftUrl, { method: 'POST', body: new URLSearchParams(new FormData(form)), credentials: 'same-origin', headers: { 'X-Launch-Id': launch } });
+            } catch (e) { r = null; }
+            saving = false;
+            if (r && r.ok) {
               retryPause = 5000;
               saveSay(dirty ? 'Saving\u2026' : 'Saved');
-            } catch (e) {
-              dirty = true;
-              saveSay('Not saved: will retry');
-              clearTimeout(saveTimer);
-              saveTimer = setTimeout(autosave, retryPause);
-              retryPause = Math.min(retryPause * 2, 60000);
-              saving = false;
+              if (dirty) scheduleSave();
               return;
             }
-            saving = false;
-            if (dirty) scheduleSave();
+            if (!r || r.status >= 500 || r.status === 408 || r.status === 429) {
+              var after = r && parseInt(r.headers.get('Retry-After') || '', 10);
+              retry(after > 0 ? Math.min(after, 300) * 1000 : 0);
+              return;
+            }
+            dirty = true;
+            var body = await r.text().catch(function () { return ''; });
+            if (r.status === 401) {
+              ended = true;
+              clearTimeout(saveTimer);
+              saveSay(endedText, 'ended');
+            } else if (r.status === 403 && /"security"/.test(body)) {
+              saveSay('Not saved: this page no longer matches your session. Copy what you typed since the last save, then reload the page (the last saved draft comes back).', 'ended');
+            } else {
+              saveSay('Not saved: ' + reasonOf(body) + ' What you typed stays on this page.', 'ended');
+            }
           }
           var scheduleSave = function () {
+            if (ended) return;
             dirty = true;
             clearTimeout(saveTimer);
             saveTimer = setTimeout(autosave, 3000);
           };
           form.addEventListener('change', scheduleSave);
           form.addEventListener('input', scheduleSave);
-          window.addEventListener('online', function () { if (dirty) { clearTimeout(saveTimer); autosave(); } });
+          window.addEventListener('online', function () { if (dirty && !ended) { clearTimeout(saveTimer); autosave(); } });
           window.addEventListener('beforeunload', function (e) { if (dirty) e.preventDefault(); });
-          form.addEventListener('submit', function () { dirty = false; clearTimeout(saveTimer); });
+          form.addEventListener('submit', function (e) {
+            // With the session ended a check would leave this page for an error page: the text stays here instead.
+            if (ended) { e.preventDefault(); saveSay(endedText, 'ended'); return; }
+            dirty = false; clearTimeout(saveTimer);
+          });
           form.addEventListener('change', update);
           form.addEventListener('input', update);
           form.addEventListener('change', scheduleRecheck);

@@ -67,6 +67,28 @@ public sealed class FormState
         return state;
     }
 
+    /// <summary>
+    /// The raw fields as typed, for the draft (an invalid number, an answer behind a closed branch): what
+    /// <see cref="FromRaw"/> turns back into exactly this form.
+    /// </summary>
+    public Dictionary<string, string[]> ToRaw() => _values.ToDictionary(kv => kv.Key, kv => kv.Value.ToArray(), StringComparer.Ordinal);
+
+    /// <summary>From a draft's raw fields: only the fields of this template are taken, with the same limits as a posted form.</summary>
+    public static FormState FromRaw(Questionnaire template, IReadOnlyDictionary<string, string[]> raw, string? timeZone)
+    {
+        var state = new FormState();
+        var linkIds = TemplateCatalog.Flatten(template.Item).Select(i => i.LinkId).ToHashSet(StringComparer.Ordinal);
+        foreach (var (name, values) in raw)
+        {
+            if (name.Length > 200 || !linkIds.Contains(name.Split('~')[0].Split('.')[0]) || values is null)
+                continue;
+            state.Set(name, values.OfType<string>().Select(v => v.Length > 20_000 ? v[..20_000] : v));
+        }
+        if (IsOffset(timeZone) is { } tz)
+            state.TimeZone = tz;
+        return state;
+    }
+
     /// <summary>From a QuestionnaireResponse (the prefilled draft).</summary>
     public static FormState FromResponse(Questionnaire template, QuestionnaireResponse response)
     {

@@ -37,12 +37,19 @@ public static partial class NotePage
             var launch = NoteSession.Launch(session, clock.GetUtcNow(), out var missing);
             if (launch is null)
                 return Error(StatusCodes.Status422UnprocessableEntity, "This launch cannot start a note", missing!, "Open the app again from the patient's chart in the EHR.");
-            // A draft of this patient and surgeon for this template comes back as it was left ("start over" asks for fresh=1).
-            var saved = fresh is null ? await drafts.FindSavedAsync(session, ct) : null;
+            // This patient and surgeon's draft of this template comes back as it was left ("start over" asks for fresh=1):
+            // the raw fields when the page saved them (an invalid number, an answer behind a closed branch), else the response.
+            var saved = fresh is null && q.Url is not null ? await drafts.FindSavedAsync(session, q.Url, ct) : null;
             if (saved is not null && !SameTemplate(saved.Response.Questionnaire, q))
                 saved = null;
-            var state = FormState.FromResponse(q, saved?.Response ?? Populator.Populate(q, launch, NoteSession.Evidence(session)));
-            state.ApplyDefaults(q);
+            FormState state;
+            if (saved?.Form is { } raw)
+                state = FormState.FromRaw(q, raw, saved.TimeZone);
+            else
+            {
+                state = FormState.FromResponse(q, saved?.Response ?? Populator.Populate(q, launch, NoteSession.Evidence(session)));
+                state.ApplyDefaults(q);
+            }
             var noteId = saved?.Response.Identifier is { Value: { } id } && NoteIdPattern().IsMatch(id) ? id : NewNoteId();
             return Page(session, q, state, launch, outcome: null, builderProblems: null, noteId, resumedFrom: saved?.SavedAt);
         });
@@ -84,7 +91,7 @@ public static partial class NotePage
             var builder = new ResponseBuilder(q, state);
             var response = builder.Build(launch, noteId);
             // Each check is also an autosave: the page works without script, and so does resuming.
-            await drafts.SaveAsync(session, response, ct);
+            await drafts.SaveAsync(session, response, state, ct);
             var outcome = NoteChecks.Check(q, response, NoteSession.Evidence(session));
             var preview = outcome.Issue.All(i => i.Severity is not (OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal)) && builder.Problems.Count == 0
                 ? Preview(catalog, response, session, launch, noteId, options.Value)
@@ -117,7 +124,8 @@ public static partial class NotePage
     /// <summary>A new note's stable identifier: chosen when the page opens and kept by the form, so a second click never files a second note.</summary>
     public static string NewNoteId() => "rz-" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12)).ToLowerInvariant();
 
-    private static string NoteIdOf(IFormCollection form) =>
+    /// <summary>The note id the page carries (its hidden field), or a new one when it is missing or malformed.</summary>
+    public static string NoteIdOf(IFormCollection form) =>
         form["noteId"].FirstOrDefault() is { } id && NoteIdPattern().IsMatch(id) ? id : NewNoteId();
 
     [GeneratedRegex("^rz-[0-9a-f]{24}$")]
@@ -149,7 +157,7 @@ public static partial class NotePage
         state.Set(target.Treated, "true");
     }
 
-    /// <summary>Whether a saved response was made from this template (one draft per patient and surgeon, whichever template it used).</summary>
+    /// <summary>Whether a saved response was made from this template (a guard: drafts are kept per template).</summary>
     public static bool SameTemplate(string? canonical, Questionnaire q) =>
         canonical is not null && q.Url is not null && canonical.Split('|')[0] == q.Url;
 

@@ -158,8 +158,7 @@ public static partial class NotesEndpoints
         log.LogInformation("Note {NoteId} signed and stored ({Strategy})", noteId, note.Strategy ?? "strategy pending");
         // The draft has become this signed note: a re-launch must not offer it again as unsigned work.
         // A draft of another note (say, one started while this one was amended) stays.
-        if (await drafts.FindAsync(session, ct) is { } draft && draft.Identifier?.Value == noteId)
-            await drafts.DeleteAsync(session, ct);
+        await drafts.DiscardSignedAsync(session, noteId, ct);
 
         await sender.SendNowAsync(noteId, TimeSpan.FromMilliseconds(options.Value.InlineWaitMs));
         return Answer(await outbox.FindAsync(noteId, CancellationToken.None) ?? stored, outbox);

@@ -61,12 +61,12 @@ public sealed class OutboxNote
     public string? SentWith { get; set; }
 }
 
-/// <summary>An in-progress QuestionnaireResponse, one per patient and surgeon.</summary>
+/// <summary>An in-progress note, one per patient, surgeon and template (see <c>Drafts.DraftStore</c>).</summary>
 public sealed class DraftRecord
 {
-    /// <summary>Hash of issuer, patient and practitioner.</summary>
+    /// <summary>Hash of issuer, patient, practitioner and template canonical (rows saved before drafts were per template: of issuer, patient and practitioner).</summary>
     public required string OwnerKey { get; set; }
-    /// <summary>Protected QuestionnaireResponse JSON.</summary>
+    /// <summary>Protected <c>Drafts.DraftContent</c> JSON: the QuestionnaireResponse and the raw form fields (older rows: the QuestionnaireResponse JSON alone).</summary>
     public required byte[] Payload { get; set; }
     public long UpdatedAt { get; set; }
     public int Version { get; set; }

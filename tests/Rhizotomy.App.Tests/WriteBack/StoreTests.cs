@@ -80,15 +80,33 @@ public class StoreTests
             using var saved = await tab.Browser.SendAsync(save);
             Assert.Equal(HttpStatusCode.NoContent, saved.StatusCode);
         }
-        using (var before = await tab.Browser.GetAsync(new Uri(world.AppOrigin + "/api/drafts")))
+        // A draft of the other template, started beside it, is not this note.
+        using (var save = new HttpRequestMessage(HttpMethod.Put, world.AppOrigin + "/api/drafts"))
+        {
+            var coagulation = new QuestionnaireResponse
+            {
+                Questionnaire = Rhizotomy.Core.Templates.TemplateDefinitions.Build(Rhizotomy.Core.Clinical.Technique.Coagulation).Url,
+                Status = QuestionnaireResponse.QuestionnaireResponseStatus.InProgress,
+                Identifier = new Identifier(Rhizotomy.Core.Clinical.Known.NoteIdentifierSystem, "coagulation-draft"),
+            };
+            save.Content = new StringContent(new FhirJsonSerializer().SerializeToString(coagulation), Encoding.UTF8, "application/fhir+json");
+            save.Headers.Add("X-Launch-Id", tab.LaunchId);
+            save.Headers.Add("X-CSRF-Token", context.GetProperty("csrfToken").GetString());
+            using var saved = await tab.Browser.SendAsync(save);
+            Assert.Equal(HttpStatusCode.NoContent, saved.StatusCode);
+        }
+        using (var before = await tab.Browser.GetAsync(new Uri(world.AppOrigin + "/api/drafts?template=occipital-neurectomy")))
             Assert.Equal(HttpStatusCode.OK, before.StatusCode);
 
         using var signed = await tab.SignAsync(SignedNotes.LeftNeurectomy("drafted-then-signed"));
         Assert.Equal("written", (await SurgeonTab.FinalAsync(tab, signed)).GetProperty("status").GetString());
 
         using var again = await SurgeonTab.LaunchAsync(world);
-        using var after = await again.Browser.GetAsync(new Uri(world.AppOrigin + "/api/drafts"));
+        using var after = await again.Browser.GetAsync(new Uri(world.AppOrigin + "/api/drafts?template=occipital-neurectomy"));
         Assert.Equal(HttpStatusCode.NotFound, after.StatusCode);
+        using var other = await again.Browser.GetAsync(new Uri(world.AppOrigin + "/api/drafts?template=occipital-coagulation"));
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+        Assert.Contains("coagulation-draft", await other.Content.ReadAsStringAsync());
     }
 
     [Fact]

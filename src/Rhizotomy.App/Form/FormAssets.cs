@@ -191,7 +191,11 @@ public static class FormAssets
             saveState.className = 'autosave ' + (cls || 'muted');
             if (saveState.textContent !== text) saveState.textContent = text;
           };
-          var endedText = 'Your session has ended: re-launch the app from the patient\'s chart. What you typed stays on this page until then (it was last saved before the session ended).';
+          var lastSaved = null;
+          var endedText = function () {
+            return 'Your session has ended: re-launch the app from the patient\'s chart. What you typed stays on this page until then'
+              + (lastSaved ? '; changes since the last save at ' + lastSaved + ' are not saved.' : '; changes made on this page are not saved.');
+          };
           var reasonOf = function (body) {
             try {
               var o = JSON.parse(body);
@@ -220,6 +224,7 @@ public static class FormAssets
             saving = false;
             if (r && r.ok) {
               retryPause = 5000;
+              lastSaved = new Date().toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
               saveSay(dirty ? 'Saving\u2026' : 'Saved');
               if (dirty) scheduleSave();
               return;
@@ -234,7 +239,7 @@ public static class FormAssets
             if (r.status === 401) {
               ended = true;
               clearTimeout(saveTimer);
-              saveSay(endedText, 'ended');
+              saveSay(endedText(), 'ended');
             } else if (r.status === 403 && /"security"/.test(body)) {
               saveSay('Not saved: this page no longer matches your session. Copy what you typed since the last save, then reload the page (the last saved draft comes back).', 'ended');
             } else {
@@ -244,6 +249,8 @@ public static class FormAssets
           var scheduleSave = function () {
             if (ended) return;
             dirty = true;
+            // "Saved" means all of the page is saved: it goes quietly at the next change.
+            if (saveState && saveState.textContent === 'Saved') saveSay('');
             clearTimeout(saveTimer);
             saveTimer = setTimeout(autosave, 3000);
           };
@@ -253,7 +260,7 @@ public static class FormAssets
           window.addEventListener('beforeunload', function (e) { if (dirty) e.preventDefault(); });
           form.addEventListener('submit', function (e) {
             // With the session ended a check would leave this page for an error page: the text stays here instead.
-            if (ended) { e.preventDefault(); saveSay(endedText, 'ended'); return; }
+            if (ended) { e.preventDefault(); saveSay(endedText(), 'ended'); return; }
             dirty = false; clearTimeout(saveTimer);
           });
           form.addEventListener('change', update);

@@ -69,8 +69,8 @@ public static class EvidencePage
         {
             var offset = d.TimeZone is { } tz && System.Text.RegularExpressions.Regex.IsMatch(tz, @"^[+-](0\d|1[0-4]):[0-5]\d$") ? Form.FormState.ParseOffset(tz) : TimeSpan.Zero;
             html.Append("<p class=\"notice draft\">Unsigned draft: <a href=\"/s/").Append(E(session.LaunchId)).Append("/note?template=").Append(E(Uri.EscapeDataString(d.TemplateId)))
-                .Append("\">continue your ").Append(E(d.Title)).Append("</a>, last saved <time datetime=\"").Append(E(d.SavedAt.ToString("O", CultureInfo.InvariantCulture))).Append("\">")
-                .Append(E(d.SavedAt.ToOffset(offset).ToString("d MMM yyyy HH:mm", CultureInfo.InvariantCulture))).Append(offset == TimeSpan.Zero ? " UTC" : "").Append("</time>.</p>");
+                .Append("\">").Append(E(d.Title)).Append("</a>, last saved <time datetime=\"").Append(E(d.SavedAt.ToString("O", CultureInfo.InvariantCulture))).Append("\">")
+                .Append(E(d.SavedAt.ToOffset(offset).ToString("d MMM yyyy HH:mm", CultureInfo.InvariantCulture))).Append(offset == TimeSpan.Zero ? " UTC" : "").Append("</time>: open it to carry on where you left off.</p>");
         }
         if (chart is null)
         {

@@ -60,7 +60,7 @@ public static class FormAssets
         [hidden]{display:none !important}
         .signing{border-top:2px solid #1a56db;margin-top:16px}
         pre.preview{white-space:pre-wrap;background:#f7f8fa;border:1px solid #c9d0d6;padding:10px;max-height:420px;overflow:auto;font-size:.9em}
-        .autosave.retry{color:#6b3a00}.autosave.ended{color:#7a1b10;font-weight:600}
+        .autosave.retry{color:#6b3a00}.autosave.ended{display:block;margin-top:6px;color:#7a1b10;font-weight:600}
         #sign-status.progress{color:#33475b}#sign-status.done{color:#1e5631;font-weight:600}#sign-status.failed{color:#7a1b10;font-weight:600}
         """;
 

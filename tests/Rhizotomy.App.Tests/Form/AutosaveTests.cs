@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.RegularExpressions;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Rhizotomy.App.Sessions;
@@ -151,9 +152,10 @@ public class AutosaveTests(FormWorld f) : IClassFixture<FormWorld>
         Assert.Equal(["Coagulation draft only"], resumedCoagulation.Values("plan-activity"));
         // The case page of the re-launch offers both.
         var casePage = await again.Browser.GetStringAsync(f.Url($"/s/{again.LaunchId}"));
-        Assert.Contains("continue your", casePage);
-        Assert.Contains($"/s/{again.LaunchId}/note?template=occipital-neurectomy\">continue your", casePage);
-        Assert.Contains($"/s/{again.LaunchId}/note?template=occipital-coagulation\">continue your", casePage);
+        var offers = Regex.Matches(casePage, "<p class=\"notice draft\">Unsigned draft: <a href=\"([^\"]+)\">").Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(2, offers.Count);
+        Assert.Contains($"/s/{again.LaunchId}/note?template=occipital-neurectomy", offers);
+        Assert.Contains($"/s/{again.LaunchId}/note?template=occipital-coagulation", offers);
 
         // Discarding one template's draft leaves the other.
         using (var discard = new HttpRequestMessage(HttpMethod.Delete, f.Url("/api/drafts?template=occipital-coagulation")))
@@ -283,6 +285,49 @@ public class AutosaveTests(FormWorld f) : IClassFixture<FormWorld>
         Assert.Contains("Your EHR sign-in has expired", page.Html);
         Assert.Contains("Resumed your draft", page.Html);
         Assert.Equal(["Saved while the EHR sign-in had expired"], page.Values("plan-wound"));
+    }
+
+    [Fact]
+    public async Task A_draft_saved_by_an_earlier_build_one_per_patient_and_surgeon_is_resumed_for_its_template_and_replaced_at_its_next_save()
+    {
+        using var tab = await LaunchAsync();
+        var form = await OpenAsync(tab, "template=occipital-neurectomy&fresh=1");
+        using (var discard = new HttpRequestMessage(HttpMethod.Delete, f.Url("/api/drafts")))
+        {
+            discard.Headers.Add("X-Launch-Id", tab.LaunchId);
+            discard.Headers.Add("X-CSRF-Token", form.Values("csrf").Single());
+            using var discarded = await tab.Browser.SendAsync(discard);
+            Assert.Equal(HttpStatusCode.NoContent, discarded.StatusCode);
+        }
+        // The earlier shape: keyed by issuer, patient and practitioner; the payload the response JSON alone.
+        var services = f.World.App.Services;
+        var browserId = tab.Cookies.GetCookies(new Uri(f.World.AppOrigin))[SessionAccess.CookieName]!.Value;
+        var session = (await services.GetRequiredService<SessionStore>().FindAsync(tab.LaunchId, browserId, CancellationToken.None))!;
+        var outbox = services.GetRequiredService<Rhizotomy.App.WriteBack.Outbox>();
+        using (var built = await tab.Browser.PostAsync(f.Url($"/s/{tab.LaunchId}/note/response?template=occipital-neurectomy"), form.Set("plan-pain", "From the earlier build").Content()))
+        {
+            Assert.Equal(HttpStatusCode.OK, built.StatusCode);
+            var factory = services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<Rhizotomy.App.WriteBack.WriteBackDb>>();
+            await using var db = await factory.CreateDbContextAsync();
+            db.Drafts.Add(new Rhizotomy.App.WriteBack.DraftRecord
+            {
+                OwnerKey = Rhizotomy.App.WriteBack.Outbox.OwnerKey(session),
+                Payload = outbox.Protect(await built.Content.ReadAsStringAsync()),
+                UpdatedAt = outbox.Now,
+            });
+            await db.SaveChangesAsync();
+        }
+
+        var coagulation = await OpenAsync(tab, "template=occipital-coagulation");
+        Assert.DoesNotContain("Resumed your draft", coagulation.Html);
+        var resumed = await OpenAsync(tab);
+        Assert.Contains("Resumed your draft", resumed.Html);
+        Assert.Equal(["From the earlier build"], resumed.Values("plan-pain"));
+
+        await SavedAsync(tab, resumed.Set("plan-pain", "Saved by this build"));
+        await using (var db = await services.GetRequiredService<Microsoft.EntityFrameworkCore.IDbContextFactory<Rhizotomy.App.WriteBack.WriteBackDb>>().CreateDbContextAsync())
+            Assert.False(db.Drafts.Any(d => d.OwnerKey == Rhizotomy.App.WriteBack.Outbox.OwnerKey(session)));
+        Assert.Equal(["Saved by this build"], (await OpenAsync(tab)).Values("plan-pain"));
     }
 
     [Fact]

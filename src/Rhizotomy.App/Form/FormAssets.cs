@@ -60,7 +60,7 @@ public static class FormAssets
         [hidden]{display:none !important}
         .signing{border-top:2px solid #1a56db;margin-top:16px}
         pre.preview{white-space:pre-wrap;background:#f7f8fa;border:1px solid #c9d0d6;padding:10px;max-height:420px;overflow:auto;font-size:.9em}
-        .autosave.retry{color:#6b3a00}.autosave.ended{display:block;margin-top:6px;color:#7a1b10;font-weight:600}
+        .autosave.retry{color:#6b3a00}.autosave.stopped{display:block;margin-top:6px;color:#7a1b10;font-weight:600}
         #sign-status.progress{color:#33475b}#sign-status.done{color:#1e5631;font-weight:600}#sign-status.failed{color:#7a1b10;font-weight:600}
         """;
 
@@ -239,11 +239,11 @@ public static class FormAssets
             if (r.status === 401) {
               ended = true;
               clearTimeout(saveTimer);
-              saveSay(endedText(), 'ended');
+              saveSay(endedText(), 'stopped');
             } else if (r.status === 403 && /"security"/.test(body)) {
-              saveSay('Not saved: this page no longer matches your session. Copy what you typed since the last save, then reload the page (the last saved draft comes back).', 'ended');
+              saveSay('Not saved: this page is out of date. Copy anything typed since the last save, then reload the page: the last saved draft comes back.', 'stopped');
             } else {
-              saveSay('Not saved: ' + reasonOf(body) + ' What you typed stays on this page.', 'ended');
+              saveSay('Not saved: ' + reasonOf(body) + ' What you typed stays on this page.', 'stopped');
             }
           }
           var scheduleSave = function () {
@@ -260,7 +260,7 @@ public static class FormAssets
           window.addEventListener('beforeunload', function (e) { if (dirty) e.preventDefault(); });
           form.addEventListener('submit', function (e) {
             // With the session ended a check would leave this page for an error page: the text stays here instead.
-            if (ended) { e.preventDefault(); saveSay(endedText(), 'ended'); return; }
+            if (ended) { e.preventDefault(); saveSay(endedText(), 'stopped'); return; }
             dirty = false; clearTimeout(saveTimer);
           });
           form.addEventListener('change', update);

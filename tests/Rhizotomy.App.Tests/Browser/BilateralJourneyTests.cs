@@ -23,22 +23,11 @@ public class BilateralJourneyTests(BrowserWorld w, ITestOutputHelper output) : I
     [Fact]
     public async Task A_surgeon_documents_a_bilateral_greater_occipital_coagulation_copies_one_side_to_the_other_signs_it_and_the_sandbox_chart_shows_what_was_written()
     {
+        // The first launch of a fresh app process pays for JIT and first discovery; the surgeon's launches after it do not: both are reported.
+        var cold = await LaunchMeasuredAsync("bilateral", "first launch of the app process");
+        await cold.Context.CloseAsync();
         // 1000 px: the preview screenshot for the README is between 800 and 1100 px wide (evidence below the form).
-        var page = await w.PageAsync(1000, 1000);
-        // Wall-clock times in the page (Date.now, the clock of Playwright's request timing; performance.timeOrigin drifts from it).
-        await page.AddInitScriptAsync("document.addEventListener('DOMContentLoaded', () => { window.__ready = Date.now(); }); addEventListener('load', () => { window.__loaded = Date.now(); });");
-        IRequest? callback = null;
-        page.Request += (_, request) =>
-        {
-            if (new Uri(request.Url).AbsolutePath == "/callback")
-                callback = request;
-        };
-        await page.GotoAsync(w.World.SandboxOrigin + "/launcher");
-        await page.SelectOptionAsync("select[name=practitioner]", "surgeon-1");
-        await page.SelectOptionAsync("select[name=app]", w.World.AppOrigin + "/launch");
-        await page.Locator("tr:has(a[href='/launcher/patient/bilateral'])").GetByRole(AriaRole.Button, new() { Name = "Launch", Exact = true }).ClickAsync();
-        await w.ArriveAsync(page, new Regex("^" + Regex.Escape(w.World.AppOrigin) + "/s/[^/?]+$"));
-        await ReportFirstPageTimingAsync(page, callback);
+        var page = await LaunchMeasuredAsync("bilateral", "a later launch");
         await BrowserWorld.DiscardDraftAsync(page.MainFrame);
 
         // Evidence shown: both diagnostic blocks of the greater occipital nerves.
@@ -106,10 +95,18 @@ public class BilateralJourneyTests(BrowserWorld w, ITestOutputHelper output) : I
         await Assertions.Expect(page.Locator("#sign-confirm")).ToContainTextAsync("Sign this note as");
         var signing = page.Locator("section.signing");
         await signing.ScrollIntoViewIfNeededAsync();
-        var previewShot = Path.Combine(w.Screenshots, "22-signing-preview.png");
-        await signing.ScreenshotAsync(new() { Path = previewShot });
         var box = await signing.BoundingBoxAsync();
-        output.WriteLine($"Signing preview screenshot: {previewShot} ({box!.Width:0} x {box.Height:0} px, {new FileInfo(previewShot).Length / 1024} KB)");
+        Assert.NotNull(box);
+        var previewShot = Path.Combine(w.Screenshots, "22-signing-preview.png");
+        // The section with a little of the page around it (the README's picture), in page coordinates.
+        var scroll = await page.EvaluateAsync<float[]>("() => [scrollX, scrollY]");
+        await page.ScreenshotAsync(new()
+        {
+            Path = previewShot,
+            FullPage = true,
+            Clip = new() { X = Math.Max(0f, box.X + scroll[0] - 12), Y = Math.Max(0f, box.Y + scroll[1] - 12), Width = box.Width + 24, Height = box.Height + 24 },
+        });
+        output.WriteLine($"Signing preview screenshot: {previewShot} ({box.Width + 24:0} x {box.Height + 24:0} px, {new FileInfo(previewShot).Length / 1024} KB)");
         Assert.InRange(box.Width, 800, 1100);
         Assert.Empty(await BrowserWorld.SeriousViolationsAsync(page.MainFrame));
 
@@ -141,15 +138,51 @@ public class BilateralJourneyTests(BrowserWorld w, ITestOutputHelper output) : I
         await w.ShotAsync(page, "24-bilateral-sandbox-chart");
     }
 
-    /// <summary>"First page interactive within 1 s of the callback": from the browser's request to /callback to the case page's DOMContentLoaded (reported, never asserted).</summary>
-    private async Task ReportFirstPageTimingAsync(IPage page, IRequest? callback)
+    /// <summary>A launch from the sandbox launcher in a 1000 px page, with the callback-to-first-page time reported.</summary>
+    private async Task<IPage> LaunchMeasuredAsync(string patientId, string which)
+    {
+        var page = await w.PageAsync(1000, 1000);
+        IRequest? callback = null;
+        long callbackHeardAt = 0;
+        page.Request += (_, request) =>
+        {
+            if (new Uri(request.Url).AbsolutePath == "/callback")
+            {
+                callbackHeardAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+                callback = request;
+            }
+        };
+        await page.AddInitScriptAsync("document.addEventListener('DOMContentLoaded', () => { window.__ready = Date.now(); });");
+        await page.GotoAsync(w.World.SandboxOrigin + "/launcher");
+        await page.SelectOptionAsync("select[name=practitioner]", "surgeon-1");
+        await page.SelectOptionAsync("select[name=app]", w.World.AppOrigin + "/launch");
+        await page.Locator($"tr:has(a[href='/launcher/patient/{patientId}'])").GetByRole(AriaRole.Button, new() { Name = "Launch", Exact = true }).ClickAsync();
+        await w.ArriveAsync(page, new Regex("^" + Regex.Escape(w.World.AppOrigin) + "/s/[^/?]+$"));
+        await ReportFirstPageTimingAsync(page, callback, callbackHeardAt, which);
+        return page;
+    }
+
+    /// <summary>
+    /// "First page interactive within 1 s of the callback" (reported, never asserted): from the browser's request to
+    /// /callback to the case page's DOMContentLoaded, as the sum of what the browser measured: the callback's request to
+    /// its response (a redirect), the case page's request to its last byte, then the page's own clock to DOMContentLoaded.
+    /// (Playwright's absolute request start times are single-precision epoch milliseconds, too coarse to subtract.)
+    /// A cross-check on the machine's wall clock: when the test heard of the callback request to the page's Date.now() at DOMContentLoaded.
+    /// </summary>
+    private async Task ReportFirstPageTimingAsync(IPage page, IRequest? callback, long callbackHeardAt, string which)
     {
         Assert.NotNull(callback);
-        var started = callback.Timing.StartTime;
-        var times = await page.EvaluateAsync<double[]>("async () => { while (!window.__loaded) await new Promise(ok => setTimeout(ok, 50)); return [window.__ready, window.__loaded]; }");
-        var (ready, loaded) = (times[0], times[1]);
+        var casePage = callback.RedirectedTo;
+        Assert.NotNull(casePage);
+        await page.WaitForLoadStateAsync(LoadState.Load);
+        var times = await page.EvaluateAsync<double[]>(
+            "() => { const n = performance.getEntriesByType('navigation')[0]; return [n.domContentLoadedEventEnd - n.responseEnd, n.loadEventEnd - n.responseEnd, window.__ready || 0]; }");
+        var callbackTime = callback.Timing.ResponseEnd;
+        var casePageTime = casePage.Timing.ResponseEnd;
+        var total = callbackTime + casePageTime + times[0];
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"Callback request to the case page's DOMContentLoaded: {ready - started:0} ms; to its load event: {loaded - started:0} ms"));
-        Assert.True(ready > started, "the case page was ready before the callback was requested: the timing is wrong");
+            $"Callback request to the case page's DOMContentLoaded, {which}: {total:0} ms (callback {callbackTime:0} ms, case page {casePageTime:0} ms, "
+            + $"last byte to DOMContentLoaded {times[0]:0} ms); to its load event {callbackTime + casePageTime + times[1]:0} ms; wall-clock cross-check {times[2] - callbackHeardAt:0} ms"));
+        Assert.True(callbackTime > 0 && casePageTime > 0 && times[0] >= 0, "the browser did not time the launch");
     }
 }

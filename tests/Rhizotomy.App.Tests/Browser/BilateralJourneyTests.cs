@@ -23,8 +23,8 @@ public class BilateralJourneyTests(BrowserWorld w, ITestOutputHelper output) : I
     [Fact]
     public async Task A_surgeon_documents_a_bilateral_greater_occipital_coagulation_copies_one_side_to_the_other_signs_it_and_the_sandbox_chart_shows_what_was_written()
     {
-        // The first launch of a fresh app process pays for JIT and first discovery; the surgeon's launches after it do not: both are reported.
-        var cold = await LaunchMeasuredAsync("bilateral", "first launch of the app process");
+        // The first launch of a fresh app pays for first discovery and JWKS (and JIT when the test process is new); later launches do not: both are reported.
+        var cold = await LaunchMeasuredAsync("bilateral", "first launch in this test world");
         await cold.Context.CloseAsync();
         // 1000 px: the preview screenshot for the README is between 800 and 1100 px wide (evidence below the form).
         var page = await LaunchMeasuredAsync("bilateral", "a later launch");
@@ -89,6 +89,7 @@ public class BilateralJourneyTests(BrowserWorld w, ITestOutputHelper output) : I
         await Assertions.Expect(preview).ToContainTextAsync("Left greater occipital nerve", new() { IgnoreCase = true });
         await Assertions.Expect(preview).ToContainTextAsync("Right greater occipital nerve", new() { IgnoreCase = true });
         await Assertions.Expect(preview).ToContainTextAsync("radiofrequency", new() { IgnoreCase = true });
+        var previewText = await preview.TextContentAsync();
 
         await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Sign and file the note" }).ClickAsync());
         await Assertions.Expect(page.Locator("#sign-confirm")).ToBeVisibleAsync();
@@ -129,6 +130,11 @@ public class BilateralJourneyTests(BrowserWorld w, ITestOutputHelper output) : I
         await Assertions.Expect(documentEntry.Locator("pre")).ToContainTextAsync("Left greater occipital nerve", new() { IgnoreCase = true });
         await Assertions.Expect(documentEntry.Locator("pre")).ToContainTextAsync("Right greater occipital nerve", new() { IgnoreCase = true });
         await Assertions.Expect(documentEntry.Locator("pre")).ToContainTextAsync("Two paramedian incisions below the hairline");
+        // The preview was the note exactly as the EHR shows it: the filed text is the previewed text and its signature line.
+        var filed = await documentEntry.Locator("pre").TextContentAsync();
+        Assert.StartsWith(previewText!.TrimEnd(), filed, StringComparison.Ordinal);
+        Assert.Contains("Surgeon: Dr. Amelia Hart", filed, StringComparison.Ordinal);
+        await Assertions.Expect(page.Locator("li", new() { HasTextString = "Filled template" })).ToContainTextAsync("Completed");
         foreach (var reference in written.Where(r => r != document))
             await Assertions.Expect(page.Locator("small", new() { HasTextString = reference })).ToHaveCountAsync(1);
         var procedures = page.Locator("li", new() { Has = page.Locator("small", new() { HasTextRegex = new Regex("^Procedure/") }) })

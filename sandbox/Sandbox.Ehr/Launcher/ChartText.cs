@@ -80,8 +80,10 @@ public static class ChartText
 
         try
         {
-            var words = XElement.Parse(narrative.Div).Value;
-            return string.Join(' ', words.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+            // Text node by text node, so "left</li><li>Occipital" stays two words.
+            var words = XElement.Parse(narrative.Div).DescendantNodes().OfType<XText>()
+                .SelectMany(text => text.Value.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+            return string.Join(' ', words);
         }
         catch (XmlException)
         {

@@ -149,6 +149,21 @@ public static partial class LauncherExtensions
             resources.AddRange(await store.SearchAsync(type, "patient=" + Uri.EscapeDataString(id), cancellationToken));
         }
 
+        // A Provenance names the patient only through its targets: find those of the notes written here.
+        var provenances = new Dictionary<string, Resource>(StringComparer.Ordinal);
+        foreach (var document in resources.OfType<DocumentReference>().ToList())
+        {
+            foreach (var provenance in await store.SearchAsync("Provenance", "target=" + Uri.EscapeDataString("DocumentReference/" + document.Id), cancellationToken))
+            {
+                if (provenance.Id is not null && resources.All(resource => resource.TypeName != "Provenance" || resource.Id != provenance.Id))
+                {
+                    provenances.TryAdd(provenance.Id, provenance);
+                }
+            }
+        }
+
+        resources.AddRange(provenances.Values);
+
         if (http.Request.Headers.Accept.Any(accept => accept?.Contains("fhir+json", StringComparison.OrdinalIgnoreCase) == true))
         {
             var bundle = new Bundle { Type = Bundle.BundleType.Searchset, Total = resources.Count };
@@ -173,7 +188,14 @@ public static partial class LauncherExtensions
             html.Append("<h2>").Append(E(group.Key)).Append(" (").Append(group.Count()).Append(")</h2><ul>");
             foreach (var resource in group)
             {
-                html.Append("<li>").Append(E(ChartText.Summary(resource))).Append(" <small>").Append(E(resource.TypeName + "/" + resource.Id)).Append("</small></li>");
+                html.Append("<li>").Append(E(ChartText.Summary(resource))).Append(" <small>").Append(E(resource.TypeName + "/" + resource.Id)).Append("</small>");
+                if (ChartText.Content(resource) is { } content)
+                {
+                    // What the app wrote, readable in the EHR's chart (as text: an attachment's markup is never rendered).
+                    html.Append("<pre>").Append(E(content)).Append("</pre>");
+                }
+
+                html.Append("</li>");
             }
 
             html.Append("</ul>");
@@ -184,7 +206,7 @@ public static partial class LauncherExtensions
 
     private static StringBuilder Page(string title) =>
         new StringBuilder("<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>")
-            .Append(E(title)).Append("</title></head><body><main>");
+            .Append(E(title)).Append("</title><style>pre{white-space:pre-wrap;max-width:60rem;background:#f7f8fa;border:1px solid #c9d0d6;padding:8px}</style></head><body><main>");
 
     private static IResult Html(StringBuilder html) =>
         Results.Content(html.Append("</main></body></html>").ToString(), "text/html; charset=utf-8");

@@ -107,6 +107,8 @@ public static partial class NotesEndpoints
             return ApiErrors.Outcome(StatusCodes.Status400BadRequest, IssueType.Value,
                 "QuestionnaireResponse.identifier.value must be 1-64 letters, digits, '-' or '.'.");
         response.Identifier = new Identifier(Known.NoteIdentifierSystem, noteId);
+        // Signing completes the template: the filed copy says so, whatever state the form sent it in (the note page sends its draft's).
+        response.Status = QuestionnaireResponse.QuestionnaireResponseStatus.Completed;
 
         // A replay (double click, retried request) gets the note already stored, never a second one.
         var existing = preview ? null : await outbox.FindAsync(noteId, ct);
@@ -122,8 +124,11 @@ public static partial class NotesEndpoints
 
         session = await access.EnsureChartAsync(session, ct);
         var signedAt = clock.GetUtcNow();
-        var context = new NoteContext(noteId, new Ref("Patient/" + session.Patient), encounter is null ? null : new Ref(encounter),
-            new Ref(session.FhirUser!), new Ref(custodian), signedAt);
+        // With the chart's names, as the page's preview showed them: the filed note reads as the surgeon confirmed it.
+        var chart = session.Chart;
+        var context = new NoteContext(noteId, new Ref("Patient/" + session.Patient, chart?.Patient?.Name),
+            encounter is null ? null : new Ref(encounter, encounter == "Encounter/" + session.Encounter ? chart?.Encounter?.Type : null),
+            new Ref(session.FhirUser!, chart?.Practitioner?.Name), new Ref(custodian), signedAt);
         var read = NoteReader.Read(catalog, response, context, session.Chart?.Evidence ?? new CaseEvidence([], [], [], [], []));
         if (!read.CanSign)
             return Fhir(StatusCodes.Status422UnprocessableEntity, read.Outcome);

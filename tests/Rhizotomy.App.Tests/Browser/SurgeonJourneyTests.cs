@@ -83,6 +83,15 @@ public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : ICl
         var weight = await page.EvaluateAsync<int>("() => performance.getEntriesByType('resource').filter(e => e.initiatorType === 'script' || e.initiatorType === 'link' || e.name.endsWith('.css') || e.name.endsWith('.js')).reduce((s, e) => s + (e.decodedBodySize || 0), 0)");
         output.WriteLine($"Script and style weight of the note page: {weight} bytes");
         Assert.InRange(weight, 1, 300 * 1024);
+
+        // Written resources visible in the sandbox: its chart view of the patient, with the note's text.
+        var document = Regex.Match(await page.Locator("#sign-status").InnerTextAsync(), @"DocumentReference/[A-Za-z0-9\-\.]+").Value;
+        await page.GotoAsync(w.World.SandboxOrigin + "/launcher/patient/classic-left");
+        var entry = page.Locator("li", new() { Has = page.Locator("small", new() { HasTextString = document }) });
+        await Assertions.Expect(entry.Locator("pre")).ToContainTextAsync("Transverse incision below the hairline");
+        await Assertions.Expect(entry.Locator("pre")).ToContainTextAsync("left greater occipital nerve", new() { IgnoreCase = true });
+        await Assertions.Expect(page.Locator("li", new() { HasTextRegex = new Regex("^Left greater occipital neurectomy · Completed") })).Not.ToHaveCountAsync(0);
+        await w.ShotAsync(page, "05b-sandbox-chart");
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using System.Net;
 using Hl7.Fhir.Model;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Hl7.Fhir.Serialization;
 using Sandbox.Ehr.Tests.Auth;
 using Task = System.Threading.Tasks.Task;
@@ -44,6 +45,61 @@ public class LauncherTests(SandboxFixture fixture)
         Assert.Contains("<script>alert(1)</script> occipital headache, \"quotes' & ampersands\"", text, StringComparison.Ordinal);
         Assert.Contains("<b>bold</b> physiotherapy", text, StringComparison.Ordinal);
         Assert.Contains("Ελένη Παπαδοπούλου", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_chart_shows_the_text_of_a_written_note_its_composition_sections_and_provenance_as_text()
+    {
+        var store = Server.Services.GetRequiredService<Sandbox.Ehr.Fhir.IFhirStore>();
+        var patient = new Patient { Id = "chart-written", Name = [new HumanName { Family = "Written", Given = ["Chart"] }] };
+        var document = new DocumentReference
+        {
+            Id = "chart-written-doc",
+            Status = DocumentReferenceStatus.Current,
+            Subject = new ResourceReference("Patient/chart-written"),
+            Type = new CodeableConcept("http://loinc.org", "11504-8", "Surgical operation note"),
+            Content =
+            [
+                new DocumentReference.ContentComponent { Attachment = new Attachment { ContentType = "text/plain", Data = System.Text.Encoding.UTF8.GetBytes("PROCEDURE\n<script>alert(2)</script> Coagulation of the left greater occipital nerve") } },
+                new DocumentReference.ContentComponent { Attachment = new Attachment { ContentType = "text/html", Data = System.Text.Encoding.UTF8.GetBytes("<p><img src=x onerror=alert(3)>html rendering</p>") } },
+            ],
+        };
+        var composition = new Composition
+        {
+            Id = "chart-written-composition",
+            Status = CompositionStatus.Final,
+            Subject = new ResourceReference("Patient/chart-written"),
+            Type = new CodeableConcept("http://loinc.org", "11504-8"),
+            Date = "2026-11-27",
+            Title = "Operative note",
+            Author = [new ResourceReference("Practitioner/surgeon-1") { Display = "Dr. Test" }],
+            Section = [new Composition.SectionComponent { Title = "Complications", Text = new Narrative { Status = Narrative.NarrativeStatus.Generated, Div = "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>No <b>complications</b></p></div>" } }],
+        };
+        var provenance = new Provenance
+        {
+            Id = "chart-written-provenance",
+            Target = [new ResourceReference("DocumentReference/chart-written-doc")],
+            Recorded = new DateTimeOffset(2026, 11, 27, 9, 0, 0, TimeSpan.Zero),
+            Agent = [new Provenance.AgentComponent { Who = new ResourceReference("Practitioner/surgeon-1") { Display = "Dr. Signer" } }],
+        };
+        var transaction = new Bundle { Type = Bundle.BundleType.Transaction };
+        foreach (Resource resource in new Resource[] { patient, document, composition, provenance })
+            transaction.Entry.Add(new Bundle.EntryComponent { Resource = resource, Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.PUT, Url = resource.TypeName + "/" + resource.Id } });
+        await store.TransactionAsync(transaction);
+
+        using var browser = Server.CreateClient();
+        var html = await browser.GetStringAsync(new Uri("/launcher/patient/chart-written", UriKind.Relative));
+
+        Assert.DoesNotContain("<script>alert", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<img", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("<b>complications", html, StringComparison.Ordinal);
+        var text = WebUtility.HtmlDecode(html);
+        Assert.Contains("<pre>PROCEDURE\n<script>alert(2)</script> Coagulation of the left greater occipital nerve</pre>", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("html rendering", text, StringComparison.Ordinal);
+        Assert.Contains("Complications · No complications", text, StringComparison.Ordinal);
+        Assert.Contains("author Dr. Test", text, StringComparison.Ordinal);
+        Assert.Contains("Provenance (1)", text, StringComparison.Ordinal);
+        Assert.Contains("Dr. Signer · targets: DocumentReference/chart-written-doc", text, StringComparison.Ordinal);
     }
 
     [Fact]

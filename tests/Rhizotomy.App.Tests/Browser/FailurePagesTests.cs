@@ -158,6 +158,32 @@ public class FailurePagesTests(BrowserWorld w, ITestOutputHelper output) : IClas
     }
 
     [Fact]
+    public async Task Inside_the_ehr_iframe_a_failure_shows_the_same_plain_page_in_the_frame_and_opens_no_pop_up()
+    {
+        await FaultsAsync(new FaultRule { Kind = "503", Method = "POST", Path = "/auth/token" });
+        try
+        {
+            var page = await w.PageAsync(1200, 1000);
+            var popups = 0;
+            page.Popup += (_, _) => popups++;
+            await page.GotoAsync($"{w.World.SandboxOrigin}/launcher/embed?practitioner=surgeon-1&patient=classic-left&encounter=classic-left-surgery&app={Uri.EscapeDataString(w.World.AppOrigin + "/launch")}");
+            var frame = page.FrameLocator("iframe#app");
+            await Assertions.Expect(frame.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("The EHR did not issue access");
+            await Assertions.Expect(frame.Locator("main p.next")).ToContainTextAsync("Wait a minute, then open the app again");
+
+            // The EHR's page stays where it was; the failure is told in the frame, not in a new window.
+            Assert.StartsWith(w.World.SandboxOrigin + "/launcher/embed", page.Url, StringComparison.Ordinal);
+            Assert.Equal(0, popups);
+            await w.ShotAsync(page, "failure-08-in-the-ehr-iframe");
+            Assert.Empty(await BrowserWorld.SeriousViolationsAsync(page.Frames.First(f => f.Url.StartsWith(w.World.AppOrigin, StringComparison.Ordinal))));
+        }
+        finally
+        {
+            await FaultsAsync();
+        }
+    }
+
+    [Fact]
     public async Task An_unknown_or_old_session_page_says_the_session_has_ended_and_how_to_get_back()
     {
         var page = await w.PageAsync();

@@ -64,8 +64,25 @@ internal static class FailurePage
 /// browser: an unknown EHR, the EHR down during the launch (chart reads, token endpoint) and after it, an ended
 /// session; and the patient banner with and without <c>need_patient_banner</c>.
 /// </summary>
+/// <summary>The usual sandbox, and a second EHR the app is registered with that is down (nothing listens at its address).</summary>
+public sealed class FailureBrowserWorld : BrowserWorld
+{
+    public const string DownIssuer = "http://127.0.0.1:1/fhir";
+
+    protected override SmartWorld.Options? WorldOptions
+    {
+        get
+        {
+            var options = new SmartWorld.Options();
+            options.App["App:Ehrs:1:Issuer"] = DownIssuer;
+            options.App["App:Ehrs:1:ClientId"] = "rhizotomy-at-the-down-ehr";
+            return options;
+        }
+    }
+}
+
 [Collection("Browser")]
-public class FailurePagesTests(BrowserWorld w, ITestOutputHelper output) : IClassFixture<BrowserWorld>
+public class FailurePagesTests(FailureBrowserWorld w, ITestOutputHelper output) : IClassFixture<FailureBrowserWorld>
 {
     private static readonly string[] ChartTypes =
         ["Patient", "Practitioner", "Encounter", "Condition", "Procedure", "MedicationRequest", "MedicationStatement", "DiagnosticReport", "Observation"];
@@ -105,6 +122,15 @@ public class FailurePagesTests(BrowserWorld w, ITestOutputHelper output) : IClas
         await Assertions.Expect(page.Locator("main")).ToContainTextAsync("did not contact it");
         // The browser was not sent to the unknown EHR either.
         Assert.All(requests, r => Assert.Equal(w.World.AppOrigin, r));
+    }
+
+    [Fact]
+    public async Task When_a_registered_ehr_is_down_before_its_sign_in_the_page_says_so_with_the_next_step()
+    {
+        var page = await w.PageAsync();
+        var response = await page.GotoAsync(w.World.AppOrigin + "/launch?iss=" + Uri.EscapeDataString(FailureBrowserWorld.DownIssuer) + "&launch=xyz");
+
+        await FailurePage.AssertAsync(w, page, response!, 502, "The EHR's sign-in could not be found", "Wait a minute, then open the app again", "failure-09-ehr-down-discovery");
     }
 
     [Fact]

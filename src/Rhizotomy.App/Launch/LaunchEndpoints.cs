@@ -140,7 +140,7 @@ public static partial class LaunchEndpoints
         var missingReads = Scopes.MissingForChart(new GrantedScopes(token.Scope ?? pending.RequestedScope));
         if (missingReads.Count > 0)
         {
-            log.LogInformation("Launch refused: the grant does not cover the chart reads ({Missing})", missingReads.Count);
+            log.LogInformation("Launch refused: the grant does not cover {MissingCount} of the chart reads", missingReads.Count);
             return Pages.Error(StatusCodes.Status403Forbidden, "The app was not given access to the chart",
                 $"The EHR did not grant the app permission to read {Scopes.Words(missingReads)}, which it needs to show the case.",
                 "Open the app again from the patient's chart and allow access to the patient's record when asked. If the EHR offers no such choice, ask your EHR administrator to grant the app the permissions listed in its registration.");

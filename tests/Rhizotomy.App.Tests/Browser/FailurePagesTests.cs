@@ -219,6 +219,23 @@ public class FailurePagesTests(FailureBrowserWorld w, ITestOutputHelper output) 
     }
 
     [Fact]
+    public async Task An_address_that_is_no_page_of_the_app_gets_the_plain_page_not_an_empty_frame()
+    {
+        var page = await w.PageAsync();
+        var response = await page.GotoAsync(w.World.AppOrigin + "/s/some-launch/no-such-page");
+
+        await FailurePage.AssertAsync(w, page, response!, 404, "This page does not exist", "Open the app again from the patient's chart", "failure-10-no-such-page");
+
+        // The API is not given a page, even when the caller would take HTML.
+        using var http = new HttpClient();
+        using var request = new HttpRequestMessage(HttpMethod.Get, w.World.AppOrigin + "/api/no-such-thing");
+        request.Headers.Accept.ParseAdd("text/html");
+        using var api = await http.SendAsync(request);
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, api.StatusCode);
+        Assert.DoesNotContain("This page does not exist", await api.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Checking_the_note_after_the_session_ended_says_so_and_a_relaunch_brings_the_saved_draft_back()
     {
         var page = await w.LaunchFromLauncherAsync("classic-left");

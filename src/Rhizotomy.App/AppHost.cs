@@ -60,6 +60,7 @@ public static class AppHost
             return Pages.Error(500, "Something went wrong", "The app could not finish this request.", "Try again; if it keeps happening, open the app again from the EHR.")
                 .ExecuteAsync(context);
         }));
+        app.UseNotFoundPage();
         // Route patterns, not paths: a launch id in /s/{launchId} stays out of the logs.
         app.UseSerilogRequestLogging(o => o.GetMessageTemplateProperties = (context, _, elapsed, status) =>
         [

@@ -22,6 +22,7 @@ internal static partial class AuthorizeEndpoint
     private const string DecisionField = "sandbox_decision";
     private const string PractitionerField = "sandbox_practitioner";
     private const string PatientField = "sandbox_patient";
+    private const string WithholdField = "sandbox_withhold";
     private const string LaunchScope = "launch";
     private const string LaunchPatientScope = "launch/patient";
     private const string LaunchEncounterScope = "launch/encounter";
@@ -93,6 +94,10 @@ internal static partial class AuthorizeEndpoint
             {
                 return OAuthError.Reject(Errors.AccessDenied, "The user denied the request.");
             }
+
+            // The user may grant less than the client may have (as real EHRs let them): the app must cope with the narrower grant.
+            var withheld = form[WithholdField].Where(w => w is not null).ToHashSet(StringComparer.Ordinal);
+            granted = [.. granted.Where(scope => !withheld.Contains(scope))];
 
             practitioner = launch?.PractitionerId ?? form[PractitionerField].ToString();
             if (wantsPatient)
@@ -174,7 +179,21 @@ internal static partial class AuthorizeEndpoint
             html.Append("<li>").Append(E(scope)).Append(granted.Contains(scope) ? "" : " (not allowed for this client)").Append("</li>");
         }
 
-        html.Append("</ul><button type=\"submit\" name=\"").Append(DecisionField).Append("\" value=\"approve\">Approve</button> ")
+        html.Append("</ul>");
+        var withholdable = granted.Where(scope => scope.Contains('/') && !scope.StartsWith(LaunchScope, StringComparison.Ordinal)).ToList();
+        if (withholdable.Count > 0)
+        {
+            html.Append("<fieldset><legend>Withhold permissions (grant less than asked)</legend>");
+            foreach (var scope in withholdable)
+            {
+                html.Append("<label><input type=\"checkbox\" name=\"").Append(WithholdField).Append("\" value=\"").Append(E(scope)).Append("\"> ")
+                    .Append(E(scope)).Append("</label><br>");
+            }
+
+            html.Append("</fieldset>");
+        }
+
+        html.Append("<button type=\"submit\" name=\"").Append(DecisionField).Append("\" value=\"approve\">Approve</button> ")
             .Append("<button type=\"submit\" name=\"").Append(DecisionField).Append("\" value=\"deny\">Deny</button></form></main></body></html>");
 
         http.Response.Headers.CacheControl = "no-store";

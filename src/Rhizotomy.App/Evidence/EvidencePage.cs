@@ -22,10 +22,10 @@ public static class EvidencePage
         {
             var session = await sessions.ResolveAsync(context, launchId, ct);
             if (session is null)
-                return Error(StatusCodes.Status401Unauthorized, "Your session has ended",
-                    "The app keeps a session for a limited time, and only in the browser that opened it.",
-                    "Open the app again from the patient's chart in the EHR.");
+                return SessionEnded();
             session = await sessions.EnsureChartAsync(session, ct);
+            if (Unreadable(session.Chart))
+                return EhrUnavailable();
             // A re-launch for the same patient and surgeon says at once which notes were left unsigned.
             var unsigned = session.Patient is null || session.FhirUser is null ? [] : (await drafts.ListAsync(session, ct))
                 .Select(d => catalog.Find(d.Response.Questionnaire) is { Id: { } id } q ? new DraftLink(id, q.Title ?? id, d.SavedAt, d.TimeZone) : null)
@@ -37,6 +37,9 @@ public static class EvidencePage
 
     /// <summary>An unsigned draft of a template, offered on the case page.</summary>
     public sealed record DraftLink(string TemplateId, string Title, DateTimeOffset SavedAt, string? TimeZone);
+
+    /// <summary>The chart read failed so far that not even the patient could be read: the EHR is down, not a gap in the chart.</summary>
+    public static bool Unreadable(ChartSnapshot? chart) => chart is { Complete: false, Patient: null };
 
     public static string Render(LaunchSession session, IReadOnlyList<DraftLink>? drafts = null)
     {
@@ -54,7 +57,7 @@ public static class EvidencePage
         if (session.NeedsRelaunch)
             html.Append("<p class=\"notice relaunch\">Your EHR sign-in has expired. Please re-launch the app from the patient's chart: nothing you typed is lost.</p>");
         if (mode.ReadOnly)
-            html.Append("<p class=\"notice\">Read-only: the EHR did not grant the app permission to file notes. You can review the chart evidence; to document, ask for write access and launch again.</p>");
+            html.Append("<p class=\"notice\" id=\"read-only\">").Append(E(ReadOnlyNotice)).Append("</p>");
         if (chart?.Practitioner is { } dr)
             html.Append("<p class=\"muted\">Documenting as ").Append(E(dr.Name)).Append("</p>");
         else if (session.FhirUser is not null)

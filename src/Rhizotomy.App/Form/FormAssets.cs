@@ -61,7 +61,7 @@ public static class FormAssets
         .signing{border-top:2px solid #1a56db;margin-top:16px}
         pre.preview{white-space:pre-wrap;background:#f7f8fa;border:1px solid #c9d0d6;padding:10px;max-height:420px;overflow:auto;font-size:.9em}
         .autosave.retry{color:#6b3a00}.autosave.stopped{display:block;margin-top:6px;color:#7a1b10;font-weight:600}
-        #sign-status.progress{color:#33475b}#sign-status.done{color:#1e5631;font-weight:600}#sign-status.failed{color:#7a1b10;font-weight:600}
+        #sign-status.progress{color:#33475b}#sign-status.done{color:#1e5631;font-weight:600}#sign-status.failed{color:#7a1b10;font-weight:600}#sign-status.pending{color:#6b4200;font-weight:600}
         """;
 
     public const string Script = """
@@ -316,16 +316,31 @@ public static class FormAssets
                 if (s.status >= 400 && s.status !== 422) throw new Error(problem(body));
                 var note = JSON.parse(body);
                 if (note.issue) throw new Error(problem(body));
-                for (var i = 0; i < 30 && note.status === 'pending'; i++) {
-                  say('Signed and stored; waiting for the EHR to accept it\u2026', 'progress');
-                  await new Promise(function (ok) { setTimeout(ok, 2000); });
-                  var p = await fetch(note.statusUrl, { credentials: 'same-origin', headers: { 'X-Launch-Id': launch } });
-                  if (p.ok) note = JSON.parse(await p.text());
+                var wait = function () { return new Promise(function (ok) { setTimeout(ok, 2000); }); };
+                var poll = async function () {
+                  try {
+                    var p = await fetch(note.statusUrl, { credentials: 'same-origin', headers: { 'X-Launch-Id': launch } });
+                    if (p.ok) note = JSON.parse(await p.text());
+                  } catch (e) { }
+                };
+                var show = function () {
+                  if (note.status === 'written') say('Signed and filed in the EHR (' + (note.references || []).join(', ') + ').', 'done');
+                  else if (note.status === 'failed') say('Signed, but the EHR refused it: ' + (note.reason || 'no reason given') + '. The note is kept; ask your EHR team.', 'failed');
+                  else if (note.status === 'waiting-for-launch') say('Signed and stored. Open the app again from the patient\'s chart to send it to the EHR.', 'failed');
+                  // The EHR misbehaves (down, busy): the note is safe in the outbox, so this is news, not an error.
+                  else if (note.reason) say('Pending: will be sent. The note is signed and stored, but the EHR has not accepted it yet (' + note.reason + '). The app keeps sending it until the EHR accepts it; this page says so when it does.', 'pending');
+                  else say('Signed and stored; waiting for the EHR to accept it\u2026', 'progress');
+                };
+                for (var i = 0; i < 30 && note.status === 'pending' && !note.reason; i++) {
+                  show();
+                  await wait();
+                  await poll();
                 }
-                if (note.status === 'written') say('Signed and filed in the EHR (' + (note.references || []).join(', ') + ').', 'done');
-                else if (note.status === 'failed') say('Signed, but the EHR refused it: ' + (note.reason || 'no reason given') + '. The note is kept; ask your EHR team.', 'failed');
-                else if (note.status === 'waiting-for-launch') say('Signed and stored. Open the app again from the patient\'s chart to send it to the EHR.', 'failed');
-                else say('Signed and stored. The app keeps sending it until the EHR accepts it (note ' + note.id + ').', 'progress');
+                show();
+                // Still pending: follow it quietly, so the page says when the EHR has it.
+                if (note.status === 'pending') (async function () {
+                  for (var j = 0; j < 300 && note.status === 'pending'; j++) { await wait(); await poll(); show(); }
+                })();
               } catch (e) {
                 say('Not signed: ' + e.message, 'failed');
                 yes.disabled = cancel.disabled = start.disabled = false;

@@ -31,12 +31,14 @@ public static partial class NotePage
             if (session is null)
                 return SessionEnded();
             session = await sessions.EnsureChartAsync(session, ct);
+            if (EvidencePage.Unreadable(session.Chart))
+                return EhrUnavailable();
             var q = catalog.Find(template ?? DefaultTemplate);
             if (q is null)
                 return UnknownTemplate(launchId);
             var launch = NoteSession.Launch(session, clock.GetUtcNow(), out var missing);
             if (launch is null)
-                return Error(StatusCodes.Status422UnprocessableEntity, "This launch cannot start a note", missing!, "Open the app again from the patient's chart in the EHR.");
+                return CannotStartNote(missing!);
             // This patient and surgeon's draft of this template comes back as it was left ("start over" asks for fresh=1):
             // the raw fields when the page saved them (an invalid number, an answer behind a closed branch), else the response.
             var saved = fresh is null && q.Url is not null ? await drafts.FindSavedAsync(session, q.Url, ct) : null;
@@ -78,7 +80,7 @@ public static partial class NotePage
                 return UnknownTemplate(launchId);
             var launch = NoteSession.Launch(session, clock.GetUtcNow(), out var missing);
             if (launch is null)
-                return Error(StatusCodes.Status422UnprocessableEntity, "This launch cannot start a note", missing!, "Open the app again from the patient's chart in the EHR.");
+                return CannotStartNote(missing!);
 
             var state = FormState.FromForm(form, q);
             var noteId = NoteIdOf(form);
@@ -198,6 +200,8 @@ public static partial class NotePage
             .Append(". Author: ").Append(E(chart?.Practitioner?.Name ?? launch.Surgeon.Reference)).Append(".</p>");
         if (session.NeedsRelaunch)
             html.Append("<p class=\"notice relaunch\">Your EHR sign-in has expired. Re-launch the app from the patient's chart; keep this page open until then.</p>");
+        else if (ContextModel.ModeOf(session).ReadOnly)
+            html.Append("<p class=\"notice\" id=\"read-only\">").Append(E(ReadOnlyNotice)).Append("</p>");
         if (resumedFrom is { } savedAt)
         {
             var local = savedAt.ToOffset(FormState.ParseOffset(state.TimeZone));
@@ -252,7 +256,7 @@ public static partial class NotePage
             .Append("<pre class=\"preview\" tabindex=\"0\" aria-label=\"Preview of the note\">").Append(E(preview)).Append("</pre>");
         if (mode.ReadOnly)
         {
-            html.Append("<p class=\"notice\">Read-only launch: the EHR did not grant the app permission to file notes, so this note cannot be signed here.</p></section>");
+            html.Append("<p class=\"notice\" id=\"sign-unavailable\">Not offered: this launch is read-only (the EHR did not grant the app permission to file notes), so the note cannot be signed here. Your draft is kept: to sign, ask for write access and open the app again from the patient's chart.</p></section>");
             return;
         }
         html.Append("<noscript><p class=\"notice\">Signing needs script enabled in this browser (it sends the note to the EHR and follows its progress).</p></noscript>")
@@ -352,9 +356,7 @@ public static partial class NotePage
     [GeneratedRegex(@"where\(linkId='((?:[^'\\]|\\.)*)'\)(?:\[(\d+)\])?", RegexOptions.None, 200)]
     private static partial Regex Step();
 
-    private static IResult SessionEnded() => Error(StatusCodes.Status401Unauthorized, "Your session has ended",
-        "The app keeps a session for a limited time, and only in the browser that opened it.",
-        "Open the app again from the patient's chart in the EHR: the note form comes back as it was last saved.");
+    private static IResult CannotStartNote(string missing) => Error(StatusCodes.Status422UnprocessableEntity, "This launch cannot start a note", missing, Relaunch);
 
     private static IResult UnknownTemplate(string launchId) => Error(StatusCodes.Status404NotFound, "No such template",
         "The note template asked for does not exist in this app.", $"Go back to the case page and choose a template there.");

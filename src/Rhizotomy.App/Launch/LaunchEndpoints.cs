@@ -44,8 +44,8 @@ public static partial class LaunchEndpoints
         var config = await discovery.DiscoverAsync(ehr, ct);
         if (config is null || !IsHttpUrl(config.AuthorizationEndpoint) || !IsHttpUrl(config.TokenEndpoint))
             return Pages.Error(StatusCodes.Status502BadGateway, "The EHR's sign-in could not be found",
-                "The app could not read the EHR's SMART configuration.",
-                "Try again in a minute; if it keeps happening, tell your EHR support team.");
+                "The app could not read the EHR's sign-in settings (its SMART configuration): the EHR did not answer, or answered with an error.",
+                TryAgainLater);
 
         var browserId = SessionAccess.EnsureBrowserId(context, options.Value);
         var standalone = string.IsNullOrEmpty(launch);
@@ -78,9 +78,8 @@ public static partial class LaunchEndpoints
     {
         var log = logs.CreateLogger("Rhizotomy.App.Launch");
         var state = context.Request.Query["state"].FirstOrDefault();
-        var relaunch = "Open the app again from the patient's chart in the EHR.";
         if (string.IsNullOrEmpty(state) || state.Length > 200)
-            return Pages.Error(StatusCodes.Status400BadRequest, "This sign-in cannot be completed", "The EHR's answer carries no valid state.", relaunch);
+            return Pages.Error(StatusCodes.Status400BadRequest, "This sign-in cannot be completed", "The EHR's answer carries no valid state.", Pages.Relaunch);
 
         var pending = await store.TakePendingAsync(state, ct);
         var browserId = SessionAccess.BrowserId(context);
@@ -88,7 +87,7 @@ public static partial class LaunchEndpoints
         {
             log.LogWarning("Callback with an unknown, used or foreign state");
             return Pages.Error(StatusCodes.Status400BadRequest, "This sign-in link has expired or was already used",
-                "For your safety each sign-in can be completed once, in the browser that started it.", relaunch);
+                "For your safety each sign-in can be completed once, in the browser that started it.", Pages.Relaunch);
         }
 
         var error = context.Request.Query["error"].FirstOrDefault();
@@ -100,14 +99,14 @@ public static partial class LaunchEndpoints
                 ? Pages.Error(StatusCodes.Status403Forbidden, "Access was not granted",
                     "The app needs your permission to read this patient's chart.", "Open the app again from the EHR and allow access when asked.")
                 : Pages.Error(StatusCodes.Status400BadRequest, "The EHR did not complete the sign-in",
-                    $"The EHR answered \"{code}\".", relaunch);
+                    $"The EHR answered \"{code}\".", Pages.Relaunch);
         }
 
         var authorizationCode = context.Request.Query["code"].FirstOrDefault();
         var ehr = options.Value.Find(pending.Issuer);
         var config = ehr is null ? null : await discovery.DiscoverAsync(ehr, ct);
         if (string.IsNullOrEmpty(authorizationCode) || ehr is null || config?.TokenEndpoint is null)
-            return Pages.Error(StatusCodes.Status400BadRequest, "This sign-in cannot be completed", "The EHR's answer carries no authorization code.", relaunch);
+            return Pages.Error(StatusCodes.Status400BadRequest, "This sign-in cannot be completed", "The EHR's answer carries no authorization code.", Pages.Relaunch);
 
         SmartTokenResponse token;
         try
@@ -117,7 +116,8 @@ public static partial class LaunchEndpoints
         catch (Exception e) when (e is TokenRequestException or HttpRequestException or TaskCanceledException)
         {
             log.LogWarning("Token exchange failed: {Error}", e is TokenRequestException t ? t.Error : e.GetType().Name);
-            return Pages.Error(StatusCodes.Status502BadGateway, "The EHR did not issue access", "The app could not exchange the sign-in for access.", relaunch);
+            return Pages.Error(StatusCodes.Status502BadGateway, "The EHR did not issue access",
+                "The app could not exchange your sign-in for access to the chart: the EHR's sign-in service did not answer, or refused.", TryAgainLater);
         }
 
         string? fhirUser = null;
@@ -132,8 +132,18 @@ public static partial class LaunchEndpoints
                 // Only the app's own messages: a library's or an HTTP error's message may quote the token or a URL.
                 log.LogWarning("id_token rejected: {Error}", e is SecurityTokenException ? e.Message : e.GetType().Name);
                 return Pages.Error(StatusCodes.Status502BadGateway, "Your identity could not be verified",
-                    "The EHR's identity token did not pass the app's checks, so the app will not document under it.", relaunch);
+                    "The EHR's identity token did not pass the app's checks, so the app will not document under it.", Pages.Relaunch);
             }
+        }
+
+        // Without the chart the app can show nothing true: say so now, not as an empty case page.
+        var missingReads = Scopes.MissingForChart(new GrantedScopes(token.Scope ?? pending.RequestedScope));
+        if (missingReads.Count > 0)
+        {
+            log.LogInformation("Launch refused: the grant does not cover {MissingCount} of the chart reads", missingReads.Count);
+            return Pages.Error(StatusCodes.Status403Forbidden, "The app was not given access to the chart",
+                $"The EHR did not grant the app permission to read {Scopes.Words(missingReads)}, which it needs to show the case.",
+                "Open the app again from the patient's chart and allow access to the patient's record when asked. If the EHR offers no such choice, ask your EHR administrator to grant the app the permissions listed in its registration.");
         }
 
         if (token.Patient is null)
@@ -184,6 +194,8 @@ public static partial class LaunchEndpoints
             return fhirUser[prefix.Length..];
         return fhirUser;
     }
+
+    private const string TryAgainLater = "Wait a minute, then open the app again from the patient's chart in the EHR. If it keeps happening, tell your EHR support team.";
 
     private static bool IsHttpUrl(string? url) =>
         Uri.TryCreate(url, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttps || u.Scheme == Uri.UriSchemeHttp);

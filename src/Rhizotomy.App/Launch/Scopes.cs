@@ -26,6 +26,22 @@ public static class Scopes
         "user/Provenance.crs",
     ];
 
+    /// <summary>The reads without which the app has no case to show (the patient, diagnoses, prior blocks), in the surgeon's words.</summary>
+    public static readonly IReadOnlyList<(string ResourceType, bool Search, string Words)> ChartMinimum =
+    [
+        ("Patient", false, "the patient's record"),
+        ("Condition", true, "diagnoses"),
+        ("Procedure", true, "procedures (prior nerve blocks)"),
+    ];
+
+    /// <summary>What of <see cref="ChartMinimum"/> a grant leaves out (empty: the chart can be read).</summary>
+    public static IReadOnlyList<string> MissingForChart(GrantedScopes granted) =>
+        [.. ChartMinimum.Where(m => !granted.CanRead(m.ResourceType, m.Search)).Select(m => m.Words)];
+
+    /// <summary>"a", "a and b", "a, b and c".</summary>
+    public static string Words(IReadOnlyList<string> items) =>
+        items.Count <= 1 ? string.Concat(items) : string.Join(", ", items.Take(items.Count - 1)) + " and " + items[^1];
+
     /// <summary>The scope string to request from one EHR.</summary>
     /// <param name="standalone">No <c>launch</c> parameter: ask the server to pick a patient instead.</param>
     public static string Request(EhrRegistration ehr, SmartConfiguration config, bool standalone)

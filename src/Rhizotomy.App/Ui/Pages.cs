@@ -24,11 +24,30 @@ public static class Pages
         return html.ToString();
     }
 
-    /// <summary>A plain message with the next step; never a stack trace.</summary>
+    /// <summary>
+    /// The one failure page: what happened, the next step, the right status; never a stack trace or
+    /// an internal detail. Every failure a surgeon can meet is rendered by it (see the README).
+    /// </summary>
     public static IResult Error(int status, string title, string message, string nextStep) =>
         Results.Content(
             Shell(title, $"<main class=\"message\"><h1>{E(title)}</h1><p>{E(message)}</p><p class=\"next\"><strong>What to do:</strong> {E(nextStep)}</p></main>"),
             "text/html; charset=utf-8", Encoding.UTF8, status);
+
+    /// <summary>Said at the top of the evidence and note pages of a read-only launch (no permission to file notes).</summary>
+    public const string ReadOnlyNotice = "Read-only: the EHR did not grant the app permission to file notes. You can review the chart, fill in and check the note (the draft is kept), but not sign it here.";
+
+    /// <summary>The next step after most failures of a launch: the EHR starts a new one.</summary>
+    public const string Relaunch = "Open the app again from the patient's chart in the EHR.";
+
+    /// <summary>The launch-session is gone (idle or too old, another browser, or never existed).</summary>
+    public static IResult SessionEnded() => Error(StatusCodes.Status401Unauthorized, "Your session has ended",
+        "The app keeps a session for a limited time, and only in the browser that opened it.",
+        "Open the app again from the patient's chart in the EHR: the note form comes back as it was last saved.");
+
+    /// <summary>The EHR's FHIR API did not answer (or answered with errors) when the chart was read.</summary>
+    public static IResult EhrUnavailable() => Error(StatusCodes.Status503ServiceUnavailable, "The EHR is not answering",
+        "The app could not read this patient's record from the EHR just now, so it shows nothing rather than part of a chart.",
+        "Wait a minute and reload this page: the app asks the EHR again, and nothing is lost. If it keeps happening, tell your EHR support team.");
 
     public const string Css = """
         body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1b1f24;background:#fff;font-size:15px}

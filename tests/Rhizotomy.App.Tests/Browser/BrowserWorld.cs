@@ -8,9 +8,12 @@ namespace Rhizotomy.App.Tests.Browser;
 /// The sandbox and the app on loopback, driven by the machine's Debian chromium through Playwright (never a
 /// downloaded browser). One browser for the class; each test gets its own context (cookie jar).
 /// </summary>
-public sealed class BrowserWorld : IAsyncLifetime
+public class BrowserWorld : IAsyncLifetime
 {
     public const string Chromium = "/usr/bin/chromium";
+
+    /// <summary>How the sandbox and app are set up (a subclass can show the sandbox's consent screen, say).</summary>
+    protected virtual SmartWorld.Options? WorldOptions => null;
 
     public SmartWorld World { get; private set; } = null!;
     public IPlaywright Playwright { get; private set; } = null!;
@@ -22,7 +25,7 @@ public sealed class BrowserWorld : IAsyncLifetime
         Directory.CreateDirectory(Screenshots);
         // The machine is shared: generous waits, never a timing assertion.
         Assertions.SetDefaultExpectTimeout(30_000);
-        World = await SmartWorld.StartAsync();
+        World = await SmartWorld.StartAsync(WorldOptions);
         // First requests of a cold host are slow on a busy 2-core machine: warm the launcher before any browser waits on it.
         using (var warm = SmartWorld.Browser())
             await warm.GetStringAsync(World.SandboxOrigin + "/launcher");

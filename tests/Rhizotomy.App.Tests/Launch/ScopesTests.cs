@@ -52,4 +52,16 @@ public class ScopesTests
         var result = op == 'c' ? scopes.CanCreate(type) : scopes.CanRead(type);
         Assert.Equal(allowed, result);
     }
+
+    [Theory]
+    [InlineData("launch openid patient/Patient.r patient/Condition.rs patient/Procedure.rs", "")]
+    [InlineData("launch patient/Patient.read patient/Condition.read patient/Procedure.read", "")]
+    [InlineData("launch patient/*.rs", "")]
+    [InlineData("launch openid patient/Procedure.rs", "the patient's record and diagnoses")]
+    [InlineData("launch openid patient/Patient.r patient/Condition.r", "diagnoses and procedures (prior nerve blocks)")]
+    [InlineData("launch openid", "the patient's record, diagnoses and procedures (prior nerve blocks)")]
+    public void A_grant_too_narrow_for_the_chart_names_what_is_missing_in_plain_words(string granted, string missing)
+    {
+        Assert.Equal(missing, Scopes.Words(Scopes.MissingForChart(new GrantedScopes(granted))));
+    }
 }

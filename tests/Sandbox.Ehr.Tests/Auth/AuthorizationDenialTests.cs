@@ -189,6 +189,24 @@ public class ConsentTests(ConsentFixture fixture) : IClassFixture<ConsentFixture
     }
 
     [Fact]
+    public async Task A_permission_withheld_on_the_consent_page_is_left_out_of_the_grant()
+    {
+        using var browser = Server.CreateClient();
+        var app = new SmartAppDriver(Server, browser);
+        var page = await ConsentPageAsync(browser, app, "launch/patient openid fhirUser patient/Patient.rs patient/Condition.rs");
+        page["sandbox_decision"] = "approve";
+        page["sandbox_practitioner"] = "surgeon-1";
+        page["sandbox_patient"] = "classic-left";
+        page["sandbox_withhold"] = "patient/Condition.rs";
+
+        var query = SmartAppDriver.CallbackQuery(await PostAsync(browser, page));
+        var token = await SmartAppDriver.ExpectAsync(await app.RedeemAsync(query["code"]), HttpStatusCode.OK);
+        var granted = token.GetProperty("scope").GetString()!.Split(' ');
+        Assert.Contains("patient/Patient.rs", granted);
+        Assert.DoesNotContain("patient/Condition.rs", granted);
+    }
+
+    [Fact]
     public async Task A_consent_post_without_the_antiforgery_token_is_refused()
     {
         using var browser = Server.CreateClient();
@@ -217,6 +235,7 @@ public class ConsentTests(ConsentFixture fixture) : IClassFixture<ConsentFixture
         }
 
         Assert.Contains("value=\"deny\"", html, StringComparison.Ordinal);
+        Assert.Contains("name=\"sandbox_withhold\"", html, StringComparison.Ordinal);
         return HiddenInputs.Of(html);
     }
 

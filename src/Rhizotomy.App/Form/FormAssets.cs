@@ -255,7 +255,16 @@ public static class FormAssets
               } catch (e) { }
               return 'The note could not be filed.';
             };
-            start.addEventListener('click', function () { ask.hidden = false; yes.focus(); });
+            // The Sign button also submits the form (signing without script); with script the confirm happens here.
+            start.addEventListener('click', function (e) { e.preventDefault(); ask.hidden = false; yes.focus(); });
+            var open = function (id) {
+              var a = document.createElement('a');
+              a.href = sign.getAttribute('data-note-page') + encodeURIComponent(id);
+              a.textContent = 'Open the signed note / print';
+              a.id = 'sign-open';
+              status.appendChild(document.createTextNode(' '));
+              status.appendChild(a);
+            };
             cancel.addEventListener('click', function () { ask.hidden = true; start.focus(); });
             yes.addEventListener('click', async function () {
               yes.disabled = cancel.disabled = start.disabled = true;
@@ -281,6 +290,7 @@ public static class FormAssets
                 else if (note.status === 'failed') say('Signed, but the EHR refused it: ' + (note.reason || 'no reason given') + '. The note is kept; ask your EHR team.', 'failed');
                 else if (note.status === 'waiting-for-launch') say('Signed and stored. Open the app again from the patient\'s chart to send it to the EHR.', 'failed');
                 else say('Signed and stored. The app keeps sending it until the EHR accepts it (note ' + note.id + ').', 'progress');
+                open(note.id);
               } catch (e) {
                 say('Not signed: ' + e.message, 'failed');
                 yes.disabled = cancel.disabled = start.disabled = false;

@@ -47,7 +47,7 @@ public static partial class NotePage
             return Page(session, q, state, launch, outcome: null, builderProblems: null, noteId, resumedFrom: saved?.SavedAt);
         });
 
-        app.MapPost("/s/{launchId}/note", async (string launchId, string? template, HttpContext context, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, DraftStore drafts, Microsoft.Extensions.Options.IOptions<Launch.AppOptions> options, WriteBack.NoteSigning signing, CancellationToken ct) =>
+        app.MapPost("/s/{launchId}/note", async (string launchId, string? template, HttpContext context, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, DraftStore drafts, Microsoft.Extensions.Options.IOptions<Launch.AppOptions> options, WriteBack.NoteSigning signing, WriteBack.Outbox outbox, CancellationToken ct) =>
         {
             var session = await sessions.ResolveAsync(context, launchId, ct);
             if (session is null)
@@ -81,10 +81,15 @@ public static partial class NotePage
                 CopyFromOtherSide(state, action["copy:".Length..]);
                 return Page(session, q, state, launch, outcome: null, builderProblems: null, noteId, focus: action["copy:".Length..]);
             }
+            // A note signed already (a second click, Back then Sign, a replayed post): its page, and nothing is saved or filed again.
+            if (action is SignAction or ConfirmSignAction && await outbox.FindAsync(noteId, ct) is { } stored && stored.OwnerKey == WriteBack.Outbox.OwnerKey(session))
+                return SeeOther(context, WriteBack.SignedNotePage.Path(session.LaunchId, stored.Id));
             var builder = new ResponseBuilder(q, state);
             var response = builder.Build(launch, noteId);
-            // Each check is also an autosave: the page works without script, and so does resuming.
-            await drafts.SaveAsync(session, response, ct);
+            // Each check is also an autosave: the page works without script, and so does resuming. (Confirming
+            // saves nothing: the sign step before it did, and signing removes the draft.)
+            if (action != ConfirmSignAction)
+                await drafts.SaveAsync(session, response, ct);
             var outcome = NoteChecks.Check(q, response, NoteSession.Evidence(session));
             var clean = outcome.Issue.All(i => i.Severity is not (OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal)) && builder.Problems.Count == 0;
             var preview = clean ? Preview(catalog, response, session, launch, noteId, options.Value) : null;
@@ -100,11 +105,7 @@ public static partial class NotePage
                     return ConfirmPage(session, q, state, launch, noteId, preview);
                 var signed = await signing.SignAsync(session, response, amendsId: null, preview: false, ct);
                 if (signed.Note is { } note)
-                {
-                    // 303: the browser shows the signed note; a reload or Back never posts the form again.
-                    context.Response.Headers.Location = WriteBack.SignedNotePage.Path(session.LaunchId, note.Id);
-                    return Results.StatusCode(StatusCodes.Status303SeeOther);
-                }
+                    return SeeOther(context, WriteBack.SignedNotePage.Path(session.LaunchId, note.Id));
                 if (signed.ByChecks)
                     return Page(session, q, state, launch, signed.Refusal, builder.Problems, noteId, status: StatusCodes.Status422UnprocessableEntity);
                 var why = string.Join(" ", signed.Refusal?.Issue.Select(i => i.Details?.Text ?? i.Diagnostics).OfType<string>() ?? []);
@@ -133,6 +134,13 @@ public static partial class NotePage
             return FhirIo.Ok(new ResponseBuilder(q, FormState.FromForm(form, q)).Build(launch, NoteIdOf(form)));
         });
         return app;
+    }
+
+    // 303: the browser GETs the signed note; a reload or Back never posts the form again.
+    private static IResult SeeOther(HttpContext context, string location)
+    {
+        context.Response.Headers.Location = location;
+        return Results.StatusCode(StatusCodes.Status303SeeOther);
     }
 
     /// <summary>The note page's submit value that asks to sign (without script): the server checks and shows the confirm step.</summary>

@@ -97,8 +97,12 @@ public sealed class NoteSigning(
 
         session = await access.EnsureChartAsync(session, ct);
         var signedAt = clock.GetUtcNow();
-        var context = new NoteContext(noteId, new Ref("Patient/" + session.Patient), encounter is null ? null : new Ref(encounter),
-            new Ref(session.FhirUser!), new Ref(custodian), signedAt);
+        // The names the page's preview shows are the names filed: the note says whom it is about and who signed it in words.
+        var chart = session.Chart;
+        var context = new NoteContext(noteId,
+            new Ref("Patient/" + session.Patient, chart?.Patient is { } p && p.Reference == "Patient/" + session.Patient ? p.Name : null),
+            encounter is null ? null : new Ref(encounter, chart?.Encounter is { } enc && enc.Reference == encounter ? enc.Type : null),
+            new Ref(session.FhirUser!, chart?.Practitioner is { } s && s.Reference == session.FhirUser ? s.Name : null), new Ref(custodian), signedAt);
         var read = NoteReader.Read(catalog, response, context, session.Chart?.Evidence ?? new CaseEvidence([], [], [], [], []));
         if (!read.CanSign)
             return SignResult.Refused(StatusCodes.Status422UnprocessableEntity, read.Outcome) with { ByChecks = true };

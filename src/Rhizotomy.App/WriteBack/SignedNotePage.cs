@@ -46,8 +46,11 @@ public static class SignedNotePage
                 + (session.SmartStyleUrl is null ? "" : $"<link rel=\"stylesheet\" href=\"{E(SmartStyle.Path(session.LaunchId))}\">")
                 // The print stylesheet comes last so the EHR's style cannot colour the printout.
                 + "<link rel=\"stylesheet\" href=\"/signed-note-print.css\" media=\"print\">"
-                + "<script src=\"/signed-note.js\" defer></script>"
-                + (autoRefresh ? $"<meta http-equiv=\"refresh\" content=\"{RefreshSeconds}\">" : "");
+                + "<script src=\"/signed-note.js\" defer></script>";
+            // The Refresh header does what a meta refresh does, without script; "Stop refreshing" on the page turns it off
+            // (WCAG 2.2.1: a user can turn off what moves on by itself).
+            if (autoRefresh)
+                http.Response.Headers["Refresh"] = RefreshSeconds.ToString(CultureInfo.InvariantCulture);
             return Results.Content(Shell("Signed note " + note.Id, Body(session, note, outbox, autoRefresh), head), "text/html; charset=utf-8");
         });
         app.MapGet("/signed-note.css", () => Results.Text(Css, "text/css"));

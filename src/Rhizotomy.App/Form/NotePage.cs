@@ -297,6 +297,12 @@ public static partial class NotePage
             .Append("<div id=\"sign-status\" role=\"status\" aria-live=\"polite\"></div></div></section>");
     }
 
+    /// <summary>The patient banner when the EHR asks for it (<c>need_patient_banner</c>), as the note page shows it.</summary>
+    public static string Banner(LaunchSession session) =>
+        session.NeedPatientBanner && session.Chart?.Patient is { } p
+            ? "<header class=\"banner\" aria-label=\"Patient\"><strong>" + E(p.Name) + "</strong><span>Born " + E(p.BirthDate ?? "unknown") + "</span><span>" + E(p.Gender ?? "") + "</span></header>"
+            : "";
+
     /// <summary>
     /// The confirm step of signing without script: the note as it will be filed from the answers just posted, who signs
     /// it for whom, and a form that carries those answers (hidden) to <c>action=confirm-sign</c>, or back to the form.
@@ -304,7 +310,7 @@ public static partial class NotePage
     private static IResult ConfirmPage(LaunchSession session, Questionnaire q, FormState state, LaunchContext launch, string noteId, string preview)
     {
         var chart = session.Chart;
-        var html = new StringBuilder("<main id=\"main\">");
+        var html = new StringBuilder(Banner(session)).Append("<main id=\"main\">");
         html.Append("<h1>Confirm and sign</h1>");
         html.Append("<p class=\"about\">Patient: <strong>").Append(E(chart?.Patient?.Name ?? launch.Patient.Reference)).Append("</strong>, born ")
             .Append(E(chart?.Patient?.BirthDate ?? "unknown")).Append(". Encounter: ")

@@ -96,7 +96,8 @@ public static class SignedNotePage
         var model = NotesEndpoints.Model(note, outbox);
         var filed = Filed(note, outbox);
         var chart = session.Chart;
-        var html = new StringBuilder("<main id=\"main\" class=\"signed-note\">");
+        // The launch's patient banner, when the note is about that patient (a banner naming another patient would mislead).
+        var html = new StringBuilder(filed?.PatientId == session.Patient ? NotePage.Banner(session) : "").Append("<main id=\"main\" class=\"signed-note\">");
         html.Append("<nav class=\"note-actions\" aria-label=\"Signed note\"><a href=\"/s/").Append(E(Uri.EscapeDataString(session.LaunchId))).Append("\">Back to the case page</a>")
             .Append(" <button type=\"button\" id=\"print-note\" hidden>Print</button></nav>");
         html.Append("<h1>Signed operative note</h1>");

@@ -12,6 +12,14 @@ namespace Rhizotomy.App.Tests.Browser;
 public class SignedNoteViewTests(BrowserWorld w, ITestOutputHelper output) : IClassFixture<BrowserWorld>
 {
     private static readonly Regex SignedNoteUrl = new("/s/[^/?]+/notes/rz-[0-9a-f]{24}$");
+    private int _interactions;
+
+    /// <summary>One user interaction (a click, a value typed, a selection), counted as the surgeon journey counts them.</summary>
+    private async Task Act(Func<Task> interaction)
+    {
+        _interactions++;
+        await interaction();
+    }
 
     /// <summary>From the sandbox launcher to a fresh note form (not a resumed draft), with or without the page's script.</summary>
     private async Task<IPage> NoteFormAsync(bool script)
@@ -28,32 +36,32 @@ public class SignedNoteViewTests(BrowserWorld w, ITestOutputHelper output) : ICl
         return page;
     }
 
-    private static async Task FillAllButTheNerveAsync(IPage page)
+    private async Task FillAllButTheNerveAsync(IPage page)
     {
-        await page.Locator("#f-consent-obtained").CheckAsync();
+        await Act(() => page.Locator("#f-consent-obtained").CheckAsync());
         var risks = page.GetByRole(AriaRole.Group, new() { Name = "Risks discussed" });
-        await risks.GetByLabel("Infection").CheckAsync();
-        await risks.GetByLabel("Bleeding").CheckAsync();
-        await page.GetByLabel("Approach and incision").FillAsync("Transverse incision below the hairline");
-        await page.Locator("#f-gon-left-treated").CheckAsync();
-        await page.GetByRole(AriaRole.Group, new() { Name = "Complications (or: no complications)" }).GetByLabel("No complications").CheckAsync();
-        await page.GetByLabel("Estimated blood loss").FillAsync("5");
-        await page.GetByLabel("Discharged home the same day").CheckAsync();
-        await page.GetByLabel("Pain management").FillAsync("Paracetamol and ibuprofen for 5 days");
-        await page.GetByLabel("Wound care and infection prevention").FillAsync("Keep the wound dry for 48 hours");
-        await page.GetByLabel("Return to activity").FillAsync("Light activity after one week");
-        await page.GetByLabel("Start").FillAsync("2026-11-27T08:00");
-        await page.GetByLabel("End (required)").FillAsync("2026-11-27T09:05");
+        await Act(() => risks.GetByLabel("Infection").CheckAsync());
+        await Act(() => risks.GetByLabel("Bleeding").CheckAsync());
+        await Act(() => page.GetByLabel("Approach and incision").FillAsync("Transverse incision below the hairline"));
+        await Act(() => page.Locator("#f-gon-left-treated").CheckAsync());
+        await Act(() => page.GetByRole(AriaRole.Group, new() { Name = "Complications (or: no complications)" }).GetByLabel("No complications").CheckAsync());
+        await Act(() => page.GetByLabel("Estimated blood loss").FillAsync("5"));
+        await Act(() => page.GetByLabel("Discharged home the same day").CheckAsync());
+        await Act(() => page.GetByLabel("Pain management").FillAsync("Paracetamol and ibuprofen for 5 days"));
+        await Act(() => page.GetByLabel("Wound care and infection prevention").FillAsync("Keep the wound dry for 48 hours"));
+        await Act(() => page.GetByLabel("Return to activity").FillAsync("Light activity after one week"));
+        await Act(() => page.GetByLabel("Start").FillAsync("2026-11-27T08:00"));
+        await Act(() => page.GetByLabel("End (required)").FillAsync("2026-11-27T09:05"));
     }
 
-    private static async Task FillTheNerveAsync(IPage page)
+    private async Task FillTheNerveAsync(IPage page)
     {
         var section = page.Locator("#f-treat-gon-left");
         await Assertions.Expect(section).ToBeVisibleAsync();
-        await section.GetByLabel("Nerve entrapped").CheckAsync();
-        await section.GetByLabel("Segment length").FillAsync("15");
-        await section.GetByLabel("Proximal stump buried in muscle").CheckAsync();
-        await section.GetByRole(AriaRole.Group, new() { Name = "Specimen sent to pathology" }).GetByLabel("Yes").CheckAsync();
+        await Act(() => section.GetByLabel("Nerve entrapped").CheckAsync());
+        await Act(() => section.GetByLabel("Segment length").FillAsync("15"));
+        await Act(() => section.GetByLabel("Proximal stump buried in muscle").CheckAsync());
+        await Act(() => section.GetByRole(AriaRole.Group, new() { Name = "Specimen sent to pathology" }).GetByLabel("Yes").CheckAsync());
     }
 
     [Fact]
@@ -62,24 +70,25 @@ public class SignedNoteViewTests(BrowserWorld w, ITestOutputHelper output) : ICl
         var page = await NoteFormAsync(script: false);
         Assert.Equal(0, await page.Locator("noscript").CountAsync());
         var noteId = await page.Locator("input[name=noteId]").InputValueAsync();
+        _interactions = 0;
 
         // Without script a branch opens on the round trip: the nerve's section comes back open after the first check.
         await FillAllButTheNerveAsync(page);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync();
+        await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync());
         await Assertions.Expect(page.Locator("#summary")).ToBeVisibleAsync();
         await FillTheNerveAsync(page);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync();
+        await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync());
         await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("All checks passed");
         await Assertions.Expect(page.Locator("pre.preview")).ToContainTextAsync("Left greater occipital neurectomy");
 
         // Sign: the server answers the confirm step (the note as it will be filed, who signs it for whom).
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign and file the note" }).ClickAsync();
+        await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Sign and file the note" }).ClickAsync());
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Confirm and sign");
         await Assertions.Expect(page.Locator("#confirm-question")).ToContainTextAsync("Amelia Hart");
         await Assertions.Expect(page.Locator("pre.preview")).ToContainTextAsync("Left greater occipital neurectomy");
         await w.ShotAsync(page, "10-no-script-confirm");
 
-        await page.GetByRole(AriaRole.Button, new() { Name = "Confirm and sign" }).ClickAsync();
+        await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Confirm and sign" }).ClickAsync());
         await page.WaitForURLAsync(SignedNoteUrl, new() { WaitUntil = WaitUntilState.Commit });
         Assert.EndsWith("/notes/" + noteId, page.Url);
         // Pending first on a busy machine: the page refreshes itself (no script) until the EHR has it.
@@ -89,6 +98,7 @@ public class SignedNoteViewTests(BrowserWorld w, ITestOutputHelper output) : ICl
         // The Print button needs script; the browser's own print menu prints the same page.
         await Assertions.Expect(page.Locator("#print-note")).ToBeHiddenAsync();
         await w.ShotAsync(page, "11-no-script-signed-note");
+        output.WriteLine($"Interactions without script for a unilateral greater occipital neurectomy (fresh form to signed note; one more check than with script): {_interactions}");
 
         var chart = await SignedNotes.ChartAsync(w.World);
         Assert.Single(SignedNotes.Written<DocumentReference>(chart, noteId));
@@ -100,18 +110,20 @@ public class SignedNoteViewTests(BrowserWorld w, ITestOutputHelper output) : ICl
         var page = await NoteFormAsync(script: true);
         var popups = 0;
         page.Popup += (_, _) => popups++;
+        _interactions = 0;
         await FillAllButTheNerveAsync(page);
         await FillTheNerveAsync(page);
-        await page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync();
+        await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync());
         await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("All checks passed");
 
-        await page.GetByRole(AriaRole.Button, new() { Name = "Sign and file the note" }).ClickAsync();
+        await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Sign and file the note" }).ClickAsync());
         // The script keeps its own confirm step: the click did not post the form.
         await Assertions.Expect(page.Locator("#sign-confirm-yes")).ToBeFocusedAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Confirm and sign" }).ClickAsync();
+        await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Confirm and sign" }).ClickAsync());
         var status = page.Locator("#sign-status");
         await Assertions.Expect(status).ToContainTextAsync("Signed and filed in the EHR", new() { Timeout = 90_000 });
         await Assertions.Expect(status).ToContainTextAsync("DocumentReference/");
+        output.WriteLine($"Interactions with script (fresh form to signed and filed): {_interactions}");
         var open = status.GetByRole(AriaRole.Link, new() { Name = "Open the signed note / print" });
         await Assertions.Expect(open).ToBeVisibleAsync();
 

@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using DocumentReference = Hl7.Fhir.Model.DocumentReference;
 using Microsoft.Playwright;
@@ -102,6 +103,58 @@ public class SignedNoteViewTests(BrowserWorld w, ITestOutputHelper output) : ICl
 
         var chart = await SignedNotes.ChartAsync(w.World);
         Assert.Single(SignedNotes.Written<DocumentReference>(chart, noteId));
+    }
+
+    [Fact]
+    public async Task Without_script_a_pending_note_says_why_and_refreshes_itself_until_the_ehr_has_it()
+    {
+        var page = await NoteFormAsync(script: false);
+        var noteId = await page.Locator("input[name=noteId]").InputValueAsync();
+        await FillAllButTheNerveAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync();
+        await FillTheNerveAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("All checks passed");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Sign and file the note" }).ClickAsync();
+
+        // The EHR answers every write with 503 while the surgeon confirms.
+        await SetFaultsAsync(new { rules = new object[] { new { kind = "503", rate = 1, method = "POST", path = "/fhir" } } });
+        try
+        {
+            await page.GetByRole(AriaRole.Button, new() { Name = "Confirm and sign" }).ClickAsync();
+            await page.WaitForURLAsync(SignedNoteUrl, new() { WaitUntil = WaitUntilState.Commit });
+            var status = page.Locator("#note-status");
+            await Assertions.Expect(status).ToContainTextAsync("Pending: will be sent");
+            await Assertions.Expect(status).ToContainTextAsync("HTTP 503");
+            await Assertions.Expect(status.GetByRole(AriaRole.Link, new() { Name = "Stop refreshing" })).ToBeVisibleAsync();
+            await w.ShotAsync(page, "14-no-script-pending");
+
+            // The same page of the same note for the surgeon's launch in a browser with script: axe reads it.
+            var other = await NoteFormAsync(script: true);
+            var otherLaunch = new Uri(other.Url).AbsolutePath.Split('/')[2];
+            await other.GotoAsync($"{w.World.AppOrigin}/s/{otherLaunch}/notes/{noteId}?refresh=off");
+            await Assertions.Expect(other.Locator("#note-status")).ToContainTextAsync("Pending: will be sent");
+            var violations = await BrowserWorld.SeriousViolationsAsync(other.MainFrame);
+            Assert.True(violations.Count == 0, string.Join("\n", violations));
+            await other.Context.CloseAsync();
+        }
+        finally
+        {
+            await SetFaultsAsync(new { rules = Array.Empty<object>() });
+        }
+        // The world's app runs on a test clock: the sender's next attempt comes when the clock passes its back-off.
+        w.World.Clock.Advance(TimeSpan.FromMinutes(2));
+
+        // Nothing clicked: the page refreshes itself (no script) and says when the EHR has the note.
+        await Assertions.Expect(page.Locator("#note-status")).ToContainTextAsync("Written: filed in the EHR", new() { Timeout = 120_000 });
+        Assert.Single(SignedNotes.Written<DocumentReference>(await SignedNotes.ChartAsync(w.World), noteId));
+    }
+
+    private async Task SetFaultsAsync(object faults)
+    {
+        using var http = new HttpClient();
+        using var response = await http.PutAsJsonAsync(w.World.SandboxOrigin + "/admin/faults", faults);
+        Assert.True(response.IsSuccessStatusCode, response.StatusCode.ToString());
     }
 
     [Fact]

@@ -257,6 +257,15 @@ public static class FormAssets
             };
             // The Sign button also submits the form (signing without script); with script the confirm happens here.
             start.addEventListener('click', function (e) { e.preventDefault(); ask.hidden = false; yes.focus(); });
+            // The preview is of the answers as checked: once they change, Sign waits for the next check (and its preview).
+            var stale = function () {
+              if (sign.hidden || status.textContent || yes.disabled) return;
+              sign.hidden = true;
+              var note = document.getElementById('preview-stale');
+              if (note) note.hidden = false;
+            };
+            form.addEventListener('input', stale);
+            form.addEventListener('change', stale);
             var open = function (id) {
               var a = document.createElement('a');
               a.href = sign.getAttribute('data-note-page') + encodeURIComponent(id);

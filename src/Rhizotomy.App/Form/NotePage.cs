@@ -286,7 +286,8 @@ public static partial class NotePage
             html.Append("<p class=\"notice\">Read-only launch: the EHR did not grant the app permission to file notes, so this note cannot be signed here.</p></section>");
             return;
         }
-        html.Append("<div id=\"sign\" data-response=\"/s/").Append(E(session.LaunchId)).Append("/note/response?template=").Append(E(Uri.EscapeDataString(q.Id ?? ""))).Append("\"")
+        html.Append("<p class=\"notice\" id=\"preview-stale\" hidden>The answers changed after this preview: check the note again to see the note as it will be filed, then sign it.</p>")
+            .Append("<div id=\"sign\" data-response=\"/s/").Append(E(session.LaunchId)).Append("/note/response?template=").Append(E(Uri.EscapeDataString(q.Id ?? ""))).Append("\"")
             .Append(" data-note-page=\"/s/").Append(E(Uri.EscapeDataString(session.LaunchId))).Append("/notes/\">")
             // A submit button of the note form (it posts the answers as they stand, with the page's CSRF token).
             .Append("<p><button type=\"submit\" form=\"note-form\" name=\"action\" value=\"").Append(SignAction).Append("\" id=\"sign-start\">Sign and file the note</button>")

@@ -169,6 +169,15 @@ public class SignedNoteViewTests(BrowserWorld w, ITestOutputHelper output) : ICl
         await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync());
         await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("All checks passed");
 
+        // A detour (not counted): an answer changed after the preview hides Sign until the next check previews it.
+        await page.GetByLabel("Return to activity").FillAsync("Light activity after ten days");
+        await Assertions.Expect(page.Locator("#sign-start")).ToBeHiddenAsync();
+        await Assertions.Expect(page.Locator("#preview-stale")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("All checks passed");
+        await Assertions.Expect(page.Locator("pre.preview")).ToContainTextAsync("Light activity after ten days");
+        await Assertions.Expect(page.Locator("#preview-stale")).ToBeHiddenAsync();
+
         await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Sign and file the note" }).ClickAsync());
         // The script keeps its own confirm step: the click did not post the form.
         await Assertions.Expect(page.Locator("#sign-confirm-yes")).ToBeFocusedAsync();
@@ -184,6 +193,7 @@ public class SignedNoteViewTests(BrowserWorld w, ITestOutputHelper output) : ICl
         await page.WaitForURLAsync(SignedNoteUrl, new() { WaitUntil = WaitUntilState.Commit });
         await Assertions.Expect(page.Locator("#note-status")).ToContainTextAsync("Written: filed in the EHR");
         await Assertions.Expect(page.Locator("dl.facts")).ToContainTextAsync("Amelia Hart");
+        await Assertions.Expect(page.Locator("pre.note-text")).ToContainTextAsync("Light activity after ten days");
         var print = page.GetByRole(AriaRole.Button, new() { Name = "Print" });
         await Assertions.Expect(print).ToBeVisibleAsync();
         await w.ShotAsync(page, "12-signed-note");

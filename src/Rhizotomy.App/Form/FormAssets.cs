@@ -300,7 +300,25 @@ public static class FormAssets
               } catch (e) { }
               return 'The note could not be filed.';
             };
-            start.addEventListener('click', function () { ask.hidden = false; yes.focus(); });
+            // The Sign button also submits the form (signing without script); with script the confirm happens here.
+            start.addEventListener('click', function (e) { e.preventDefault(); ask.hidden = false; yes.focus(); });
+            // The preview is of the answers as checked: once they change, Sign waits for the next check (and its preview).
+            var stale = function () {
+              if (sign.hidden || status.textContent || yes.disabled) return;
+              sign.hidden = true;
+              var note = document.getElementById('preview-stale');
+              if (note) note.hidden = false;
+            };
+            form.addEventListener('input', stale);
+            form.addEventListener('change', stale);
+            var open = function (id) {
+              var a = document.createElement('a');
+              a.href = sign.getAttribute('data-note-page') + encodeURIComponent(id);
+              a.textContent = 'Open the signed note / print';
+              a.id = 'sign-open';
+              status.appendChild(document.createTextNode(' '));
+              status.appendChild(a);
+            };
             cancel.addEventListener('click', function () { ask.hidden = true; start.focus(); });
             yes.addEventListener('click', async function () {
               yes.disabled = cancel.disabled = start.disabled = true;
@@ -337,9 +355,10 @@ public static class FormAssets
                   await poll();
                 }
                 show();
+                open(note.id);
                 // Still pending: follow it quietly, so the page says when the EHR has it.
                 if (note.status === 'pending') (async function () {
-                  for (var j = 0; j < 300 && note.status === 'pending'; j++) { await wait(); await poll(); show(); }
+                  for (var j = 0; j < 300 && note.status === 'pending'; j++) { await wait(); await poll(); show(); open(note.id); }
                 })();
               } catch (e) {
                 say('Not signed: ' + e.message, 'failed');

@@ -56,7 +56,7 @@ public static partial class NotePage
             return Page(session, q, state, launch, outcome: null, builderProblems: null, noteId, resumedFrom: saved?.SavedAt);
         });
 
-        app.MapPost("/s/{launchId}/note", async (string launchId, string? template, HttpContext context, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, DraftStore drafts, Microsoft.Extensions.Options.IOptions<Launch.AppOptions> options, CancellationToken ct) =>
+        app.MapPost("/s/{launchId}/note", async (string launchId, string? template, HttpContext context, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, DraftStore drafts, Microsoft.Extensions.Options.IOptions<Launch.AppOptions> options, WriteBack.NoteSigning signing, WriteBack.Outbox outbox, CancellationToken ct) =>
         {
             var session = await sessions.ResolveAsync(context, launchId, ct);
             if (session is null)
@@ -90,14 +90,36 @@ public static partial class NotePage
                 CopyFromOtherSide(state, action["copy:".Length..]);
                 return Page(session, q, state, launch, outcome: null, builderProblems: null, noteId, focus: action["copy:".Length..]);
             }
+            // A note signed already (a second click, Back then Sign, a replayed post): its page, and nothing is saved or filed again.
+            if (action is SignAction or ConfirmSignAction && await outbox.FindAsync(noteId, ct) is { } stored && stored.OwnerKey == WriteBack.Outbox.OwnerKey(session))
+                return SeeOther(context, WriteBack.SignedNotePage.Path(session.LaunchId, stored.Id));
             var builder = new ResponseBuilder(q, state);
             var response = builder.Build(launch, noteId);
-            // Each check is also an autosave: the page works without script, and so does resuming.
-            await drafts.SaveAsync(session, response, state, ct);
+            // Each check is also an autosave: the page works without script, and so does resuming. (Confirming
+            // saves nothing: the sign step before it did, and signing removes the draft.)
+            if (action != ConfirmSignAction)
+                await drafts.SaveAsync(session, response, state, ct);
             var outcome = NoteChecks.Check(q, response, NoteSession.Evidence(session));
-            var preview = outcome.Issue.All(i => i.Severity is not (OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal)) && builder.Problems.Count == 0
-                ? Preview(catalog, response, session, launch, noteId, options.Value)
-                : null;
+            var clean = outcome.Issue.All(i => i.Severity is not (OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal)) && builder.Problems.Count == 0;
+            var preview = clean ? Preview(catalog, response, session, launch, noteId, options.Value) : null;
+            if (action is SignAction or ConfirmSignAction)
+            {
+                // Signing without script: checked again here (the answers may have changed since the preview); a note with
+                // errors is never signed, the form comes back with its messages.
+                if (!clean || preview is null)
+                    return Page(session, q, state, launch, outcome, builder.Problems, noteId, status: StatusCodes.Status422UnprocessableEntity);
+                if (ContextModel.ModeOf(session).ReadOnly)
+                    return Error(StatusCodes.Status403Forbidden, "This launch cannot file notes", "The EHR did not grant the app permission to file notes, or its sign-in has expired.", "Open the app again from the patient's chart in the EHR; the draft is kept.");
+                if (action == SignAction)
+                    return ConfirmPage(session, q, state, launch, noteId, preview);
+                var signed = await signing.SignAsync(session, response, amendsId: null, preview: false, ct);
+                if (signed.Note is { } note)
+                    return SeeOther(context, WriteBack.SignedNotePage.Path(session.LaunchId, note.Id));
+                if (signed.ByChecks)
+                    return Page(session, q, state, launch, signed.Refusal, builder.Problems, noteId, status: StatusCodes.Status422UnprocessableEntity);
+                var why = string.Join(" ", signed.Refusal?.Issue.Select(i => i.Details?.Text ?? i.Diagnostics).OfType<string>() ?? []);
+                return Error(signed.Status, "The note was not signed", why, "Go back to the note page (the draft is kept), or open the app again from the patient's chart.");
+            }
             return Page(session, q, state, launch, outcome, builder.Problems, noteId, preview: preview);
         });
 
@@ -122,6 +144,19 @@ public static partial class NotePage
         });
         return app;
     }
+
+    // 303: the browser GETs the signed note; a reload or Back never posts the form again.
+    private static IResult SeeOther(HttpContext context, string location)
+    {
+        context.Response.Headers.Location = location;
+        return Results.StatusCode(StatusCodes.Status303SeeOther);
+    }
+
+    /// <summary>The note page's submit value that asks to sign (without script): the server checks and shows the confirm step.</summary>
+    public const string SignAction = "sign";
+
+    /// <summary>The confirm step's submit value: the server checks again and signs.</summary>
+    public const string ConfirmSignAction = "confirm-sign";
 
     /// <summary>A new note's stable identifier: chosen when the page opens and kept by the form, so a second click never files a second note.</summary>
     public static string NewNoteId() => "rz-" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12)).ToLowerInvariant();
@@ -163,7 +198,7 @@ public static partial class NotePage
     public static bool SameTemplate(string? canonical, Questionnaire q) =>
         canonical is not null && q.Url is not null && canonical.Split('|')[0] == q.Url;
 
-    private static IResult Page(LaunchSession session, Questionnaire q, FormState state, LaunchContext launch, OperationOutcome? outcome, Dictionary<string, string>? builderProblems, string noteId, string? focus = null, string? preview = null, DateTimeOffset? resumedFrom = null)
+    private static IResult Page(LaunchSession session, Questionnaire q, FormState state, LaunchContext launch, OperationOutcome? outcome, Dictionary<string, string>? builderProblems, string noteId, string? focus = null, string? preview = null, DateTimeOffset? resumedFrom = null, int status = StatusCodes.Status200OK)
     {
         var messages = new List<FieldMessage>();
         foreach (var (key, text) in builderProblems ?? [])
@@ -227,7 +262,7 @@ public static partial class NotePage
         }
         Summary(html, messages, renderer.Rendered, outcome is not null, passed);
 
-        html.Append("<form method=\"post\" action=\"/s/").Append(E(session.LaunchId)).Append("/note?template=").Append(E(Uri.EscapeDataString(q.Id ?? ""))).Append("\" novalidate")
+        html.Append("<form method=\"post\" action=\"/s/").Append(E(session.LaunchId)).Append("/note?template=").Append(E(Uri.EscapeDataString(q.Id ?? ""))).Append("\" novalidate id=\"note-form\"")
             .Append(" data-launch=\"").Append(E(session.LaunchId)).Append('"').Append(focus is null ? "" : " data-focus=\"" + E(FormRenderer.Id(focus)) + "\"").Append('>');
         html.Append("<input type=\"hidden\" name=\"csrf\" value=\"").Append(E(session.CsrfToken)).Append("\">");
         html.Append("<input type=\"hidden\" name=\"noteId\" value=\"").Append(E(noteId)).Append("\">");
@@ -245,10 +280,14 @@ public static partial class NotePage
         var head = "<link rel=\"stylesheet\" href=\"/form.css\">"
             + (session.SmartStyleUrl is null ? "" : $"<link rel=\"stylesheet\" href=\"{E(SmartStyle.Path(session.LaunchId))}\">")
             + "<script src=\"/form.js\" defer></script>";
-        return Results.Content(Shell(q.Title ?? "Operative note", html.ToString(), head), "text/html; charset=utf-8");
+        return Results.Content(Shell(q.Title ?? "Operative note", html.ToString(), head), "text/html; charset=utf-8", Encoding.UTF8, status);
     }
 
-    /// <summary>Preview of the note as it will be filed, then Sign: confirm, progress and result (script; POST /api/notes).</summary>
+    /// <summary>
+    /// Preview of the note as it will be filed, then Sign. The Sign button submits the note form (<c>action=sign</c>):
+    /// without script the server checks again and answers the confirm step (<see cref="ConfirmPage"/>); with script the
+    /// page intercepts it for its own confirm, progress and result (POST /api/notes), ending with a link to the signed note.
+    /// </summary>
     private static void Signing(StringBuilder html, string preview, LaunchSession session, LaunchContext launch, ChartSnapshot? chart, Questionnaire q)
     {
         var mode = ContextModel.ModeOf(session);
@@ -259,13 +298,57 @@ public static partial class NotePage
             html.Append("<p class=\"notice\" id=\"sign-unavailable\">Not offered: this launch is read-only (the EHR did not grant the app permission to file notes), so the note cannot be signed here. Your draft is kept: to sign, ask for write access and open the app again from the patient's chart.</p></section>");
             return;
         }
-        html.Append("<noscript><p class=\"notice\">Signing needs script enabled in this browser (it sends the note to the EHR and follows its progress).</p></noscript>")
-            .Append("<div id=\"sign\" hidden data-response=\"/s/").Append(E(session.LaunchId)).Append("/note/response?template=").Append(E(Uri.EscapeDataString(q.Id ?? ""))).Append("\">")
-            .Append("<p><button type=\"button\" id=\"sign-start\">Sign and file the note</button></p>")
+        html.Append("<p class=\"notice\" id=\"preview-stale\" hidden>The answers changed after this preview: check the note again to see the note as it will be filed, then sign it.</p>")
+            .Append("<div id=\"sign\" data-response=\"/s/").Append(E(session.LaunchId)).Append("/note/response?template=").Append(E(Uri.EscapeDataString(q.Id ?? ""))).Append("\"")
+            .Append(" data-note-page=\"/s/").Append(E(Uri.EscapeDataString(session.LaunchId))).Append("/notes/\">")
+            // A submit button of the note form (it posts the answers as they stand, with the page's CSRF token).
+            .Append("<p><button type=\"submit\" form=\"note-form\" name=\"action\" value=\"").Append(SignAction).Append("\" id=\"sign-start\">Sign and file the note</button>")
+            .Append(" <span class=\"muted\">You confirm before anything is filed.</span></p>")
             .Append("<div id=\"sign-confirm\" hidden><p>Sign this note as <strong>").Append(E(chart?.Practitioner?.Name ?? launch.Surgeon.Reference))
             .Append("</strong> for <strong>").Append(E(chart?.Patient?.Name ?? launch.Patient.Reference)).Append("</strong> and file it in the EHR? A signed note cannot be changed here.</p>")
             .Append("<p><button type=\"button\" id=\"sign-confirm-yes\">Confirm and sign</button> <button type=\"button\" class=\"secondary\" id=\"sign-cancel\">Cancel</button></p></div>")
             .Append("<div id=\"sign-status\" role=\"status\" aria-live=\"polite\"></div></div></section>");
+    }
+
+    /// <summary>The patient banner when the EHR asks for it (<c>need_patient_banner</c>), as the note page shows it.</summary>
+    public static string Banner(LaunchSession session) =>
+        session.NeedPatientBanner && session.Chart?.Patient is { } p
+            ? "<header class=\"banner\" aria-label=\"Patient\"><strong>" + E(p.Name) + "</strong><span>Born " + E(p.BirthDate ?? "unknown") + "</span><span>" + E(p.Gender ?? "") + "</span></header>"
+            : "";
+
+    /// <summary>
+    /// The confirm step of signing without script: the note as it will be filed from the answers just posted, who signs
+    /// it for whom, and a form that carries those answers (hidden) to <c>action=confirm-sign</c>, or back to the form.
+    /// </summary>
+    private static IResult ConfirmPage(LaunchSession session, Questionnaire q, FormState state, LaunchContext launch, string noteId, string preview)
+    {
+        var chart = session.Chart;
+        var html = new StringBuilder(Banner(session)).Append("<main id=\"main\">");
+        html.Append("<h1>Confirm and sign</h1>");
+        html.Append("<p class=\"about\">Patient: <strong>").Append(E(chart?.Patient?.Name ?? launch.Patient.Reference)).Append("</strong>, born ")
+            .Append(E(chart?.Patient?.BirthDate ?? "unknown")).Append(". Encounter: ")
+            .Append(E(chart?.Encounter is { } enc ? $"{enc.Type ?? enc.Reference} {enc.Start}".Trim() : "none in context"))
+            .Append(". Author: ").Append(E(chart?.Practitioner?.Name ?? launch.Surgeon.Reference)).Append(".</p>");
+        html.Append("<section aria-labelledby=\"preview-h\"><h2 id=\"preview-h\">The note as it will be filed</h2>")
+            .Append("<pre class=\"preview\" tabindex=\"0\" aria-label=\"Preview of the note\">").Append(E(preview)).Append("</pre></section>");
+        html.Append("<form method=\"post\" action=\"/s/").Append(E(session.LaunchId)).Append("/note?template=").Append(E(Uri.EscapeDataString(q.Id ?? ""))).Append("\" id=\"confirm-form\">");
+        html.Append("<input type=\"hidden\" name=\"csrf\" value=\"").Append(E(session.CsrfToken)).Append("\">");
+        html.Append("<input type=\"hidden\" name=\"noteId\" value=\"").Append(E(noteId)).Append("\">");
+        html.Append("<input type=\"hidden\" name=\"").Append(FormState.TimeZoneField).Append("\" value=\"").Append(E(state.TimeZone)).Append("\">");
+        // The answers exactly as previewed: what is confirmed is what is signed (the server checks them once more).
+        foreach (var key in state.Keys.Order(StringComparer.Ordinal))
+        {
+            foreach (var value in state.Values(key))
+                html.Append("<input type=\"hidden\" name=\"").Append(E(key)).Append("\" value=\"").Append(E(value)).Append("\">");
+        }
+        html.Append("<p id=\"confirm-question\">Sign this note as <strong>").Append(E(chart?.Practitioner?.Name ?? launch.Surgeon.Reference))
+            .Append("</strong> for <strong>").Append(E(chart?.Patient?.Name ?? launch.Patient.Reference)).Append("</strong> and file it in the EHR? A signed note cannot be changed here.</p>");
+        html.Append("<div class=\"actions\"><button type=\"submit\" name=\"action\" value=\"").Append(ConfirmSignAction).Append("\">Confirm and sign</button>")
+            .Append(" <button type=\"submit\" name=\"action\" value=\"check\" class=\"secondary\">Back to the form</button></div>");
+        html.Append("</form></main>");
+        var head = "<link rel=\"stylesheet\" href=\"/form.css\">"
+            + (session.SmartStyleUrl is null ? "" : $"<link rel=\"stylesheet\" href=\"{E(SmartStyle.Path(session.LaunchId))}\">");
+        return Results.Content(Shell("Confirm and sign: " + (q.Title ?? "operative note"), html.ToString(), head), "text/html; charset=utf-8");
     }
 
     private static void Summary(StringBuilder html, List<FieldMessage> messages, IReadOnlySet<string> rendered, bool checkedNow, bool passed)

@@ -37,11 +37,11 @@ public static partial class NotesEndpoints
     public static WebApplication MapNotesApi(this WebApplication app)
     {
         var notes = app.MapGroup("/api/notes");
-        notes.MapPost("", (HttpContext http, [AsParameters] SignServices services, CancellationToken ct) => SignAsync(http, services, null, ct)).RequireCsrf();
+        notes.MapPost("", (HttpContext http, NoteSigning signing, Outbox outbox, CancellationToken ct) => SignAsync(http, signing, outbox, null, ct)).RequireCsrf();
         // The confirmation before signing: the note as it will be filed, and how; nothing is stored or sent.
-        notes.MapPost("/$preview", (HttpContext http, [AsParameters] SignServices services, CancellationToken ct) => SignAsync(http, services, null, ct, preview: true)).RequireCsrf();
+        notes.MapPost("/$preview", (HttpContext http, NoteSigning signing, Outbox outbox, CancellationToken ct) => SignAsync(http, signing, outbox, null, ct, preview: true)).RequireCsrf();
         // An amendment: a new note that replaces a written one (its own id, relatesTo, Provenance).
-        notes.MapPost("/{id}/$amend", (string id, HttpContext http, [AsParameters] SignServices services, CancellationToken ct) => SignAsync(http, services, id, ct)).RequireCsrf();
+        notes.MapPost("/{id}/$amend", (string id, HttpContext http, NoteSigning signing, Outbox outbox, CancellationToken ct) => SignAsync(http, signing, outbox, id, ct)).RequireCsrf();
         notes.MapGet("/encounters", async (HttpContext http, SessionAccess access, EncounterLookup encounters, CancellationToken ct) =>
         {
             var session = await access.ResolveAsync(http, null, ct);
@@ -51,122 +51,21 @@ public static partial class NotesEndpoints
         return app;
     }
 
-    /// <summary>What signing needs, in one parameter.</summary>
-    public sealed record SignServices(
-        SessionAccess Access, Outbox Outbox, NoteSender Sender, WritePlanner Planner, EncounterLookup Encounters, TemplateCatalog Catalog,
-        IOptions<AppOptions> AppOptions, IOptions<WriteBackOptions> Options, TimeProvider Clock, ILogger<NoteSender> Log,
-        Drafts.DraftStore Drafts);
-
-    private static async Task<IResult> SignAsync(HttpContext http, SignServices services, string? amendsId, CancellationToken ct, bool preview = false)
+    private static async Task<IResult> SignAsync(HttpContext http, NoteSigning signing, Outbox outbox, string? amendsId, CancellationToken ct, bool preview = false)
     {
-        var (access, outbox, sender, planner, encounters, catalog, appOptions, options, clock, log, drafts) = services;
         var session = SessionAccess.Current(http)!;
-        if (!preview && await outbox.RebindAsync(session, ct) > 0)
-            sender.Kick("rebind");
-        if (session.Patient is null || session.FhirUser is null || !session.FhirUser.StartsWith("Practitioner/", StringComparison.Ordinal))
-            return ApiErrors.Outcome(StatusCodes.Status403Forbidden, IssueType.Forbidden,
-                "Signing needs a launch with a patient and a signed-in practitioner. Open the app again from the patient's chart.");
-        var ehr = appOptions.Value.Find(session.Issuer);
-        if (ehr?.Custodian is not { Length: > 0 } custodian)
-            return ApiErrors.Outcome(StatusCodes.Status500InternalServerError, IssueType.Exception,
-                "This site has not configured the organisation that keeps the notes (App:Ehrs:n:Custodian).");
-
         string body;
         using (var reader = new StreamReader(http.Request.Body, Encoding.UTF8))
             body = await reader.ReadToEndAsync(ct);
         if (!NoteReader.TryParse(body, out var response, out var parseOutcome) || response is null)
             return Fhir(StatusCodes.Status400BadRequest, parseOutcome!);
 
-        // Who the note is about and who signs it come from the launch, never from the request.
-        response.Subject = new ResourceReference("Patient/" + session.Patient);
-        response.Author = new ResourceReference(session.FhirUser);
-        var encounter = session.Encounter is not null ? "Encounter/" + session.Encounter : null;
-        if (encounter is null && response.Encounter?.Reference is { } chosen)
-        {
-            if (!await encounters.IsEncounterOfPatientAsync(session, chosen, ct))
-                return ApiErrors.Outcome(StatusCodes.Status422UnprocessableEntity, IssueType.Invalid,
-                    "The chosen encounter is not one of this patient's encounters.");
-            encounter = chosen;
-        }
-        response.Encounter = encounter is null ? null : new ResourceReference(encounter);
-
-        OutboxNote? original = null;
-        if (amendsId is not null)
-        {
-            original = await outbox.FindAsync(amendsId, ct);
-            if (original is null || original.OwnerKey != Outbox.OwnerKey(session))
-                return ApiErrors.Outcome(StatusCodes.Status404NotFound, IssueType.NotFound, "No such note for this patient and surgeon.");
-            if (original.Status != NoteStatus.Written)
-                return ApiErrors.Outcome(StatusCodes.Status409Conflict, IssueType.Conflict, "Only a note the EHR has accepted can be amended; this one is " + original.Status + ".");
-            // The amendment's own id, the same for the same corrected answers (a replayed amend writes nothing new).
-            response.Identifier = null;
-            response.Identifier = new Identifier(Known.NoteIdentifierSystem, amendsId + "-a" + NoteIdOf(response, session)![3..11]);
-        }
-        var noteId = NoteIdOf(response, session);
-        if (noteId is null)
-            return ApiErrors.Outcome(StatusCodes.Status400BadRequest, IssueType.Value,
-                "QuestionnaireResponse.identifier.value must be 1-64 letters, digits, '-' or '.'.");
-        response.Identifier = new Identifier(Known.NoteIdentifierSystem, noteId);
-        // Signing completes the template: the filed copy says so, whatever state the form sent it in (the note page sends its draft's).
-        response.Status = QuestionnaireResponse.QuestionnaireResponseStatus.Completed;
-
-        // A replay (double click, retried request) gets the note already stored, never a second one.
-        var existing = preview ? null : await outbox.FindAsync(noteId, ct);
-        if (existing is not null)
-            return Replay(existing, session, outbox);
-
-        var plan = await planner.PlanAsync(session.Issuer, ct);
-        if (plan?.RequiresEncounter == true && encounter is null)
-        {
-            return ApiErrors.Outcome(StatusCodes.Status422UnprocessableEntity, IssueType.Required,
-                "This EHR files a note only against an encounter and the launch has none: choose one of the patient's encounters (GET /api/notes/encounters) and send it as QuestionnaireResponse.encounter.");
-        }
-
-        session = await access.EnsureChartAsync(session, ct);
-        var signedAt = clock.GetUtcNow();
-        // With the chart's names, as the page's preview showed them: the filed note reads as the surgeon confirmed it.
-        var chart = session.Chart;
-        var context = new NoteContext(noteId, new Ref("Patient/" + session.Patient, chart?.Patient?.Name),
-            encounter is null ? null : new Ref(encounter, encounter == "Encounter/" + session.Encounter ? chart?.Encounter?.Type : null),
-            new Ref(session.FhirUser!, chart?.Practitioner?.Name), new Ref(custodian), signedAt);
-        var read = NoteReader.Read(catalog, response, context, session.Chart?.Evidence ?? new CaseEvidence([], [], [], [], []));
-        if (!read.CanSign)
-            return Fhir(StatusCodes.Status422UnprocessableEntity, read.Outcome);
-
-        var composed = new NoteComposer().Compose(read.Note!, response);
-        if (preview)
-            return Results.Json(new { noteId, strategy = plan?.StrategyName, text = composed.Text, warnings = read.Outcome.Issue.Count }, ContextEndpoints.Json);
-        var bundle = composed.ToTransactionBundle();
-        if (original is not null)
-            Amend(bundle, noteId, original);
-        var payload = new NotePayload(new FhirJsonSerializer().SerializeToString(bundle), session.Patient!, encounter, session.FhirUser!);
-        var now = outbox.Now;
-        var note = new OutboxNote
-        {
-            Id = noteId,
-            OwnerKey = Outbox.OwnerKey(session),
-            SurgeonKey = Outbox.SurgeonKey(session),
-            Issuer = session.Issuer,
-            // With Backend Services credentials the sender can still send it without the surgeon's token.
-            Status = session.NeedsRelaunch && ehr.Backend is not { IsConfigured: true } ? NoteStatus.WaitingForLaunch : NoteStatus.Pending,
-            Plan = plan is null ? null : Outbox.PlanJson(plan),
-            Strategy = plan?.StrategyName,
-            CreatedAt = now,
-            // The request makes the first attempt itself; the background sender takes over only if it never does (a crash).
-            NextAttemptAt = now + options.Value.InlineWaitMs + 5000,
-            Payload = outbox.Protect(payload),
-            Tokens = outbox.Protect(Outbox.TokensOf(session)),
-        };
-        var (stored, created) = await outbox.AddAsync(note, ct);
-        if (!created)
-            return Replay(stored, session, outbox);
-        log.LogInformation("Note {NoteId} signed and stored ({Strategy})", noteId, note.Strategy ?? "strategy pending");
-        // The draft has become this signed note: a re-launch must not offer it again as unsigned work.
-        // A draft of another note (say, one started while this one was amended) stays.
-        await drafts.DiscardSignedAsync(session, noteId, ct);
-
-        await sender.SendNowAsync(noteId, TimeSpan.FromMilliseconds(options.Value.InlineWaitMs));
-        return Answer(await outbox.FindAsync(noteId, CancellationToken.None) ?? stored, outbox);
+        var result = await signing.SignAsync(session, response, amendsId, preview, ct);
+        if (result.Refusal is { } refusal)
+            return Fhir(result.Status, refusal);
+        if (result.Preview is { } p)
+            return Results.Json(new { noteId = p.NoteId, strategy = p.Strategy, text = p.Text, warnings = p.Warnings }, ContextEndpoints.Json);
+        return Answer(result.Note!, outbox);
     }
 
     private static async Task<IResult> StatusAsync(string id, HttpContext http, SessionAccess access, Outbox outbox, NoteSender sender, CancellationToken ct)
@@ -218,13 +117,6 @@ public static partial class NotesEndpoints
                     break;
             }
         }
-    }
-
-    private static IResult Replay(OutboxNote note, LaunchSession session, Outbox outbox)
-    {
-        if (note.OwnerKey != Outbox.OwnerKey(session))
-            return ApiErrors.Outcome(StatusCodes.Status409Conflict, IssueType.Conflict, "This note id is already used by another note.");
-        return Answer(note, outbox);
     }
 
     private static IResult Answer(OutboxNote note, Outbox outbox)

@@ -38,6 +38,7 @@ public static class WriteBackSetup
         builder.Services.AddSingleton<EncounterLookup>();
         builder.Services.AddSingleton<DraftStore>();
         builder.Services.AddSingleton<NoteSender>();
+        builder.Services.AddSingleton<NoteSigning>();
         if (options.SenderEnabled)
             builder.Services.AddHostedService(sp => sp.GetRequiredService<NoteSender>());
         // No resilience handler: the outbox owns retries, so every attempt is counted and a write is never repeated blindly.
@@ -57,6 +58,7 @@ public static class WriteBackSetup
         }
         app.MapNotesApi();
         app.MapDraftsApi();
+        app.MapSignedNotePage();
         return app;
     }
 }

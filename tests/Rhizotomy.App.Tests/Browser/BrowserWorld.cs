@@ -45,12 +45,16 @@ public class BrowserWorld : IAsyncLifetime
         await World.DisposeAsync();
     }
 
-    /// <summary>A fresh browser context; CSP bypassed only so the test can inject axe-core (the app's own CSP is asserted elsewhere).</summary>
-    public async Task<IPage> PageAsync(int width = 800, int height = 1000)
+    /// <summary>
+    /// A fresh browser context; CSP bypassed only so the test can inject axe-core (the app's own CSP is asserted elsewhere).
+    /// <paramref name="javaScriptEnabled"/> false: the page's own script does not run (the no-script paths).
+    /// </summary>
+    public async Task<IPage> PageAsync(int width = 800, int height = 1000, bool javaScriptEnabled = true)
     {
         var context = await Browser.NewContextAsync(new()
         {
             ViewportSize = new() { Width = width, Height = height },
+            JavaScriptEnabled = javaScriptEnabled,
             BypassCSP = true,
             Locale = "en-US",
             TimezoneId = "UTC",

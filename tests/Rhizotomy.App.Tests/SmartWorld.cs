@@ -78,16 +78,7 @@ public sealed class SmartWorld : IAsyncDisposable
         // The app's port must be known before the sandbox starts (its redirect URI is registered
         // there), so it is picked free and bound later; another process can take it in between.
         // Then the whole world starts again on another port.
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await StartOnceAsync(options, FreePort());
-            }
-            catch (IOException e) when (attempt < 5 && e.InnerException is AddressInUseException)
-            {
-            }
-        }
+        return await Loopback.OnFreePortAsync(port => StartOnceAsync(options, port));
     }
 
     private static async Task<SmartWorld> StartOnceAsync(Options options, int appPort)
@@ -251,12 +242,7 @@ public sealed class SmartWorld : IAsyncDisposable
     public static async Task<System.Text.Json.JsonElement> JsonAsync(HttpResponseMessage response) =>
         System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => Loopback.FreePort();
 
     public async ValueTask DisposeAsync()
     {

@@ -177,14 +177,20 @@ public sealed class SmartWorld : IAsyncDisposable
         return new SmartWorld(folder, sandbox, app, sandboxOrigin, appOrigin, clock, appConfig);
     }
 
-    /// <summary>Another instance of the app with the same configuration (scale-out), on its own port.</summary>
-    public async Task<string> StartAnotherAppAsync()
+    /// <summary>
+    /// Another instance of the app with the same configuration (scale-out), on its own port;
+    /// <paramref name="changes"/>: with these settings changed (the site's configuration after an edit).
+    /// </summary>
+    public async Task<string> StartAnotherAppAsync(IReadOnlyDictionary<string, string?>? changes = null, bool sameKeys = false)
     {
         var config = new Dictionary<string, string?>(_appConfig)
         {
             // Its own key folder: with Redis the keys must come from Redis, not from a shared disk.
-            ["App:DataProtectionKeys"] = Path.Combine(_folder, "app-keys-" + _extraApps.Count),
+            // The same folder (sameKeys): the app restarted on this machine, reading what it stored before.
+            ["App:DataProtectionKeys"] = sameKeys ? _appConfig["App:DataProtectionKeys"] : Path.Combine(_folder, "app-keys-" + _extraApps.Count),
         };
+        foreach (var (key, value) in changes ?? new Dictionary<string, string?>())
+            config[key] = value;
         var app = AppHost.Build(["--urls", "http://127.0.0.1:0"], b =>
         {
             b.Configuration.AddInMemoryCollection(config);
@@ -244,6 +250,17 @@ public sealed class SmartWorld : IAsyncDisposable
 
     public static int FreePort() => Loopback.FreePort();
 
+    private bool _appStopped;
+
+    /// <summary>Stops the first app instance (an app going down for a restart); the store and the sandbox stay.</summary>
+    public async Task StopAppAsync()
+    {
+        if (_appStopped)
+            return;
+        _appStopped = true;
+        await App.StopAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var extra in _extraApps)
@@ -251,7 +268,7 @@ public sealed class SmartWorld : IAsyncDisposable
             await extra.StopAsync();
             await extra.DisposeAsync();
         }
-        await App.StopAsync();
+        await StopAppAsync();
         await App.DisposeAsync();
         await Sandbox.StopAsync();
         await Sandbox.DisposeAsync();

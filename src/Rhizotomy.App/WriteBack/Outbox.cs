@@ -191,6 +191,32 @@ public sealed class Outbox(IDbContextFactory<WriteBackDb> factory, IDataProtecti
     }
 
     /// <summary>
+    /// Notes waiting for a launch at an EHR that now has Backend Services credentials
+    /// (<paramref name="hasBackend"/> of the note's issuer) become due now: the sender tries them
+    /// with the backend token. <paramref name="againAfterRefusal"/> false leaves the notes whose
+    /// last attempt already tried those credentials and was refused (they would be refused again
+    /// every cycle); true (on start, when the configuration may have been fixed) takes them too.
+    /// Returns how many were woken.
+    /// </summary>
+    public async Task<int> WakeForBackendAsync(Func<string, bool> hasBackend, bool againAfterRefusal, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var waiting = db.Notes.Where(n => n.Status == NoteStatus.WaitingForLaunch);
+        if (!againAfterRefusal)
+            waiting = waiting.Where(n => n.SentWith == null || n.SentWith != NoteSender.SentWithBackend);
+        var issuers = (await waiting.Select(n => n.Issuer).Distinct().ToListAsync(ct)).Where(hasBackend).ToList();
+        if (issuers.Count == 0)
+            return 0;
+        var now = Now;
+        // One statement, conditional on the status: a note a launch rebound meanwhile is left alone.
+        return await waiting.Where(n => issuers.Contains(n.Issuer)).ExecuteUpdateAsync(u => u
+            .SetProperty(n => n.Status, NoteStatus.Pending)
+            .SetProperty(n => n.NextAttemptAt, now)
+            .SetProperty(n => n.LastError, (string?)null)
+            .SetProperty(n => n.Version, n => n.Version + 1), ct);
+    }
+
+    /// <summary>
     /// Removes the content of written notes whose retention is over; the id, status and references stay for replays.
     /// The purge is a change like any other: it bumps the version, so a copy read before it (a sender's) can no
     /// longer be saved over the purged row and bring the tokens or the status of that copy back.

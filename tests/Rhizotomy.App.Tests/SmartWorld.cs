@@ -78,16 +78,7 @@ public sealed class SmartWorld : IAsyncDisposable
         // The app's port must be known before the sandbox starts (its redirect URI is registered
         // there), so it is picked free and bound later; another process can take it in between.
         // Then the whole world starts again on another port.
-        for (var attempt = 1; ; attempt++)
-        {
-            try
-            {
-                return await StartOnceAsync(options, FreePort());
-            }
-            catch (IOException e) when (attempt < 5 && e.InnerException is AddressInUseException)
-            {
-            }
-        }
+        return await Loopback.OnFreePortAsync(port => StartOnceAsync(options, port));
     }
 
     private static async Task<SmartWorld> StartOnceAsync(Options options, int appPort)
@@ -186,14 +177,20 @@ public sealed class SmartWorld : IAsyncDisposable
         return new SmartWorld(folder, sandbox, app, sandboxOrigin, appOrigin, clock, appConfig);
     }
 
-    /// <summary>Another instance of the app with the same configuration (scale-out), on its own port.</summary>
-    public async Task<string> StartAnotherAppAsync()
+    /// <summary>
+    /// Another instance of the app with the same configuration (scale-out), on its own port;
+    /// <paramref name="changes"/>: with these settings changed (the site's configuration after an edit).
+    /// </summary>
+    public async Task<string> StartAnotherAppAsync(IReadOnlyDictionary<string, string?>? changes = null, bool sameKeys = false)
     {
         var config = new Dictionary<string, string?>(_appConfig)
         {
             // Its own key folder: with Redis the keys must come from Redis, not from a shared disk.
-            ["App:DataProtectionKeys"] = Path.Combine(_folder, "app-keys-" + _extraApps.Count),
+            // The same folder (sameKeys): the app restarted on this machine, reading what it stored before.
+            ["App:DataProtectionKeys"] = sameKeys ? _appConfig["App:DataProtectionKeys"] : Path.Combine(_folder, "app-keys-" + _extraApps.Count),
         };
+        foreach (var (key, value) in changes ?? new Dictionary<string, string?>())
+            config[key] = value;
         var app = AppHost.Build(["--urls", "http://127.0.0.1:0"], b =>
         {
             b.Configuration.AddInMemoryCollection(config);
@@ -251,11 +248,17 @@ public sealed class SmartWorld : IAsyncDisposable
     public static async Task<System.Text.Json.JsonElement> JsonAsync(HttpResponseMessage response) =>
         System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
 
-    public static int FreePort()
+    public static int FreePort() => Loopback.FreePort();
+
+    private bool _appStopped;
+
+    /// <summary>Stops the first app instance (an app going down for a restart); the store and the sandbox stay.</summary>
+    public async Task StopAppAsync()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        if (_appStopped)
+            return;
+        _appStopped = true;
+        await App.StopAsync();
     }
 
     public async ValueTask DisposeAsync()
@@ -265,7 +268,7 @@ public sealed class SmartWorld : IAsyncDisposable
             await extra.StopAsync();
             await extra.DisposeAsync();
         }
-        await App.StopAsync();
+        await StopAppAsync();
         await App.DisposeAsync();
         await Sandbox.StopAsync();
         await Sandbox.DisposeAsync();

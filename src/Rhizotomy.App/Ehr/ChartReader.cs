@@ -17,6 +17,7 @@ public sealed record PersonSummary(string Reference, string Name, string? BirthD
 public sealed record EncounterSummary(string Reference, string? Type, string? Start, string? Status);
 
 /// <summary>What the app keeps from one chart read: summaries, the case evidence, and what could not be read.</summary>
+/// <param name="Warnings">Sentences for the surgeon (failed reads, scopes not granted, pages not followed); wording, not data.</param>
 public sealed record ChartSnapshot(
     PersonSummary? Patient,
     PersonSummary? Practitioner,
@@ -27,8 +28,14 @@ public sealed record ChartSnapshot(
     int ResourcesRead,
     DateTimeOffset ReadAt)
 {
+    /// <summary>
+    /// What the EHR failed to give (<c>reports</c>, <c>the patient</c>): each read or search that
+    /// ended in an error, a timeout or an unreadable answer. Not what was not granted or not followed.
+    /// </summary>
+    public IReadOnlyList<string> FailedReads { get; init; } = [];
+
     /// <summary>False when a read failed (not when it was not granted): such a snapshot is not kept, the next view reads again.</summary>
-    public bool Complete { get; init; } = true;
+    public bool Complete => FailedReads.Count == 0;
 }
 
 /// <summary>
@@ -45,18 +52,18 @@ public sealed partial class ChartReader(EhrClientFactory clients, IOptions<AppOp
         using var connection = clients.Create(session);
         var client = connection.Client;
 
-        var warnings = new List<string>();
+        var findings = new Findings();
         var patientId = session.Patient;
         Task<Patient?> patient = patientId is not null && granted.CanRead("Patient")
-            ? Read<Patient>(client, "Patient/" + patientId, "the patient", warnings, ct)
+            ? Read<Patient>(client, "Patient/" + patientId, "the patient", findings, ct)
             : System.Threading.Tasks.Task.FromResult<Patient?>(null);
         // Only a Practitioner on this EHR (relative reference) is read; anything else is shown, not followed.
         var practitionerRef = session.FhirUser is { } u && PractitionerReference().IsMatch(u) ? u : null;
         Task<Practitioner?> practitioner = practitionerRef is not null && granted.CanRead("Practitioner")
-            ? Read<Practitioner>(client, practitionerRef, "the documenting practitioner", warnings, ct)
+            ? Read<Practitioner>(client, practitionerRef, "the documenting practitioner", findings, ct)
             : System.Threading.Tasks.Task.FromResult<Practitioner?>(null);
         Task<Encounter?> encounter = session.Encounter is not null && granted.CanRead("Encounter")
-            ? Read<Encounter>(client, "Encounter/" + session.Encounter, "the encounter", warnings, ct)
+            ? Read<Encounter>(client, "Encounter/" + session.Encounter, "the encounter", findings, ct)
             : System.Threading.Tasks.Task.FromResult<Encounter?>(null);
 
         var searches = new List<Task<List<Resource>>>();
@@ -69,17 +76,15 @@ public sealed partial class ChartReader(EhrClientFactory clients, IOptions<AppOp
             })
             {
                 if (granted.CanRead(type, search: true))
-                    searches.Add(SearchAll(client, type, patientId, label, warnings, ct));
+                    searches.Add(SearchAll(client, type, patientId, label, findings, ct));
                 else
-                    lock (warnings) warnings.Add($"Not granted: {label} were not read.");
+                    findings.Warn($"Not granted: {label} were not read.");
             }
         }
 
         await System.Threading.Tasks.Task.WhenAll(searches.Cast<System.Threading.Tasks.Task>().Append(patient).Append(practitioner).Append(encounter));
         var chart = searches.SelectMany(s => s.Result).ToList();
-        bool failed;
-        lock (warnings)
-            failed = warnings.Any(w => w.StartsWith("Could not read", StringComparison.Ordinal));
+        var (warnings, failed) = findings.Snapshot();
         var evidence = CaseEvidenceBuilder.Build(chart);
 
         log.LogInformation("Chart read: {RoundTrips} round trips, {Resources} resources, {Warnings} warnings in {Elapsed} ms",
@@ -89,11 +94,39 @@ public sealed partial class ChartReader(EhrClientFactory clients, IOptions<AppOp
             Person(patient.Result), Person(practitioner.Result), Summary(encounter.Result), evidence,
             warnings, connection.RoundTrips, chart.Count, clock.GetUtcNow())
         {
-            Complete = !failed,
+            FailedReads = failed,
         };
     }
 
-    private async Task<T?> Read<T>(FhirClient client, string reference, string label, List<string> warnings, CancellationToken ct) where T : Resource
+    /// <summary>What the parallel reads report, each under one lock: sentences for the surgeon, and the reads that failed.</summary>
+    private sealed class Findings
+    {
+        private readonly List<string> _warnings = [];
+        private readonly List<string> _failed = [];
+
+        public void Warn(string warning)
+        {
+            lock (_warnings)
+                _warnings.Add(warning);
+        }
+
+        public void Failed(string label, string status)
+        {
+            lock (_warnings)
+            {
+                _failed.Add(label);
+                _warnings.Add($"Could not read {label} ({status}).");
+            }
+        }
+
+        public (List<string> Warnings, List<string> Failed) Snapshot()
+        {
+            lock (_warnings)
+                return ([.. _warnings], [.. _failed]);
+        }
+    }
+
+    private async Task<T?> Read<T>(FhirClient client, string reference, string label, Findings findings, CancellationToken ct) where T : Resource
     {
         try
         {
@@ -102,12 +135,12 @@ public sealed partial class ChartReader(EhrClientFactory clients, IOptions<AppOp
         catch (Exception e) when (IsEhrFailure(e))
         {
             log.LogWarning("Read of a {Type} failed: {Status}", typeof(T).Name, Status(e));
-            lock (warnings) warnings.Add($"Could not read {label} ({Status(e)}).");
+            findings.Failed(label, Status(e));
             return null;
         }
     }
 
-    private async Task<List<Resource>> SearchAll(FhirClient client, string type, string patientId, string label, List<string> warnings, CancellationToken ct)
+    private async Task<List<Resource>> SearchAll(FhirClient client, string type, string patientId, string label, Findings findings, CancellationToken ct)
     {
         var found = new List<Resource>();
         try
@@ -123,12 +156,12 @@ public sealed partial class ChartReader(EhrClientFactory clients, IOptions<AppOp
                     break;
                 if (pages >= options.Value.MaxPages)
                 {
-                    lock (warnings) warnings.Add($"Only the first {pages} pages of {label} were read.");
+                    findings.Warn($"Only the first {pages} pages of {label} were read.");
                     break;
                 }
                 if (!SameServer(client.Endpoint, bundle.NextLink))
                 {
-                    lock (warnings) warnings.Add($"The EHR's next page of {label} points at another server: not followed.");
+                    findings.Warn($"The EHR's next page of {label} points at another server: not followed.");
                     break;
                 }
                 bundle = await client.ContinueAsync(bundle, ct: ct);
@@ -138,7 +171,7 @@ public sealed partial class ChartReader(EhrClientFactory clients, IOptions<AppOp
         catch (Exception e) when (IsEhrFailure(e))
         {
             log.LogWarning("Search of {Type} failed: {Status}", type, Status(e));
-            lock (warnings) warnings.Add($"Could not read {label} ({Status(e)}).");
+            findings.Failed(label, Status(e));
         }
         return found;
     }

@@ -22,6 +22,8 @@ public sealed record ModeFlags(
 public sealed record ReadStats(int RoundTrips, int ResourcesRead, DateTimeOffset ReadAt);
 
 /// <summary>The body of <c>GET /api/context</c>. No token in it, ever.</summary>
+/// <param name="Warnings">Sentences about the chart read, for people.</param>
+/// <param name="FailedReads">What the EHR failed to give (<c>reports</c>, <c>the encounter</c>), for code: the chart shown is incomplete.</param>
 public sealed record ContextModel(
     string LaunchId,
     string Issuer,
@@ -38,7 +40,8 @@ public sealed record ContextModel(
     CaseEvidence? Evidence,
     IReadOnlyList<string> Warnings,
     ReadStats? Chart,
-    string CsrfToken)
+    string CsrfToken,
+    IReadOnlyList<string> FailedReads)
 {
     public static ModeFlags ModeOf(LaunchSession s)
     {
@@ -60,5 +63,6 @@ public sealed record ContextModel(
     public static ContextModel From(LaunchSession s) => new(
         s.LaunchId, s.Issuer, s.Chart?.Patient, s.Patient, s.Chart?.Practitioner, s.FhirUser, s.Chart?.Encounter, s.Encounter,
         s.FhirContext, new GrantedScopes(s.GrantedScope).All.ToList(), ModeOf(s), s.SmartStyleUrl, s.Chart?.Evidence,
-        s.Chart?.Warnings ?? [], s.Chart is { } c ? new ReadStats(c.RoundTrips, c.ResourcesRead, c.ReadAt) : null, s.CsrfToken);
+        s.Chart?.Warnings ?? [], s.Chart is { } c ? new ReadStats(c.RoundTrips, c.ResourcesRead, c.ReadAt) : null, s.CsrfToken,
+        s.Chart?.FailedReads ?? []);
 }

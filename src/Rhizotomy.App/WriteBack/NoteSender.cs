@@ -53,11 +53,20 @@ public sealed class NoteSender(
         _stopping = stoppingToken;
         log.LogInformation("Note sender started");
         var running = new List<Task>();
+        var starting = true;
         while (!stoppingToken.IsCancellationRequested)
         {
             try
             {
                 await outbox.PurgeAsync(stoppingToken);
+                // A note waiting for a launch can go with the site's Backend Services credentials once its EHR has
+                // them (configured after it was queued, or by another instance): on start also the ones refused before.
+                var woken = appOptions.Value.Ehrs.Any(e => e.Backend is { IsConfigured: true })
+                    ? await outbox.WakeForBackendAsync(HasBackend, againAfterRefusal: starting, stoppingToken)
+                    : 0;
+                starting = false;
+                if (woken > 0)
+                    log.LogInformation("{Count} notes waiting for a launch are retried with the EHR's Backend Services credentials", woken);
                 foreach (var id in await outbox.DueAsync(options.Value.Concurrency * 4, stoppingToken))
                 {
                     await _slots.WaitAsync(stoppingToken);
@@ -170,6 +179,8 @@ public sealed class NoteSender(
         }
         if (token is null)
         {
+            // Which credentials were tried and refused: backend ones are not woken again every cycle.
+            note.SentWith = sentWith;
             await WaitForLaunchAsync(note, ct);
             return;
         }
@@ -246,6 +257,8 @@ public sealed class NoteSender(
         await outbox.SaveAsync(note, release: true, CancellationToken.None);
         log.LogWarning("Note {NoteId} waits for a new launch: no token can be had", note.Id);
     }
+
+    private bool HasBackend(string issuer) => appOptions.Value.Find(issuer)?.Backend is { IsConfigured: true };
 
     /// <summary>Full jitter over an exponential ceiling, never shorter than the EHR's <c>Retry-After</c>.</summary>
     public TimeSpan Backoff(int attempts, TimeSpan? retryAfter)

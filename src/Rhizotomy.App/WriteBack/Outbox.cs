@@ -134,18 +134,29 @@ public sealed class Outbox(IDbContextFactory<WriteBackDb> factory, IDataProtecti
             note.LeaseUntil = 0;
         }
         db.Notes.Attach(note);
-        db.Entry(note).State = EntityState.Modified;
-        db.Entry(note).Property(n => n.Version).OriginalValue = note.Version;
+        var entry = db.Entry(note);
+        entry.State = EntityState.Modified;
+        // The content is fixed at signing and only the retention purge changes it: a sender's copy never writes it back.
+        entry.Property(n => n.Payload).IsModified = false;
+        entry.Property(n => n.Version).OriginalValue = note.Version;
         note.Version++;
+        var saved = false;
         try
         {
             await db.SaveChangesAsync(ct);
+            saved = true;
             return true;
         }
         catch (DbUpdateConcurrencyException)
         {
-            note.Version--;
             return false;
+        }
+        finally
+        {
+            // Whatever stopped the save (lost lease, cancellation, a store error), the copy keeps the version it
+            // was read with; a bumped one could match the row after someone else's change and overwrite it.
+            if (!saved)
+                note.Version--;
         }
     }
 
@@ -179,14 +190,47 @@ public sealed class Outbox(IDbContextFactory<WriteBackDb> factory, IDataProtecti
         return waiting.Count;
     }
 
-    /// <summary>Removes the content of written notes whose retention is over; the id, status and references stay for replays.</summary>
+    /// <summary>
+    /// Notes waiting for a launch at an EHR that now has Backend Services credentials
+    /// (<paramref name="hasBackend"/> of the note's issuer) become due now: the sender tries them
+    /// with the backend token. <paramref name="againAfterRefusal"/> false leaves the notes whose
+    /// last attempt already tried those credentials and was refused (they would be refused again
+    /// every cycle); true (on start, when the configuration may have been fixed) takes them too.
+    /// Returns how many were woken.
+    /// </summary>
+    public async Task<int> WakeForBackendAsync(Func<string, bool> hasBackend, bool againAfterRefusal, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var waiting = db.Notes.Where(n => n.Status == NoteStatus.WaitingForLaunch);
+        if (!againAfterRefusal)
+            waiting = waiting.Where(n => n.SentWith == null || n.SentWith != NoteSender.SentWithBackend);
+        var issuers = (await waiting.Select(n => n.Issuer).Distinct().ToListAsync(ct)).Where(hasBackend).ToList();
+        if (issuers.Count == 0)
+            return 0;
+        var now = Now;
+        // One statement, conditional on the status: a note a launch rebound meanwhile is left alone.
+        return await waiting.Where(n => issuers.Contains(n.Issuer)).ExecuteUpdateAsync(u => u
+            .SetProperty(n => n.Status, NoteStatus.Pending)
+            .SetProperty(n => n.NextAttemptAt, now)
+            .SetProperty(n => n.LastError, (string?)null)
+            .SetProperty(n => n.Version, n => n.Version + 1), ct);
+    }
+
+    /// <summary>
+    /// Removes the content of written notes whose retention is over; the id, status and references stay for replays.
+    /// The purge is a change like any other: it bumps the version, so a copy read before it (a sender's) can no
+    /// longer be saved over the purged row and bring the tokens or the status of that copy back.
+    /// </summary>
     public async Task<int> PurgeAsync(CancellationToken ct)
     {
         var now = Now;
         await using var db = await factory.CreateDbContextAsync(ct);
         return await db.Notes
             .Where(n => n.Status == NoteStatus.Written && n.PurgeAfter != null && n.PurgeAfter <= now && n.Payload != null)
-            .ExecuteUpdateAsync(u => u.SetProperty(n => n.Payload, (byte[]?)null).SetProperty(n => n.Tokens, (byte[]?)null), ct);
+            .ExecuteUpdateAsync(u => u
+                .SetProperty(n => n.Payload, (byte[]?)null)
+                .SetProperty(n => n.Tokens, (byte[]?)null)
+                .SetProperty(n => n.Version, n => n.Version + 1), ct);
     }
 
     public async Task<int> CountAsync(NoteStatus status, CancellationToken ct)

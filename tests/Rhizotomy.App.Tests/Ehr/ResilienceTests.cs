@@ -74,4 +74,41 @@ public class ResilienceTests(Launch.PublicWorld fixture)
             Faults(new FaultSettings());
         }
     }
+
+    [Fact]
+    public async Task A_failed_read_is_flagged_by_what_failed_and_not_by_the_wording_of_its_warning()
+    {
+        Faults(new FaultSettings
+        {
+            Rules =
+            [
+                new FaultRule { Kind = "503", Rate = 1, Path = "/fhir/DiagnosticReport", RetryAfterSeconds = 0 },
+                new FaultRule { Kind = "500", Rate = 1, Method = "GET", Path = "/fhir/Encounter/", RetryAfterSeconds = 0 },
+            ],
+        });
+        try
+        {
+            using var browser = SmartWorld.Browser();
+            using var page = await browser.GetAsync(World.LaunchUrl("test-classic-left", "test-surgeon", "test-classic-left-surgery"));
+            var context = await SmartWorld.JsonAsync(await browser.GetAsync(new Uri(World.AppOrigin + "/api/context")));
+
+            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            Assert.Equal(new[] { "reports", "the encounter" }, context.GetProperty("failedReads").EnumerateArray().Select(f => f.GetString()!).Order(StringComparer.Ordinal));
+            Assert.Equal(2, context.GetProperty("warnings").GetArrayLength());
+        }
+        finally
+        {
+            Faults(new FaultSettings());
+        }
+
+        // Completeness follows the failures, whatever the sentences say.
+        var evidence = new Rhizotomy.Core.Clinical.CaseEvidence([], [], [], [], []);
+        var reworded = new App.Ehr.ChartSnapshot(null, null, null, evidence, ["Les comptes rendus n'ont pas pu être lus."], 1, 0, DateTimeOffset.UtcNow)
+        {
+            FailedReads = ["reports"],
+        };
+        var merelyWorded = new App.Ehr.ChartSnapshot(null, null, null, evidence, ["Could not read the mind of the EHR (it was not asked)."], 1, 0, DateTimeOffset.UtcNow);
+        Assert.False(reworded.Complete);
+        Assert.True(merelyWorded.Complete);
+    }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 
 namespace Rhizotomy.App.Tests.Sessions;
 
@@ -20,10 +19,12 @@ public sealed class RedisServer : IAsyncDisposable
     public int Port { get; }
     public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false";
 
-    public static async Task<RedisServer> StartAsync()
+    /// <summary>Starts redis-server on a free port (or <paramref name="firstPort"/>); when another process took the port first, on another one.</summary>
+    public static Task<RedisServer> StartAsync(int? firstPort = null) => Loopback.OnFreePortAsync(StartOnAsync, firstPort);
+
+    private static async Task<RedisServer> StartOnAsync(int port)
     {
         var folder = Directory.CreateTempSubdirectory("rhizotomy-redis-").FullName;
-        var port = SmartWorld.FreePort();
         var process = Process.Start(new ProcessStartInfo("redis-server")
         {
             ArgumentList = { "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", folder, "--save", "", "--appendonly", "no" },
@@ -31,26 +32,36 @@ public sealed class RedisServer : IAsyncDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         }) ?? throw new InvalidOperationException("redis-server did not start (install the Debian package redis-server).");
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        // Ready only when this redis says so: a probe of the port could reach whoever else listens there.
+        var output = new System.Text.StringBuilder();
+        var ready = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Line(string? line)
+        {
+            if (line is null)
+                return;
+            lock (output)
+                output.AppendLine(line);
+            if (line.Contains("Ready to accept connections", StringComparison.Ordinal))
+                ready.TrySetResult();
+        }
+        process.OutputDataReceived += (_, e) => Line(e.Data);
+        process.ErrorDataReceived += (_, e) => Line(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
 
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (true)
-        {
-            try
-            {
-                using var probe = new TcpClient();
-                await probe.ConnectAsync(IPAddress.Loopback, port);
-                break;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !process.HasExited)
-            {
-                await Task.Delay(50);
-            }
-        }
-        return new RedisServer(process, folder, port);
+        var exited = process.WaitForExitAsync();
+        var first = await Task.WhenAny(ready.Task, exited, Task.Delay(TimeSpan.FromSeconds(60)));
+        if (first == ready.Task)
+            return new RedisServer(process, folder, port);
+
+        var server = new RedisServer(process, folder, port);
+        await server.DisposeAsync();
+        string said;
+        lock (output)
+            said = output.ToString();
+        if (first == exited && Loopback.SaysPortTaken(said))
+            throw new PortTakenException("redis-server", port, said);
+        throw new InvalidOperationException("redis-server did not become ready: " + said);
     }
 
     public async ValueTask DisposeAsync()
@@ -73,6 +84,27 @@ public sealed class RedisServer : IAsyncDisposable
 
 public class RedisSessionTests
 {
+    [Fact]
+    public async Task Redis_whose_port_another_process_took_first_starts_on_another_port()
+    {
+        using var squatter = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        squatter.Start();
+        var taken = ((IPEndPoint)squatter.LocalEndpoint).Port;
+
+        await using var redis = await RedisServer.StartAsync(firstPort: taken);
+
+        Assert.NotEqual(taken, redis.Port);
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, redis.Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync("PING\r\n"u8.ToArray());
+        var answer = new byte[7];
+        var read = 0;
+        while (read < answer.Length && await stream.ReadAsync(answer.AsMemory(read)) is var n and > 0)
+            read += n;
+        Assert.Equal("+PONG\r\n", System.Text.Encoding.ASCII.GetString(answer, 0, read));
+    }
+
     [Fact]
     public async Task Two_app_instances_sharing_redis_serve_the_same_launch_session()
     {

@@ -2,7 +2,9 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using Hl7.Fhir.Model;
+using Microsoft.Extensions.DependencyInjection;
 using Rhizotomy.App.Launch;
+using Rhizotomy.App.WriteBack;
 using Task = System.Threading.Tasks.Task;
 
 namespace Rhizotomy.App.Tests.WriteBack;
@@ -19,14 +21,18 @@ public class BackendServicesTests
     private static readonly List<string> NoRefresh =
         ["openid", "fhirUser", "profile", "launch", "launch/patient", "launch/encounter", "patient/*", "user/*"];
 
-    /// <summary>A world whose app has a Backend registration; <paramref name="registeredAtEhr"/> false: the EHR does not know that client.</summary>
-    private static Task<SmartWorld> WorldAsync(string? strategy, bool registeredAtEhr) =>
+    /// <summary>
+    /// A world whose app has a Backend registration; <paramref name="registeredAtEhr"/> false: the EHR does not know that client.
+    /// <paramref name="appConfiguresLater"/>: the app starts without it, the settings go there (for a later instance).
+    /// </summary>
+    private static Task<SmartWorld> WorldAsync(string? strategy, bool registeredAtEhr, Dictionary<string, string?>? appConfiguresLater = null) =>
         SigningTests.WorldAsync("full", strategy, realClock: false, more: o =>
         {
             o.GrantableScopes = NoRefresh;
             var key = ECDsa.Create(ECCurve.NamedCurves.nistP384).ExportPkcs8PrivateKeyPem();
-            o.App["App:Ehrs:0:Backend:ClientId"] = BackendClientId;
-            o.App["App:Ehrs:0:Backend:SigningKey"] = key;
+            var app = appConfiguresLater ?? o.App;
+            app["App:Ehrs:0:Backend:ClientId"] = BackendClientId;
+            app["App:Ehrs:0:Backend:SigningKey"] = key;
             if (!registeredAtEhr)
                 return;
             // The public half exactly as the app publishes it in its JWKS.
@@ -105,5 +111,64 @@ public class BackendServicesTests
         using var again = await SurgeonTab.LaunchAsync(world);
         var status = await again.SettledAsync("refused-backend-note", until: "written");
         Assert.Equal("launch", status.GetProperty("sentWith").GetString());
+    }
+
+    [Fact]
+    public async Task A_note_queued_for_a_launch_before_the_site_configured_backend_services_is_sent_with_them_after_a_restart()
+    {
+        var backend = new Dictionary<string, string?>();
+        await using var world = await WorldAsync(null, registeredAtEhr: true, appConfiguresLater: backend);
+        using var tab = await SurgeonTab.LaunchAsync(world);
+        world.Clock.Advance(TimeSpan.FromHours(2));
+
+        using var signed = await tab.SignAsync(SignedNotes.LeftNeurectomy("queued-before-backend"));
+        Assert.Equal("waiting-for-launch", (await SmartWorld.JsonAsync(signed)).GetProperty("status").GetString());
+
+        // The site adds its Backend Services registration and restarts the app (same store, same keys); nobody launches.
+        var outbox = world.App.Services.GetRequiredService<Outbox>();
+        await world.StopAppAsync();
+        await world.StartAnotherAppAsync(backend, sameKeys: true);
+
+        var row = await WrittenAsync(outbox, "queued-before-backend");
+        Assert.Equal(NoteSender.SentWithBackend, row.SentWith);
+        var document = Assert.Single(SignedNotes.Written<DocumentReference>(await SignedNotes.ChartAsync(world), "queued-before-backend"));
+        Assert.Equal("Practitioner/test-surgeon", document.Author.Single().Reference);
+    }
+
+    [Fact]
+    public async Task A_running_app_with_backend_services_wakes_a_note_another_instance_left_waiting_for_a_launch()
+    {
+        var backend = new Dictionary<string, string?>();
+        await using var world = await WorldAsync(null, registeredAtEhr: true, appConfiguresLater: backend);
+        // Started before the note exists: only its sender's normal cycle can pick the note up.
+        await world.StartAnotherAppAsync(backend, sameKeys: true);
+        using var tab = await SurgeonTab.LaunchAsync(world);
+        world.Clock.Advance(TimeSpan.FromHours(2));
+
+        using var signed = await tab.SignAsync(SignedNotes.LeftNeurectomy("waiting-elsewhere"));
+        Assert.Equal(HttpStatusCode.Accepted, signed.StatusCode);
+        // The instance without the credentials goes away (its lease, if it held the note, runs out on the test clock).
+        var outbox = world.App.Services.GetRequiredService<Outbox>();
+        await world.StopAppAsync();
+        world.Clock.Advance(TimeSpan.FromMinutes(2));
+
+        var row = await WrittenAsync(outbox, "waiting-elsewhere");
+        Assert.Equal(NoteSender.SentWithBackend, row.SentWith);
+        Assert.Single(SignedNotes.Written<DocumentReference>(await SignedNotes.ChartAsync(world), "waiting-elsewhere"));
+    }
+
+    /// <summary>The stored note once written (read from the shared store; generous timeout, no timing asserted).</summary>
+    private static async Task<OutboxNote> WrittenAsync(Outbox outbox, string id)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (true)
+        {
+            var row = await outbox.FindAsync(id, CancellationToken.None);
+            if (row?.Status == NoteStatus.Written)
+                return row;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"Note {id} is still {row?.Status} ({row?.LastError}).");
+            await Task.Delay(100);
+        }
     }
 }

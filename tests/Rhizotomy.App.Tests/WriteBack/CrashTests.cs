@@ -20,15 +20,35 @@ public sealed class CrashTests : IAsyncLifetime
 {
     private const string ClientId = "rhizotomy-crash";
     private readonly string _folder = Directory.CreateTempSubdirectory("rhizotomy-crash-").FullName;
-    private readonly int _appPort = SmartWorld.FreePort();
-    private Microsoft.AspNetCore.Builder.WebApplication _sandbox = null!;
+    private int _appPort;
+    private Microsoft.AspNetCore.Builder.WebApplication? _sandbox;
     private string _sandboxOrigin = "";
     private Process? _app;
 
     private string AppOrigin => $"http://127.0.0.1:{_appPort}";
     private string OutboxFile => Path.Combine(_folder, "outbox.db");
 
-    public async Task InitializeAsync()
+    /// <summary>
+    /// The sandbox (the app's redirect URI registered on it) and the app on a port picked before
+    /// either starts; when another process takes that port first, both start again on another.
+    /// </summary>
+    public Task InitializeAsync() => Loopback.OnFreePortAsync(async port =>
+    {
+        _appPort = port;
+        await StartSandboxAsync();
+        try
+        {
+            await StartAppAsync();
+        }
+        catch
+        {
+            await StopAsync();
+            throw;
+        }
+        return true;
+    });
+
+    private async Task StartSandboxAsync()
     {
         _sandbox = SandboxHost.Build(["--urls", "http://127.0.0.1:0"], b => b.Configuration
             .AddInMemoryCollection(new Dictionary<string, string?>
@@ -39,12 +59,24 @@ public sealed class CrashTests : IAsyncLifetime
             })
             .AddInMemoryCollection(SandboxRegistration.PublicApp(ClientId, AppOrigin)));
         await _sandbox.StartAsync();
-        _sandboxOrigin = _sandbox.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
+        _sandboxOrigin = Loopback.OriginOf(_sandbox);
         var bundle = new Bundle { Type = Bundle.BundleType.Transaction };
         foreach (var r in Charts.ClassicLeft())
             bundle.Entry.Add(new Bundle.EntryComponent { Resource = r, Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.PUT, Url = $"{r.TypeName}/{r.Id}" } });
         await _sandbox.Services.GetRequiredService<IFhirStore>().TransactionAsync(bundle);
     }
+
+    /// <summary>
+    /// The app again after the kill, on its port when it is still free. Nothing after the restart
+    /// depends on its origin (no launch; the sender works from the outbox), so when another process
+    /// took the port meanwhile it starts on another one.
+    /// </summary>
+    private Task RestartAppAsync() => Loopback.OnFreePortAsync(async port =>
+    {
+        _appPort = port;
+        await StartAppAsync();
+        return true;
+    }, firstPort: _appPort);
 
     private async Task StartAppAsync()
     {
@@ -70,26 +102,59 @@ public sealed class CrashTests : IAsyncLifetime
         env["App__WriteBack__BaseDelayMs"] = "100";
         env["App__WriteBack__MaxDelayMs"] = "1000";
         env["Serilog__MinimumLevel__Default"] = "Warning";
+        // "Now listening on": this process has bound the port (a probe alone could reach whoever else listens there).
+        env["Serilog__MinimumLevel__Override__Microsoft.Hosting.Lifetime"] = "Information";
+        var output = new System.Text.StringBuilder();
+        var listening = false;
+        void Line(string? line)
+        {
+            if (line is null)
+                return;
+            lock (output)
+            {
+                output.AppendLine(line);
+                listening |= line.Contains("Now listening on", StringComparison.Ordinal);
+            }
+        }
         _app = Process.Start(start)!;
-        _app.OutputDataReceived += (_, _) => { };
-        _app.ErrorDataReceived += (_, _) => { };
+        _app.OutputDataReceived += (_, e) => Line(e.Data);
+        _app.ErrorDataReceived += (_, e) => Line(e.Data);
         _app.BeginOutputReadLine();
         _app.BeginErrorReadLine();
         using var http = new HttpClient();
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (true)
         {
-            try
+            bool bound;
+            lock (output)
+                bound = listening;
+            if (bound)
             {
-                using var ready = await http.GetAsync(AppOrigin + "/health/ready");
-                if (ready.IsSuccessStatusCode)
-                    return;
-            }
-            catch (HttpRequestException)
-            {
+                try
+                {
+                    using var ready = await http.GetAsync(AppOrigin + "/health/ready");
+                    if (ready.IsSuccessStatusCode)
+                        return;
+                }
+                catch (HttpRequestException)
+                {
+                }
             }
             if (_app.HasExited || DateTime.UtcNow > deadline)
-                throw new InvalidOperationException("The app did not start.");
+            {
+                var port = _appPort;
+                if (!_app.HasExited)
+                    _app.Kill(entireProcessTree: true);
+                await _app.WaitForExitAsync();
+                _app.Dispose();
+                _app = null;
+                string said;
+                lock (output)
+                    said = output.ToString();
+                if (Loopback.SaysPortTaken(said))
+                    throw new PortTakenException("The app", port, "");
+                throw new InvalidOperationException("The app did not start: " + said);
+            }
             await Task.Delay(200);
         }
     }
@@ -105,7 +170,6 @@ public sealed class CrashTests : IAsyncLifetime
     public async Task Killing_the_app_mid_send_loses_nothing_and_duplicates_nothing_after_restart()
     {
         const int notes = 6;
-        await StartAppAsync();
         using var browser = SmartWorld.Browser();
         using var page = await browser.GetAsync(new Uri($"{_sandboxOrigin}/launcher/launch?practitioner=test-surgeon&patient=test-classic-left&encounter=test-classic-left-surgery&app={Uri.EscapeDataString(AppOrigin + "/launch")}"));
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
@@ -130,8 +194,17 @@ public sealed class CrashTests : IAsyncLifetime
         _app.Dispose();
         _app = null;
 
+        // Another process takes the app's port while it is down (address reuse: the killed app's
+        // connections may still linger on it): the restart must move to another port.
+        var killedPort = _appPort;
+        using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, killedPort);
+        squatter.Server.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.ReuseAddress, true);
+        squatter.Start();
+
         await SetFaultsAsync(new { rules = Array.Empty<object>() });
-        await StartAppAsync();
+        await RestartAppAsync();
+        Assert.NotEqual(killedPort, _appPort);
+        squatter.Stop();
 
         var options = new DbContextOptionsBuilder<WriteBackDb>().UseSqlite("Data Source=" + OutboxFile).Options;
         var deadline = DateTime.UtcNow.AddSeconds(90);
@@ -148,13 +221,13 @@ public sealed class CrashTests : IAsyncLifetime
         Assert.All(stored, n => Assert.Equal(NoteStatus.Written, n.Status));
         // Anything the EHR was still finishing when the app died has landed by now (hang is 2 s).
         await Task.Delay(2500);
-        var documents = (await _sandbox.Services.GetRequiredService<IFhirStore>().SearchAsync("DocumentReference", "_count=500"))
+        var documents = (await _sandbox!.Services.GetRequiredService<IFhirStore>().SearchAsync("DocumentReference", "_count=500"))
             .Where(d => SignedNotes.NoteIds(d).Any()).GroupBy(d => SignedNotes.NoteIds(d).Single()).ToList();
         Assert.Equal(notes, documents.Count);
         Assert.All(documents, g => Assert.Single(g));
     }
 
-    public async Task DisposeAsync()
+    private async Task StopAsync()
     {
         if (_app is { HasExited: false })
         {
@@ -162,8 +235,18 @@ public sealed class CrashTests : IAsyncLifetime
             await _app.WaitForExitAsync();
         }
         _app?.Dispose();
-        await _sandbox.StopAsync();
-        await _sandbox.DisposeAsync();
+        _app = null;
+        if (_sandbox is not null)
+        {
+            await _sandbox.StopAsync();
+            await _sandbox.DisposeAsync();
+            _sandbox = null;
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        await StopAsync();
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         try
         {

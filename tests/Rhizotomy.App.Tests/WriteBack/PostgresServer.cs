@@ -23,10 +23,11 @@ public sealed class PostgresServer : IAsyncDisposable
         Port = port;
     }
 
-    public int Port { get; }
+    public int Port { get; private set; }
     public string ConnectionString => $"Host=127.0.0.1;Port={Port};Username=postgres;Database=postgres;Pooling=true";
 
-    public static async Task<PostgresServer> StartAsync()
+    /// <summary>A new cluster on a free port (or <paramref name="firstPort"/>); when another process took the port first, on another one.</summary>
+    public static async Task<PostgresServer> StartAsync(int? firstPort = null)
     {
         var bin = Directory.Exists("/usr/lib/postgresql")
             ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin"))
@@ -37,14 +38,27 @@ public sealed class PostgresServer : IAsyncDisposable
         var asPostgres = Environment.UserName == "root";
         var folder = Path.Combine(Path.GetTempPath(), "rhizotomy-pg-" + Guid.NewGuid().ToString("N")[..12]);
         Directory.CreateDirectory(folder);
-        var server = new PostgresServer(bin, folder, SmartWorld.FreePort(), asPostgres);
+        var server = new PostgresServer(bin, folder, 0, asPostgres);
         if (asPostgres)
             await server.RunAsync("chown", "postgres", folder);
         var data = Path.Combine(folder, "data");
         await server.RunAsync(Path.Combine(bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync");
-        await server.RunAsync(Path.Combine(bin, "pg_ctl"), "-D", data, "-l", Path.Combine(folder, "log"), "-w", "-t", "60",
-            "-o", $"-p {server.Port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off", "start");
-        return server;
+        // The cluster is made once; only the start moves to another port when someone else took this one.
+        return await Loopback.OnFreePortAsync(async port =>
+        {
+            server.Port = port;
+            var log = Path.Combine(folder, "log-" + port);
+            try
+            {
+                await server.RunAsync(Path.Combine(bin, "pg_ctl"), "-D", data, "-l", log, "-w", "-t", "60",
+                    "-o", $"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off", "start");
+            }
+            catch (InvalidOperationException e) when (File.Exists(log) && Loopback.SaysPortTaken(File.ReadAllText(log)))
+            {
+                throw new PortTakenException("PostgreSQL", port, e.Message);
+            }
+            return server;
+        }, firstPort);
     }
 
     private async Task RunAsync(string file, params string[] args)

@@ -3,6 +3,7 @@ using System.Text;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using Rhizotomy.App.WriteBack;
 using Task = System.Threading.Tasks.Task;
 
@@ -10,6 +11,22 @@ namespace Rhizotomy.App.Tests.WriteBack;
 
 public class StoreTests
 {
+    [Fact]
+    public async Task PostgreSQL_whose_port_another_process_took_first_starts_on_another_port()
+    {
+        using var squatter = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        squatter.Start();
+        var taken = ((System.Net.IPEndPoint)squatter.LocalEndpoint).Port;
+
+        await using var postgres = await PostgresServer.StartAsync(firstPort: taken);
+
+        Assert.NotEqual(taken, postgres.Port);
+        await using var connection = new Npgsql.NpgsqlConnection(postgres.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand("select 1", connection);
+        Assert.Equal(1, await command.ExecuteScalarAsync());
+    }
+
     [Fact]
     public async Task On_postgresql_a_signed_note_is_stored_encrypted_and_written_once()
     {
@@ -37,19 +54,22 @@ public class StoreTests
     [Fact]
     public async Task The_sqlite_store_holds_no_readable_phi_and_drops_the_content_after_retention()
     {
-        await using var world = await SigningTests.WorldAsync("full", more: o => o.App["App:WriteBack:RetentionHours"] = "0");
+        // The app's clock is the test's: retention is over when the test says so, not when a wall clock says so.
+        await using var world = await SigningTests.WorldAsync("full", realClock: false, more: o => o.App["App:WriteBack:RetentionHours"] = "1");
         using var tab = await SurgeonTab.LaunchAsync(world);
 
         using var signed = await tab.SignAsync(SignedNotes.LeftNeurectomy("retained-note"));
         Assert.Equal("written", (await SurgeonTab.FinalAsync(tab, signed)).GetProperty("status").GetString());
 
-        var outbox = (Outbox)world.App.Services.GetService(typeof(Outbox))!;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        OutboxNote? row;
-        while ((row = await outbox.FindAsync("retained-note", CancellationToken.None))!.Payload is not null && DateTime.UtcNow < deadline)
-            await Task.Delay(100);
-        Assert.Null(row.Payload);
-        Assert.Null(row.Tokens);
+        var outbox = world.App.Services.GetRequiredService<Outbox>();
+        Assert.Equal(0, await outbox.PurgeAsync(CancellationToken.None));
+        Assert.NotNull((await outbox.FindAsync("retained-note", CancellationToken.None))!.Payload);
+
+        world.Clock.Advance(TimeSpan.FromHours(1) + TimeSpan.FromMinutes(1));
+        // The sender's next cycle purges it (generous timeout: the test waits for the purge, it does not time it).
+        var row = await UntilAsync(() => outbox.FindAsync("retained-note", CancellationToken.None), r => r!.Payload is null, TimeSpan.FromMinutes(2));
+        Assert.Null(row!.Tokens);
+        Assert.Equal(NoteStatus.Written, row.Status);
         // The replay still answers with what was written, and writes nothing new.
         using var replay = await tab.SignAsync(SignedNotes.LeftNeurectomy("retained-note"));
         Assert.Equal(HttpStatusCode.Created, replay.StatusCode);
@@ -141,5 +161,20 @@ public class StoreTests
         Assert.Equal("draft-note", response.Identifier!.Value);
         Assert.Equal("Patient/test-classic-left", response.Subject!.Reference);
         Assert.Equal(QuestionnaireResponse.QuestionnaireResponseStatus.InProgress, response.Status);
+    }
+
+    /// <summary>Reads until the condition holds; throws after <paramref name="timeout"/> (a generous bound, never a measured time).</summary>
+    private static async Task<T> UntilAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var value = await read();
+            if (done(value))
+                return value;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException("The condition did not hold within " + timeout + ".");
+            await Task.Delay(50);
+        }
     }
 }

@@ -40,9 +40,9 @@ public static class Pages
     public const string Relaunch = "Open the app again from the patient's chart in the EHR.";
 
     /// <summary>The launch-session is gone (idle or too old, another browser, or never existed).</summary>
-    public static IResult SessionEnded() => Error(StatusCodes.Status401Unauthorized, "Your session has ended",
-        "The app keeps a session for a limited time, and only in the browser that opened it.",
-        "Open the app again from the patient's chart in the EHR: the note form comes back as it was last saved.");
+    public static IResult SessionEnded(string nextStep = "Open the app again from the patient's chart in the EHR: the note form comes back as it was last saved.") =>
+        Error(StatusCodes.Status401Unauthorized, "Your session has ended",
+            "The app keeps a session for a limited time, and only in the browser that opened it.", nextStep);
 
     /// <summary>The EHR's FHIR API did not answer (or answered with errors) when the chart was read.</summary>
     public static IResult EhrUnavailable() => Error(StatusCodes.Status503ServiceUnavailable, "The EHR is not answering",

@@ -29,9 +29,7 @@ public static class SignedNotePage
         {
             var session = await access.ResolveAsync(http, launchId, ct);
             if (session is null)
-                return Error(StatusCodes.Status401Unauthorized, "Your session has ended",
-                    "The app keeps a session for a limited time, and only in the browser that opened it.",
-                    "Open the app again from the patient's chart in the EHR; the note's status is shown there.");
+                return SessionEnded("Open the app again from the patient's chart in the EHR; the note's status is shown there.");
             // A new launch of the surgeon hands its token to notes that waited for one.
             if (await outbox.RebindAsync(session, ct) > 0)
                 sender.Kick(noteId);

@@ -104,7 +104,8 @@ public sealed class NoteSigning(
         var context = new NoteContext(noteId,
             new Ref("Patient/" + session.Patient, chart?.Patient is { } p && p.Reference == "Patient/" + session.Patient ? p.Name : null),
             encounter is null ? null : new Ref(encounter, chart?.Encounter is { } enc && enc.Reference == encounter ? enc.Type : null),
-            new Ref(session.FhirUser!, chart?.Practitioner is { } s && s.Reference == session.FhirUser ? s.Name : null), new Ref(custodian), signedAt);
+            new Ref(session.FhirUser!, chart?.Practitioner is { } s && s.Reference == session.FhirUser ? s.Name : null), new Ref(custodian), signedAt,
+            chart?.Patient is { } born && born.Reference == "Patient/" + session.Patient ? born.BirthDate : null);
         var read = NoteReader.Read(catalog, response, context, session.Chart?.Evidence ?? new CaseEvidence([], [], [], [], []));
         if (!read.CanSign)
             return SignResult.Refused(StatusCodes.Status422UnprocessableEntity, read.Outcome) with { ByChecks = true };

@@ -24,13 +24,15 @@ public sealed record Concept(string? System, string? Code, string Text);
 /// <summary>Who and what the note is about, from the launch.</summary>
 /// <param name="NoteId">Stable business identifier of the note; every written resource carries it.</param>
 /// <param name="Custodian">The organisation that keeps the document (US Realm Header custodian), from site configuration.</param>
+/// <param name="PatientBirthDate">The patient's birth date (FHIR date) from the chart: with the name, the second identifier a reader checks.</param>
 public sealed record NoteContext(
     string NoteId,
     Ref Patient,
     Ref? Encounter,
     Ref Surgeon,
     Ref Custodian,
-    DateTimeOffset SignedAt);
+    DateTimeOffset SignedAt,
+    string? PatientBirthDate = null);
 
 /// <summary>A diagnosis on the note, with the chart Condition it came from when there is one.</summary>
 public sealed record Diagnosis(Concept Concept, Side? Side, Ref? Condition);

@@ -23,9 +23,11 @@ public sealed record NoteDocument(string Title, IReadOnlyList<string> Header, IR
     public static NoteDocument From(OperativeNote note)
     {
         var context = note.Context;
+        // Whom the note is about, in words a reader checks: name and birth date, and the encounter it belongs to.
         var header = new List<string>
         {
-            "Patient: " + (context.Patient.Display ?? context.Patient.Reference),
+            "Patient: " + (context.Patient.Display ?? context.Patient.Reference) + (context.PatientBirthDate is { } born ? ", born " + born : ""),
+            "Encounter: " + (context.Encounter is { } encounter ? encounter.Display ?? encounter.Reference : "none recorded"),
             "Surgeon: " + (context.Surgeon.Display ?? context.Surgeon.Reference),
             "Operation: " + string.Join("; ", note.Treatments.Select(ProcedureTitle)),
             $"Start: {DateTime(note.PerformedStart)}; end: {DateTime(note.PerformedEnd)}",

@@ -14,10 +14,11 @@ public static class SampleNotes
     private static NoteContext Context(string noteId) => new(
         noteId,
         new Ref("Patient/example-patient", "Alex Example"),
-        new Ref("Encounter/example-encounter"),
+        new Ref("Encounter/example-encounter", "Outpatient surgery"),
         new Ref("Practitioner/example-surgeon", "Dr Sam Surgeon"),
         new Ref("Organization/example-hospital", "Example Hospital"),
-        new DateTimeOffset(2026, 3, 4, 11, 20, 0, Offset));
+        new DateTimeOffset(2026, 3, 4, 11, 20, 0, Offset),
+        "1971-06-15");
 
     private static Indication Indication() => new(
         [

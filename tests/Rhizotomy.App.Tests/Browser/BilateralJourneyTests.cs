@@ -134,6 +134,9 @@ public class BilateralJourneyTests(BrowserWorld w, ITestOutputHelper output) : I
         var filed = await documentEntry.Locator("pre").TextContentAsync();
         Assert.StartsWith(previewText!.TrimEnd(), filed, StringComparison.Ordinal);
         Assert.Contains("Surgeon: Dr. Amelia Hart", filed, StringComparison.Ordinal);
+        // Whom it is about, in words a reader checks: the name with the birth date, and the encounter.
+        Assert.Contains("Patient: Daniel Okonkwo, born 1971-09-30", filed, StringComparison.Ordinal);
+        Assert.Matches(new Regex(@"\nEncounter: \S"), filed);
         await Assertions.Expect(page.Locator("li", new() { HasTextString = "Filled template" })).ToContainTextAsync("Completed");
         foreach (var reference in written.Where(r => r != document))
             await Assertions.Expect(page.Locator("small", new() { HasTextString = reference })).ToHaveCountAsync(1);

@@ -52,7 +52,11 @@ public class SigningTests
         Assert.Equal("Patient/test-classic-left", document.Subject!.Reference);
         Assert.Equal("Encounter/test-classic-left-surgery", document.Context!.Encounter.Single().Reference);
         var plain = document.Content.Single(c => c.Attachment!.ContentType!.StartsWith("text/plain", StringComparison.Ordinal));
-        Assert.Contains("neurectomy", System.Text.Encoding.UTF8.GetString(plain.Attachment!.Data!), StringComparison.OrdinalIgnoreCase);
+        var text = System.Text.Encoding.UTF8.GetString(plain.Attachment!.Data!);
+        Assert.Contains("neurectomy", text, StringComparison.OrdinalIgnoreCase);
+        // The note names the patient with the birth date (two identifiers) and the encounter, in words.
+        Assert.Contains("Patient: Alex Testperson, born 1980-04-02", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("Encounter: none recorded", text, StringComparison.Ordinal);
         if (mode != "full")
             Assert.Single(document.Content);
 

@@ -31,6 +31,10 @@ public sealed record NoteDocument(string Title, IReadOnlyList<string> Header, IR
             $"Start: {DateTime(note.PerformedStart)}; end: {DateTime(note.PerformedEnd)}",
             "Note identifier: " + context.NoteId,
         };
+        // The encounter is named when the app knows it in words (the one in the launch, or the one the surgeon chose):
+        // a bare reference says nothing to a reader.
+        if (!string.IsNullOrWhiteSpace(context.Encounter?.Display))
+            header.Insert(2, "Encounter: " + context.Encounter.Display);
         var sections = new List<NoteSectionText>
         {
             new(OperativeNoteSections.PreoperativeDiagnosis, Diagnoses(note.PreoperativeDiagnoses)),

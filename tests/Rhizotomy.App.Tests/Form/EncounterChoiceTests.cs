@@ -40,7 +40,7 @@ public sealed class EncounterWorld : IAsyncLifetime
     public async Task DisposeAsync() => await World.DisposeAsync();
 }
 
-public class EncounterPickerTests(EncounterWorld e) : IClassFixture<EncounterWorld>
+public class EncounterChoiceTests(EncounterWorld e) : IClassFixture<EncounterWorld>
 {
     private const string Field = "~encounter";
     private const string Surgery = "Encounter/test-classic-left-surgery";

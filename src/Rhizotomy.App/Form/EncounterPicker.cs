@@ -17,7 +17,8 @@ namespace Rhizotomy.App.Form;
 /// <param name="Posted">What the form carried (kept on the page even when it could not be checked).</param>
 /// <param name="Message">What the control says (also listed in the summary after a check); null when nothing.</param>
 /// <param name="BlocksSigning">Signing waits: a required choice is missing, the choice is not the patient's, or it cannot be checked.</param>
-public sealed record EncounterPick(bool Required, IReadOnlyList<EncounterChoice>? Choices, EncounterChoice? Chosen, string? Posted, FieldMessage? Message, bool BlocksSigning)
+/// <param name="Note">Said at the control only (nothing to fix on the note): an optional list that cannot be read now.</param>
+public sealed record EncounterPick(bool Required, IReadOnlyList<EncounterChoice>? Choices, EncounterChoice? Chosen, string? Posted, FieldMessage? Message, bool BlocksSigning, string? Note = null)
 {
     /// <summary>The launch context with the chosen encounter (named in words, so the note says which it is).</summary>
     public LaunchContext Apply(LaunchContext launch) =>
@@ -31,6 +32,9 @@ public sealed class EncounterPicker(EncounterLookup lookup, WritePlanner planner
 
     public const string UnreadableText = "The patient's encounters could not be read from the EHR just now, so the note cannot be signed yet. "
         + "You can keep writing and check the note; check it again in a moment to choose the encounter (what you typed is kept).";
+
+    public const string OptionalUnreadableText = "The patient's encounters could not be read from the EHR just now. This EHR takes a note without one; "
+        + "to file it against an encounter, check the note again in a moment and choose it.";
 
     public const string NotThePatientsText = "The encounter chosen is not one of this patient's encounters: choose one from the list.";
 
@@ -53,7 +57,13 @@ public sealed class EncounterPicker(EncounterLookup lookup, WritePlanner planner
         var required = plan?.RequiresEncounter ?? true;
         var posted = state.Encounter;
         if (list is null)
-            return new EncounterPick(required, null, null, posted, new FieldMessage(FormState.EncounterField, required || posted is not null, UnreadableText), required || posted is not null);
+        {
+            // A choice that cannot be checked, or one the EHR needs: signing waits. Otherwise the note is complete without one,
+            // and the check stays clean (a quiet note at the control, nothing in the summary).
+            return required || posted is not null
+                ? new EncounterPick(required, null, null, posted, new FieldMessage(FormState.EncounterField, true, UnreadableText), true)
+                : new EncounterPick(false, null, null, null, null, false, OptionalUnreadableText);
+        }
 
         // An encounter entered in error is no encounter to file against.
         var choices = EncounterLookup.NewestFirst(list.Where(c => c.Status != "entered-in-error"));
@@ -88,6 +98,8 @@ public sealed class EncounterPicker(EncounterLookup lookup, WritePlanner planner
             if (pick.Posted is not null)
                 html.Append("<input type=\"hidden\" name=\"").Append(E(FormState.EncounterField)).Append("\" value=\"").Append(E(pick.Posted)).Append("\">");
             Message(html, pick, messageId, keep: true);
+            if (pick.Note is not null)
+                html.Append("<p class=\"notice\" id=\"").Append(messageId).Append("\">").Append(E(pick.Note)).Append("</p>");
             return html.Append("</fieldset>").ToString();
         }
         var described = "encounter-help" + (pick.Message is null ? "" : " " + messageId);

@@ -252,5 +252,13 @@ public class EncounterChoiceTests(EncounterWorld e) : IClassFixture<EncounterWor
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Contains("All checks passed", clean.Html);
         Assert.DoesNotContain("Encounter: ", Regex.Match(clean.Html, "<pre class=\"preview\"[^>]*>(.*?)</pre>", RegexOptions.Singleline).Groups[1].Value);
+
+        // The encounters cannot be read now: said quietly at the control; the note needs none here, so the check stays clean.
+        world.Sandbox.Services.GetRequiredService<FaultInjector>().Replace(new FaultSettings { Rules = [new FaultRule { Kind = "503", Rate = 1, Method = "GET", Path = "/fhir/Encounter" }] });
+        var (downStatus, down) = await PostAsync(tab, world, clean);
+        Assert.Equal(HttpStatusCode.OK, downStatus);
+        Assert.Contains("This EHR takes a note without one", down.Html);
+        Assert.Contains("All checks passed", down.Html);
+        Assert.Contains("id=\"sign-start\"", down.Html);
     }
 }

@@ -86,6 +86,9 @@ public static class DraftsEndpoints
             if (launch is null)
                 return ApiErrors.Outcome(StatusCodes.Status422UnprocessableEntity, IssueType.Required, missing!);
             var state = FormState.FromForm(form, q);
+            // The encounter chosen on the form rides in the raw fields and the response (signing checks it is the patient's).
+            if (session.Encounter is null && state.Encounter is { } chosen)
+                launch = launch with { Encounter = new Rhizotomy.Core.Clinical.Ref(chosen) };
             var response = new ResponseBuilder(q, state).Build(launch, NotePage.NoteIdOf(form));
             Own(response, session);
             await store.SaveAsync(session, response, state, ct);

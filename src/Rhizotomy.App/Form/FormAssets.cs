@@ -143,9 +143,20 @@ public static class FormAssets
               var c = await fetch('/api/notes/$check', { method: 'POST', body: await r.text(), credentials: 'same-origin', headers: { 'Content-Type': 'application/fhir+json', 'X-CSRF-Token': form.querySelector('input[name=csrf]').value, 'X-Launch-Id': launch } });
               if (!c.ok) return;
               var outcome = JSON.parse(await c.text());
-              form.querySelectorAll('.msgs.live, .msgs').forEach(function (el) { el.remove(); });
+              var errors = 0, warnings = 0, kept = [];
+              // Messages the answers' check cannot know (the encounter's) stay while their control is empty, or for good.
+              form.querySelectorAll('.msgs.live, .msgs').forEach(function (el) {
+                var until = el.getAttribute('data-until');
+                if (el.hasAttribute('data-keep') || (until && values(until).length === 0)) { kept.push(el); return; }
+                el.remove();
+              });
               form.querySelectorAll('[aria-invalid]').forEach(function (el) { el.removeAttribute('aria-invalid'); });
-              var errors = 0, warnings = 0;
+              kept.forEach(function (el) {
+                var bad = el.querySelectorAll('.msg.error').length;
+                errors += bad; warnings += el.querySelectorAll('.msg.warning').length;
+                var control = document.getElementById('f-' + el.id.slice(2));
+                if (bad && control && control.tagName === 'SELECT') control.setAttribute('aria-invalid', 'true');
+              });
               (outcome.issue || []).forEach(function (issue) {
                 if (issue.severity === 'information') return;
                 var error = issue.severity === 'error' || issue.severity === 'fatal';

@@ -9,6 +9,8 @@ public static class FormSetup
     {
         // Loaded once at start: a broken template folder stops the app with a message naming the file.
         builder.Services.AddSingleton(_ => TemplateCatalog.LoadDefault());
+        // The encounter control of a launch without one (reads through the write-back's lookup and plan).
+        builder.Services.AddSingleton<EncounterPicker>();
         return builder;
     }
 

@@ -22,6 +22,12 @@ public sealed class FormState
     public const string Default = "~def";
     public const string TimeZoneField = "tz";
 
+    /// <summary>
+    /// The encounter the surgeon chose when the launch has none (<c>Encounter/id</c>). Not a template item: the
+    /// leading <c>~</c> keeps it apart from every linkId, and it rides with the raw fields (drafts, the confirm step).
+    /// </summary>
+    public const string EncounterField = "~encounter";
+
     /// <summary>Most instances of a repeating group the form offers (a guard against posted nonsense).</summary>
     public const int MaxRepeats = 30;
 
@@ -47,6 +53,18 @@ public sealed class FormState
 
     public bool HasAny(string key) => _values.ContainsKey(key);
 
+    /// <summary>The chosen encounter (<c>Encounter/id</c>), or null.</summary>
+    public string? Encounter => HasAny(EncounterField) ? Value(EncounterField) : null;
+
+    /// <summary>Sets the chosen encounter; anything that is not a local Encounter reference is dropped (a guard against posted nonsense).</summary>
+    public void SetEncounter(string? reference)
+    {
+        if (WriteBack.EncounterLookup.IsReference(reference?.Trim()))
+            Set(EncounterField, reference!.Trim());
+        else
+            _values.Remove(EncounterField);
+    }
+
     public IEnumerable<string> Keys => _values.Keys;
 
     /// <summary>From a posted form: only the fields of this template are taken.</summary>
@@ -62,6 +80,7 @@ public sealed class FormState
                 continue;
             state.Set(name, values.OfType<string>().Select(v => v.Length > 20_000 ? v[..20_000] : v));
         }
+        state.SetEncounter(form[EncounterField].FirstOrDefault());
         if (IsOffset(form[TimeZoneField].FirstOrDefault()) is { } tz)
             state.TimeZone = tz;
         return state;
@@ -84,6 +103,7 @@ public sealed class FormState
                 continue;
             state.Set(name, values.OfType<string>().Select(v => v.Length > 20_000 ? v[..20_000] : v));
         }
+        state.SetEncounter(raw.TryGetValue(EncounterField, out var encounter) ? encounter?.FirstOrDefault() : null);
         if (IsOffset(timeZone) is { } tz)
             state.TimeZone = tz;
         return state;

@@ -25,7 +25,7 @@ public static partial class NotePage
 
     public static WebApplication MapNotePage(this WebApplication app)
     {
-        app.MapGet("/s/{launchId}/note", async (string launchId, string? template, string? fresh, HttpContext context, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, DraftStore drafts, CancellationToken ct) =>
+        app.MapGet("/s/{launchId}/note", async (string launchId, string? template, string? fresh, HttpContext context, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, DraftStore drafts, EncounterPicker picker, CancellationToken ct) =>
         {
             var session = await sessions.ResolveAsync(context, launchId, ct);
             if (session is null)
@@ -51,12 +51,16 @@ public static partial class NotePage
             {
                 state = FormState.FromResponse(q, saved?.Response ?? Populator.Populate(q, launch, NoteSession.Evidence(session)));
                 state.ApplyDefaults(q);
+                // A draft saved through the API names its encounter in the response only.
+                if (session.Encounter is null)
+                    state.SetEncounter(saved?.Response.Encounter?.Reference);
             }
             var noteId = saved?.Response.Identifier is { Value: { } id } && NoteIdPattern().IsMatch(id) ? id : NewNoteId();
-            return Page(session, q, state, launch, outcome: null, builderProblems: null, noteId, resumedFrom: saved?.SavedAt);
+            var pick = await picker.PickAsync(session, state, checkedNow: false, ct);
+            return Page(session, q, state, pick?.Apply(launch) ?? launch, outcome: null, builderProblems: null, noteId, pick, resumedFrom: saved?.SavedAt);
         });
 
-        app.MapPost("/s/{launchId}/note", async (string launchId, string? template, HttpContext context, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, DraftStore drafts, Microsoft.Extensions.Options.IOptions<Launch.AppOptions> options, WriteBack.NoteSigning signing, WriteBack.Outbox outbox, CancellationToken ct) =>
+        app.MapPost("/s/{launchId}/note", async (string launchId, string? template, HttpContext context, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, DraftStore drafts, Microsoft.Extensions.Options.IOptions<Launch.AppOptions> options, WriteBack.NoteSigning signing, WriteBack.Outbox outbox, EncounterPicker picker, CancellationToken ct) =>
         {
             var session = await sessions.ResolveAsync(context, launchId, ct);
             if (session is null)
@@ -85,10 +89,14 @@ public static partial class NotePage
             var state = FormState.FromForm(form, q);
             var noteId = NoteIdOf(form);
             var action = form["action"].FirstOrDefault() ?? "check";
-            if (action.StartsWith("copy:", StringComparison.Ordinal))
+            var copy = action.StartsWith("copy:", StringComparison.Ordinal);
+            // The encounter chosen on the form (a launch without one): checked against the EHR, and the note's from here on.
+            var pick = await picker.PickAsync(session, state, checkedNow: !copy, ct);
+            launch = pick?.Apply(launch) ?? launch;
+            if (copy)
             {
                 CopyFromOtherSide(state, action["copy:".Length..]);
-                return Page(session, q, state, launch, outcome: null, builderProblems: null, noteId, focus: action["copy:".Length..]);
+                return Page(session, q, state, launch, outcome: null, builderProblems: null, noteId, pick, focus: action["copy:".Length..]);
             }
             // A note signed already (a second click, Back then Sign, a replayed post): its page, and nothing is saved or filed again.
             if (action is SignAction or ConfirmSignAction && await outbox.FindAsync(noteId, ct) is { } stored && stored.OwnerKey == WriteBack.Outbox.OwnerKey(session))
@@ -100,14 +108,15 @@ public static partial class NotePage
             if (action != ConfirmSignAction)
                 await drafts.SaveAsync(session, response, state, ct);
             var outcome = NoteChecks.Check(q, response, NoteSession.Evidence(session));
-            var clean = outcome.Issue.All(i => i.Severity is not (OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal)) && builder.Problems.Count == 0;
+            var clean = outcome.Issue.All(i => i.Severity is not (OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal)) && builder.Problems.Count == 0
+                && pick?.BlocksSigning != true;
             var preview = clean ? Preview(catalog, response, session, launch, noteId, options.Value) : null;
             if (action is SignAction or ConfirmSignAction)
             {
                 // Signing without script: checked again here (the answers may have changed since the preview); a note with
                 // errors is never signed, the form comes back with its messages.
                 if (!clean || preview is null)
-                    return Page(session, q, state, launch, outcome, builder.Problems, noteId, status: StatusCodes.Status422UnprocessableEntity);
+                    return Page(session, q, state, launch, outcome, builder.Problems, noteId, pick, status: StatusCodes.Status422UnprocessableEntity);
                 if (ContextModel.ModeOf(session).ReadOnly)
                     return Error(StatusCodes.Status403Forbidden, "This launch cannot file notes", "The EHR did not grant the app permission to file notes, or its sign-in has expired.", "Open the app again from the patient's chart in the EHR; the draft is kept.");
                 if (action == SignAction)
@@ -116,15 +125,15 @@ public static partial class NotePage
                 if (signed.Note is { } note)
                     return SeeOther(context, WriteBack.SignedNotePage.Path(session.LaunchId, note.Id));
                 if (signed.ByChecks)
-                    return Page(session, q, state, launch, signed.Refusal, builder.Problems, noteId, status: StatusCodes.Status422UnprocessableEntity);
+                    return Page(session, q, state, launch, signed.Refusal, builder.Problems, noteId, pick, status: StatusCodes.Status422UnprocessableEntity);
                 var why = string.Join(" ", signed.Refusal?.Issue.Select(i => i.Details?.Text ?? i.Diagnostics).OfType<string>() ?? []);
                 return Error(signed.Status, "The note was not signed", why, "Go back to the note page (the draft is kept), or open the app again from the patient's chart.");
             }
-            return Page(session, q, state, launch, outcome, builder.Problems, noteId, preview: preview);
+            return Page(session, q, state, launch, outcome, builder.Problems, noteId, pick, preview: preview);
         });
 
         // The QuestionnaireResponse of the form as it stands: what the page's Sign button sends to POST /api/notes.
-        app.MapPost("/s/{launchId}/note/response", async (string launchId, string? template, HttpContext context, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, CancellationToken ct) =>
+        app.MapPost("/s/{launchId}/note/response", async (string launchId, string? template, string? purpose, HttpContext context, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, WriteBack.WritePlanner planner, CancellationToken ct) =>
         {
             var session = await sessions.ResolveAsync(context, launchId, ct);
             if (session is null)
@@ -140,7 +149,15 @@ public static partial class NotePage
             var launch = NoteSession.Launch(session, clock.GetUtcNow(), out var missing);
             if (launch is null)
                 return ApiErrors.Outcome(StatusCodes.Status422UnprocessableEntity, OperationOutcome.IssueType.Required, missing!);
-            return FhirIo.Ok(new ResponseBuilder(q, FormState.FromForm(form, q)).Build(launch, NoteIdOf(form)));
+            var state = FormState.FromForm(form, q);
+            // The encounter chosen on the form when the launch has none (signing checks that it is the patient's).
+            if (session.Encounter is null && state.Encounter is { } chosen)
+                launch = launch with { Encounter = new Ref(chosen) };
+            // The page's Sign asks for the response to sign (purpose=sign): an EHR that needs an encounter gets the surgeon's
+            // words for a missing one here, never the API's. (The live re-check asks without a purpose and gets the response.)
+            if (purpose == "sign" && launch.Encounter is null && (await planner.PlanAsync(session.Issuer, ct))?.RequiresEncounter != false)
+                return ApiErrors.Outcome(StatusCodes.Status422UnprocessableEntity, OperationOutcome.IssueType.Required, EncounterPicker.MissingText + " (in the form), then check the note again.");
+            return FhirIo.Ok(new ResponseBuilder(q, state).Build(launch, NoteIdOf(form)));
         });
         return app;
     }
@@ -199,9 +216,12 @@ public static partial class NotePage
     public static bool SameTemplate(string? canonical, Questionnaire q) =>
         canonical is not null && q.Url is not null && canonical.Split('|')[0] == q.Url;
 
-    private static IResult Page(LaunchSession session, Questionnaire q, FormState state, LaunchContext launch, OperationOutcome? outcome, Dictionary<string, string>? builderProblems, string noteId, string? focus = null, string? preview = null, DateTimeOffset? resumedFrom = null, int status = StatusCodes.Status200OK)
+    private static IResult Page(LaunchSession session, Questionnaire q, FormState state, LaunchContext launch, OperationOutcome? outcome, Dictionary<string, string>? builderProblems, string noteId, EncounterPick? pick, string? focus = null, string? preview = null, DateTimeOffset? resumedFrom = null, int status = StatusCodes.Status200OK)
     {
         var messages = new List<FieldMessage>();
+        // The encounter's message is at its control always; in the summary after a check, with the answers' messages.
+        if (outcome is not null && pick?.Message is { } encounterMessage)
+            messages.Add(encounterMessage);
         foreach (var (key, text) in builderProblems ?? [])
             messages.Add(new FieldMessage(key, true, text));
         var passed = false;
@@ -232,7 +252,8 @@ public static partial class NotePage
         html.Append("<h1>").Append(E(q.Title ?? q.Name)).Append("</h1>");
         html.Append("<p class=\"about\">Patient: <strong>").Append(E(chart?.Patient?.Name ?? launch.Patient.Reference)).Append("</strong>, born ")
             .Append(E(chart?.Patient?.BirthDate ?? "unknown")).Append(". Encounter: ")
-            .Append(E(chart?.Encounter is { } enc ? $"{enc.Type ?? enc.Reference} {enc.Start}".Trim() : "none in context"))
+            .Append(E(chart?.Encounter is { } enc ? $"{enc.Type ?? enc.Reference} {enc.Start}".Trim()
+                : pick is null ? "none in context" : pick.Chosen is { } chosen ? WriteBack.EncounterLookup.Label(chosen) : "not given by the EHR (choose it in the form)"))
             .Append(". Author: ").Append(E(chart?.Practitioner?.Name ?? launch.Surgeon.Reference)).Append(".</p>");
         if (session.NeedsRelaunch)
             html.Append("<p class=\"notice relaunch\">Your EHR sign-in has expired. Re-launch the app from the patient's chart; keep this page open until then.</p>");
@@ -261,13 +282,16 @@ public static partial class NotePage
                 html.Append("<li>").Append(E(g.Text)).Append("</li>");
             html.Append("</ul><a href=\"#ev-h\">Case evidence from the chart</a></div>");
         }
-        Summary(html, messages, renderer.Rendered, outcome is not null, passed);
+        var rendered = pick is null ? renderer.Rendered : new HashSet<string>(renderer.Rendered.Append(FormState.EncounterField), StringComparer.Ordinal);
+        Summary(html, messages, rendered, outcome is not null, passed);
 
         html.Append("<form method=\"post\" action=\"/s/").Append(E(session.LaunchId)).Append("/note?template=").Append(E(Uri.EscapeDataString(q.Id ?? ""))).Append("\" novalidate id=\"note-form\"")
             .Append(" data-launch=\"").Append(E(session.LaunchId)).Append('"').Append(focus is null ? "" : " data-focus=\"" + E(FormRenderer.Id(focus)) + "\"").Append('>');
         html.Append("<input type=\"hidden\" name=\"csrf\" value=\"").Append(E(session.CsrfToken)).Append("\">");
         html.Append("<input type=\"hidden\" name=\"noteId\" value=\"").Append(E(noteId)).Append("\">");
         html.Append("<input type=\"hidden\" name=\"").Append(FormState.TimeZoneField).Append("\" value=\"").Append(E(state.TimeZone)).Append("\">");
+        if (pick is not null)
+            html.Append(EncounterPicker.Render(pick));
         html.Append(items);
         html.Append("<div class=\"actions\"><button type=\"submit\" name=\"action\" value=\"check\">Check the note</button>")
             .Append(" <span class=\"muted\">Checks what is missing before signing (and saves the draft); nothing is sent to the EHR.</span>")
@@ -300,7 +324,7 @@ public static partial class NotePage
             return;
         }
         html.Append("<p class=\"notice\" id=\"preview-stale\" hidden>The answers changed after this preview: check the note again to see the note as it will be filed, then sign it.</p>")
-            .Append("<div id=\"sign\" data-response=\"/s/").Append(E(session.LaunchId)).Append("/note/response?template=").Append(E(Uri.EscapeDataString(q.Id ?? ""))).Append("\"")
+            .Append("<div id=\"sign\" data-response=\"/s/").Append(E(session.LaunchId)).Append("/note/response?template=").Append(E(Uri.EscapeDataString(q.Id ?? ""))).Append("&amp;purpose=sign\"")
             .Append(" data-note-page=\"/s/").Append(E(Uri.EscapeDataString(session.LaunchId))).Append("/notes/\">")
             // A submit button of the note form (it posts the answers as they stand, with the page's CSRF token).
             .Append("<p><button type=\"submit\" form=\"note-form\" name=\"action\" value=\"").Append(SignAction).Append("\" id=\"sign-start\">Sign and file the note</button>")
@@ -328,7 +352,7 @@ public static partial class NotePage
         html.Append("<h1>Confirm and sign</h1>");
         html.Append("<p class=\"about\">Patient: <strong>").Append(E(chart?.Patient?.Name ?? launch.Patient.Reference)).Append("</strong>, born ")
             .Append(E(chart?.Patient?.BirthDate ?? "unknown")).Append(". Encounter: ")
-            .Append(E(chart?.Encounter is { } enc ? $"{enc.Type ?? enc.Reference} {enc.Start}".Trim() : "none in context"))
+            .Append(E(chart?.Encounter is { } enc ? $"{enc.Type ?? enc.Reference} {enc.Start}".Trim() : launch.Encounter?.Display ?? launch.Encounter?.Reference ?? "none in context"))
             .Append(". Author: ").Append(E(chart?.Practitioner?.Name ?? launch.Surgeon.Reference)).Append(".</p>");
         html.Append("<section aria-labelledby=\"preview-h\"><h2 id=\"preview-h\">The note as it will be filed</h2>")
             .Append("<pre class=\"preview\" tabindex=\"0\" aria-label=\"Preview of the note\">").Append(E(preview)).Append("</pre></section>");

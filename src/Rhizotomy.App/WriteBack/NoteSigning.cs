@@ -56,12 +56,15 @@ public sealed class NoteSigning(
         response.Subject = new ResourceReference("Patient/" + session.Patient);
         response.Author = new ResourceReference(session.FhirUser);
         var encounter = session.Encounter is not null ? "Encounter/" + session.Encounter : null;
+        string? chosenLabel = null;
         if (encounter is null && response.Encounter?.Reference is { } chosen)
         {
-            if (!await encounters.IsEncounterOfPatientAsync(session, chosen, ct))
+            if (await encounters.FindOfPatientAsync(session, chosen, ct) is not { } found)
                 return SignResult.Refused(StatusCodes.Status422UnprocessableEntity, IssueType.Invalid,
                     "The chosen encounter is not one of this patient's encounters.");
             encounter = chosen;
+            // Named in words as the note page named it in the preview (the same label from the EHR's own record).
+            chosenLabel = EncounterLookup.Label(found);
         }
         response.Encounter = encounter is null ? null : new ResourceReference(encounter);
 
@@ -103,7 +106,7 @@ public sealed class NoteSigning(
         var chart = session.Chart;
         var context = new NoteContext(noteId,
             new Ref("Patient/" + session.Patient, chart?.Patient is { } p && p.Reference == "Patient/" + session.Patient ? p.Name : null),
-            encounter is null ? null : new Ref(encounter, chart?.Encounter is { } enc && enc.Reference == encounter ? enc.Type : null),
+            encounter is null ? null : new Ref(encounter, chart?.Encounter is { } enc && enc.Reference == encounter ? enc.Type : chosenLabel),
             new Ref(session.FhirUser!, chart?.Practitioner is { } s && s.Reference == session.FhirUser ? s.Name : null), new Ref(custodian), signedAt,
             chart?.Patient is { } born && born.Reference == "Patient/" + session.Patient ? born.BirthDate : null);
         var read = NoteReader.Read(catalog, response, context, session.Chart?.Evidence ?? new CaseEvidence([], [], [], [], []));

@@ -123,7 +123,7 @@ public class SignedNotePageTests(FullEhrWorld f) : IClassFixture<FullEhrWorld>
         Assert.Equal(System.Text.Encoding.UTF8.GetString(filed), NoteText(written));
         // Printable: the print stylesheet, and the Print button only with script.
         Assert.Contains("href=\"/signed-note-print.css\" media=\"print\"", written);
-        Assert.Contains("<button type=\"button\" id=\"print-note\" hidden>Print</button>", written);
+        Assert.Contains("<button type=\"button\" id=\"print-note\" hidden>Print the note</button>", written);
         var print = await browser.Follow.GetStringAsync(browser.Url("/signed-note-print.css"));
         Assert.Contains("@media print", print);
         // The signed note is no longer offered as a draft (the form opens on another note).

@@ -40,7 +40,7 @@ public static partial class NoteMessages
         {
             "connection failed" => "The app cannot reach the EHR at the moment (no connection); the app keeps trying.",
             "timed out" => "The EHR did not answer in time; the app keeps trying, and looks first so that the note is never filed twice.",
-            "EHR capabilities unreadable" => "The app could not ask the EHR how it takes notes (its capability statement did not come); the app keeps trying.",
+            "EHR capabilities unreadable" => "The EHR did not say how it takes notes (its capability statement could not be read); the app keeps trying.",
             "EHR token endpoint unreachable" => "The app cannot reach the EHR's sign-in service at the moment; the app keeps trying.",
             "internal error" => "Something went wrong in the app while sending the note; the app keeps trying.",
             _ => $"The EHR has not accepted it yet ({reason}); the app keeps trying.",

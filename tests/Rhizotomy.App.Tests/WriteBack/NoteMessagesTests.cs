@@ -14,7 +14,7 @@ public class NoteMessagesTests
     [InlineData("HTTP 409", "The EHR was busy with another change to the same records (HTTP 409); the app tries again.")]
     [InlineData("connection failed", "The app cannot reach the EHR at the moment (no connection); the app keeps trying.")]
     [InlineData("timed out", "The EHR did not answer in time; the app keeps trying, and looks first so that the note is never filed twice.")]
-    [InlineData("EHR capabilities unreadable", "The app could not ask the EHR how it takes notes (its capability statement did not come); the app keeps trying.")]
+    [InlineData("EHR capabilities unreadable", "The EHR did not say how it takes notes (its capability statement could not be read); the app keeps trying.")]
     [InlineData("EHR token endpoint unreachable", "The app cannot reach the EHR's sign-in service at the moment; the app keeps trying.")]
     [InlineData("internal error", "Something went wrong in the app while sending the note; the app keeps trying.")]
     [InlineData("a reason added later", "The EHR has not accepted it yet (a reason added later); the app keeps trying.")]

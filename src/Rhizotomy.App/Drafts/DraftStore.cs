@@ -2,6 +2,7 @@ using System.Text.Json;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using Rhizotomy.App.Form;
 using Rhizotomy.App.Sessions;
 using Rhizotomy.App.WriteBack;
@@ -27,8 +28,19 @@ public sealed record DraftContent(string Response, Dictionary<string, string[]>?
 /// per patient and surgeon. Rows of that older shape (keyed by <see cref="Outbox.OwnerKey"/>, holding the
 /// response alone) are still read, for their template, until a save of that template replaces them.
 /// </remarks>
-public sealed class DraftStore(IDbContextFactory<WriteBackDb> factory, Outbox outbox, TemplateCatalog catalog)
+public sealed class DraftStore(IDbContextFactory<WriteBackDb> factory, Outbox outbox, TemplateCatalog catalog, IOptions<DraftOptions> options)
 {
+    /// <summary>Drafts last saved before this (Unix ms, the app's clock) are past their retention: gone, or about to be.</summary>
+    private long Cutoff => outbox.Now - (long)options.Value.Retention.TotalMilliseconds;
+
+    /// <summary>Removes every draft not saved for the retention period (<see cref="DraftOptions.RetentionDays"/>); returns how many.</summary>
+    public async Task<int> PurgeAsync(CancellationToken ct)
+    {
+        var cutoff = Cutoff;
+        await using var db = await factory.CreateDbContextAsync(ct);
+        return await db.Drafts.Where(d => d.UpdatedAt < cutoff).ExecuteDeleteAsync(ct);
+    }
+
     /// <summary>The row key of this launch's patient and surgeon's draft of <paramref name="templateUrl"/>.</summary>
     public static string DraftKey(LaunchSession session, string templateUrl) =>
         Outbox.Key("draft", Launch.AppOptions.Normalise(session.Issuer) ?? session.Issuer, session.Patient, session.FhirUser, templateUrl);
@@ -129,7 +141,8 @@ public sealed class DraftStore(IDbContextFactory<WriteBackDb> factory, Outbox ou
 
     private SavedDraft? Read(DraftRecord? row)
     {
-        if (row is null)
+        // Past its retention the draft is not offered, whether or not the purge has removed it yet.
+        if (row is null || row.UpdatedAt < Cutoff)
             return null;
         DraftContent? content;
         try
@@ -151,6 +164,8 @@ public sealed class DraftStore(IDbContextFactory<WriteBackDb> factory, Outbox ou
         var key = Outbox.OwnerKey(session);
         await using var db = await factory.CreateDbContextAsync(ct);
         var row = await db.Drafts.AsNoTracking().FirstOrDefaultAsync(d => d.OwnerKey == key, ct);
+        if (row is null || row.UpdatedAt < Cutoff)
+            return null;
         string? json;
         try
         {

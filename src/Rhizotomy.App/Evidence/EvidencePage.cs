@@ -67,12 +67,13 @@ public static class EvidencePage
 
         html.Append("<h1>Case for occipital nerve rhizotomy</h1>");
         html.Append("<p class=\"next\"><a href=\"/s/").Append(E(session.LaunchId)).Append("/note?template=occipital-neurectomy\">Write the operative note (neurectomy)</a>")
-            .Append(" · <a href=\"/s/").Append(E(session.LaunchId)).Append("/note?template=occipital-coagulation\">(coagulation)</a></p>");
+            .Append(" · <a href=\"/s/").Append(E(session.LaunchId)).Append("/note?template=occipital-coagulation\">Write the operative note (coagulation)</a></p>");
         foreach (var d in drafts ?? [])
         {
             var offset = d.TimeZone is { } tz && System.Text.RegularExpressions.Regex.IsMatch(tz, @"^[+-](0\d|1[0-4]):[0-5]\d$") ? Form.FormState.ParseOffset(tz) : TimeSpan.Zero;
             html.Append("<p class=\"notice draft\">Unsigned draft: <a href=\"/s/").Append(E(session.LaunchId)).Append("/note?template=").Append(E(Uri.EscapeDataString(d.TemplateId)))
-                .Append("\">").Append(E(d.Title)).Append("</a>, last saved <time datetime=\"").Append(E(d.SavedAt.ToString("O", CultureInfo.InvariantCulture))).Append("\">")
+                // The link says what it does on its own (a screen reader's list of links shows it without this paragraph).
+                .Append("\">Resume the draft (").Append(E(d.Title)).Append(")</a>, last saved <time datetime=\"").Append(E(d.SavedAt.ToString("O", CultureInfo.InvariantCulture))).Append("\">")
                 .Append(E(d.SavedAt.ToOffset(offset).ToString("d MMM yyyy HH:mm", CultureInfo.InvariantCulture))).Append(offset == TimeSpan.Zero ? " UTC" : "").Append("</time>: open it to carry on where you left off.</p>");
         }
         if (chart is null)

@@ -93,6 +93,13 @@ public static class FormAssets
               return c.op === '>' ? a > b : c.op === '<' ? a < b : c.op === '>=' ? a >= b : a <= b;
             });
           }
+          // A box the script ticks is announced as a click would be: autosave, the live re-check and the stale preview listen.
+          function changed(el) {
+            el.dispatchEvent(new Event('input', { bubbles: true }));
+            el.dispatchEvent(new Event('change', { bubbles: true }));
+          }
+          // The app session has ended (a 401 to any of the page's calls): nothing more is sent, the text stays on the page.
+          var ended = false;
           function update() {
             form.querySelectorAll('[data-ew]').forEach(function (el) {
               var cs = JSON.parse(el.getAttribute('data-ew'));
@@ -115,7 +122,8 @@ public static class FormAssets
             b.hidden = false;
             b.addEventListener('click', function () {
               form.querySelectorAll('input[name="' + CSS.escape(b.getAttribute('data-all')) + '"]').forEach(function (box) {
-                box.checked = !/no-complications\|/.test(box.value);
+                var tick = !/no-complications\|/.test(box.value);
+                if (box.checked !== tick) { box.checked = tick; changed(box); }
               });
               update();
             });
@@ -134,13 +142,16 @@ public static class FormAssets
             return key;
           };
           async function recheck() {
+            if (ended) return;
             var launch = form.getAttribute('data-launch');
             var sign = document.getElementById('sign');
             var responseUrl = '/s/' + encodeURIComponent(launch) + '/note/response' + form.getAttribute('action').replace(/^[^?]*/, '');
             try {
               var r = await fetch(responseUrl, { method: 'POST', body: new URLSearchParams(new FormData(form)), credentials: 'same-origin' });
-              if (!r.ok) return;
+              if (r.status === 401) { sessionEnded(); return; }
+              if (!r.ok || ended) return;
               var c = await fetch('/api/notes/$check', { method: 'POST', body: await r.text(), credentials: 'same-origin', headers: { 'Content-Type': 'application/fhir+json', 'X-CSRF-Token': form.querySelector('input[name=csrf]').value, 'X-Launch-Id': launch } });
+              if (c.status === 401) { sessionEnded(); return; }
               if (!c.ok) return;
               var outcome = JSON.parse(await c.text());
               var errors = 0, warnings = 0, kept = [];
@@ -186,7 +197,7 @@ public static class FormAssets
             } catch (e) { /* the next check round trip says it */ }
           }
           var scheduleRecheck = function () {
-            if (!summary) return;
+            if (!summary || ended) return;
             clearTimeout(recheckTimer);
             recheckTimer = setTimeout(recheck, 700);
           };
@@ -196,7 +207,7 @@ public static class FormAssets
           // no answer, 5xx, 408, 429: retried with a growing pause (and at once when the browser is back online);
           // 401: the session has ended, so saving stops and the page says to re-launch (the typed text stays on the page);
           // 403 (the page's token): reload; other 4xx: its reason, and the next change tries again.
-          var saveState = document.getElementById('autosave'), saveTimer = null, dirty = false, saving = false, retryPause = 5000, ended = false;
+          var saveState = document.getElementById('autosave'), saveTimer = null, dirty = false, saving = false, retryPause = 5000;
           var saveSay = function (text, cls) {
             if (!saveState) return;
             saveState.className = 'autosave ' + (cls || 'muted');
@@ -207,6 +218,12 @@ public static class FormAssets
             return 'Your session has ended: re-launch the app from the patient\'s chart. What you typed stays on this page until then'
               + (lastSaved ? '; changes since the last save at ' + lastSaved + ' are not saved.' : '; changes made on this page are not saved.');
           };
+          // Said once, by whichever call met the 401 first; every timer stops.
+          function sessionEnded() {
+            ended = true; dirty = true;
+            clearTimeout(saveTimer); clearTimeout(recheckTimer);
+            saveSay(endedText(), 'stopped');
+          }
           var reasonOf = function (body) {
             try {
               var o = JSON.parse(body);
@@ -248,9 +265,7 @@ public static class FormAssets
             dirty = true;
             var body = await r.text().catch(function () { return ''; });
             if (r.status === 401) {
-              ended = true;
-              clearTimeout(saveTimer);
-              saveSay(endedText(), 'stopped');
+              sessionEnded();
             } else if (r.status === 403 && /"security"/.test(body)) {
               saveSay('Not saved: this page is out of date. Copy anything typed since the last save, then reload the page: the last saved draft comes back.', 'stopped');
             } else {
@@ -284,6 +299,7 @@ public static class FormAssets
               var box = form.querySelector('input.treated[data-group="' + g + '"]');
               if (!box) return;
               box.checked = !box.checked;
+              changed(box);
               update();
               var section = document.getElementById('f-' + g);
               if (box.checked && section) {
@@ -354,10 +370,11 @@ public static class FormAssets
                 };
                 var show = function () {
                   if (note.status === 'written') say('Signed and filed in the EHR (' + (note.references || []).join(', ') + ').', 'done');
-                  else if (note.status === 'failed') say('Signed, but the EHR refused it: ' + (note.reason || 'no reason given') + '. The note is kept; ask your EHR team.', 'failed');
+                  // note.message: the reason in plain words (note.reason is the outbox's own, for the EHR team).
+                  else if (note.status === 'failed') say('Signed, but not filed: ' + (note.message || note.reason || 'the EHR gave no reason.') + ' The note is kept; ask your EHR team.', 'failed');
                   else if (note.status === 'waiting-for-launch') say('Signed and stored. Open the app again from the patient\'s chart to send it to the EHR.', 'failed');
                   // The EHR misbehaves (down, busy): the note is safe in the outbox, so this is news, not an error.
-                  else if (note.reason) say('Pending: will be sent. The note is signed and stored, but the EHR has not accepted it yet (' + note.reason + '). The app keeps sending it until the EHR accepts it; this page says so when it does.', 'pending');
+                  else if (note.reason) say('Pending: will be sent. The note is signed and stored, but the EHR has not accepted it yet. ' + (note.message || note.reason) + ' This page says so when the EHR accepts it.', 'pending');
                   else say('Signed and stored; waiting for the EHR to accept it\u2026', 'progress');
                 };
                 for (var i = 0; i < 30 && note.status === 'pending' && !note.reason; i++) {

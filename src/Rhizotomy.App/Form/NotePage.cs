@@ -267,12 +267,13 @@ public static partial class NotePage
                 .Append("<a href=\"/s/").Append(E(session.LaunchId)).Append("/note?template=").Append(E(Uri.EscapeDataString(q.Id ?? ""))).Append("&amp;fresh=1\">Start over from the chart</a>")
                 .Append(" (the draft is replaced when the new form is saved).</p>");
         }
+        // Each link says where it goes on its own (WCAG 2.4.4/2.4.9): a list of links read out has no surrounding text.
         html.Append("<p class=\"muted\">Template: ");
-        foreach (var other in new[] { TemplateDefinitions.NeurectomyId, TemplateDefinitions.CoagulationId })
+        foreach (var (other, technique) in new[] { (TemplateDefinitions.NeurectomyId, "neurectomy"), (TemplateDefinitions.CoagulationId, "coagulation") })
         {
-            html.Append(other == q.Id ? "<strong>" + E(other) + "</strong> " : $"<a href=\"/s/{E(session.LaunchId)}/note?template={E(other)}\">{E(other)}</a> ");
+            html.Append(other == q.Id ? "<strong>" + E(technique) + "</strong> · " : $"<a href=\"/s/{E(session.LaunchId)}/note?template={E(other)}\">Switch to the {E(technique)} note</a> · ");
         }
-        html.Append("· <a href=\"/s/").Append(E(session.LaunchId)).Append("\">Case evidence page</a></p>");
+        html.Append("<a href=\"/s/").Append(E(session.LaunchId)).Append("\">Back to the case evidence page</a></p>");
 
         if (evidence.Gaps.Count > 0)
         {
@@ -331,7 +332,7 @@ public static partial class NotePage
             .Append(" <span class=\"muted\">You confirm before anything is filed.</span></p>")
             .Append("<div id=\"sign-confirm\" hidden><p>Sign this note as <strong>").Append(E(chart?.Practitioner?.Name ?? launch.Surgeon.Reference))
             .Append("</strong> for <strong>").Append(E(chart?.Patient?.Name ?? launch.Patient.Reference)).Append("</strong> and file it in the EHR? A signed note cannot be changed here.</p>")
-            .Append("<p><button type=\"button\" id=\"sign-confirm-yes\">Confirm and sign</button> <button type=\"button\" class=\"secondary\" id=\"sign-cancel\">Cancel</button></p></div>")
+            .Append("<p><button type=\"button\" id=\"sign-confirm-yes\">Confirm and sign</button> <button type=\"button\" class=\"secondary\" id=\"sign-cancel\">Cancel signing</button></p></div>")
             .Append("<div id=\"sign-status\" role=\"status\" aria-live=\"polite\"></div></div></section>");
     }
 

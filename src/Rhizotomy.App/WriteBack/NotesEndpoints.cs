@@ -15,7 +15,10 @@ using Task = System.Threading.Tasks.Task;
 
 namespace Rhizotomy.App.WriteBack;
 
-/// <summary>The status of a signed note as the API and the page show it. No PHI beyond the references written.</summary>
+/// <summary>
+/// The status of a signed note as the API and the page show it. No PHI beyond the references written.
+/// <c>Reason</c> is the outbox's own (for the EHR team); <c>Message</c> says it in plain words (<see cref="NoteMessages"/>).
+/// </summary>
 public sealed record NoteStatusModel(
     string Id,
     string Status,
@@ -29,7 +32,8 @@ public sealed record NoteStatusModel(
     DateTimeOffset CreatedAt,
     DateTimeOffset? WrittenAt,
     string StatusUrl,
-    string? SentWith = null);
+    string? SentWith = null,
+    string? Message = null);
 
 /// <summary><c>POST /api/notes</c> (sign) and <c>GET /api/notes/{id}</c> (status).</summary>
 public static partial class NotesEndpoints
@@ -158,7 +162,8 @@ public static partial class NotesEndpoints
             DateTimeOffset.FromUnixTimeMilliseconds(note.CreatedAt),
             note.WrittenAt is { } w ? DateTimeOffset.FromUnixTimeMilliseconds(w) : null,
             "/api/notes/" + Uri.EscapeDataString(note.Id),
-            note.SentWith);
+            note.SentWith,
+            NoteMessages.Of(note.Status, note.LastError, note.Attempts));
     }
 
     /// <summary>

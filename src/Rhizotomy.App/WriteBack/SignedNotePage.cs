@@ -97,7 +97,7 @@ public static class SignedNotePage
         // The launch's patient banner, when the note is about that patient (a banner naming another patient would mislead).
         var html = new StringBuilder(filed?.PatientId == session.Patient ? NotePage.Banner(session) : "").Append("<main id=\"main\" class=\"signed-note\">");
         html.Append("<nav class=\"note-actions\" aria-label=\"Signed note\"><a href=\"/s/").Append(E(Uri.EscapeDataString(session.LaunchId))).Append("\">Back to the case page</a>")
-            .Append(" <button type=\"button\" id=\"print-note\" hidden>Print</button></nav>");
+            .Append(" <button type=\"button\" id=\"print-note\" hidden>Print the note</button></nav>");
         html.Append("<h1>Signed operative note</h1>");
 
         Status(html, session, note, model, autoRefresh);
@@ -124,13 +124,14 @@ public static class SignedNotePage
             html.Append("<pre class=\"note-text\" tabindex=\"0\" aria-label=\"The note as filed\">").Append(E(filed.Text)).Append("</pre>");
         }
         html.Append("</section>");
-        html.Append("<p class=\"muted note-actions\">To print, use the Print button or the browser's print menu: the page prints as the note alone.</p>");
+        html.Append("<p class=\"muted note-actions\">To print, press Print the note or use the browser's print menu: the page prints as the note alone.</p>");
         return html.Append("</main>").ToString();
     }
 
     private static void Status(StringBuilder html, LaunchSession session, OutboxNote note, NoteStatusModel model, bool autoRefresh)
     {
-        var reason = model.Reason;
+        // Plain words for the surgeon (the technical reason is in the API's "reason"); NoteMessages ends them with a full stop.
+        var reason = model.Message ?? NoteMessages.Of(note.Status, note.LastError, note.Attempts);
         html.Append("<section class=\"status ").Append(E(model.Status)).Append("\" id=\"note-status\" role=\"status\" aria-labelledby=\"status-h\">");
         switch (note.Status)
         {
@@ -143,7 +144,7 @@ public static class SignedNotePage
                 break;
             case NoteStatus.Failed:
                 html.Append("<h2 id=\"status-h\">Failed: the EHR refused the note</h2>")
-                    .Append("<p><strong>Reason:</strong> ").Append(E(reason ?? "the EHR gave none")).Append(".</p>");
+                    .Append("<p><strong>Reason:</strong> ").Append(E(reason)).Append("</p>");
                 var issues = IssueTexts(model.Outcome);
                 if (issues.Count > 0)
                 {
@@ -157,26 +158,24 @@ public static class SignedNotePage
                 break;
             case NoteStatus.WaitingForLaunch:
                 html.Append("<h2 id=\"status-h\">Signed and stored: waiting for a re-launch</h2>")
-                    .Append("<p><strong>Reason:</strong> ").Append(E(reason ?? "the EHR sign-in has expired")).Append(".</p>")
+                    .Append("<p><strong>Reason:</strong> ").Append(E(reason)).Append("</p>")
                     .Append("<p class=\"next\"><strong>What to do:</strong> open the app again from the patient's chart in the EHR. ")
                     .Append("The app then sends this note by itself; there is nothing to type again.</p>");
                 break;
             default:
                 html.Append("<h2 id=\"status-h\">Pending: will be sent</h2>")
-                    .Append("<p><strong>Reason:</strong> ").Append(E(reason is null
-                        ? (note.Attempts == 0 ? "the first attempt to send it is under way" : "the EHR has not answered yet")
-                        : "the last attempt failed (" + reason + ")")).Append(".</p>")
+                    .Append("<p><strong>Reason:</strong> ").Append(E(reason)).Append("</p>")
                     .Append("<p class=\"next\"><strong>What happens next:</strong> the note is signed and stored; the app keeps sending it until the EHR accepts it")
                     .Append(note.Attempts > 0 ? " (" + note.Attempts.ToString(CultureInfo.InvariantCulture) + (note.Attempts == 1 ? " attempt" : " attempts") + " so far)" : "")
                     .Append(". You may close this page: sending goes on without it.</p>");
                 if (autoRefresh)
                 {
                     html.Append("<p class=\"note-actions\">This page refreshes itself every ").Append(RefreshSeconds).Append(" seconds. <a href=\"")
-                        .Append(E(Path(session.LaunchId, note.Id))).Append("?refresh=off\">Stop refreshing</a></p>");
+                        .Append(E(Path(session.LaunchId, note.Id))).Append("?refresh=off\">Stop refreshing this page</a></p>");
                 }
                 else
                 {
-                    html.Append("<p class=\"note-actions\"><a href=\"").Append(E(Path(session.LaunchId, note.Id))).Append("\">Refresh the status</a></p>");
+                    html.Append("<p class=\"note-actions\"><a href=\"").Append(E(Path(session.LaunchId, note.Id))).Append("\">Refresh the status of this note</a></p>");
                 }
                 break;
         }

@@ -36,7 +36,9 @@ public static class WriteBackSetup
         builder.Services.AddSingleton<EhrWriter>();
         builder.Services.AddSingleton<WritePlanner>();
         builder.Services.AddSingleton<EncounterLookup>();
+        builder.Services.AddOptions<DraftOptions>().Bind(builder.Configuration.GetSection(DraftOptions.Section));
         builder.Services.AddSingleton<DraftStore>();
+        builder.Services.AddHostedService<DraftPurge>();
         builder.Services.AddSingleton<NoteSender>();
         builder.Services.AddSingleton<NoteSigning>();
         if (options.SenderEnabled)

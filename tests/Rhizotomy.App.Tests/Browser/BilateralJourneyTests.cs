@@ -37,7 +37,7 @@ public class BilateralJourneyTests(BrowserWorld w, ITestOutputHelper output) : I
         await w.ShotAsync(page, "20-bilateral-evidence");
 
         _interactions = 0;
-        await Act(() => page.GetByRole(AriaRole.Link, new() { Name = "(coagulation)" }).ClickAsync());
+        await Act(() => page.GetByRole(AriaRole.Link, new() { Name = "Write the operative note (coagulation)" }).ClickAsync());
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("coagulation");
         await Assertions.Expect(page.Locator(".tag.chart").First).ToBeVisibleAsync();
 

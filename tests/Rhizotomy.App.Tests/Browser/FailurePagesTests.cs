@@ -307,7 +307,10 @@ public class FailurePagesTests(FailureBrowserWorld w, ITestOutputHelper output) 
             await page.GetByRole(AriaRole.Button, new() { Name = "Confirm and sign" }).ClickAsync();
             var status = page.Locator("#sign-status");
             await Assertions.Expect(status).ToContainTextAsync("Pending: will be sent", new() { Timeout = 90_000 });
-            await Assertions.Expect(status).ToContainTextAsync("the EHR has not accepted it yet (");
+            await Assertions.Expect(status).ToContainTextAsync("the EHR has not accepted it yet.");
+            // The reason in plain words (which call met the 503 first varies: the capability read or the write).
+            await Assertions.Expect(status).ToContainTextAsync("; the app keeps trying.");
+            await Assertions.Expect(status).Not.ToContainTextAsync("capabilities unreadable");
             await Assertions.Expect(status).Not.ToContainTextAsync("Not signed");
             output.WriteLine("While the EHR answers 503: " + await status.InnerTextAsync());
             await w.ShotAsync(page, "ehr-503-signing-pending");

@@ -194,7 +194,7 @@ public class SignedNoteViewTests(BrowserWorld w, ITestOutputHelper output) : ICl
         await Assertions.Expect(page.Locator("#note-status")).ToContainTextAsync("Written: filed in the EHR");
         await Assertions.Expect(page.Locator("dl.facts")).ToContainTextAsync("Amelia Hart");
         await Assertions.Expect(page.Locator("pre.note-text")).ToContainTextAsync("Light activity after ten days");
-        var print = page.GetByRole(AriaRole.Button, new() { Name = "Print" });
+        var print = page.GetByRole(AriaRole.Button, new() { Name = "Print the note" });
         await Assertions.Expect(print).ToBeVisibleAsync();
         await w.ShotAsync(page, "12-signed-note");
         var violations = await BrowserWorld.SeriousViolationsAsync(page.MainFrame);

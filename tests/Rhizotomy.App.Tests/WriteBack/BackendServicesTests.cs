@@ -86,6 +86,7 @@ public class BackendServicesTests
         var body = await SmartWorld.JsonAsync(signed);
         Assert.Equal("pending", body.GetProperty("status").GetString());
         Assert.Equal("EHR token endpoint unreachable", body.GetProperty("reason").GetString());
+        Assert.Equal("The app cannot reach the EHR's sign-in service at the moment; the app keeps trying.", body.GetProperty("message").GetString());
 
         using (var cleared = await admin.PutAsJsonAsync(world.SandboxOrigin + "/admin/faults", new { rules = Array.Empty<object>() }))
             Assert.True(cleared.IsSuccessStatusCode);

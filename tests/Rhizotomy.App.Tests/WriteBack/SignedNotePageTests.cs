@@ -123,7 +123,7 @@ public class SignedNotePageTests(FullEhrWorld f) : IClassFixture<FullEhrWorld>
         Assert.Equal(System.Text.Encoding.UTF8.GetString(filed), NoteText(written));
         // Printable: the print stylesheet, and the Print button only with script.
         Assert.Contains("href=\"/signed-note-print.css\" media=\"print\"", written);
-        Assert.Contains("<button type=\"button\" id=\"print-note\" hidden>Print</button>", written);
+        Assert.Contains("<button type=\"button\" id=\"print-note\" hidden>Print the note</button>", written);
         var print = await browser.Follow.GetStringAsync(browser.Url("/signed-note-print.css"));
         Assert.Contains("@media print", print);
         // The signed note is no longer offered as a draft (the form opens on another note).
@@ -243,7 +243,8 @@ public class SignedNoteStatusPageTests
             var html = await page.Content.ReadAsStringAsync();
             Assert.Equal(HttpStatusCode.OK, page.StatusCode);
             Assert.Contains("Pending: will be sent", html);
-            Assert.Contains("the last attempt failed (HTTP 503)", html);
+            // Plain words for the surgeon; the status code stays in brackets for the EHR team.
+            Assert.Contains("<strong>Reason:</strong> The EHR is not answering at the moment (HTTP 503); the app keeps trying.", html);
             Assert.Contains("the app keeps sending it until the EHR accepts it", html);
             Assert.Equal(SignedNotePage.RefreshSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), Assert.Single(page.Headers.GetValues("Refresh")));
             Assert.Contains("Stop refreshing", html);
@@ -279,7 +280,7 @@ public class SignedNoteStatusPageTests
         var html = await page.Content.ReadAsStringAsync();
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         Assert.Contains("Failed: the EHR refused the note", html);
-        Assert.Contains("<strong>Reason:</strong> HTTP 422", html);
+        Assert.Contains("<strong>Reason:</strong> The EHR found that the note does not meet its rules (HTTP 422).", html);
         Assert.Contains("text/plain", html);
         Assert.Contains("What to do:", html);
         Assert.False(page.Headers.Contains("Refresh"));

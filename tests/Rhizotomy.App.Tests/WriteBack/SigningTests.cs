@@ -197,6 +197,7 @@ public class SigningTests
         var status = await tab.StatusAsync("refused-note");
         Assert.Equal("failed", status.GetProperty("status").GetString());
         Assert.Equal("HTTP 422", status.GetProperty("reason").GetString());
+        Assert.Equal("The EHR found that the note does not meet its rules (HTTP 422).", status.GetProperty("message").GetString());
         Assert.Contains("text/plain", status.GetProperty("outcome").GetRawText());
         Assert.Equal(1, status.GetProperty("attempts").GetInt32());
         var outbox = world.App.Services.GetRequiredService<Rhizotomy.App.WriteBack.Outbox>();

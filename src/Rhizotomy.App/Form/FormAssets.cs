@@ -362,14 +362,18 @@ public static class FormAssets
                 var note = JSON.parse(body);
                 if (note.issue) throw new Error(problem(body));
                 var wait = function () { return new Promise(function (ok) { setTimeout(ok, 2000); }); };
+                // The session ends while the note is on its way (a 401): the note is safe in the outbox; the page stops asking.
+                var lost = false;
                 var poll = async function () {
                   try {
                     var p = await fetch(note.statusUrl, { credentials: 'same-origin', headers: { 'X-Launch-Id': launch } });
-                    if (p.ok) note = JSON.parse(await p.text());
+                    if (p.status === 401) lost = ended = true;
+                    else if (p.ok) note = JSON.parse(await p.text());
                   } catch (e) { }
                 };
                 var show = function () {
-                  if (note.status === 'written') say('Signed and filed in the EHR (' + (note.references || []).join(', ') + ').', 'done');
+                  if (lost && note.status === 'pending') say('Signed and stored: the app keeps sending it to the EHR. Your session has ended, so this page no longer follows it; open the app again from the patient\'s chart to see its status.', 'pending');
+                  else if (note.status === 'written') say('Signed and filed in the EHR (' + (note.references || []).join(', ') + ').', 'done');
                   // note.message: the reason in plain words (note.reason is the outbox's own, for the EHR team).
                   else if (note.status === 'failed') say('Signed, but not filed: ' + (note.message || note.reason || 'the EHR gave no reason.') + ' The note is kept; ask your EHR team.', 'failed');
                   else if (note.status === 'waiting-for-launch') say('Signed and stored. Open the app again from the patient\'s chart to send it to the EHR.', 'failed');
@@ -377,7 +381,7 @@ public static class FormAssets
                   else if (note.reason) say('Pending: will be sent. The note is signed and stored, but the EHR has not accepted it yet. ' + (note.message || note.reason) + ' This page says so when the EHR accepts it.', 'pending');
                   else say('Signed and stored; waiting for the EHR to accept it\u2026', 'progress');
                 };
-                for (var i = 0; i < 30 && note.status === 'pending' && !note.reason; i++) {
+                for (var i = 0; i < 30 && note.status === 'pending' && !note.reason && !lost; i++) {
                   show();
                   await wait();
                   await poll();
@@ -386,7 +390,7 @@ public static class FormAssets
                 open(note.id);
                 // Still pending: follow it quietly, so the page says when the EHR has it.
                 if (note.status === 'pending') (async function () {
-                  for (var j = 0; j < 300 && note.status === 'pending'; j++) { await wait(); await poll(); show(); open(note.id); }
+                  for (var j = 0; j < 300 && note.status === 'pending' && !lost; j++) { await wait(); await poll(); show(); open(note.id); }
                 })();
               } catch (e) {
                 say('Not signed: ' + e.message, 'failed');

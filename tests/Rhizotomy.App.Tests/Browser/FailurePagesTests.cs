@@ -1,6 +1,7 @@
 using System.Net.Http.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Playwright;
+using Microsoft.Extensions.DependencyInjection;
 using Sandbox.Ehr.Fhir.Faults;
 using Xunit.Abstractions;
 
@@ -326,6 +327,39 @@ public class FailurePagesTests(FailureBrowserWorld w, ITestOutputHelper output) 
         await Assertions.Expect(page.Locator("#sign-status")).ToContainTextAsync("Signed and filed in the EHR", new() { Timeout = 90_000 });
         await Assertions.Expect(page.Locator("#sign-status")).ToContainTextAsync("DocumentReference/");
         await w.ShotAsync(page, "ehr-503-signing-filed-later");
+    }
+
+    [Fact]
+    public async Task When_the_session_ends_while_a_signed_note_is_pending_the_page_stops_following_it_and_says_where_its_status_is()
+    {
+        var page = await w.LaunchFromLauncherAsync("classic-left");
+        await page.GetByRole(AriaRole.Link, new() { Name = "Write the operative note (neurectomy)" }).ClickAsync();
+        var launchId = new Uri(page.Url).AbsolutePath.Split('/')[2];
+        await FailurePage.FillCleanLeftNeurectomyAsync(page);
+        await page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync();
+        await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("All checks passed");
+        await FaultsAsync(new FaultRule { Kind = "503", Path = "/fhir" });
+        try
+        {
+            await page.GetByRole(AriaRole.Button, new() { Name = "Sign and file the note" }).ClickAsync();
+            await page.GetByRole(AriaRole.Button, new() { Name = "Confirm and sign" }).ClickAsync();
+            var status = page.Locator("#sign-status");
+            await Assertions.Expect(status).ToContainTextAsync("Pending: will be sent", new() { Timeout = 90_000 });
+
+            // The app's session ends on the server; the page learns it from the 401 of its next status call and stops asking.
+            await w.World.App.Services.GetRequiredService<Rhizotomy.App.Sessions.SessionStore>().RemoveAsync(launchId, CancellationToken.None);
+            await Assertions.Expect(status).ToContainTextAsync("this page no longer follows it", new() { Timeout = 60_000 });
+            await Assertions.Expect(status).ToContainTextAsync("open the app again from the patient's chart");
+            var calls = 0;
+            page.Request += (_, r) => { if (r.Url.Contains("/api/notes/", StringComparison.Ordinal)) calls++; };
+            await page.WaitForTimeoutAsync(5_000);
+            Assert.Equal(0, calls);
+            await w.ShotAsync(page, "ehr-503-signing-pending-session-ended");
+        }
+        finally
+        {
+            await FaultsAsync();
+        }
     }
 }
 

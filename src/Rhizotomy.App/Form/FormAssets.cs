@@ -282,6 +282,15 @@ public static class FormAssets
           };
           form.addEventListener('change', scheduleSave);
           form.addEventListener('input', scheduleSave);
+          // What was typed before this script ran (a slow network, a quick surgeon) fired no event here: it is saved too.
+          var edited = Array.prototype.some.call(form.elements, function (el) {
+            if (el.type === 'hidden' || el.type === 'submit' || el.type === 'button') return false;
+            if (el.type === 'checkbox' || el.type === 'radio') return el.checked !== el.defaultChecked;
+            if (el.tagName === 'SELECT' && el.multiple) return Array.prototype.some.call(el.options, function (o) { return o.selected !== o.defaultSelected; });
+            if (el.tagName === 'SELECT') return el.selectedIndex !== Math.max(0, Array.prototype.findIndex.call(el.options, function (o) { return o.defaultSelected; }));
+            return el.value !== el.defaultValue;
+          });
+          if (edited) scheduleSave();
           window.addEventListener('online', function () { if (dirty && !ended) { clearTimeout(saveTimer); autosave(); } });
           window.addEventListener('beforeunload', function (e) { if (dirty) e.preventDefault(); });
           form.addEventListener('submit', function (e) {

@@ -33,6 +33,38 @@ public class AutosaveBrowserTests(BrowserWorld w) : IClassFixture<BrowserWorld>
     }
 
     [Fact]
+    public async Task What_is_typed_before_the_page_script_has_run_is_saved_once_it_runs_and_an_untouched_page_saves_nothing()
+    {
+        var page = await w.LaunchFromLauncherAsync("classic-left");
+        var drafts = 0;
+        page.Request += (_, r) => { if (r.Url.Contains("/note/draft", StringComparison.Ordinal)) drafts++; };
+        // A slow network: the page's script arrives only after the surgeon has typed.
+        var release = new TaskCompletionSource();
+        await page.RouteAsync("**/form.js", async route =>
+        {
+            await release.Task;
+            await route.ContinueAsync();
+        });
+        await page.GetByRole(AriaRole.Link, new() { Name = "Write the operative note (neurectomy)" }).ClickAsync();
+        await page.GetByLabel("Approach and incision").FillAsync("Typed before the script ran");
+        release.SetResult();
+        await Assertions.Expect(Status(page)).ToHaveTextAsync("Saved", new() { Timeout = SaveWait });
+        await page.UnrouteAllAsync();
+        await page.ReloadAsync();
+        await Assertions.Expect(page.GetByLabel("Approach and incision")).ToHaveValueAsync("Typed before the script ran");
+
+        // Opened and left alone (the script ran: its Tick-all button shows): nothing to save, so nothing is sent.
+        await page.GetByRole(AriaRole.Link, new() { Name = "Start over from the chart" }).ClickAsync();
+        await BrowserWorld.DiscardDraftAsync(page.MainFrame);
+        await page.ReloadAsync();
+        await Assertions.Expect(page.GetByRole(AriaRole.Button, new() { Name = "Tick all the risks listed" })).ToBeVisibleAsync();
+        drafts = 0;
+        await page.WaitForTimeoutAsync(5_000);
+        Assert.Equal(0, drafts);
+        await Assertions.Expect(Status(page)).ToHaveTextAsync("");
+    }
+
+    [Fact]
     public async Task With_the_network_dropped_the_status_says_not_saved_then_saved_once_back_online_and_a_reload_gives_the_text_back()
     {
         var page = await OpenNeurectomyAsync(await w.LaunchFromLauncherAsync("classic-left"));

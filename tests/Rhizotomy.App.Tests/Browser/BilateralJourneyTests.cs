@@ -12,13 +12,7 @@ namespace Rhizotomy.App.Tests.Browser;
 [Collection("Browser")]
 public class BilateralJourneyTests(BrowserWorld w, ITestOutputHelper output) : IClassFixture<BrowserWorld>
 {
-    private int _interactions;
-
-    private async Task Act(Func<Task> interaction)
-    {
-        _interactions++;
-        await interaction();
-    }
+    private readonly Interactions _interactions = new();
 
     [Fact]
     public async Task A_surgeon_documents_a_bilateral_greater_occipital_coagulation_copies_one_side_to_the_other_signs_it_and_the_sandbox_chart_shows_what_was_written()
@@ -36,33 +30,33 @@ public class BilateralJourneyTests(BrowserWorld w, ITestOutputHelper output) : I
         await Assertions.Expect(page.GetByText("85% relief for 4 days").First).ToBeVisibleAsync();
         await w.ShotAsync(page, "20-bilateral-evidence");
 
-        _interactions = 0;
-        await Act(() => page.GetByRole(AriaRole.Link, new() { Name = "Write the operative note (coagulation)" }).ClickAsync());
+        _interactions.Reset();
+        await _interactions.Act(() => page.GetByRole(AriaRole.Link, new() { Name = "Write the operative note (coagulation)" }).ClickAsync());
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("coagulation");
         await Assertions.Expect(page.Locator(".tag.chart").First).ToBeVisibleAsync();
 
-        await Act(() => page.Locator("#f-consent-obtained").CheckAsync());
-        await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Tick all the risks listed" }).ClickAsync());
-        await Act(() => page.GetByLabel("Approach and incision").FillAsync("Two paramedian incisions below the hairline"));
+        await _interactions.Act(() => page.Locator("#f-consent-obtained").CheckAsync());
+        await _interactions.Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Tick all the risks listed" }).ClickAsync());
+        await _interactions.Act(() => page.GetByLabel("Approach and incision").FillAsync("Two paramedian incisions below the hairline"));
 
         // Both greater occipital nerves: the left on the picture, the right with its tick box.
-        await Act(() => page.Locator("svg.nerve-map path.hit[data-nerve=treat-gon-left]").ClickAsync(new() { Force = true }));
-        await Act(() => page.Locator("#f-gon-right-treated").CheckAsync());
+        await _interactions.Act(() => page.Locator("svg.nerve-map path.hit[data-nerve=treat-gon-left]").ClickAsync(new() { Force = true }));
+        await _interactions.Act(() => page.Locator("#f-gon-right-treated").CheckAsync());
         await Assertions.Expect(page.Locator("#nerves-selected")).ToHaveTextAsync("Selected: Left greater occipital nerve; Right greater occipital nerve.");
         await Assertions.Expect(page.Locator("svg.nerve-map path.nerve.selected.warn")).ToHaveCountAsync(0);
 
         // The left side in full: coagulation is the template's technique (marked "default"), radiofrequency with its settings.
         var left = page.Locator("#f-treat-gon-left");
         await Assertions.Expect(left.Locator(".tag.default")).ToBeVisibleAsync();
-        await Act(() => left.GetByLabel("Nerve thickened").CheckAsync());
-        await Act(() => left.GetByRole(AriaRole.Group, new() { Name = "Energy method" }).GetByLabel("Radiofrequency").CheckAsync());
-        await Act(() => left.GetByLabel("Radiofrequency temperature").FillAsync("80"));
-        await Act(() => left.GetByLabel("Lesion duration").FillAsync("90"));
-        await Act(() => left.GetByLabel("Number of lesions").FillAsync("2"));
+        await _interactions.Act(() => left.GetByLabel("Nerve thickened").CheckAsync());
+        await _interactions.Act(() => left.GetByRole(AriaRole.Group, new() { Name = "Energy method" }).GetByLabel("Radiofrequency").CheckAsync());
+        await _interactions.Act(() => left.GetByLabel("Radiofrequency temperature").FillAsync("80"));
+        await _interactions.Act(() => left.GetByLabel("Lesion duration").FillAsync("90"));
+        await _interactions.Act(() => left.GetByLabel("Number of lesions").FillAsync("2"));
 
         // The right side: one click copies technique and details from the left.
         var right = page.Locator("#f-treat-gon-right");
-        await Act(() => right.GetByRole(AriaRole.Button, new() { Name = "Same as the left side" }).ClickAsync());
+        await _interactions.Act(() => right.GetByRole(AriaRole.Button, new() { Name = "Same as the left side" }).ClickAsync());
         await Assertions.Expect(page.Locator("#f-gon-right-treated")).ToBeCheckedAsync();
         await Assertions.Expect(right.GetByLabel("Nerve thickened")).ToBeCheckedAsync();
         await Assertions.Expect(right.GetByRole(AriaRole.Group, new() { Name = "Energy method" }).GetByLabel("Radiofrequency")).ToBeCheckedAsync();
@@ -74,15 +68,8 @@ public class BilateralJourneyTests(BrowserWorld w, ITestOutputHelper output) : I
         await w.ShotAsync(page, "21-bilateral-copied");
 
         var today = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        await Act(() => page.GetByRole(AriaRole.Group, new() { Name = "Complications (or: no complications)" }).GetByLabel("No complications").CheckAsync());
-        await Act(() => page.GetByLabel("Estimated blood loss").FillAsync("10"));
-        await Act(() => page.GetByLabel("Discharged home the same day").CheckAsync());
-        await Act(() => page.GetByLabel("Pain management").FillAsync("Paracetamol and ibuprofen for 5 days"));
-        await Act(() => page.GetByLabel("Wound care and infection prevention").FillAsync("Keep both wounds dry for 48 hours"));
-        await Act(() => page.GetByLabel("Return to activity").FillAsync("Light activity after one week"));
-        await Act(() => page.GetByLabel("Start").FillAsync(today + "T07:30"));
-        await Act(() => page.GetByLabel("End (required)").FillAsync(today + "T08:40"));
-        await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync());
+        await _interactions.CloseTheNoteAsync(page, "10", "Keep both wounds dry for 48 hours", today + "T07:30", today + "T08:40");
+        await _interactions.Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync());
 
         await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("All checks passed");
         var preview = page.Locator("pre.preview");
@@ -91,7 +78,7 @@ public class BilateralJourneyTests(BrowserWorld w, ITestOutputHelper output) : I
         await Assertions.Expect(preview).ToContainTextAsync("radiofrequency", new() { IgnoreCase = true });
         var previewText = await preview.TextContentAsync();
 
-        await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Sign and file the note" }).ClickAsync());
+        await _interactions.Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Sign and file the note" }).ClickAsync());
         await Assertions.Expect(page.Locator("#sign-confirm")).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#sign-confirm")).ToContainTextAsync("Sign this note as");
         var signing = page.Locator("section.signing");
@@ -111,13 +98,13 @@ public class BilateralJourneyTests(BrowserWorld w, ITestOutputHelper output) : I
         Assert.InRange(box.Width, 800, 1100);
         Assert.Empty(await BrowserWorld.SeriousViolationsAsync(page.MainFrame));
 
-        await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Confirm and sign" }).ClickAsync());
+        await _interactions.Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Confirm and sign" }).ClickAsync());
         var status = page.Locator("#sign-status");
         await Assertions.Expect(status).ToContainTextAsync("Signed and filed in the EHR", new() { Timeout = 90_000 });
         await Assertions.Expect(status).ToContainTextAsync("DocumentReference/");
         await w.ShotAsync(page, "23-bilateral-signed");
-        output.WriteLine($"Interactions for a bilateral greater occipital coagulation (open the note to signed and filed): {_interactions}");
-        Assert.True(_interactions <= 30, $"{_interactions} interactions");
+        output.WriteLine($"Interactions for a bilateral greater occipital coagulation (open the note to signed and filed): {_interactions.Count}");
+        Assert.True(_interactions.Count <= 30, $"{_interactions.Count} interactions");
         Assert.Empty(await BrowserWorld.SeriousViolationsAsync(page.MainFrame));
 
         // Written resources visible in the sandbox: its chart view of the patient, in the same browser.

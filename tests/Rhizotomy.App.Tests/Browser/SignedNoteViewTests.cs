@@ -13,14 +13,7 @@ namespace Rhizotomy.App.Tests.Browser;
 public class SignedNoteViewTests(BrowserWorld w, ITestOutputHelper output) : IClassFixture<BrowserWorld>
 {
     private static readonly Regex SignedNoteUrl = new("/s/[^/?]+/notes/rz-[0-9a-f]{24}$");
-    private int _interactions;
-
-    /// <summary>One user interaction (a click, a value typed, a selection), counted as the surgeon journey counts them.</summary>
-    private async Task Act(Func<Task> interaction)
-    {
-        _interactions++;
-        await interaction();
-    }
+    private readonly Interactions _interactions = new();
 
     /// <summary>From the sandbox launcher to a fresh note form (not a resumed draft), with or without the page's script.</summary>
     private async Task<IPage> NoteFormAsync(bool script)
@@ -39,30 +32,23 @@ public class SignedNoteViewTests(BrowserWorld w, ITestOutputHelper output) : ICl
 
     private async Task FillAllButTheNerveAsync(IPage page)
     {
-        await Act(() => page.Locator("#f-consent-obtained").CheckAsync());
+        await _interactions.Act(() => page.Locator("#f-consent-obtained").CheckAsync());
         var risks = page.GetByRole(AriaRole.Group, new() { Name = "Risks discussed" });
-        await Act(() => risks.GetByLabel("Infection").CheckAsync());
-        await Act(() => risks.GetByLabel("Bleeding").CheckAsync());
-        await Act(() => page.GetByLabel("Approach and incision").FillAsync("Transverse incision below the hairline"));
-        await Act(() => page.Locator("#f-gon-left-treated").CheckAsync());
-        await Act(() => page.GetByRole(AriaRole.Group, new() { Name = "Complications (or: no complications)" }).GetByLabel("No complications").CheckAsync());
-        await Act(() => page.GetByLabel("Estimated blood loss").FillAsync("5"));
-        await Act(() => page.GetByLabel("Discharged home the same day").CheckAsync());
-        await Act(() => page.GetByLabel("Pain management").FillAsync("Paracetamol and ibuprofen for 5 days"));
-        await Act(() => page.GetByLabel("Wound care and infection prevention").FillAsync("Keep the wound dry for 48 hours"));
-        await Act(() => page.GetByLabel("Return to activity").FillAsync("Light activity after one week"));
-        await Act(() => page.GetByLabel("Start").FillAsync("2026-11-27T08:00"));
-        await Act(() => page.GetByLabel("End (required)").FillAsync("2026-11-27T09:05"));
+        await _interactions.Act(() => risks.GetByLabel("Infection").CheckAsync());
+        await _interactions.Act(() => risks.GetByLabel("Bleeding").CheckAsync());
+        await _interactions.Act(() => page.GetByLabel("Approach and incision").FillAsync("Transverse incision below the hairline"));
+        await _interactions.Act(() => page.Locator("#f-gon-left-treated").CheckAsync());
+        await _interactions.CloseTheNoteAsync(page, "5", "Keep the wound dry for 48 hours", "2026-11-27T08:00", "2026-11-27T09:05");
     }
 
     private async Task FillTheNerveAsync(IPage page)
     {
         var section = page.Locator("#f-treat-gon-left");
         await Assertions.Expect(section).ToBeVisibleAsync();
-        await Act(() => section.GetByLabel("Nerve entrapped").CheckAsync());
-        await Act(() => section.GetByLabel("Segment length").FillAsync("15"));
-        await Act(() => section.GetByLabel("Proximal stump buried in muscle").CheckAsync());
-        await Act(() => section.GetByRole(AriaRole.Group, new() { Name = "Specimen sent to pathology" }).GetByLabel("Yes").CheckAsync());
+        await _interactions.Act(() => section.GetByLabel("Nerve entrapped").CheckAsync());
+        await _interactions.Act(() => section.GetByLabel("Segment length").FillAsync("15"));
+        await _interactions.Act(() => section.GetByLabel("Proximal stump buried in muscle").CheckAsync());
+        await _interactions.Act(() => section.GetByRole(AriaRole.Group, new() { Name = "Specimen sent to pathology" }).GetByLabel("Yes").CheckAsync());
     }
 
     [Fact]
@@ -71,25 +57,25 @@ public class SignedNoteViewTests(BrowserWorld w, ITestOutputHelper output) : ICl
         var page = await NoteFormAsync(script: false);
         Assert.Equal(0, await page.Locator("noscript").CountAsync());
         var noteId = await page.Locator("input[name=noteId]").InputValueAsync();
-        _interactions = 0;
+        _interactions.Reset();
 
         // Without script a branch opens on the round trip: the nerve's section comes back open after the first check.
         await FillAllButTheNerveAsync(page);
-        await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync());
+        await _interactions.Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync());
         await Assertions.Expect(page.Locator("#summary")).ToBeVisibleAsync();
         await FillTheNerveAsync(page);
-        await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync());
+        await _interactions.Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync());
         await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("All checks passed");
         await Assertions.Expect(page.Locator("pre.preview")).ToContainTextAsync("Left greater occipital neurectomy");
 
         // Sign: the server answers the confirm step (the note as it will be filed, who signs it for whom).
-        await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Sign and file the note" }).ClickAsync());
+        await _interactions.Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Sign and file the note" }).ClickAsync());
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Confirm and sign");
         await Assertions.Expect(page.Locator("#confirm-question")).ToContainTextAsync("Amelia Hart");
         await Assertions.Expect(page.Locator("pre.preview")).ToContainTextAsync("Left greater occipital neurectomy");
         await w.ShotAsync(page, "10-no-script-confirm");
 
-        await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Confirm and sign" }).ClickAsync());
+        await _interactions.Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Confirm and sign" }).ClickAsync());
         await page.WaitForURLAsync(SignedNoteUrl, new() { WaitUntil = WaitUntilState.Commit });
         Assert.EndsWith("/notes/" + noteId, page.Url);
         // Pending first on a busy machine: the page refreshes itself (no script) until the EHR has it.
@@ -99,7 +85,7 @@ public class SignedNoteViewTests(BrowserWorld w, ITestOutputHelper output) : ICl
         // The Print button needs script; the browser's own print menu prints the same page.
         await Assertions.Expect(page.Locator("#print-note")).ToBeHiddenAsync();
         await w.ShotAsync(page, "11-no-script-signed-note");
-        output.WriteLine($"Interactions without script for a unilateral greater occipital neurectomy (fresh form to signed note; one more check than with script): {_interactions}");
+        output.WriteLine($"Interactions without script for a unilateral greater occipital neurectomy (fresh form to signed note; one more check than with script): {_interactions.Count}");
 
         var chart = await SignedNotes.ChartAsync(w.World);
         Assert.Single(SignedNotes.Written<DocumentReference>(chart, noteId));
@@ -163,10 +149,10 @@ public class SignedNoteViewTests(BrowserWorld w, ITestOutputHelper output) : ICl
         var page = await NoteFormAsync(script: true);
         var popups = 0;
         page.Popup += (_, _) => popups++;
-        _interactions = 0;
+        _interactions.Reset();
         await FillAllButTheNerveAsync(page);
         await FillTheNerveAsync(page);
-        await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync());
+        await _interactions.Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync());
         await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("All checks passed");
 
         // A detour (not counted): an answer changed after the preview hides Sign until the next check previews it.
@@ -178,14 +164,14 @@ public class SignedNoteViewTests(BrowserWorld w, ITestOutputHelper output) : ICl
         await Assertions.Expect(page.Locator("pre.preview")).ToContainTextAsync("Light activity after ten days");
         await Assertions.Expect(page.Locator("#preview-stale")).ToBeHiddenAsync();
 
-        await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Sign and file the note" }).ClickAsync());
+        await _interactions.Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Sign and file the note" }).ClickAsync());
         // The script keeps its own confirm step: the click did not post the form.
         await Assertions.Expect(page.Locator("#sign-confirm-yes")).ToBeFocusedAsync();
-        await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Confirm and sign" }).ClickAsync());
+        await _interactions.Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Confirm and sign" }).ClickAsync());
         var status = page.Locator("#sign-status");
         await Assertions.Expect(status).ToContainTextAsync("Signed and filed in the EHR", new() { Timeout = 90_000 });
         await Assertions.Expect(status).ToContainTextAsync("DocumentReference/");
-        output.WriteLine($"Interactions with script (fresh form to signed and filed): {_interactions}");
+        output.WriteLine($"Interactions with script (fresh form to signed and filed): {_interactions.Count}");
         var open = status.GetByRole(AriaRole.Link, new() { Name = "Open the signed note / print" });
         await Assertions.Expect(open).ToBeVisibleAsync();
 

@@ -12,13 +12,7 @@ public sealed class BrowserCollection;
 [Collection("Browser")]
 public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : IClassFixture<BrowserWorld>
 {
-    private int _interactions;
-
-    private async Task Act(Func<Task> interaction)
-    {
-        _interactions++;
-        await interaction();
-    }
+    private readonly Interactions _interactions = new();
 
     [Fact]
     public async Task A_surgeon_launches_from_the_ehr_documents_a_left_greater_occipital_neurectomy_checks_it_clean_and_signs_it()
@@ -29,40 +23,33 @@ public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : ICl
         await w.ShotAsync(page, "01-evidence");
         Assert.Empty(await BrowserWorld.SeriousViolationsAsync(page.MainFrame));
 
-        _interactions = 0;
-        await Act(() => page.GetByRole(AriaRole.Link, new() { Name = "Write the operative note (neurectomy)" }).ClickAsync());
+        _interactions.Reset();
+        await _interactions.Act(() => page.GetByRole(AriaRole.Link, new() { Name = "Write the operative note (neurectomy)" }).ClickAsync());
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToContainTextAsync("neurectomy");
         await Assertions.Expect(page.Locator(".tag.chart").First).ToBeVisibleAsync();
         await w.ShotAsync(page, "02-note-prefilled");
 
-        await Act(() => page.Locator("#f-consent-obtained").CheckAsync());
-        await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Tick all the risks listed" }).ClickAsync());
+        await _interactions.Act(() => page.Locator("#f-consent-obtained").CheckAsync());
+        await _interactions.Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Tick all the risks listed" }).ClickAsync());
         var risks = page.GetByRole(AriaRole.Group, new() { Name = "Risks discussed" });
         foreach (var risk in new[] { "Scalp numbness or tingling", "Infection", "Bleeding", "Damage to adjacent structures" })
             await Assertions.Expect(risks.GetByLabel(risk)).ToBeCheckedAsync();
         await Assertions.Expect(risks.GetByLabel("No complications")).Not.ToBeCheckedAsync();
-        await Act(() => page.GetByLabel("Approach and incision").FillAsync("Transverse incision below the hairline"));
+        await _interactions.Act(() => page.GetByLabel("Approach and incision").FillAsync("Transverse incision below the hairline"));
         // A click on the nerve in the picture ticks it and opens its section.
-        await Act(() => page.Locator("svg.nerve-map path.hit[data-nerve=treat-gon-left]").ClickAsync(new() { Force = true }));
+        await _interactions.Act(() => page.Locator("svg.nerve-map path.hit[data-nerve=treat-gon-left]").ClickAsync(new() { Force = true }));
         await Assertions.Expect(page.Locator("#f-gon-left-treated")).ToBeCheckedAsync();
         var section = page.Locator("#f-treat-gon-left");
         await Assertions.Expect(section).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("#nerves-selected")).ToHaveTextAsync("Selected: Left greater occipital nerve.");
         await w.ShotAsync(page, "03-nerve-selected");
         await page.Locator("fieldset.nerves").ScreenshotAsync(new() { Path = Path.Combine(w.Screenshots, "03-nerve-picker.png") });
-        await Act(() => section.GetByLabel("Nerve entrapped").CheckAsync());
-        await Act(() => section.GetByLabel("Segment length").FillAsync("15"));
-        await Act(() => section.GetByLabel("Proximal stump buried in muscle").CheckAsync());
-        await Act(() => section.GetByRole(AriaRole.Group, new() { Name = "Specimen sent to pathology" }).GetByLabel("Yes").CheckAsync());
-        await Act(() => page.GetByRole(AriaRole.Group, new() { Name = "Complications (or: no complications)" }).GetByLabel("No complications").CheckAsync());
-        await Act(() => page.GetByLabel("Estimated blood loss").FillAsync("5"));
-        await Act(() => page.GetByLabel("Discharged home the same day").CheckAsync());
-        await Act(() => page.GetByLabel("Pain management").FillAsync("Paracetamol and ibuprofen for 5 days"));
-        await Act(() => page.GetByLabel("Wound care and infection prevention").FillAsync("Keep the wound dry for 48 hours"));
-        await Act(() => page.GetByLabel("Return to activity").FillAsync("Light activity after one week"));
-        await Act(() => page.GetByLabel("Start").FillAsync("2026-11-27T08:00"));
-        await Act(() => page.GetByLabel("End (required)").FillAsync("2026-11-27T09:05"));
-        await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync());
+        await _interactions.Act(() => section.GetByLabel("Nerve entrapped").CheckAsync());
+        await _interactions.Act(() => section.GetByLabel("Segment length").FillAsync("15"));
+        await _interactions.Act(() => section.GetByLabel("Proximal stump buried in muscle").CheckAsync());
+        await _interactions.Act(() => section.GetByRole(AriaRole.Group, new() { Name = "Specimen sent to pathology" }).GetByLabel("Yes").CheckAsync());
+        await _interactions.CloseTheNoteAsync(page, "5", "Keep the wound dry for 48 hours", "2026-11-27T08:00", "2026-11-27T09:05");
+        await _interactions.Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync());
 
         await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("All checks passed");
         await Assertions.Expect(page.Locator("#summary")).ToBeFocusedAsync();
@@ -72,13 +59,13 @@ public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : ICl
         Assert.Equal("rgb(246, 247, 249)", await page.EvaluateAsync<string>("() => getComputedStyle(document.body).backgroundColor"));
 
         // Sign: preview, confirm, progress, result (POST /api/notes of the write-back).
-        await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Sign and file the note" }).ClickAsync());
-        await Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Confirm and sign" }).ClickAsync());
+        await _interactions.Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Sign and file the note" }).ClickAsync());
+        await _interactions.Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Confirm and sign" }).ClickAsync());
         await Assertions.Expect(page.Locator("#sign-status")).ToContainTextAsync("Signed and filed in the EHR", new() { Timeout = 90_000 });
         await Assertions.Expect(page.Locator("#sign-status")).ToContainTextAsync("DocumentReference/");
         await w.ShotAsync(page, "05-signed");
-        output.WriteLine($"Interactions for a unilateral greater occipital neurectomy (open the note to signed and filed): {_interactions}");
-        Assert.True(_interactions <= 20, $"{_interactions} interactions");
+        output.WriteLine($"Interactions for a unilateral greater occipital neurectomy (open the note to signed and filed): {_interactions.Count}");
+        Assert.True(_interactions.Count <= 20, $"{_interactions.Count} interactions");
 
         var weight = await page.EvaluateAsync<int>("() => performance.getEntriesByType('resource').filter(e => e.initiatorType === 'script' || e.initiatorType === 'link' || e.name.endsWith('.css') || e.name.endsWith('.js')).reduce((s, e) => s + (e.decodedBodySize || 0), 0)");
         output.WriteLine($"Script and style weight of the note page: {weight} bytes");

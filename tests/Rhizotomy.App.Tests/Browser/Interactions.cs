@@ -1,0 +1,34 @@
+using Microsoft.Playwright;
+
+namespace Rhizotomy.App.Tests.Browser;
+
+/// <summary>
+/// The surgeon's interactions of a journey, counted as the targets count them (a click, a value typed, a
+/// selection), and the steps every note ends with.
+/// </summary>
+public sealed class Interactions
+{
+    public int Count { get; private set; }
+
+    public void Reset() => Count = 0;
+
+    /// <summary>One interaction.</summary>
+    public async Task Act(Func<Task> interaction)
+    {
+        Count++;
+        await interaction();
+    }
+
+    /// <summary>After the nerves: no complications, the blood loss, home the same day, the plan, and the times (eight interactions).</summary>
+    public async Task CloseTheNoteAsync(IPage page, string bloodLossMl, string woundCare, string start, string end)
+    {
+        await Act(() => page.GetByRole(AriaRole.Group, new() { Name = "Complications (or: no complications)" }).GetByLabel("No complications").CheckAsync());
+        await Act(() => page.GetByLabel("Estimated blood loss").FillAsync(bloodLossMl));
+        await Act(() => page.GetByLabel("Discharged home the same day").CheckAsync());
+        await Act(() => page.GetByLabel("Pain management").FillAsync("Paracetamol and ibuprofen for 5 days"));
+        await Act(() => page.GetByLabel("Wound care and infection prevention").FillAsync(woundCare));
+        await Act(() => page.GetByLabel("Return to activity").FillAsync("Light activity after one week"));
+        await Act(() => page.GetByLabel("Start").FillAsync(start));
+        await Act(() => page.GetByLabel("End (required)").FillAsync(end));
+    }
+}

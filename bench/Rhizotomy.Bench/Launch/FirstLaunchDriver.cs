@@ -11,7 +11,9 @@ namespace Rhizotomy.Bench.Launch;
 /// repeated with a new app process each run. By default the EHR is warm, as a real one is: the
 /// sandbox process has served one launch (of an app process thrown away) before the measured app
 /// starts. <c>--cold-ehr</c> starts a new sandbox for every run too and warms nothing.
-/// <code>dotnet run -c Release --project bench/Rhizotomy.Bench -- first-launch [--runs 5] [--patient classic-left] [--cold-ehr] [--env NAME=VALUE ...]</code>
+/// <code>dotnet run -c Release --project bench/Rhizotomy.Bench -- first-launch [--runs 5] [--patient classic-left] [--cold-ehr] [--no-warm-up] [--verbose] [--env NAME=VALUE ...]</code>
+/// <c>--no-warm-up</c> turns the app's start-up warm-up off (<c>App:Warmup:Enabled=false</c>): the figure before it.
+/// <c>--verbose</c> logs the measured app at Information and prints its log after each run (request times, chart read).
 /// <c>--env</c> sets an environment variable of the app process (a runtime knob such as <c>DOTNET_TieredPGO=0</c>).
 /// </summary>
 public static class FirstLaunchDriver
@@ -24,6 +26,8 @@ public static class FirstLaunchDriver
         var runs = int.Parse(LaunchLoadDriver.Option(args, "--runs", "5"), CultureInfo.InvariantCulture);
         var patient = LaunchLoadDriver.Option(args, "--patient", "classic-left");
         var coldEhr = args.Contains("--cold-ehr");
+        var verbose = args.Contains("--verbose");
+        var noWarmup = args.Contains("--no-warm-up");
         var environment = args.Select((a, i) => a == "--env" && i + 1 < args.Length ? args[i + 1].Split('=', 2) : null)
             .OfType<string[]>().Where(kv => kv.Length == 2).ToDictionary(kv => kv[0], kv => kv[1]);
         var build = typeof(Rhizotomy.App.AppEntry).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration;
@@ -32,7 +36,7 @@ public static class FirstLaunchDriver
 
         var folder = Directory.CreateTempSubdirectory("first-launch-bench-").FullName;
         var appOrigin = $"http://127.0.0.1:{Loopback.FreePort()}";
-        Console.WriteLine($"First launch of a fresh app process: {runs} runs, patient {patient}, EHR {(coldEhr ? "cold (a new sandbox process each run)" : "warm (one sandbox process that has served a launch)")}, "
+        Console.WriteLine($"First launch of a fresh app process: {runs} runs, patient {patient}, EHR {(coldEhr ? "cold (a new sandbox process each run)" : "warm (one sandbox process that has served a launch)")}, app warm-up {(noWarmup ? "off" : "on")}, "
             + $"{Environment.ProcessorCount} cores, .NET {Environment.Version}, {build} build"
             + (environment.Count == 0 ? "" : ", app environment " + string.Join(' ', environment.Select(kv => kv.Key + "=" + kv.Value))));
         Console.WriteLine();
@@ -52,13 +56,13 @@ public static class FirstLaunchDriver
                     sandbox = await StartSandboxAsync(folder, appOrigin, run);
                     if (!coldEhr)
                     {
-                        await using var thrownAway = await StartAppAsync(folder, appOrigin, sandbox, "warming", environment);
+                        await using var thrownAway = await StartAppAsync(folder, appOrigin, sandbox, "warming", environment, verbose: false, noWarmup);
                         using var browser = BrowserLaunch.NewBrowser();
                         await BrowserLaunch.WalkAsync(browser, BrowserLaunch.LauncherUrl(sandbox.Origin, appOrigin, Practitioner, patient, null));
                     }
                 }
 
-                await using var app = await StartAppAsync(folder, appOrigin, sandbox, "run-" + run, environment);
+                await using var app = await StartAppAsync(folder, appOrigin, sandbox, "run-" + run, environment, verbose, noWarmup);
                 using (var browser = BrowserLaunch.NewBrowser())
                 {
                     var launch = await BrowserLaunch.WalkAsync(browser, BrowserLaunch.LauncherUrl(sandbox.Origin, appOrigin, Practitioner, patient, null));
@@ -67,7 +71,7 @@ public static class FirstLaunchDriver
                         $"| {run} | {app.StartToReady.TotalMilliseconds:F0} | {launch.CallbackToPageMs:F0} | {launch.CallbackToAssetsMs:F0} | {launch.TotalMs:F0} |"));
                 }
                 // The warm-up says once how long it took (no data, no PHI): shown beside the figures.
-                foreach (var line in app.Output.Split('\n').Where(l => l.Contains("warm-up", StringComparison.OrdinalIgnoreCase)))
+                foreach (var line in app.Output.Split('\n').Where(l => verbose || l.Contains("warm-up", StringComparison.OrdinalIgnoreCase)))
                     Console.Error.WriteLine("  app: " + line.Trim());
             }
         }
@@ -112,12 +116,16 @@ public static class FirstLaunchDriver
             return ChildProcess.StartAsync("sandbox", "Sandbox.Ehr.dll", $"http://127.0.0.1:{port}", "/fhir/metadata", settings);
         });
 
-    private static Task<ChildProcess> StartAppAsync(string folder, string appOrigin, ChildProcess sandbox, string name, IReadOnlyDictionary<string, string> environment)
+    private static Task<ChildProcess> StartAppAsync(string folder, string appOrigin, ChildProcess sandbox, string name, IReadOnlyDictionary<string, string> environment, bool verbose, bool noWarmup)
     {
         var data = Path.Combine(folder, "app-" + name);
         var settings = LaunchLoadDriver.AppSettings(appOrigin, sandbox.Origin, ClientId, data).ToList();
         settings.Add(new("App:WriteBack:ConnectionString", "Data Source=" + Path.Combine(data, "outbox.db")));
         settings.Add(new("Serilog:MinimumLevel:Override:Rhizotomy.App.Warmup", "Information"));
+        if (noWarmup)
+            settings.Add(new("App:Warmup:Enabled", "false"));
+        if (verbose)
+            settings.Add(new("Serilog:MinimumLevel:Default", "Information"));
         Directory.CreateDirectory(data);
         return ChildProcess.StartAsync("app", "Rhizotomy.App.dll", appOrigin, "/health/ready", settings, environment);
     }

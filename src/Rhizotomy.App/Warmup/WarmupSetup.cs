@@ -3,7 +3,8 @@ using Rhizotomy.App.Ehr;
 namespace Rhizotomy.App.Warmup;
 
 /// <summary>
-/// Registration of the start-up warm-up (<c>App:Warmup:Enabled</c>, on unless set to false): the
+/// Registration of the start-up warm-up (<c>App:Warmup:Enabled</c>: on by default, except in the
+/// Development environment): the
 /// service, the readiness gate that waits for it, the capture of the request pipeline, and the EHR
 /// gateway's client in front of the synthetic EHR.
 /// </summary>
@@ -14,7 +15,9 @@ public static class WarmupSetup
 
     public static WebApplicationBuilder AddStartupWarmup(this WebApplicationBuilder builder)
     {
-        if (!builder.Configuration.GetValue("App:Warmup:Enabled", true))
+        // Off by default in Development: there a quick edit-and-run matters more than the first launch,
+        // and the in-process test hosts of WebApplicationFactory (Development) need not each pay for it.
+        if (!builder.Configuration.GetValue("App:Warmup:Enabled", !builder.Environment.IsDevelopment()))
             return builder;
         builder.Services.AddSingleton<WarmupState>();
         builder.Services.AddSingleton<WarmupPipeline>();

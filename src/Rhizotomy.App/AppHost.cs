@@ -6,6 +6,7 @@ using Rhizotomy.App.Launch;
 using Rhizotomy.App.Logging;
 using Rhizotomy.App.Sessions;
 using Rhizotomy.App.Ui;
+using Rhizotomy.App.Warmup;
 using Rhizotomy.App.WriteBack;
 using Serilog;
 using Serilog.Events;
@@ -50,6 +51,8 @@ public static class AppHost
         builder.AddNoteForm();
         builder.AddWriteBack();
         builder.Services.AddHealthChecks().AddCheck<SessionStoreHealthCheck>("session-store");
+        // The first launch's code runs once, offline, before /health/ready says ready.
+        builder.AddStartupWarmup();
 
         var app = builder.Build();
         app.UseSecurityHeaders();
@@ -61,14 +64,21 @@ public static class AppHost
                 .ExecuteAsync(context);
         }));
         app.UseNotFoundPage();
+        app.UseStartupWarmup();
         // Route patterns, not paths: a launch id in /s/{launchId} stays out of the logs.
-        app.UseSerilogRequestLogging(o => o.GetMessageTemplateProperties = (context, _, elapsed, status) =>
-        [
-            new LogEventProperty("RequestMethod", new ScalarValue(context.Request.Method)),
-            new LogEventProperty("RequestPath", new ScalarValue((context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)")),
-            new LogEventProperty("StatusCode", new ScalarValue(status)),
-            new LogEventProperty("Elapsed", new ScalarValue(elapsed)),
-        ]);
+        app.UseSerilogRequestLogging(o =>
+        {
+            o.GetMessageTemplateProperties = (context, _, elapsed, status) =>
+            [
+                new LogEventProperty("RequestMethod", new ScalarValue(context.Request.Method)),
+                new LogEventProperty("RequestPath", new ScalarValue((context.GetEndpoint() as RouteEndpoint)?.RoutePattern.RawText ?? "(no route)")),
+                new LogEventProperty("StatusCode", new ScalarValue(status)),
+                new LogEventProperty("Elapsed", new ScalarValue(elapsed)),
+            ];
+            // The start-up warm-up's in-process requests are not traffic: below any level the app logs at.
+            o.GetLevel = (context, _, error) => StartupWarmup.IsWarmupRequest(context) ? LogEventLevel.Verbose
+                : error is not null || context.Response.StatusCode > 499 ? LogEventLevel.Error : LogEventLevel.Information;
+        });
 
         app.MapLaunch();
         app.MapEvidencePage();
@@ -76,7 +86,7 @@ public static class AppHost
         app.MapNoteForm();
         app.MapWriteBack();
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
-        app.MapHealthChecks("/health/ready");
+        app.MapHealthChecks(WarmupSetup.ReadyPath);
         app.MapGet("/health", () => Results.Ok());
         return app;
     }

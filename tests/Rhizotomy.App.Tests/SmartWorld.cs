@@ -152,6 +152,8 @@ public sealed class SmartWorld : IAsyncDisposable
             ["App:Ehrs:0:FrameAncestors:0"] = sandboxOrigin,
             ["App:Ehrs:0:Custodian"] = "Organization/test-hospital",
             ["App:WriteBack:ConnectionString"] = "Data Source=" + Path.Combine(folder, "outbox.db"),
+            // Every test host would pay for the start-up warm-up on a shared 2-core machine; its own tests and the browser tests turn it on.
+            ["App:Warmup:Enabled"] = "false",
         };
         foreach (var (k, v) in options.App)
             appConfig[k] = v;

@@ -43,7 +43,7 @@ public static class LaunchLoadDriver
         }
 
         var folder = Directory.CreateTempSubdirectory("launch-bench-").FullName;
-        var appPort = FreePort();
+        var appPort = Loopback.FreePort();
         var appOrigin = $"http://127.0.0.1:{appPort}";
         var sandbox = SandboxHost.Build(["--urls=http://127.0.0.1:0"], builder =>
         {
@@ -60,44 +60,24 @@ public static class LaunchLoadDriver
         var sandboxOrigin = sandbox.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
         await Seed(sandbox.Services.GetRequiredService<IFhirStore>());
 
-        using var app = Process.Start(new ProcessStartInfo("dotnet")
-        {
-            ArgumentList =
-            {
-                appDll, "--urls", appOrigin,
-                "--App:PublicOrigin", appOrigin,
-                "--App:DataProtectionKeys", Path.Combine(folder, "app-keys"),
-                "--App:Ehrs:0:Issuer", sandboxOrigin + "/fhir",
-                "--App:Ehrs:0:ClientId", ClientId,
-                "--App:Ehrs:0:AuthMethod", "Public",
-                "--Serilog:MinimumLevel:Default", "Warning",
-            },
-            WorkingDirectory = AppContext.BaseDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        })!;
-        app.OutputDataReceived += (_, _) => { };
-        app.ErrorDataReceived += (_, e) => { if (e.Data is not null) Console.Error.WriteLine("app: " + e.Data); };
-        app.BeginOutputReadLine();
-        app.BeginErrorReadLine();
+        var app = await ChildProcess.StartAsync("app", "Rhizotomy.App.dll", appOrigin, "/health/ready",
+            AppSettings(appOrigin, sandboxOrigin, ClientId, folder));
 
         try
         {
-            await WaitForAsync(new Uri(appOrigin + "/health/ready"));
             Console.WriteLine($"Launch load: {launches} EHR launches (+{warmup} warm-up), sandbox FHIR latency +{latency} ms, {Environment.ProcessorCount} cores, .NET {Environment.Version}");
             for (var i = 0; i < warmup; i++)
                 await LaunchOnceAsync(sandboxOrigin, appOrigin);
 
-            app.Refresh();
-            var cpuBefore = app.TotalProcessorTime;
+            app.Process.Refresh();
+            var cpuBefore = app.Process.TotalProcessorTime;
             var results = new List<(double CallbackToPageMs, double TotalMs, int FhirRoundTrips, int OAuthRoundTrips)>();
             var wall = Stopwatch.StartNew();
             for (var i = 0; i < launches; i++)
                 results.Add(await LaunchOnceAsync(sandboxOrigin, appOrigin));
             wall.Stop();
-            app.Refresh();
-            var cpu = app.TotalProcessorTime - cpuBefore;
+            app.Process.Refresh();
+            var cpu = app.Process.TotalProcessorTime - cpuBefore;
 
             var page = results.Select(r => r.CallbackToPageMs).Order().ToList();
             var total = results.Select(r => r.TotalMs).Order().ToList();
@@ -116,11 +96,7 @@ public static class LaunchLoadDriver
         }
         finally
         {
-            if (!app.HasExited)
-            {
-                app.Kill();
-                await app.WaitForExitAsync();
-            }
+            await app.DisposeAsync();
             await sandbox.StopAsync();
             await sandbox.DisposeAsync();
             try
@@ -136,28 +112,23 @@ public static class LaunchLoadDriver
     private static async Task<(double, double, int, int)> LaunchOnceAsync(string sandboxOrigin, string appOrigin)
     {
         // A new browser per launch: its own cookies and connections.
-        using var http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, CookieContainer = new CookieContainer(), UseCookies = true });
-        var started = Stopwatch.GetTimestamp();
-        var next = new Uri($"{sandboxOrigin}/launcher/launch?practitioner=bench-surgeon&patient={Patient}&encounter={Patient}-surgery&app={Uri.EscapeDataString(appOrigin + "/launch")}");
-        long callbackAt = 0;
-        for (var hop = 0; hop < 10; hop++)
-        {
-            if (next.AbsolutePath == "/callback")
-                callbackAt = Stopwatch.GetTimestamp();
-            using var response = await http.GetAsync(next);
-            if (response.StatusCode == HttpStatusCode.OK && next.AbsolutePath.StartsWith("/s/", StringComparison.Ordinal))
-            {
-                await response.Content.ReadAsStringAsync();
-                var pageDone = Stopwatch.GetTimestamp();
-                using var context = JsonDocument.Parse(await http.GetStringAsync(new Uri(appOrigin + "/api/context")));
-                var fhir = context.RootElement.GetProperty("chart").GetProperty("roundTrips").GetInt32();
-                return (Stopwatch.GetElapsedTime(callbackAt, pageDone).TotalMilliseconds, Stopwatch.GetElapsedTime(started, pageDone).TotalMilliseconds, fhir, 1);
-            }
-            var location = response.Headers.Location ?? throw new InvalidOperationException($"Launch stopped at {next.AbsolutePath} with HTTP {(int)response.StatusCode}.");
-            next = location.IsAbsoluteUri ? location : new Uri(next, location);
-        }
-        throw new InvalidOperationException("The launch did not reach the app's page.");
+        using var http = BrowserLaunch.NewBrowser();
+        var launch = await BrowserLaunch.WalkAsync(http, BrowserLaunch.LauncherUrl(sandboxOrigin, appOrigin, "bench-surgeon", Patient, Patient + "-surgery"), assets: false);
+        using var context = JsonDocument.Parse(await http.GetStringAsync(new Uri(appOrigin + "/api/context")));
+        var fhir = context.RootElement.GetProperty("chart").GetProperty("roundTrips").GetInt32();
+        return (launch.CallbackToPageMs, launch.TotalMs, fhir, 1);
     }
+
+    /// <summary>The app's command-line settings for a launch against the sandbox at <paramref name="sandboxOrigin"/> (a public client).</summary>
+    internal static IEnumerable<KeyValuePair<string, string?>> AppSettings(string appOrigin, string sandboxOrigin, string clientId, string folder) =>
+    [
+        new("App:PublicOrigin", appOrigin),
+        new("App:DataProtectionKeys", Path.Combine(folder, "app-keys")),
+        new("App:Ehrs:0:Issuer", sandboxOrigin + "/fhir"),
+        new("App:Ehrs:0:ClientId", clientId),
+        new("App:Ehrs:0:AuthMethod", "Public"),
+        new("Serilog:MinimumLevel:Default", "Warning"),
+    ];
 
     private static async Task Seed(IFhirStore store)
     {
@@ -178,34 +149,9 @@ public static class LaunchLoadDriver
         await store.TransactionAsync(bundle);
     }
 
-    private static async Task WaitForAsync(Uri health)
-    {
-        using var http = new HttpClient();
-        for (var i = 0; i < 600; i++)
-        {
-            try
-            {
-                if ((await http.GetAsync(health)).IsSuccessStatusCode)
-                    return;
-            }
-            catch (HttpRequestException)
-            {
-            }
-            await Task.Delay(100);
-        }
-        throw new InvalidOperationException("The app did not start.");
-    }
+    internal static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
-
-    private static string Option(string[] args, string name, string fallback)
+    internal static string Option(string[] args, string name, string fallback)
     {
         var i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;

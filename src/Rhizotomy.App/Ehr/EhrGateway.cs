@@ -9,8 +9,14 @@ public static class EhrGateway
     {
         builder.Services.AddSingleton<EhrClientFactory>();
         builder.Services.AddSingleton<ChartReader>();
-        builder.Services.AddHttpClient(EhrClientFactory.HttpClientName)
-            .AddStandardResilienceHandler(o =>
+        AddResilience(builder.Services.AddHttpClient(EhrClientFactory.HttpClientName));
+        return builder;
+    }
+
+    /// <summary>The gateway's resilience pipeline (also the start-up warm-up's, so it warms this very code).</summary>
+    public static IHttpClientBuilder AddResilience(IHttpClientBuilder client)
+    {
+        client.AddStandardResilienceHandler(o =>
             {
                 // Reads only: retries (with jitter, honouring Retry-After) never repeat a write.
                 o.Retry.DisableForUnsafeHttpMethods();
@@ -24,6 +30,6 @@ public static class EhrGateway
             })
             // One circuit breaker per EHR: a failing EHR does not trip the others.
             .SelectPipelineByAuthority();
-        return builder;
+        return client;
     }
 }

@@ -25,10 +25,22 @@ public class BrowserWorld : IAsyncLifetime
         Directory.CreateDirectory(Screenshots);
         // The machine is shared: generous waits, never a timing assertion.
         Assertions.SetDefaultExpectTimeout(30_000);
-        World = await SmartWorld.StartAsync(WorldOptions);
+        // The app as deployed: with its start-up warm-up (SmartWorld turns it off for other tests).
+        var options = WorldOptions ?? new SmartWorld.Options();
+        options.App.TryAdd("App:Warmup:Enabled", "true");
+        World = await SmartWorld.StartAsync(options);
         // First requests of a cold host are slow on a busy 2-core machine: warm the launcher before any browser waits on it.
         using (var warm = SmartWorld.Browser())
+        {
             await warm.GetStringAsync(World.SandboxOrigin + "/launcher");
+            // The app says ready once its start-up warm-up has run: the first launch then meets warm code, as behind a balancer.
+            for (var deadline = DateTime.UtcNow.AddMinutes(2); DateTime.UtcNow < deadline; await Task.Delay(100))
+            {
+                using var ready = await warm.GetAsync(World.AppOrigin + "/health/ready");
+                if (ready.IsSuccessStatusCode)
+                    break;
+            }
+        }
         Playwright = await Microsoft.Playwright.Playwright.CreateAsync();
         Browser = await Playwright.Chromium.LaunchAsync(new()
         {

@@ -144,3 +144,17 @@ public class BrowserWorld : IAsyncLifetime
         throw new InvalidOperationException($"Tab never reached {selector}.");
     }
 }
+
+/// <summary>The browser world with one setting of the sandbox changed (its mode, its consent screen).</summary>
+public abstract class SandboxSettingBrowserWorld(string key, string value) : BrowserWorld
+{
+    protected override SmartWorld.Options? WorldOptions
+    {
+        get
+        {
+            var options = new SmartWorld.Options();
+            options.Sandbox[key] = value;
+            return options;
+        }
+    }
+}

@@ -9,18 +9,7 @@ using Task = System.Threading.Tasks.Task;
 namespace Rhizotomy.App.Tests.Browser;
 
 /// <summary>The sandbox in its Epic-like mode: it files a note only as a DocumentReference against an encounter of the patient.</summary>
-public sealed class EpicLikeBrowserWorld : BrowserWorld
-{
-    protected override SmartWorld.Options? WorldOptions
-    {
-        get
-        {
-            var options = new SmartWorld.Options();
-            options.Sandbox["Sandbox:Mode"] = "epic-like";
-            return options;
-        }
-    }
-}
+public sealed class EpicLikeBrowserWorld() : SandboxSettingBrowserWorld("Sandbox:Mode", "epic-like");
 
 /// <summary>A launch without an encounter at an EHR that needs one: the surgeon chooses it on the note page, and the note is filed against it.</summary>
 [Collection("Browser")]

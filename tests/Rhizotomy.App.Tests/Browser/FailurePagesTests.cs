@@ -357,18 +357,7 @@ public class FailurePagesTests(FailureBrowserWorld w, ITestOutputHelper output) 
 }
 
 /// <summary>The sandbox with its consent screen on: the user may deny, or grant less than the app asks.</summary>
-public sealed class ConsentBrowserWorld : BrowserWorld
-{
-    protected override SmartWorld.Options? WorldOptions
-    {
-        get
-        {
-            var options = new SmartWorld.Options();
-            options.Sandbox["Sandbox:AutoApprove"] = "false";
-            return options;
-        }
-    }
-}
+public sealed class ConsentBrowserWorld() : SandboxSettingBrowserWorld("Sandbox:AutoApprove", "false");
 
 /// <summary>Consent denied, a grant too narrow to read the chart, and a read-only grant, chosen on the sandbox's consent screen in a real browser.</summary>
 [Collection("Browser")]

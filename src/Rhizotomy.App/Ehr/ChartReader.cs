@@ -183,7 +183,8 @@ public sealed partial class ChartReader(EhrClientFactory clients, IOptions<AppOp
             || absolute.AbsoluteUri.StartsWith(endpoint.AbsoluteUri.TrimEnd('/') + "?", StringComparison.OrdinalIgnoreCase);
     }
 
-    private static bool IsEhrFailure(Exception e) =>
+    /// <summary>What a failed EHR read throws (through the gateway's Firely client and resilience pipeline); anything else is a bug.</summary>
+    public static bool IsEhrFailure(Exception e) =>
         e is FhirOperationException or HttpRequestException or TaskCanceledException or TimeoutException
             or Hl7.Fhir.Serialization.DeserializationFailedException or FormatException
             or Polly.CircuitBreaker.BrokenCircuitException or Polly.Timeout.TimeoutRejectedException;

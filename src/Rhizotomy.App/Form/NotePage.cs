@@ -189,8 +189,7 @@ public static partial class NotePage
     private static string? Preview(TemplateCatalog catalog, QuestionnaireResponse response, LaunchSession session, LaunchContext launch, string noteId, Launch.AppOptions options)
     {
         var custodian = options.Find(session.Issuer)?.Custodian ?? "Organization/unknown";
-        var context = new NoteContext(noteId, launch.Patient, launch.Encounter, launch.Surgeon, new Ref(custodian), launch.Authored,
-            session.Chart?.Patient?.Reference == launch.Patient.Reference ? session.Chart?.Patient?.BirthDate : null);
+        var context = NoteSession.Context(session, launch, noteId, custodian, launch.Authored);
         var read = NoteReader.Read(catalog, response, context, NoteSession.Evidence(session));
         return read.Note is null ? null : Rhizotomy.Core.Notes.NoteRendering.Text(Rhizotomy.Core.Notes.NoteDocument.From(read.Note));
     }

@@ -1,6 +1,6 @@
-using System.Net.Http.Headers;
 using Hl7.Fhir.Model;
-using Hl7.Fhir.Serialization;
+using Hl7.Fhir.Rest;
+using Rhizotomy.App.Ehr;
 using Rhizotomy.App.Sessions;
 
 namespace Rhizotomy.App.WriteBack;
@@ -10,9 +10,10 @@ public sealed record EncounterChoice(string Reference, string? Type, string? Sta
 
 /// <summary>
 /// The patient's encounters, read with the launch's token: the list the surgeon picks from, and
-/// the check that a chosen encounter really is this patient's.
+/// the check that a chosen encounter really is this patient's. Reads go through the EHR gateway, as the chart
+/// reads do: its Firely client, its token handler and its resilience pipeline.
 /// </summary>
-public sealed class EncounterLookup(IHttpClientFactory http, ILogger<EncounterLookup> log)
+public sealed class EncounterLookup(EhrClientFactory clients, ILogger<EncounterLookup> log)
 {
     public async Task<bool> IsEncounterOfPatientAsync(LaunchSession session, string reference, CancellationToken ct) =>
         await FindOfPatientAsync(session, reference, ct) is not null;
@@ -22,7 +23,7 @@ public sealed class EncounterLookup(IHttpClientFactory http, ILogger<EncounterLo
     {
         if (!IsReference(reference))
             return null;
-        var encounter = await GetAsync(session, reference, ct) as Encounter;
+        var encounter = await ReadAsync(session, (client, token) => client.ReadAsync<Encounter>(reference, ct: token), ct);
         return encounter?.Subject?.Reference is { } subject
             && (subject == "Patient/" + session.Patient || subject.EndsWith("/Patient/" + session.Patient, StringComparison.Ordinal))
             ? Choice(encounter)
@@ -39,7 +40,8 @@ public sealed class EncounterLookup(IHttpClientFactory http, ILogger<EncounterLo
     /// <summary>The patient's encounters; null when the EHR could not be read (down, refused), which an empty list would hide.</summary>
     public async Task<IReadOnlyList<EncounterChoice>?> TryListAsync(LaunchSession session, CancellationToken ct)
     {
-        if (await GetAsync(session, "Encounter?patient=" + Uri.EscapeDataString(session.Patient ?? "") + "&_count=100", ct) is not Bundle bundle)
+        var bundle = await ReadAsync(session, (client, token) => client.SearchAsync<Encounter>(["patient=" + session.Patient], pageSize: 100, ct: token), ct);
+        if (bundle is null)
             return null;
         return [.. bundle.Entry.Select(e => e.Resource).OfType<Encounter>().Select(Choice)];
     }
@@ -96,26 +98,16 @@ public sealed class EncounterLookup(IHttpClientFactory http, ILogger<EncounterLo
         _ => "status unknown",
     };
 
-    private async Task<Resource?> GetAsync(LaunchSession session, string relative, CancellationToken ct)
+    private async Task<T?> ReadAsync<T>(LaunchSession session, Func<FhirClient, CancellationToken, Task<T?>> read, CancellationToken ct) where T : Resource
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, session.Issuer.TrimEnd('/') + "/" + relative);
-        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", session.AccessToken);
-        request.Headers.Accept.ParseAdd("application/fhir+json");
+        using var connection = clients.Create(session);
         try
         {
-            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-            timeout.CancelAfter(TimeSpan.FromSeconds(20));
-            using var response = await http.CreateClient(EhrWriter.HttpClientName).SendAsync(request, timeout.Token);
-            if (!response.IsSuccessStatusCode)
-            {
-                log.LogWarning("Encounter read failed: HTTP {Status}", (int)response.StatusCode);
-                return null;
-            }
-            return new FhirJsonDeserializer(new DeserializerSettings()).DeserializeResource(await response.Content.ReadAsStringAsync(timeout.Token));
+            return await read(connection.Client, ct);
         }
-        catch (Exception e) when (!ct.IsCancellationRequested && e is HttpRequestException or TaskCanceledException or DeserializationFailedException or FormatException)
+        catch (Exception e) when (!ct.IsCancellationRequested && ChartReader.IsEhrFailure(e))
         {
-            log.LogWarning("Encounter read failed: {Error}", e.GetType().Name);
+            log.LogWarning("Encounter read failed: {Error}", e is FhirOperationException f ? "HTTP " + (int)f.Status : e.GetType().Name);
             return null;
         }
     }

@@ -2,6 +2,7 @@ using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using Microsoft.Extensions.Options;
 using Rhizotomy.App.Drafts;
+using Rhizotomy.App.Form;
 using Rhizotomy.App.Launch;
 using Rhizotomy.App.Sessions;
 using Rhizotomy.Core.Clinical;
@@ -102,14 +103,12 @@ public sealed class NoteSigning(
 
         session = await access.EnsureChartAsync(session, ct);
         var signedAt = clock.GetUtcNow();
-        // The names the page's preview shows are the names filed: the note says whom it is about and who signed it in words.
-        var chart = session.Chart;
-        var context = new NoteContext(noteId,
-            new Ref("Patient/" + session.Patient, chart?.Patient is { } p && p.Reference == "Patient/" + session.Patient ? p.Name : null),
-            encounter is null ? null : new Ref(encounter, chart?.Encounter is { } enc && enc.Reference == encounter ? enc.Type : chosenLabel),
-            new Ref(session.FhirUser!, chart?.Practitioner is { } s && s.Reference == session.FhirUser ? s.Name : null), new Ref(custodian), signedAt,
-            chart?.Patient is { } born && born.Reference == "Patient/" + session.Patient ? born.BirthDate : null);
-        var read = NoteReader.Read(catalog, response, context, session.Chart?.Evidence ?? new CaseEvidence([], [], [], [], []));
+        // The context the page's preview was built with (NoteSession): the note says whom it is about and who signed it in words.
+        var launch = NoteSession.Launch(session, signedAt, out _)!;
+        if (chosenLabel is not null)
+            launch = launch with { Encounter = new Ref(encounter!, chosenLabel) };
+        var context = NoteSession.Context(session, launch, noteId, custodian, signedAt);
+        var read = NoteReader.Read(catalog, response, context, NoteSession.Evidence(session));
         if (!read.CanSign)
             return SignResult.Refused(StatusCodes.Status422UnprocessableEntity, read.Outcome) with { ByChecks = true };
 

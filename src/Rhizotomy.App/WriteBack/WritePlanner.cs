@@ -2,6 +2,7 @@ using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
+using Rhizotomy.App.Ehr;
 using Rhizotomy.App.Launch;
 
 namespace Rhizotomy.App.WriteBack;
@@ -24,13 +25,14 @@ public sealed class WritePlanner(IHttpClientFactory http, IMemoryCache cache, IO
             timeout.CancelAfter(TimeSpan.FromSeconds(20));
             using var request = new HttpRequestMessage(HttpMethod.Get, issuer.TrimEnd('/') + "/metadata");
             request.Headers.Accept.ParseAdd("application/fhir+json");
-            using var response = await http.CreateClient(EhrWriter.HttpClientName).SendAsync(request, timeout.Token);
+            // A read: the gateway's client and its resilience pipeline (the write client has none, the outbox retries writes).
+            using var response = await http.CreateClient(EhrClientFactory.HttpClientName).SendAsync(request, timeout.Token);
             if (response.IsSuccessStatusCode)
                 capability = new FhirJsonDeserializer(new DeserializerSettings()).DeserializeResource(await response.Content.ReadAsStringAsync(timeout.Token)) as CapabilityStatement;
             else
                 log.LogWarning("CapabilityStatement read failed: HTTP {Status}", (int)response.StatusCode);
         }
-        catch (Exception e) when (!ct.IsCancellationRequested && e is HttpRequestException or TaskCanceledException or DeserializationFailedException or FormatException)
+        catch (Exception e) when (!ct.IsCancellationRequested && ChartReader.IsEhrFailure(e))
         {
             log.LogWarning("CapabilityStatement read failed: {Error}", e.GetType().Name);
         }

@@ -253,6 +253,27 @@ public sealed class TokenEndpointAssertionAudience : IOpenIddictServerHandler<Va
     }
 }
 
+/// <summary>
+/// OpenIddict takes the issuer of an unconfigured server from the request's <c>Host</c>: use the
+/// sandbox's own origin instead (<see cref="SmartUrls.Origin"/>), so tokens and discovery never carry
+/// an arbitrary host.
+/// </summary>
+public sealed class IssuerFromSandboxOrigin(SmartUrls urls) : IOpenIddictServerHandler<ProcessRequestContext>
+{
+    public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
+        CustomHandler.Descriptor<ProcessRequestContext, IssuerFromSandboxOrigin>(OpenIddict.Server.AspNetCore.OpenIddictServerAspNetCoreHandlers.ResolveRequestUri.Descriptor.Order + 1);
+
+    public ValueTask HandleAsync(ProcessRequestContext context)
+    {
+        if (Microsoft.AspNetCore.OpenIddictServerAspNetCoreHelpers.GetHttpRequest(context.Transaction) is { HttpContext: { } http })
+        {
+            context.BaseUri = new Uri(urls.Origin(http) + "/");
+        }
+
+        return default;
+    }
+}
+
 /// <summary>What the custom handlers above share.</summary>
 internal static class CustomHandler
 {

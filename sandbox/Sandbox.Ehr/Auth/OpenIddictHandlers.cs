@@ -265,7 +265,31 @@ public sealed class IssuerFromSandboxOrigin(SmartUrls urls) : IOpenIddictServerH
 
     public ValueTask HandleAsync(ProcessRequestContext context)
     {
-        if (Microsoft.AspNetCore.OpenIddictServerAspNetCoreHelpers.GetHttpRequest(context.Transaction) is { HttpContext: { } http })
+        if (Microsoft.AspNetCore.OpenIddictServerAspNetCoreHelpers.GetHttpRequest(context.Transaction) is { HttpContext: { } http } request)
+        {
+            // Both, so that OpenIddict still recognises its endpoints under the replaced origin.
+            var origin = urls.Origin(http);
+            context.BaseUri = new Uri(origin + "/");
+            context.RequestUri = new Uri(origin + request.Path + request.QueryString);
+        }
+
+        return default;
+    }
+}
+
+/// <summary>The same origin for token validation on <c>/fhir</c>: a token is checked against the sandbox's issuer, whatever <c>Host</c> the request carries.</summary>
+public sealed class ValidationIssuerFromSandboxOrigin(SmartUrls urls) : OpenIddict.Validation.IOpenIddictValidationHandler<OpenIddict.Validation.OpenIddictValidationEvents.ProcessRequestContext>
+{
+    public static OpenIddict.Validation.OpenIddictValidationHandlerDescriptor Descriptor { get; } =
+        OpenIddict.Validation.OpenIddictValidationHandlerDescriptor.CreateBuilder<OpenIddict.Validation.OpenIddictValidationEvents.ProcessRequestContext>()
+            .UseSingletonHandler<ValidationIssuerFromSandboxOrigin>()
+            .SetOrder(OpenIddict.Validation.AspNetCore.OpenIddictValidationAspNetCoreHandlers.ResolveRequestUri.Descriptor.Order + 1)
+            .SetType(OpenIddict.Validation.OpenIddictValidationHandlerType.Custom)
+            .Build();
+
+    public ValueTask HandleAsync(OpenIddict.Validation.OpenIddictValidationEvents.ProcessRequestContext context)
+    {
+        if (Microsoft.AspNetCore.OpenIddictValidationAspNetCoreHelpers.GetHttpRequest(context.Transaction) is { HttpContext: { } http })
         {
             context.BaseUri = new Uri(urls.Origin(http) + "/");
         }

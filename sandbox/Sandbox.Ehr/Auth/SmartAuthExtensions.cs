@@ -106,6 +106,7 @@ public static class SmartAuthExtensions
             {
                 validation.UseLocalServer();
                 validation.UseAspNetCore();
+                validation.AddEventHandler(ValidationIssuerFromSandboxOrigin.Descriptor);
             });
 
         builder.Services.AddHostedService<AuthStoreInitializer>();

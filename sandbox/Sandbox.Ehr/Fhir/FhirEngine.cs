@@ -215,7 +215,8 @@ public sealed partial class FhirEngine(FhirServerOptions options, FhirRepository
         {
             return refused;
         }
-        if (!creates && !Permits(session, decision, type, existing!.Rid))
+        // What is replaced must be the token's to write too: a resource that also names another patient is not.
+        if (!creates && !Permits(session, decision, type, existing!.Rid, write: true))
         {
             return Forbidden(type, "update");
         }
@@ -254,7 +255,7 @@ public sealed partial class FhirEngine(FhirServerOptions options, FhirRepository
         {
             return new FhirResult { Status = 204, IsWrite = true };
         }
-        if (!Permits(session, decision, type, existing.Rid))
+        if (!Permits(session, decision, type, existing.Rid, write: true))
         {
             return Forbidden(type, "delete");
         }

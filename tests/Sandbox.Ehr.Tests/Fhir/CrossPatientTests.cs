@@ -160,6 +160,26 @@ public class CrossPatientTests(FullModeServer fixture)
     }
 
     [Fact]
+    public async Task A_patient_token_can_read_but_not_change_or_delete_what_also_names_another_patient()
+    {
+        var (mine, other) = await TwoPatientsAsync();
+        var shared = (Appointment)NamingBoth("Appointment", mine, other);
+        shared = await _server.CreateAsync(shared);
+        var access = Make.PatientAccess(mine, "patient/Appointment.cruds");
+        var narrowed = (Appointment)shared.DeepCopy();
+        narrowed.Participant.RemoveAt(1);
+
+        var read = await _server.GetAsync($"Appointment/{shared.Id}", access);
+        var update = await _server.SendAsync(HttpMethod.Put, $"Appointment/{shared.Id}", narrowed, access);
+        var delete = await _server.SendAsync(HttpMethod.Delete, $"Appointment/{shared.Id}", null, access);
+
+        Assert.Equal(HttpStatusCode.OK, read.Status);
+        Assert.Equal(HttpStatusCode.Forbidden, update.Status);
+        Assert.Equal(HttpStatusCode.Forbidden, delete.Status);
+        Assert.Equal(1, (await _server.SearchAsync($"Appointment?actor={other}&_id={shared.Id}")).Total);
+    }
+
+    [Fact]
     public async Task Conditional_create_answers_the_same_whether_or_not_another_patient_has_a_match()
     {
         var (mine, other) = await TwoPatientsAsync();

@@ -124,6 +124,35 @@ public class HostileWriteTests(FullModeServer fixture)
         Assert.Equal(0, (await _server.SearchAsync($"Condition?patient={patient.Id}")).Total);
     }
 
+    public static TheoryData<string> MalformedNarratives =>
+    [
+        "<!DOCTYPE div [<!ENTITY x \"xx\">]><div xmlns=\"http://www.w3.org/1999/xhtml\">&x;</div>",
+        "<!DOCTYPE div [<!ENTITY ext SYSTEM \"file:///etc/passwd\">]><div xmlns=\"http://www.w3.org/1999/xhtml\">&ext;</div>",
+        "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p>unclosed</div>",
+        "<div xmlns=\"http://www.w3.org/1999/xhtml\"><svg><script>alert(1)</script></svg></div>",
+        "<div xmlns=\"http://www.w3.org/1999/xhtml\"><object data=\"x.swf\"></object></div>",
+        "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p xmlns:x=\"urn:x\" x:onload=\"alert(1)\">x</p></div>",
+        "<div xmlns=\"http://www.w3.org/1999/xhtml\"><base href=\"https://evil.example/\"/></div>",
+        "<body><div xmlns=\"http://www.w3.org/1999/xhtml\">x</div></body>",
+        "plain text, not xhtml",
+    ];
+
+    [Theory]
+    [MemberData(nameof(MalformedNarratives))]
+    public async Task Malformed_or_hostile_narrative_is_a_400_never_a_500_and_stores_nothing(string div)
+    {
+        var patient = Make.Patient(Make.NewId());
+        await _server.PutAsync(patient);
+        var condition = Make.Condition(patient.Id!);
+        condition.Text = new Narrative { Status = Narrative.NarrativeStatus.Generated, Div = div };
+
+        var response = await _server.SendAsync(HttpMethod.Post, "Condition", condition);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.Status);
+        Assert.DoesNotContain("root:", response.Body, StringComparison.Ordinal);
+        Assert.Equal(0, (await _server.SearchAsync($"Condition?patient={patient.Id}")).Total);
+    }
+
     [Fact]
     public async Task Plain_formatted_narrative_is_accepted()
     {

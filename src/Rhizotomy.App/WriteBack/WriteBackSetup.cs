@@ -14,9 +14,11 @@ public static class WriteBackSetup
         builder.Services.AddOptions<WriteBackOptions>().Bind(section);
         var options = section.Get<WriteBackOptions>() ?? new WriteBackOptions();
 
+        if (options.Provider?.ToLowerInvariant() is not ("sqlite" or "postgres"))
+            throw new SettingsException($"App:WriteBack:Provider is '{options.Provider}': put sqlite or postgres.");
         if (string.Equals(options.Provider, "postgres", StringComparison.OrdinalIgnoreCase))
         {
-            var connection = options.ConnectionString ?? throw new InvalidOperationException("App:WriteBack:ConnectionString is required for PostgreSQL.");
+            var connection = options.ConnectionString ?? throw new SettingsException("App:WriteBack:ConnectionString is empty: Provider postgres needs a PostgreSQL connection string (Host=...;Database=...;Username=...).");
             builder.Services.AddDbContextFactory<WriteBackDb>(o => o.UseNpgsql(connection));
         }
         else

@@ -29,9 +29,23 @@ public sealed class AppSettingsTests : IDisposable
             ["App:Ehrs:0:Custodian"] = "Organization/test-hospital",
             ["Serilog:MinimumLevel:Default"] = "Warning",
         };
+        // A null value: the setting is not there at all.
         foreach (var (key, value) in changes)
-            config[key] = value;
+        {
+            if (value is null)
+                config.Remove(key);
+            else
+                config[key] = value;
+        }
         return AppHost.Build(["--urls", "http://127.0.0.1:0"], b => b.Configuration.AddInMemoryCollection(config));
+    }
+
+    /// <summary>Builds and starts the app (the options are read while it is built, or at the latest when it starts), then stops it.</summary>
+    private async Task StartAsync(Dictionary<string, string?> changes)
+    {
+        await using var app = Build(changes);
+        await app.StartAsync();
+        await app.StopAsync();
     }
 
     [Theory]
@@ -45,8 +59,7 @@ public sealed class AppSettingsTests : IDisposable
     [InlineData("App:PublicOrigin", "rhizotomy.example.org", "App:PublicOrigin is 'rhizotomy.example.org'")]
     public async Task A_setting_that_breaks_launch_or_signing_stops_the_start_in_one_line(string key, string? value, string expected)
     {
-        await using var app = Build(new() { [key] = value });
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(new() { [key] = value }));
         var lines = StartupSettings.Describe(error)!;
         var line = Assert.Single(lines);
         Assert.StartsWith("Setting error: " + expected, line, StringComparison.Ordinal);
@@ -56,8 +69,8 @@ public sealed class AppSettingsTests : IDisposable
     [Fact]
     public async Task An_app_with_no_ehr_does_not_start()
     {
-        await using var app = Build(new() { ["App:Ehrs:0:Issuer"] = null, ["App:Ehrs:0:ClientId"] = null, ["App:Ehrs:0:AuthMethod"] = null, ["App:Ehrs:0:Custodian"] = null });
-        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => app.StartAsync());
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() =>
+            StartAsync(new() { ["App:Ehrs:0:Issuer"] = null, ["App:Ehrs:0:ClientId"] = null, ["App:Ehrs:0:AuthMethod"] = null, ["App:Ehrs:0:Custodian"] = null }));
         Assert.StartsWith("App:Ehrs is empty", Assert.Single(error.Failures), StringComparison.Ordinal);
     }
 
@@ -71,8 +84,6 @@ public sealed class AppSettingsTests : IDisposable
     [Fact]
     public async Task Complete_settings_start()
     {
-        await using var app = Build([]);
-        await app.StartAsync();
-        await app.StopAsync();
+        await StartAsync([]);
     }
 }

@@ -89,11 +89,12 @@ public sealed partial class ReadmeCommand : IAsyncDisposable
         if (done == started.Task)
             return demo;
         var output = demo.Output;
+        var exitCode = done == exited ? process.ExitCode : (int?)null;
         await demo.DisposeAsync();
         if (Loopback.SaysPortTaken(output))
             throw new PortTakenException("The README's first command", appPort, output);
         throw new InvalidOperationException(done == exited
-            ? $"`{command}` exited ({process.ExitCode}) before it listened:\n{output}"
+            ? $"`{command}` exited ({exitCode}) before it listened:\n{output}"
             : $"`{command}` did not say it listened within {timeout}:\n{output}");
     }
 

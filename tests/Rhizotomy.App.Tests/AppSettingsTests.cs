@@ -37,7 +37,8 @@ public sealed class AppSettingsTests : IDisposable
             else
                 config[key] = value;
         }
-        return AppHost.Build(["--urls", "http://127.0.0.1:0"], b => b.Configuration.AddInMemoryCollection(config));
+        // Its own content root: no appsettings.json under it (the test folder has the app's) fills in what the test left out.
+        return AppHost.Build(["--urls", "http://127.0.0.1:0", "--contentRoot", _folder], b => b.Configuration.AddInMemoryCollection(config));
     }
 
     /// <summary>Builds and starts the app (the options are read while it is built, or at the latest when it starts), then stops it.</summary>

@@ -19,7 +19,8 @@ public static class WriteBackSetup
         if (string.Equals(options.Provider, "postgres", StringComparison.OrdinalIgnoreCase))
         {
             var connection = options.ConnectionString ?? throw new SettingsException("App:WriteBack:ConnectionString is empty: Provider postgres needs a PostgreSQL connection string (Host=...;Database=...;Username=...).");
-            builder.Services.AddDbContextFactory<WriteBackDb>(o => o.UseNpgsql(connection));
+            builder.Services.AddDbContextFactory<PostgresWriteBackDb>(o => o.UseNpgsql(connection));
+            builder.Services.AddSingleton<IDbContextFactory<WriteBackDb>>(sp => new WriteBackDbFactory<PostgresWriteBackDb>(sp.GetRequiredService<IDbContextFactory<PostgresWriteBackDb>>()));
         }
         else
         {
@@ -30,7 +31,8 @@ public static class WriteBackSetup
                 Directory.CreateDirectory(folder);
                 connection = "Data Source=" + Path.Combine(folder, "outbox.db");
             }
-            builder.Services.AddDbContextFactory<WriteBackDb>(o => o.UseSqlite(connection));
+            builder.Services.AddDbContextFactory<SqliteWriteBackDb>(o => o.UseSqlite(connection));
+            builder.Services.AddSingleton<IDbContextFactory<WriteBackDb>>(sp => new WriteBackDbFactory<SqliteWriteBackDb>(sp.GetRequiredService<IDbContextFactory<SqliteWriteBackDb>>()));
         }
 
         builder.Services.TryAddSingleton(_ => TemplateCatalog.LoadDefault());
@@ -55,7 +57,8 @@ public static class WriteBackSetup
         using (var scope = app.Services.CreateScope())
         {
             using var db = scope.ServiceProvider.GetRequiredService<IDbContextFactory<WriteBackDb>>().CreateDbContext();
-            db.Database.EnsureCreated();
+            // The schema is the store's migrations; a store made before them (EnsureCreated) is taken as their first.
+            StoreMigrations.Apply(db, probeTable: "outbox_notes");
             if (db.Database.IsSqlite())
                 // Readers do not wait for the writer; many notes are signed and sent at once.
                 db.Database.ExecuteSqlRaw("PRAGMA journal_mode=WAL;");

@@ -31,7 +31,7 @@ public static partial class LaunchEndpoints
         return app;
     }
 
-    private static async Task<IResult> LaunchAsync(HttpContext context, SmartDiscovery discovery, SessionStore store, IOptions<AppOptions> options, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> LaunchAsync(HttpContext context, SmartDiscovery discovery, SessionStore store, SessionAccess access, IOptions<AppOptions> options, TimeProvider clock, CancellationToken ct)
     {
         var iss = context.Request.Query["iss"].FirstOrDefault();
         var launch = context.Request.Query["launch"].FirstOrDefault();
@@ -47,7 +47,7 @@ public static partial class LaunchEndpoints
                 "The app could not read the EHR's sign-in settings (its SMART configuration): the EHR did not answer, or answered with an error.",
                 TryAgainLater);
 
-        var browserId = SessionAccess.EnsureBrowserId(context, options.Value);
+        var browserId = await access.BrowserKeyForLaunchAsync(context, ct);
         var standalone = string.IsNullOrEmpty(launch);
         var verifier = SessionStore.NewId(32);
         var state = SessionStore.NewId(32);
@@ -73,7 +73,7 @@ public static partial class LaunchEndpoints
     }
 
     private static async Task<IResult> CallbackAsync(
-        HttpContext context, SmartDiscovery discovery, SessionStore store, TokenClient tokens, IdTokenValidator idTokens,
+        HttpContext context, SmartDiscovery discovery, SessionStore store, SessionAccess access, TokenClient tokens, IdTokenValidator idTokens,
         IOptions<AppOptions> options, TimeProvider clock, ILoggerFactory logs, CancellationToken ct)
     {
         var log = logs.CreateLogger("Rhizotomy.App.Launch");
@@ -82,8 +82,8 @@ public static partial class LaunchEndpoints
             return Pages.Error(StatusCodes.Status400BadRequest, "This sign-in cannot be completed", "The EHR's answer carries no valid state.", Pages.Relaunch);
 
         var pending = await store.TakePendingAsync(state, ct);
-        var browserId = SessionAccess.BrowserId(context);
-        if (pending is null || browserId is null || !SessionStore.FixedTimeEquals(pending.BrowserId, browserId))
+        var browser = await store.BrowserAsync(access.Cookie(context), ct);
+        if (pending is null || browser is null || !browser.Keys.Any(k => SessionStore.FixedTimeEquals(pending.BrowserId, k)))
         {
             log.LogWarning("Callback with an unknown, used or foreign state");
             return Pages.Error(StatusCodes.Status400BadRequest, "This sign-in link has expired or was already used",
@@ -156,6 +156,11 @@ public static partial class LaunchEndpoints
                 "The patient or encounter the EHR named is not a valid FHIR id.", "Tell your EHR support team; then open the app again.");
 
         var launchId = SessionStore.NewId(24);
+        // A fresh browser id for this sign-in: whatever cookie the browser came with stops working now.
+        var browserId = await access.SignInAsync(context, pending.BrowserId, launchId, ct);
+        if (browserId is null)
+            return Pages.Error(StatusCodes.Status400BadRequest, "This sign-in link has expired or was already used",
+                "For your safety each sign-in can be completed once, in the browser that started it.", Pages.Relaunch);
         var now = clock.GetUtcNow();
         var session = new LaunchSession
         {
@@ -179,8 +184,8 @@ public static partial class LaunchEndpoints
             CreatedAt = now,
         };
         await store.SaveAsync(session, ct);
-        await store.SetLatestLaunchAsync(browserId, launchId, ct);
         log.LogInformation("Launch completed ({Kind}, {AuthMethod})", pending.Standalone ? "standalone" : "ehr", ehr.AuthMethod);
+        Security.SecurityEvents.Log(log, Security.SecurityEvents.SignIn, pending.Standalone ? "standalone launch" : "EHR launch");
         return Results.Redirect("/s/" + launchId);
     }
 

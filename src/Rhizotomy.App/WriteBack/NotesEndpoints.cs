@@ -80,9 +80,13 @@ public static partial class NotesEndpoints
         if (await outbox.RebindAsync(session, ct) > 0)
             sender.Kick(id);
         var note = await outbox.FindAsync(id, ct);
-        // Another surgeon's note, or none: the same answer, so ids cannot be probed.
-        if (note is null || note.SurgeonKey != Outbox.SurgeonKey(session))
-            return ApiErrors.Outcome(StatusCodes.Status404NotFound, IssueType.NotFound, "No such note for this surgeon.");
+        // Another surgeon's, patient's or EHR's note, or none: the same answer, so ids cannot be probed.
+        if (note is null || !Outbox.IsOwnedBy(note, session))
+        {
+            if (note is not null)
+                Security.SecurityEvents.Log(http, Security.SecurityEvents.AccessRefused, "note of another patient, surgeon or EHR");
+            return ApiErrors.Outcome(StatusCodes.Status404NotFound, IssueType.NotFound, "No such note for this patient and surgeon.");
+        }
         return Results.Json(Model(note, outbox), ContextEndpoints.Json);
     }
 

@@ -177,6 +177,8 @@ public sealed class Outbox(IDbContextFactory<WriteBackDb> factory, IDataProtecti
         var key = OwnerKey(session);
         await using var db = await factory.CreateDbContextAsync(ct);
         var waiting = await db.Notes.Where(n => n.OwnerKey == key && n.Status == NoteStatus.WaitingForLaunch).ToListAsync(ct);
+        // A launch whose token this note was handed and the EHR refused (403) is not tried again: the note waits for another.
+        waiting = [.. waiting.Where(n => Unprotect<TokenState>(n.Tokens) is not { Rebound: true } tried || tried.LaunchId != session.LaunchId)];
         foreach (var note in waiting)
         {
             note.Tokens = Protect(TokensOf(session) with { Rebound = true });

@@ -23,6 +23,8 @@ public static class AppHost
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
+        // No Server header: what the app runs on is nobody's business.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
 
         builder.Services.AddOptions<AppOptions>().Bind(builder.Configuration.GetSection(AppOptions.Section));
         builder.Services.AddMemoryCache();

@@ -90,6 +90,17 @@ public static partial class LaunchEndpoints
                 "For your safety each sign-in can be completed once, in the browser that started it.", Pages.Relaunch);
         }
 
+        // RFC 9207: the authorization server names itself in its answer; an answer from another server (a mix-up) is refused.
+        var ehrOfPending = options.Value.Find(pending.Issuer);
+        var configOfPending = ehrOfPending is null ? null : await discovery.DiscoverAsync(ehrOfPending, ct);
+        if (!IssuerMatches(context.Request.Query["iss"].FirstOrDefault(), configOfPending))
+        {
+            log.LogWarning("Callback refused: the authorization response's iss is not the EHR's authorization server");
+            Security.SecurityEvents.Log(log, Security.SecurityEvents.AccessRefused, "authorization response from another issuer (RFC 9207)");
+            return Pages.Error(StatusCodes.Status400BadRequest, "This sign-in cannot be completed",
+                "The answer did not come from the EHR's own sign-in service, so the app did not use it.", Pages.Relaunch);
+        }
+
         var error = context.Request.Query["error"].FirstOrDefault();
         if (error is not null)
         {
@@ -187,6 +198,18 @@ public static partial class LaunchEndpoints
         log.LogInformation("Launch completed ({Kind}, {AuthMethod})", pending.Standalone ? "standalone" : "ehr", ehr.AuthMethod);
         Security.SecurityEvents.Log(log, Security.SecurityEvents.SignIn, pending.Standalone ? "standalone launch" : "EHR launch");
         return Results.Redirect("/s/" + launchId);
+    }
+
+    /// <summary>
+    /// RFC 9207: an <c>iss</c> in the authorization response must be the server's issuer from its discovery
+    /// document; a server that says it always sends one (<c>authorization_response_iss_parameter_supported</c>)
+    /// must have sent it. A server that names no issuer and sends none passes (nothing to compare).
+    /// </summary>
+    public static bool IssuerMatches(string? iss, SmartConfiguration? config)
+    {
+        if (iss is null)
+            return config?.IssParameterSupported != true;
+        return config?.Issuer is { Length: > 0 } expected && string.Equals(iss, expected, StringComparison.Ordinal);
     }
 
     /// <summary><c>fhirUser</c> on this EHR becomes relative (readable with the token); elsewhere it stays absolute and is not read.</summary>

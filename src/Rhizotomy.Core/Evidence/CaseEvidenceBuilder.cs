@@ -173,7 +173,7 @@ public static class CaseEvidenceBuilder
             var verification = FirstCode(condition.VerificationStatus);
             var clinical = FirstCode(condition.ClinicalStatus);
             var active = clinical is not ("inactive" or "remission" or "resolved") && verification is not ("refuted" or "entered-in-error");
-            var prefillable = clinical is "active" or "recurrence" or "relapse" && verification == "confirmed";
+            var prefillable = clinical is "active" or "recurrence" or "relapse" && verification == "confirmed" && asWritten is null;
             var onset = (condition.Onset is FhirString text ? Clip(text.Value) : DateOf(condition.Onset)) ?? condition.RecordedDate;
             var abatement = condition.Abatement switch
             {

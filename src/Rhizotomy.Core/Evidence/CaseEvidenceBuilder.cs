@@ -40,11 +40,12 @@ public static class CaseEvidenceBuilder
     private const string Icd10CmOid = "urn:oid:2.16.840.1.113883.6.90";
     private static readonly Regex WellFormedIcd10Cm = new(@"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$", RegexOptions.CultureInvariant);
     private static readonly Regex Bilateral = new(@"\b(bilateral(ly)?|both\s+sides)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-    private static readonly Regex LeftWord = new(@"\bleft\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-    private static readonly Regex RightWord = new(@"\bright\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-    private static readonly Regex GreaterWord = new(@"greater\s+occipital|\bGONB?\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-    private static readonly Regex LesserWord = new(@"lesser\s+occipital|\bLONB?\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-    private static readonly Regex ThirdWord = new(@"third\s+occipital|\bTONB?\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+    // "left", or the clinicians' capital abbreviations: "L GON block", "LT".
+    private static readonly Regex LeftWord = new(@"(?i:\bleft\b)|^\s*L\b|\bLT\b", RegexOptions.CultureInvariant);
+    private static readonly Regex RightWord = new(@"(?i:\bright\b)|^\s*R\b|\bRT\b", RegexOptions.CultureInvariant);
+    private static readonly Regex GreaterWord = new(@"greater\s+occipital|occipital\s+nerve(\s+block)?,?\s+greater\b|\bGONB?\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+    private static readonly Regex LesserWord = new(@"lesser\s+occipital|occipital\s+nerve(\s+block)?,?\s+lesser\b|\bLONB?\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
+    private static readonly Regex ThirdWord = new(@"third\s+occipital|occipital\s+nerve(\s+block)?,?\s+third\b|\bTONB?\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
     private static readonly Regex OtherRegion = new(@"\b(abdom\w*|pelvi\w*|chest|thora\w*|lumbar|knee|hip|shoulder|ankle|wrist|elbow|renal|kidney|cardiac|heart)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
 
     /// <summary>Builds the evidence from every resource of the patient the app read (the Patient too, for the birth date).</summary>

@@ -81,18 +81,26 @@ public static class CaseEvidenceBuilder
             _painScores = _lists.Set(EvidenceValueSets.PainScore);
             _diagnosisCodes = _lists.Set(EvidenceValueSets.IndicationDiagnosis);
             _birthDate = resources.OfType<Patient>().Select(p => p.BirthDate).FirstOrDefault(b => b is not null);
+            var observations = new Dictionary<string, Observation>(StringComparer.Ordinal);
             foreach (var r in resources)
             {
                 if (r is Condition c && c.Id is not null)
                     _conditions["Condition/" + c.Id] = c;
                 else if (r is Observation o && o.Status is not (ObservationStatus.EnteredInError or ObservationStatus.Cancelled))
+                    observations["Observation/" + o.Id] = o;
+            }
+            // An Observation belongs to a block through partOf or focus, or through derivedFrom an Observation that does
+            // (a relief figure derived from the pain scores taken around the block).
+            IEnumerable<string> Targets(Observation o, int depth) =>
+                o.PartOf.Concat(o.Focus).Concat(o.DerivedFrom).Select(x => x.Reference).OfType<string>()
+                    .SelectMany(t => depth < 2 && observations.TryGetValue(t, out var from) ? Targets(from, depth + 1) : [t]);
+            foreach (var o in observations.Values)
+            {
+                foreach (var target in Targets(o, 0).Distinct())
                 {
-                    foreach (var target in o.PartOf.Concat(o.Focus).Concat(o.DerivedFrom).Select(x => x.Reference).Where(x => x is not null).Distinct())
-                    {
-                        if (!_observationsByTarget.TryGetValue(target!, out var list))
-                            _observationsByTarget[target!] = list = [];
-                        list.Add(o);
-                    }
+                    if (!_observationsByTarget.TryGetValue(target, out var list))
+                        _observationsByTarget[target] = list = [];
+                    list.Add(o);
                 }
             }
         }

@@ -115,7 +115,7 @@ public static class CaseEvidenceBuilder
             var blockDetails = blockProcedures.SelectMany(Blocks).OrderBy(b => b.Date ?? "9999", StringComparer.Ordinal).ToList();
             var blocks = blockDetails.Select(b => new PriorBlock(b.Date, b.Nerve, b.Side, b.ReliefPercent, b.AsRecorded ?? ReliefTextOf(b), b.Source)).ToList();
 
-            var others = procedures.Except(blockProcedures).ToList();
+            var others = procedures.Except(blockProcedures, ReferenceEqualityComparer.Instance).Cast<Procedure>().ToList();
             var therapyDetails = others.Select(PhysicalTherapy).OfType<EvidenceTherapy>()
                 .Concat(_resources.OfType<MedicationRequest>().Select(Medication).OfType<EvidenceTherapy>())
                 .Concat(_resources.OfType<MedicationStatement>().Select(Medication).OfType<EvidenceTherapy>())

@@ -37,6 +37,9 @@ public sealed class SandboxAuthOptions
 
     public int LaunchContextMinutes { get; set; } = 10;
 
+    /// <summary>Origin of the app the default client registrations point at (redirect URI, launch URL, JWKS URL).</summary>
+    public string AppOrigin { get; set; } = SmartClientRegistration.DefaultAppOrigin;
+
     /// <summary>Client registrations; they add to (or replace, by client id) <see cref="SmartClientRegistration.Defaults"/>.</summary>
     public List<SmartClientRegistration> Clients { get; set; } = [];
 

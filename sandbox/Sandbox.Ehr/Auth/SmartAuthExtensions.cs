@@ -13,7 +13,8 @@ public static class SmartAuthExtensions
     public static WebApplicationBuilder AddSmartAuthorization(this WebApplicationBuilder builder)
     {
         var section = builder.Configuration.GetSection(SandboxAuthOptions.Section);
-        builder.Services.Configure<SandboxAuthOptions>(section);
+        builder.Services.AddOptions<SandboxAuthOptions>().Bind(section).ValidateOnStart();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<SandboxAuthOptions>, SandboxSettingsValidator>();
         var options = section.Get<SandboxAuthOptions>() ?? new SandboxAuthOptions();
 
         // OpenIddict's Information logs echo request parameters (code_verifier, launch) and token

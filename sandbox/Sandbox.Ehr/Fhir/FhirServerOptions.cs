@@ -79,7 +79,7 @@ public sealed class FhirServerOptions
             "full" => EhrMode.Full,
             "epiclike" or "epic" => EhrMode.EpicLike,
             "oraclelike" or "oracle" or "cerner" => EhrMode.OracleLike,
-            _ => throw new InvalidOperationException($"Sandbox:Mode '{value}' is not one of full, epic-like, oracle-like."),
+            _ => throw new Hosting.SandboxSettingsException($"Sandbox:Mode is '{value}': put full, epic-like or oracle-like."),
         };
 
     public static string ModeName(EhrMode mode) => mode switch

@@ -23,6 +23,8 @@ public static class AppHost
     {
         var builder = WebApplication.CreateBuilder(args);
         configure?.Invoke(builder);
+        // No Server header: what the app runs on is nobody's business.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
 
         // A setting that would break a launch or signing stops the start (AppOptionsValidator), never a 500 later.
         builder.Services.AddOptions<AppOptions>().Bind(builder.Configuration.GetSection(AppOptions.Section)).ValidateOnStart();

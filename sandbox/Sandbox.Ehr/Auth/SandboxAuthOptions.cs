@@ -22,6 +22,14 @@ public sealed class SandboxAuthOptions
     /// <summary>User signed in for a standalone launch when <see cref="AutoApprove"/> is on.</summary>
     public string StandalonePractitioner { get; set; } = "surgeon-1";
 
+    /// <summary>
+    /// Who signs in on a standalone launch: <c>practitioner</c> (default) or <c>patient</c> (a
+    /// patient-facing launch: <c>fhirUser</c> is the patient, only <c>patient/</c> scopes are granted).
+    /// </summary>
+    public string StandaloneUser { get; set; } = "practitioner";
+
+    public bool PatientSignsInStandalone => string.Equals(StandaloneUser, "patient", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Default <c>need_patient_banner</c> of an EHR launch (the launcher can say the EHR shows its own banner).</summary>
     public bool NeedPatientBanner { get; set; } = true;
 

@@ -92,6 +92,7 @@ public static class SmartAuthExtensions
                 server.AddEventHandler(ClientAssertionReplayGuard.Descriptor);
                 server.AddEventHandler(OnlineAccessRefreshTokens.Descriptor);
                 server.AddEventHandler(IntrospectionLaunchClaims.Descriptor);
+                server.AddEventHandler(IssuerFromSandboxOrigin.Descriptor);
 
                 // Only S256: plain PKCE is refused. Client authentication as SMART lists it:
                 // client_secret_basic and private_key_jwt (no client_secret_post).
@@ -106,6 +107,7 @@ public static class SmartAuthExtensions
             {
                 validation.UseLocalServer();
                 validation.UseAspNetCore();
+                validation.AddEventHandler(ValidationIssuerFromSandboxOrigin.Descriptor);
             });
 
         builder.Services.AddHostedService<AuthStoreInitializer>();

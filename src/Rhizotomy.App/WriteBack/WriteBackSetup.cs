@@ -18,7 +18,7 @@ public static class WriteBackSetup
             throw new SettingsException($"App:WriteBack:Provider is '{options.Provider}': put sqlite or postgres.");
         if (string.Equals(options.Provider, "postgres", StringComparison.OrdinalIgnoreCase))
         {
-            var connection = options.ConnectionString ?? throw new SettingsException("App:WriteBack:ConnectionString is empty: Provider postgres needs a PostgreSQL connection string (Host=...;Database=...;Username=...).");
+            var connection = options.ConnectionString is { Length: > 0 } given ? given : throw new SettingsException("App:WriteBack:ConnectionString is empty: Provider postgres needs a PostgreSQL connection string (Host=...;Database=...;Username=...).");
             builder.Services.AddDbContextFactory<PostgresWriteBackDb>(o => o.UseNpgsql(connection));
             builder.Services.AddSingleton<IDbContextFactory<WriteBackDb>>(sp => new WriteBackDbFactory<PostgresWriteBackDb>(sp.GetRequiredService<IDbContextFactory<PostgresWriteBackDb>>()));
         }

@@ -86,7 +86,7 @@ public sealed class AuditTrail(IDbContextFactory<AuditDb> factory, IMemoryCache 
     /// <summary>Creates the database and its table when missing (a database shared with the outbox gets the table beside its own).</summary>
     public static void EnsureCreated(AuditDb db)
     {
-        var creator = db.Database.GetService<IRelationalDatabaseCreator>();
+        var creator = ((Microsoft.EntityFrameworkCore.Infrastructure.IInfrastructure<IServiceProvider>)db.Database).Instance.GetRequiredService<IRelationalDatabaseCreator>();
         if (!creator.Exists())
             creator.Create();
         try

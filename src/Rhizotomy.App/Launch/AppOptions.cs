@@ -93,6 +93,8 @@ public sealed class AppOptions
     /// <summary>Most search pages followed per resource type (a guard against endless <c>next</c> links).</summary>
     public int MaxPages { get; set; } = 50;
     public List<EhrRegistration> Ehrs { get; set; } = [];
+    /// <summary>A site's changes to the evidence code lists, phrases and necessity checklist (<c>App:Evidence</c>).</summary>
+    public Evidence.EvidenceOptions Evidence { get; set; } = new();
 
     public Uri RedirectUri => new(PublicOrigin.TrimEnd('/') + "/callback");
     public bool IsHttps => PublicOrigin.StartsWith("https://", StringComparison.OrdinalIgnoreCase);

@@ -39,7 +39,8 @@ public sealed record SignResult(int Status, OperationOutcome? Refusal, OutboxNot
 /// </summary>
 public sealed class NoteSigning(
     SessionAccess access, Outbox outbox, NoteSender sender, WritePlanner planner, EncounterLookup encounters, TemplateCatalog catalog,
-    IOptions<AppOptions> appOptions, IOptions<WriteBackOptions> options, TimeProvider clock, ILogger<NoteSender> log, DraftStore drafts)
+    IOptions<AppOptions> appOptions, IOptions<WriteBackOptions> options, TimeProvider clock, ILogger<NoteSender> log, DraftStore drafts,
+    Audit.AuditTrail audit)
 {
     public async Task<SignResult> SignAsync(LaunchSession session, QuestionnaireResponse response, string? amendsId, bool preview, CancellationToken ct)
     {
@@ -140,6 +141,7 @@ public sealed class NoteSigning(
         if (!created)
             return Replay(stored, session);
         log.LogInformation("Note {NoteId} signed and stored ({Strategy})", noteId, note.Strategy ?? "strategy pending");
+        await audit.RecordAsync(session, original is null ? Audit.AuditActions.SignNote : Audit.AuditActions.AmendNote, noteId, ct);
         Security.SecurityEvents.Log(log, original is null ? Security.SecurityEvents.NoteSigned : Security.SecurityEvents.NoteAmended, "stored for sending", noteId);
         // The draft has become this signed note: a re-launch must not offer it again as unsigned work.
         // A draft of another note (say, one started while this one was amended) stays.

@@ -76,7 +76,7 @@ public static partial class NotesEndpoints
         return Answer(result.Note!, outbox);
     }
 
-    private static async Task<IResult> StatusAsync(string id, HttpContext http, SessionAccess access, Outbox outbox, NoteSender sender, CancellationToken ct)
+    private static async Task<IResult> StatusAsync(string id, HttpContext http, SessionAccess access, Outbox outbox, NoteSender sender, Audit.AuditTrail audit, CancellationToken ct)
     {
         var session = await access.ResolveAsync(http, null, ct);
         if (session is null)
@@ -91,6 +91,7 @@ public static partial class NotesEndpoints
                 Security.SecurityEvents.Log(http, Security.SecurityEvents.AccessRefused, "note of another patient, surgeon or EHR");
             return ApiErrors.Outcome(StatusCodes.Status404NotFound, IssueType.NotFound, "No such note for this patient and surgeon.");
         }
+        await audit.RecordAsync(session, Audit.AuditActions.ViewNote, note.Id, ct);
         return Results.Json(Model(note, outbox), ContextEndpoints.Json);
     }
 

@@ -25,7 +25,7 @@ public static class SignedNotePage
 
     public static WebApplication MapSignedNotePage(this WebApplication app)
     {
-        app.MapGet("/s/{launchId}/notes/{noteId}", async (string launchId, string noteId, string? refresh, HttpContext http, SessionAccess access, Outbox outbox, NoteSender sender, CancellationToken ct) =>
+        app.MapGet("/s/{launchId}/notes/{noteId}", async (string launchId, string noteId, string? refresh, HttpContext http, SessionAccess access, Outbox outbox, NoteSender sender, Audit.AuditTrail audit, CancellationToken ct) =>
         {
             var session = await access.ResolveAsync(http, launchId, ct);
             if (session is null)
@@ -43,6 +43,7 @@ public static class SignedNotePage
                     "This launch cannot show that note: it does not exist, or it is not this patient's note signed by you.",
                     "Open the note from the app in the launch where you signed it, or from the patient's chart in the EHR.");
             }
+            await audit.RecordAsync(session, Audit.AuditActions.ViewNote, note.Id, ct);
             var autoRefresh = note.Status == NoteStatus.Pending && refresh != "off";
             var head = "<link rel=\"stylesheet\" href=\"/form.css\"><link rel=\"stylesheet\" href=\"/signed-note.css\">"
                 + (session.SmartStyleUrl is null ? "" : $"<link rel=\"stylesheet\" href=\"{E(SmartStyle.Path(session.LaunchId))}\">")

@@ -82,6 +82,7 @@ public static class AppHost
 
         app.MapLaunch();
         app.MapEvidencePage();
+        app.MapEvidenceAssets();
         app.MapContextApi();
         app.MapNoteForm();
         app.MapWriteBack();

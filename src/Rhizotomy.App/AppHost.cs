@@ -90,6 +90,7 @@ public static class AppHost
 
         app.MapLaunch();
         app.MapEvidencePage();
+        app.MapEvidenceAssets();
         app.MapContextApi();
         app.MapNoteForm();
         app.MapWriteBack();

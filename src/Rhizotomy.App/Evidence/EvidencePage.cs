@@ -87,6 +87,7 @@ public static class EvidencePage
             html.Append("<p class=\"notice\">Part of the chart could not be read: what follows may be incomplete. Reload the page to try again.</p>");
 
         var ev = chart.Evidence;
+        html.Append(EvidenceSummary.AtAGlance(ev));
         html.Append("<h2>Gaps</h2>");
         if (ev.Gaps.Count == 0)
             html.Append("<p>None found: the work-up is documented.</p>");
@@ -98,36 +99,35 @@ public static class EvidencePage
             html.Append("</ul>");
         }
 
-        html.Append("<h2>History</h2>").Append(Timeline(ev));
+        html.Append(EvidenceSummary.Necessity(ev)).Append(EvidenceSummary.Flags(ev));
+        html.Append("<h2>History</h2>").Append(EvidenceSummary.Timeline(ev));
 
         html.Append("<h2>Diagnoses</h2>");
-        Table(html, ["Diagnosis", "Code", "Side", "Status", "Onset", "Source"], ev.Diagnoses.Select(d => new[]
-        {
-            d.Concept.Text, d.TextOnly ? "text only (no code)" : $"{d.Concept.Code} (ICD-10-CM)", d.Side?.ToString() ?? "not stated",
-            d.Active ? "active" : "inactive", d.Onset ?? "", d.Source.Reference,
-        }));
+        Table(html, EvidenceSummary.DiagnosisHeaders, EvidenceSummary.DiagnosisRows(ev));
         html.Append("<h2>Prior occipital nerve blocks</h2>");
-        Table(html, ["Date", "Nerve", "Side", "Relief", "As recorded", "Source"], ev.Blocks.Select(b => new[]
-        {
-            b.Date ?? "", b.Nerve switch
+        // Evidence built by hand (or by an older builder) has blocks without details: show what there is.
+        if (ev.BlockDetails.Count > 0)
+            Table(html, EvidenceSummary.BlockHeaders, EvidenceSummary.BlockRows(ev));
+        else
+            Table(html, ["Date", "Side", "Relief", "As recorded", "Source"], ev.Blocks.Select(b => new[]
             {
-                Nerve.GreaterOccipital => "greater occipital",
-                Nerve.LesserOccipital => "lesser occipital",
-                Nerve.ThirdOccipital => "third occipital",
-                _ => "not stated",
-            }, b.Side?.ToString() ?? "not stated",
-            b.ReliefPercent is { } r ? r.ToString(CultureInfo.InvariantCulture) + "%" : "", b.ReliefText ?? "", b.Source?.Reference ?? "",
-        }));
+                b.Date ?? "", b.Side?.ToString() ?? "not stated", b.ReliefPercent is { } r ? r.ToString(CultureInfo.InvariantCulture) + "%" : "",
+                b.ReliefText ?? "", b.Source?.Reference ?? "",
+            }));
         html.Append("<h2>Conservative treatment tried</h2>");
-        Table(html, ["Kind", "Treatment", "When", "Failed", "Source"], ev.Therapies.Select(t => new[]
+        Table(html, EvidenceSummary.TherapyHeaders, ev.TherapyDetails.Count > 0
+            ? EvidenceSummary.TherapyRows(ev.TherapyDetails.Where(t => t.Counts))
+            : EvidenceSummary.TherapyRows(ev.Therapies.Select(t => new EvidenceTherapy(t, null, null, true, true, null))));
+        if (ev.TherapyDetails.Any(t => !t.Counts))
         {
-            t.Kind, t.Text, t.Period ?? "", t.Failed switch { true => "yes", false => "no", null => "not recorded" }, t.Source?.Reference ?? "",
-        }));
+            html.Append("<h3>Listed apart: not linked to the headache or neck, and not of a headache-relevant class</h3>");
+            Table(html, EvidenceSummary.TherapyHeaders, EvidenceSummary.TherapyRows(ev.TherapyDetails.Where(t => !t.Counts)));
+        }
         html.Append("<h2>Imaging</h2>");
         Table(html, ["Study", "Date", "Source"], ev.Imaging.Select(i => new[] { i.Text, i.Date ?? "", i.Source?.Reference ?? "" }));
         html.Append("<p class=\"muted\">Read from the EHR: ").Append(chart.ResourcesRead).Append(" resources in ")
             .Append(chart.RoundTrips).Append(" requests.</p></main>");
-        return Shell("Case evidence", html.ToString());
+        return Shell("Case evidence", html.ToString(), EvidenceSummary.Head);
     }
 
     private static void Table(StringBuilder html, string[] headers, IEnumerable<string[]> rows)
@@ -150,51 +150,6 @@ public static class EvidencePage
             html.Append("</tr>");
         }
         html.Append("</tbody></table>");
-    }
-
-    /// <summary>An inline SVG line of dated events (diagnoses, blocks, therapies, imaging).</summary>
-    public static string Timeline(CaseEvidence ev)
-    {
-        var events = new List<(DateOnly When, string Label, string Kind)>();
-        void Add(string? date, string label, string kind)
-        {
-            if (ParseDate(date) is { } d)
-                events.Add((d, label, kind));
-        }
-        foreach (var d in ev.Diagnoses.DistinctBy(d => d.Source.Reference))
-            Add(d.Onset, "Onset: " + d.Concept.Text, "dx");
-        foreach (var b in ev.Blocks)
-            Add(b.Date, $"Block {b.Side}" + (b.ReliefPercent is { } r ? $" ({r}% relief)" : ""), "block");
-        foreach (var t in ev.Therapies)
-            Add(t.Period, t.Text, "therapy");
-        foreach (var i in ev.Imaging)
-            Add(i.Date, i.Text, "imaging");
-        if (events.Count == 0)
-            return "<p class=\"muted\">No dated events.</p>";
-
-        events.Sort((a, b) => a.When.CompareTo(b.When));
-        var min = events[0].When.DayNumber;
-        var span = Math.Max(1, events[^1].When.DayNumber - min);
-        const int width = 900, left = 40, right = 40;
-        var rowHeight = 18;
-        var height = 40 + rowHeight * events.Count;
-        var svg = new StringBuilder();
-        svg.Append(CultureInfo.InvariantCulture, $"<svg role=\"img\" aria-label=\"Headache history timeline\" viewBox=\"0 0 {width} {height}\" width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\">");
-        svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{left}\" y1=\"20\" x2=\"{width - right}\" y2=\"20\" stroke=\"#8a949e\"/>");
-        for (var i = 0; i < events.Count; i++)
-        {
-            var (when, label, kind) = events[i];
-            var x = left + (int)((long)(when.DayNumber - min) * (width - left - right) / span);
-            var y = 40 + rowHeight * i;
-            var colour = kind switch { "dx" => "#2f6fde", "block" => "#c0392b", "therapy" => "#c98a00", _ => "#2e8b57" };
-            svg.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{x}\" cy=\"20\" r=\"5\" fill=\"{colour}\"><title>{E(label)}</title></circle>");
-            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{x}\" y1=\"25\" x2=\"{x}\" y2=\"{y - 4}\" stroke=\"{colour}\" stroke-dasharray=\"2,2\"/>");
-            var anchor = x > width / 2 ? "end" : "start";
-            var text = label.Length > 70 ? label[..70] + "…" : label;
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x}\" y=\"{y}\" text-anchor=\"{anchor}\">{E(when.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))} {E(text)}</text>");
-        }
-        svg.Append("</svg>");
-        return svg.ToString();
     }
 
     /// <summary>A FHIR date/dateTime (possibly partial), or the start of a "start to end" period text.</summary>

@@ -108,7 +108,7 @@ public static class EvidenceSummary
         return string.Join(", ", parts);
     }
 
-    public static readonly string[] BlockHeaders = ["Date", "Nerve", "Side", "Agent", "Volume", "Guidance", "Relief", "Lasted", "Pain before → after", "Source"];
+    public static readonly string[] BlockHeaders = ["Date", "Nerve", "Side", "Agent", "Volume", "Guidance", "Relief", "Lasted", "Pain before → after", "As recorded", "Source"];
 
     /// <summary>Each block with every fact; a fact read from free text carries "(text)".</summary>
     public static IEnumerable<string[]> BlockRows(CaseEvidence ev) => ev.BlockDetails.Select(b =>
@@ -121,6 +121,7 @@ public static class EvidenceSummary
             Fact("agent", b.Agent), Fact("volume", b.Volume), Fact("guidance", b.Guidance),
             Fact("relief", b.ReliefPercent is { } r ? r.ToString(CultureInfo.InvariantCulture) + "%" : null), Fact("relief-duration", b.ReliefDuration),
             b.PainBefore is { } before ? $"{before}/10 → {b.PainAfter}/10" + (b.Facts.FirstOrDefault(f => f.Name == "pain-before")?.FromText == true ? " (text)" : "") : "",
+            b.AsRecorded ?? "",
             string.Join(", ", b.Facts.Select(f => f.Source.Reference).Distinct()),
         };
     });

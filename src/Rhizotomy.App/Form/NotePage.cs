@@ -446,7 +446,7 @@ public static partial class NotePage
         }
         if (ev.Blocks.Count == 0)
             html.Append("<li>None on record.</li>");
-        html.Append("</ul><h3>Timeline</h3>").Append(EvidencePage.Timeline(ev));
+        html.Append("</ul><h3>Timeline</h3>").Append(Evidence.EvidenceSummary.Timeline(ev));
         return html.Append("</aside>").ToString();
     }
 

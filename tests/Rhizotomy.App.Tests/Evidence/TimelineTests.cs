@@ -26,7 +26,7 @@ public class TimelineTests
             [new Imaging("MRI brain", "2022-06-01", new Ref("DiagnosticReport/3"))],
             []);
 
-        var svg = EvidencePage.Timeline(evidence);
+        var svg = EvidenceSummary.Timeline(evidence);
 
         Assert.StartsWith("<svg", svg);
         Assert.DoesNotContain("<script>", svg);

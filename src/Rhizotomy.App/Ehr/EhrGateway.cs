@@ -7,6 +7,7 @@ public static class EhrGateway
 {
     public static WebApplicationBuilder AddEhrGateway(this WebApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<TolerantReadLog>();
         builder.Services.AddSingleton<EhrClientFactory>();
         builder.Services.AddSingleton<ChartReader>();
         AddResilience(builder.Services.AddHttpClient(EhrClientFactory.HttpClientName));

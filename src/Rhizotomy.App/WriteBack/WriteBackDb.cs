@@ -72,11 +72,32 @@ public sealed class DraftRecord
     public int Version { get; set; }
 }
 
-/// <summary>The app's own store: the outbox of signed notes and the drafts.</summary>
+/// <summary>What one EHR's refusals taught the write ladder (see <see cref="WriteLadder"/>): no PHI, the issuer and a strategy.</summary>
+public sealed class EhrWriteMemory
+{
+    /// <summary>The normalised issuer.</summary>
+    public required string Issuer { get; set; }
+    /// <summary>The strategy to start at (<c>individual</c>, <c>document-only</c>).</summary>
+    public required string Strategy { get; set; }
+    /// <summary>Why: the refusal that moved it down (status and the EHR's issue code, never its wording).</summary>
+    public string? Reason { get; set; }
+    public long UpdatedAt { get; set; }
+}
+
+/// <summary>The app's own store: the outbox of signed notes, the drafts, and what each EHR's refusals taught.</summary>
 public sealed class WriteBackDb(DbContextOptions<WriteBackDb> options) : DbContext(options)
 {
     public DbSet<OutboxNote> Notes => Set<OutboxNote>();
     public DbSet<DraftRecord> Drafts => Set<DraftRecord>();
+    public DbSet<EhrWriteMemory> Ladder => Set<EhrWriteMemory>();
+
+    /// <summary>
+    /// The ladder's table for a store created before it existed (<c>EnsureCreated</c> adds no table to an existing
+    /// database): the same columns as the model, in SQL both SQLite and PostgreSQL take.
+    /// </summary>
+    public const string CreateLadderTable =
+        "CREATE TABLE IF NOT EXISTS ehr_write_memory (\"Issuer\" varchar(512) NOT NULL PRIMARY KEY, \"Strategy\" varchar(32) NOT NULL, " +
+        "\"Reason\" varchar(300) NULL, \"UpdatedAt\" bigint NOT NULL)";
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -101,5 +122,12 @@ public sealed class WriteBackDb(DbContextOptions<WriteBackDb> options) : DbConte
         draft.HasKey(d => d.OwnerKey);
         draft.Property(d => d.OwnerKey).HasMaxLength(64);
         draft.Property(d => d.Version).IsConcurrencyToken();
+
+        var ladder = modelBuilder.Entity<EhrWriteMemory>();
+        ladder.ToTable("ehr_write_memory");
+        ladder.HasKey(l => l.Issuer);
+        ladder.Property(l => l.Issuer).HasMaxLength(512);
+        ladder.Property(l => l.Strategy).HasMaxLength(32);
+        ladder.Property(l => l.Reason).HasMaxLength(300);
     }
 }

@@ -35,6 +35,7 @@ public static class WriteBackSetup
         builder.Services.AddSingleton<Outbox>();
         builder.Services.AddSingleton<EhrWriter>();
         builder.Services.AddSingleton<WritePlanner>();
+        builder.Services.AddSingleton<WriteLadder>();
         builder.Services.AddSingleton<EncounterLookup>();
         builder.Services.AddOptions<DraftOptions>().Bind(builder.Configuration.GetSection(DraftOptions.Section));
         builder.Services.AddSingleton<DraftStore>();
@@ -43,8 +44,6 @@ public static class WriteBackSetup
         builder.Services.AddSingleton<NoteSigning>();
         if (options.SenderEnabled)
             builder.Services.AddHostedService(sp => sp.GetRequiredService<NoteSender>());
-        // No resilience handler: the outbox owns retries, so every attempt is counted and a write is never repeated blindly.
-        builder.Services.AddHttpClient(EhrWriter.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
         return builder;
     }
 
@@ -54,6 +53,7 @@ public static class WriteBackSetup
         {
             using var db = scope.ServiceProvider.GetRequiredService<IDbContextFactory<WriteBackDb>>().CreateDbContext();
             db.Database.EnsureCreated();
+            db.Database.ExecuteSqlRaw(WriteBackDb.CreateLadderTable);
             if (db.Database.IsSqlite())
                 // Readers do not wait for the writer; many notes are signed and sent at once.
                 db.Database.ExecuteSqlRaw("PRAGMA journal_mode=WAL;");

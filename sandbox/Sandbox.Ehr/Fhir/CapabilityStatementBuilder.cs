@@ -16,8 +16,24 @@ public static class CapabilityStatementBuilder
     {
         var origin = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}";
         var json = Cache.GetOrAdd((options.Mode, origin), key => FhirRepository.Serialize(Build(key.Item1, key.Item2)));
+        if (options.MalformedCapability)
+        {
+            json = Malformed(json);
+        }
         http.Response.ContentType = FhirEndpoints.FhirJson + "; charset=utf-8";
         await http.Response.WriteAsync(json, http.RequestAborted);
+    }
+
+    /// <summary>What tolerant clients must survive (<c>Sandbox:Fhir:MalformedCapability</c>): invalid FHIR JSON as seen in the field.</summary>
+    public static string Malformed(string json)
+    {
+        var node = System.Text.Json.Nodes.JsonNode.Parse(json)!.AsObject();
+        node["implementationGuide"] = new System.Text.Json.Nodes.JsonArray();
+        node["vendorExtensionBlock"] = new System.Text.Json.Nodes.JsonObject { ["build"] = "2024.1" };
+        node["date"] = "2024-01-02T10:00:00";
+        var rest = node["rest"]![0]!.AsObject();
+        rest["interaction"]!.AsArray().Add(new System.Text.Json.Nodes.JsonObject { ["code"] = "patch-all" });
+        return node.ToJsonString();
     }
 
     public static CapabilityStatement Build(EhrMode mode, string origin)

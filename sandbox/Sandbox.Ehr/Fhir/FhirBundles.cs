@@ -18,6 +18,12 @@ public sealed partial class FhirEngine
         {
             return FhirResult.Error(405, IssueType.NotSupported, "Transaction and batch Bundles are not supported by this server (epic-like mode).");
         }
+        var conditional = bundle.Entry.Count(e => !string.IsNullOrEmpty(e.Request?.IfNoneExist));
+        if (context.EnforceMode && bundle.Type == Bundle.BundleType.Transaction && options.MaxConditionalEntries > 0 && conditional > options.MaxConditionalEntries)
+        {
+            return FhirResult.Error(400, IssueType.Invalid,
+                $"Bundle has too many entries: {conditional} conditional entries, this server takes at most {options.MaxConditionalEntries}.");
+        }
         return bundle.Type == Bundle.BundleType.Transaction ? Transaction(session, context, bundle) : Batch(session, context, bundle);
     }
 

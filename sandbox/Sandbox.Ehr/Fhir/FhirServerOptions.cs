@@ -31,6 +31,18 @@ public sealed class FhirServerOptions
 
     public int MaxCount { get; set; } = 500;
 
+    /// <summary>
+    /// Imitates a server seen in the field: a transaction with more conditional entries (<c>ifNoneExist</c>) than
+    /// this is refused with 400 "too many entries". 0: no limit.
+    /// </summary>
+    public int MaxConditionalEntries { get; set; }
+
+    /// <summary>
+    /// Imitates CapabilityStatements seen in the field: <c>/metadata</c> carries an empty array, an unknown vendor
+    /// element, a non-R4 interaction code and a date without a time zone (invalid FHIR JSON a tolerant client reads).
+    /// </summary>
+    public bool MalformedCapability { get; set; }
+
     public bool InMemory => string.Equals(Storage, "memory", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Reads the options from configuration; mode names are accepted as <c>epic-like</c> or <c>EpicLike</c>.</summary>
@@ -58,6 +70,11 @@ public sealed class FhirServerOptions
         {
             options.MaxCount = maxCount;
         }
+        if (int.TryParse(fhir["MaxConditionalEntries"], out var maxConditional) && maxConditional > 0)
+        {
+            options.MaxConditionalEntries = maxConditional;
+        }
+        options.MalformedCapability = bool.TryParse(fhir["MalformedCapability"], out var malformed) && malformed;
         options.DefaultCount = Math.Min(options.DefaultCount, options.MaxCount);
         return options;
     }

@@ -60,6 +60,8 @@ public static partial class TolerantFhir
         if (segments.Count == 0 || segments.Any(m => !m.Success))
             return;
         object? node = root;
+        // The list item the walk is in, so an item left empty by the removal goes too (an interaction without its code).
+        (IList List, int Index)? container = null;
         for (var i = 0; i < segments.Count; i++)
         {
             if (node is not Base parent)
@@ -79,6 +81,7 @@ public static partial class TolerantFhir
                     return;
                 }
                 node = items[n];
+                container = (items, n);
             }
             else
             {
@@ -87,6 +90,8 @@ public static partial class TolerantFhir
                     try
                     {
                         parent.SetValue(name, null);
+                        if (container is { } c && ReferenceEquals(c.List[c.Index], parent) && !parent.EnumerateElements().Any())
+                            c.List.RemoveAt(c.Index);
                     }
                     catch (Exception e) when (e is InvalidOperationException or ArgumentException or KeyNotFoundException or NotSupportedException)
                     {
@@ -95,6 +100,7 @@ public static partial class TolerantFhir
                     return;
                 }
                 node = child;
+                container = null;
             }
         }
     }

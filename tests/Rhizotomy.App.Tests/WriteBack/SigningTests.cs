@@ -197,7 +197,11 @@ public class SigningTests
         var status = await tab.StatusAsync("refused-note");
         Assert.Equal("failed", status.GetProperty("status").GetString());
         Assert.Equal("HTTP 422", status.GetProperty("reason").GetString());
-        Assert.Equal("The EHR found that the note does not meet its rules (HTTP 422).", status.GetProperty("message").GetString());
+        // What the EHR refused, in its own words, and what to do (issue 14: a message a surgeon can act on).
+        var message = status.GetProperty("message").GetString()!;
+        Assert.StartsWith("The EHR found that the note does not meet its rules (HTTP 422). The EHR said: \u201c", message, StringComparison.Ordinal);
+        Assert.Contains("text/plain", message, StringComparison.Ordinal);
+        Assert.Contains("sign again", message, StringComparison.Ordinal);
         Assert.Contains("text/plain", status.GetProperty("outcome").GetRawText());
         Assert.Equal(1, status.GetProperty("attempts").GetInt32());
         var outbox = world.App.Services.GetRequiredService<Rhizotomy.App.WriteBack.Outbox>();

@@ -69,12 +69,15 @@ public sealed partial class EhrWriter(EhrClientFactory clients, IOptions<WriteBa
         var session = new Session(connection.Http, request, TimeSpan.FromSeconds(options.Value.AttemptTimeoutSeconds), json => clients.Parse(request.Issuer, json));
         try
         {
-            return request.Plan.Strategy switch
+            var result = request.Plan.Strategy switch
             {
                 WriteStrategy.Transaction => await TransactionAsync(session, ct),
                 WriteStrategy.Individual => await IndividualAsync(session, progress, ct),
                 _ => await DocumentOnlyAsync(session, ct),
             };
+            if (result.Kind == AttemptKind.Written && request.Plan.CanUpdateDocument)
+                await SupersedeAsync(session, ct);
+            return result with { RoundTrips = session.RoundTrips };
         }
         catch (AttemptFailed failed)
         {
@@ -102,22 +105,16 @@ public sealed partial class EhrWriter(EhrClientFactory clients, IOptions<WriteBa
     /// <param name="UpdateOf">An amendment's update of a resource the EHR already has (<c>Procedure/12</c>): PUT, idempotent by nature.</param>
     public sealed record WriteEntry(string FullUrl, Resource Resource, string? IfNoneExist, bool AfterDocument = false, string? UpdateOf = null);
 
-    /// <summary>US Core's format code for a document whose media type says all (<c>content.format</c>).</summary>
-    public const string MimeTypeSufficient = "urn:ihe:iti:xds:2017:mimeTypeSufficient";
-
     private static Resource Adapt(WritePlan plan, Resource resource)
     {
-        if (resource is DocumentReference document)
+        if (resource is DocumentReference document && (plan.PlainTextOnly || plan.SingleContent))
         {
-            if (plan.PlainTextOnly || plan.SingleContent)
-            {
-                // The plain-text rendering is the readable note every EHR shows.
-                var plain = document.Content.FirstOrDefault(c => c.Attachment?.ContentType?.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase) == true);
-                document.Content = plain is null ? [.. document.Content.Take(1)] : [plain];
-            }
-            foreach (var content in document.Content)
-                content.Format ??= new Coding("http://ihe.net/fhir/ihe.formatcode.fhir/CodeSystem/formatcode", MimeTypeSufficient, "mimeType Sufficient");
+            // The plain-text rendering is the readable note every EHR shows.
+            var plain = document.Content.FirstOrDefault(c => c.Attachment?.ContentType?.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase) == true);
+            document.Content = plain is null ? [.. document.Content.Take(1)] : [plain];
         }
+        if (resource is DocumentReference typed && plan.NoteType == Known.Loinc.ProcedureNote)
+            typed.Type = new CodeableConcept(Known.Systems.Loinc, Known.Loinc.ProcedureNote, "Procedure note", null);
         return resource;
     }
 
@@ -210,6 +207,33 @@ public sealed partial class EhrWriter(EhrClientFactory clients, IOptions<WriteBa
         return new AttemptResult(AttemptKind.Written, s.Written, s.RoundTrips);
     }
 
+    /// <summary>
+    /// An amendment is written: the DocumentReference it replaces becomes <c>superseded</c> (read, then updated with
+    /// <c>If-Match</c>; idempotent, so a repeat after a lost answer changes nothing). Where the EHR refuses the update
+    /// the amendment's <c>relatesTo</c> alone says it; the note stays written either way.
+    /// </summary>
+    private static async Task SupersedeAsync(Session s, CancellationToken ct)
+    {
+        var replaced = EntriesFor(s.Request.Plan, s.Request.Note).Select(e => e.Resource).OfType<DocumentReference>()
+            .SelectMany(d => d.RelatesTo).Where(r => r.Code == DocumentRelationshipType.Replaces)
+            .Select(r => r.Target?.Reference).OfType<string>().Where(r => r.StartsWith("DocumentReference/", StringComparison.Ordinal)).ToList();
+        foreach (var reference in replaced)
+        {
+            try
+            {
+                using var read = await s.SendAsync(HttpMethod.Get, reference, null, null, ct);
+                if (s.Parse(await read.Content.ReadAsStringAsync(ct)) is not DocumentReference original || original.Status == DocumentReferenceStatus.Superseded)
+                    continue;
+                original.Status = DocumentReferenceStatus.Superseded;
+                using var _ = await s.SendAsync(HttpMethod.Put, reference, original, null, ct, ifMatch: read.Headers.ETag?.ToString());
+            }
+            catch (AttemptFailed)
+            {
+                // Refused or unanswered: the amendment's relatesTo still says which note it replaces.
+            }
+        }
+    }
+
     /// <summary>Points <c>urn:uuid</c> references of earlier entries at what the EHR created for them.</summary>
     public static void RewriteReferences(Base node, IReadOnlyDictionary<string, string> map)
     {
@@ -291,7 +315,7 @@ public sealed partial class EhrWriter(EhrClientFactory clients, IOptions<WriteBa
         public Dictionary<string, string> Written { get; } = new(request.AlreadyWritten);
         public int RoundTrips { get; private set; }
 
-        public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string relative, Resource? body, string? ifNoneExist, CancellationToken ct, bool transaction = false)
+        public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string relative, Resource? body, string? ifNoneExist, CancellationToken ct, bool transaction = false, string? ifMatch = null)
         {
             var url = Request.Issuer.TrimEnd('/') + (relative.Length > 0 ? "/" + relative : "");
             using var message = new HttpRequestMessage(method, url);
@@ -303,6 +327,8 @@ public sealed partial class EhrWriter(EhrClientFactory clients, IOptions<WriteBa
             }
             if (ifNoneExist is not null)
                 message.Headers.TryAddWithoutValidation("If-None-Exist", ifNoneExist);
+            if (ifMatch is not null)
+                message.Headers.TryAddWithoutValidation("If-Match", ifMatch);
 
             RoundTrips++;
             using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);

@@ -1,5 +1,6 @@
 using Hl7.Fhir.Model;
 using Rhizotomy.App.Launch;
+using Rhizotomy.Core.Clinical;
 
 namespace Rhizotomy.App.WriteBack;
 
@@ -22,8 +23,9 @@ public enum WriteStrategy
 /// CapabilityStatement could be read), or <c>ladder</c> (the EHR refused a richer strategy's shape, remembered per EHR).</param>
 /// <param name="Why">One line on why this strategy (for <c>ehr-check</c> and the logs; no PHI).</param>
 /// <param name="CanUpdateDocument">The EHR allows DocumentReference <c>update</c>: an amended note's original becomes <c>superseded</c> there.</param>
+/// <param name="NoteType">The DocumentReference's LOINC type when the EHR refuses 11504-8 (<c>28570-0</c>); null: as composed.</param>
 public sealed record WritePlan(WriteStrategy Strategy, bool PlainTextOnly, bool SingleContent, bool RequiresEncounter, string Source,
-    string? Why = null, bool CanUpdateDocument = false)
+    string? Why = null, bool CanUpdateDocument = false, string? NoteType = null)
 {
     public string StrategyName => Name(Strategy);
 
@@ -134,7 +136,8 @@ public sealed record WritePlan(WriteStrategy Strategy, bool PlainTextOnly, bool 
             // Only when the EHR says nothing else: a ladder step down keeps what the statement said about encounters.
             encounter = source != "ladder" || encounter;
         }
-        return new WritePlan(strategy, plainText, single, encounter, source, why, update);
+        var noteType = ehr?.NoteType == Known.Loinc.ProcedureNote ? Known.Loinc.ProcedureNote : null;
+        return new WritePlan(strategy, plainText, single, encounter, source, why, update, noteType);
     }
 }
 

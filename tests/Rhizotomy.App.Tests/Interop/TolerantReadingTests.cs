@@ -119,3 +119,33 @@ public class TolerantReadingTests
         }
     }
 }
+
+/// <summary>Issue 14 point 5: a launch whose user is not a practitioner is read-only and says why.</summary>
+public class RoleTests
+{
+    private static Rhizotomy.App.Sessions.LaunchSession Session(string? fhirUser) => new()
+    {
+        LaunchId = "l", BrowserId = "b", Issuer = "https://ehr.example/fhir", TokenEndpoint = "https://ehr.example/token", AccessToken = "t",
+        AccessTokenExpiresAt = DateTimeOffset.UtcNow.AddHours(1), CsrfToken = "c", CreatedAt = DateTimeOffset.UtcNow, Patient = "p1",
+        GrantedScope = "launch openid fhirUser patient/*.read user/DocumentReference.write user/Procedure.write", FhirUser = fhirUser,
+    };
+
+    [Theory]
+    [InlineData("Patient/p1")]
+    [InlineData("RelatedPerson/r1")]
+    [InlineData(null)]
+    public void A_user_who_is_not_a_practitioner_gets_a_read_only_launch_that_says_why(string? fhirUser)
+    {
+        var mode = Rhizotomy.App.Sessions.ContextModel.ModeOf(Session(fhirUser));
+        Assert.True(mode.ReadOnly);
+        Assert.Equal(Rhizotomy.App.Sessions.ContextModel.NotPractitionerNotice, mode.ReadOnlyReason);
+    }
+
+    [Fact]
+    public void A_practitioner_with_write_scopes_can_sign()
+    {
+        var mode = Rhizotomy.App.Sessions.ContextModel.ModeOf(Session("Practitioner/test-surgeon"));
+        Assert.False(mode.ReadOnly);
+        Assert.Null(mode.ReadOnlyReason);
+    }
+}

@@ -166,8 +166,11 @@ public sealed class EhrCheck(SmartDiscovery discovery, EhrClientFactory clients,
 
         var id = "ehr-check-" + Guid.NewGuid().ToString("N")[..12];
         var note = TestNote(id, patient, ehr.Custodian);
+        using var connection = clients.Create(ehr.Issuer, token);
+        if (plan.RequiresEncounter && await LatestEncounterAsync(connection, ehr.Issuer, patient, ct) is { } encounter)
+            note.Entry.Select(e => e.Resource).OfType<DocumentReference>().Single().Context!.Encounter.Add(new ResourceReference(encounter));
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
-        // The write test has no encounter: a plan that needs one is tried without it, the EHR says whether it takes it.
+        // A plan that needs an encounter gets the patient's latest (above); without one the EHR says whether it takes the note.
         var result = await writer.SendAsync(new WriteRequest(ehr.Issuer, token, id, patient, plan with { RequiresEncounter = false }, note, new Dictionary<string, string>(), LookFirst: false),
             _ => System.Threading.Tasks.Task.CompletedTask, ct);
         var elapsed = (int)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds;
@@ -177,7 +180,6 @@ public sealed class EhrCheck(SmartDiscovery discovery, EhrClientFactory clients,
             return new CheckLine("Write test", CheckLevel.Fail, $"{plan.StrategyName}: {result.Kind.ToString().ToLowerInvariant()} ({result.Reason})", said);
         }
 
-        using var connection = clients.Create(ehr.Issuer, token);
         var readBack = 0;
         var deleted = 0;
         foreach (var reference in result.Written.Values.Distinct())
@@ -197,6 +199,17 @@ public sealed class EhrCheck(SmartDiscovery discovery, EhrClientFactory clients,
         return new CheckLine("Write test", readBack == count ? CheckLevel.Ok : CheckLevel.Fail,
             $"{plan.StrategyName}: written {count}, read back {readBack}, deleted {deleted}",
             $"{result.RoundTrips} round trips, {elapsed} ms" + (deleted < count ? "; the EHR did not allow deleting the rest: remove them from the test patient by hand" : ""));
+    }
+
+    /// <summary>The test patient's most recent encounter (<c>Encounter/12</c>), for an EHR that files notes only against one.</summary>
+    private static async Task<string?> LatestEncounterAsync(EhrConnection connection, string issuer, string patient, CancellationToken ct)
+    {
+        using var response = await connection.Http.GetAsync($"{issuer.TrimEnd('/')}/Encounter?patient={Uri.EscapeDataString(patient)}", ct);
+        if (!response.IsSuccessStatusCode)
+            return null;
+        var bundle = TolerantFhir.Parse(await response.Content.ReadAsStringAsync(ct), out _) as Bundle;
+        return bundle?.Entry.Select(e => e.Resource).OfType<Encounter>().Where(e => e.Id is not null)
+            .OrderByDescending(e => e.Period?.Start, StringComparer.Ordinal).FirstOrDefault() is { } latest ? "Encounter/" + latest.Id : null;
     }
 
     /// <summary>A test note for the write test: a plain-text DocumentReference and its Provenance, as a transaction Bundle like a composed note.</summary>

@@ -105,7 +105,7 @@ public class EhrCheckTests
             var settings = Path.Combine(folder.FullName, "appsettings.json");
             await File.WriteAllTextAsync(settings, JsonSerializer.Serialize(new
             {
-                App = new { Ehrs = new[] { new { Issuer = world.Issuer, ClientId = SmartWorld.ClientId, Custodian = "Organization/test-hospital", Backend = new { ClientId = BackendClientId, SigningKey = key } } } },
+                App = new { Ehrs = new[] { new { Issuer = world.Issuer, ClientId = SmartWorld.ClientId, Custodian = "Organization/test-hospital", Backend = new { ClientId = BackendClientId, SigningKey = key, Scopes = "system/*.cruds" } } } },
             }));
 
             var (exit, report, checks, error) = Json(world.Issuer, "--settings", settings, "--write-test", "test-classic-left");
@@ -113,7 +113,8 @@ public class EhrCheckTests
             Assert.True(exit == 0, error + report);
             var test = checks["Write test"];
             Assert.Equal("ok", test.GetProperty("level").GetString());
-            Assert.StartsWith($"{strategy}: written {written}, read back {written}, deleted {written}", test.GetProperty("result").GetString(), StringComparison.Ordinal);
+            var result = test.GetProperty("result").GetString()!;
+            Assert.True(result.StartsWith($"{strategy}: written {written}, read back {written}, deleted {written}", StringComparison.Ordinal), result + " " + test);
             // Cleaned up: nothing of the test is left in the chart.
             Assert.DoesNotContain(await SignedNotes.ChartAsync(world), r => SignedNotes.NoteIds(r).Any(id => id.StartsWith("ehr-check-", StringComparison.Ordinal))
                 || r is Hl7.Fhir.Model.DocumentReference { Description: { } d } && d.Contains("ehr-check", StringComparison.Ordinal));

@@ -31,17 +31,11 @@ public sealed class FhirServerOptions
 
     public int MaxCount { get; set; } = 500;
 
-    /// <summary>
-    /// Imitates a server seen in the field: a transaction with more conditional entries (<c>ifNoneExist</c>) than
-    /// this is refused with 400 "too many entries". 0: no limit.
-    /// </summary>
+    /// <summary>Transactions with more conditional (<c>ifNoneExist</c>) entries than this get 400 "too many entries"; 0: no limit.</summary>
     public int MaxConditionalEntries { get; set; }
 
-    /// <summary>
-    /// Imitates CapabilityStatements seen in the field: <c>/metadata</c> carries an empty array, an unknown vendor
-    /// element, a non-R4 interaction code and a date without a time zone (invalid FHIR JSON a tolerant client reads).
-    /// </summary>
-    public bool MalformedCapability { get; set; }
+    /// <summary>Serve <c>/metadata</c> with the malformed content real servers send (see <see cref="CapabilityStatementBuilder.Wild"/>).</summary>
+    public bool WildMetadata { get; set; }
 
     public bool InMemory => string.Equals(Storage, "memory", StringComparison.OrdinalIgnoreCase);
 
@@ -74,7 +68,7 @@ public sealed class FhirServerOptions
         {
             options.MaxConditionalEntries = maxConditional;
         }
-        options.MalformedCapability = bool.TryParse(fhir["MalformedCapability"], out var malformed) && malformed;
+        options.WildMetadata = bool.TryParse(fhir["WildMetadata"], out var wild) && wild;
         options.DefaultCount = Math.Min(options.DefaultCount, options.MaxCount);
         return options;
     }
@@ -85,7 +79,7 @@ public sealed class FhirServerOptions
             "full" => EhrMode.Full,
             "epiclike" or "epic" => EhrMode.EpicLike,
             "oraclelike" or "oracle" or "cerner" => EhrMode.OracleLike,
-            _ => throw new InvalidOperationException($"Sandbox:Mode '{value}' is not one of full, epic-like, oracle-like."),
+            _ => throw new Hosting.SandboxSettingsException($"Sandbox:Mode is '{value}': put full, epic-like or oracle-like."),
         };
 
     public static string ModeName(EhrMode mode) => mode switch

@@ -9,6 +9,7 @@ public static class EhrGateway
     {
         builder.Services.AddSingleton<TolerantReadLog>();
         builder.Services.AddSingleton<EhrClientFactory>();
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Launch.AppOptions>>().Value.Evidence.Load());
         builder.Services.AddSingleton<ChartReader>();
         AddResilience(builder.Services.AddHttpClient(EhrClientFactory.HttpClientName));
         return builder;

@@ -84,20 +84,16 @@ public sealed class EhrWriteMemory
     public long UpdatedAt { get; set; }
 }
 
-/// <summary>The app's own store: the outbox of signed notes, the drafts, and what each EHR's refusals taught.</summary>
-public sealed class WriteBackDb(DbContextOptions<WriteBackDb> options) : DbContext(options)
+/// <summary>
+/// The app's own store: the outbox of signed notes, the drafts, and what each EHR's refusals taught the write ladder. The schema is EF Core migrations, one set
+/// per provider (<see cref="SqliteWriteBackDb"/>, <see cref="PostgresWriteBackDb"/>), applied at start by
+/// <see cref="StoreMigrations"/>; the rest of the app uses this type.
+/// </summary>
+public class WriteBackDb(DbContextOptions options) : DbContext(options)
 {
     public DbSet<OutboxNote> Notes => Set<OutboxNote>();
     public DbSet<DraftRecord> Drafts => Set<DraftRecord>();
     public DbSet<EhrWriteMemory> Ladder => Set<EhrWriteMemory>();
-
-    /// <summary>
-    /// The ladder's table for a store created before it existed (<c>EnsureCreated</c> adds no table to an existing
-    /// database): the same columns as the model, in SQL both SQLite and PostgreSQL take.
-    /// </summary>
-    public const string CreateLadderTable =
-        "CREATE TABLE IF NOT EXISTS ehr_write_memory (\"Issuer\" varchar(512) NOT NULL PRIMARY KEY, \"Strategy\" varchar(32) NOT NULL, " +
-        "\"Reason\" varchar(300) NULL, \"UpdatedAt\" bigint NOT NULL)";
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -60,14 +60,14 @@ public class EhrCheckTests
     [Fact]
     public async Task A_malformed_capability_statement_is_reported_with_the_skipped_paths_and_does_not_stop_the_app()
     {
-        await using var world = await SigningTests.WorldAsync("full", more: o => o.Sandbox["Sandbox:Fhir:MalformedCapability"] = "true");
+        await using var world = await SigningTests.WorldAsync("full", more: o => o.Sandbox["Sandbox:Fhir:WildMetadata"] = "true");
 
         var (exit, _, checks, _) = Json(world.Issuer);
 
         Assert.Equal(0, exit);
         var capability = checks["CapabilityStatement"];
         Assert.Equal("warn", capability.GetProperty("level").GetString());
-        Assert.Contains("CapabilityStatement.rest[].interaction[].code", capability.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Contains("CapabilityStatement.rest[].resource[].interaction[].code", capability.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal("transaction", checks["Write strategy"].GetProperty("result").GetString());
     }
 

@@ -46,7 +46,7 @@ public class LadderTests
     [Fact]
     public async Task A_malformed_capability_statement_never_blocks_writing()
     {
-        await using var world = await SigningTests.WorldAsync("full", more: o => o.Sandbox["Sandbox:Fhir:MalformedCapability"] = "true");
+        await using var world = await SigningTests.WorldAsync("full", more: o => o.Sandbox["Sandbox:Fhir:WildMetadata"] = "true");
         using var tab = await SurgeonTab.LaunchAsync(world);
 
         using var signed = await tab.SignAsync(SignedNotes.LeftNeurectomy("malformed-cap"));

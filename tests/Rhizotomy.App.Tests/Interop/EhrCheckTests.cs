@@ -1,6 +1,5 @@
 using System.Security.Cryptography;
 using System.Text.Json;
-using Rhizotomy.App.Launch;
 using Rhizotomy.App.Tests.WriteBack;
 using Rhizotomy.Cli;
 
@@ -87,17 +86,7 @@ public class EhrCheckTests
     public async Task The_write_test_writes_reads_back_and_cleans_up_with_the_chosen_strategy(string mode, string strategy, int written)
     {
         var key = ECDsa.Create(ECCurve.NamedCurves.nistP384).ExportPkcs8PrivateKeyPem();
-        await using var world = await SigningTests.WorldAsync(mode, more: o =>
-        {
-            var jwks = new ClientKeys(Microsoft.Extensions.Options.Options.Create(new AppOptions
-            {
-                Ehrs = [new EhrRegistration { Issuer = "http://placeholder/fhir", ClientId = "x", Backend = new BackendRegistration { ClientId = BackendClientId, SigningKey = key } }],
-            })).JwksJson();
-            o.Sandbox["Sandbox:Clients:1:ClientId"] = BackendClientId;
-            o.Sandbox["Sandbox:Clients:1:Type"] = "asymmetric";
-            o.Sandbox["Sandbox:Clients:1:Jwks"] = jwks;
-            o.Sandbox["Sandbox:Clients:1:Scopes:0"] = "system/*";
-        });
+        await using var world = await SigningTests.WorldAsync(mode, more: o => BackendServicesTests.RegisterAtSandbox(o, BackendClientId, key));
         // The same settings file shape the app reads (App:Ehrs), in a folder of this test only.
         var folder = Directory.CreateTempSubdirectory("ehr-check-");
         try

@@ -25,6 +25,13 @@ public static class CliApp
               Encounter and Organization (plus any chart resources: Conditions, blocks, imaging), checks
               it, composes the note and prints its text. With --out, also writes note.txt, note.html and
               transaction-bundle.json there. Exit 0 when the note was composed and is valid, 1 when not.
+          rhizotomy ehr-check --issuer <FHIR base> [--settings <appsettings.json>] [--client-id <id>] [--json] [--write-test <patient id>]
+              The readiness of one EHR for the app, with the app's own settings (App:Ehrs of the settings file or
+              the environment) and code: SMART discovery, PKCE S256, scopes, Backend Services, FHIR version, reads
+              and writes per resource, transaction, encounter rule, the write strategy and why. --write-test writes
+              a test document for that patient with the chosen strategy, reads it back and deletes it where the EHR
+              allows (token: the registration's Backend Services credentials, else RHIZOTOMY_EHR_TOKEN).
+              Exit 0 when the app can work with the EHR, 1 when not (with the reason).
         """;
 
     internal static readonly FhirJsonSerializer Serializer = new();
@@ -38,6 +45,7 @@ public static class CliApp
                 ["validate", .. var paths] when paths.Length > 0 => ValidateCommand.Run(paths, output, error),
                 ["render", var bundle] => RenderCommand.Run(bundle, null, output, error),
                 ["render", var bundle, "--out", var folder] => RenderCommand.Run(bundle, folder, output, error),
+                ["ehr-check", .. var options] => EhrCheckCommand.Run(options, output, error),
                 _ => UsageError(error, args.Length == 0 ? null : "unknown command or arguments"),
             };
         }

@@ -57,7 +57,7 @@ public static class EvidencePage
         if (session.NeedsRelaunch)
             html.Append("<p class=\"notice relaunch\">Your EHR sign-in has expired. Please re-launch the app from the patient's chart: nothing you typed is lost.</p>");
         if (mode.ReadOnly)
-            html.Append("<p class=\"notice\" id=\"read-only\">").Append(E(ReadOnlyNotice)).Append("</p>");
+            html.Append("<p class=\"notice\" id=\"read-only\">").Append(E(mode.ReadOnlyReason ?? ReadOnlyNotice)).Append("</p>");
         if (chart?.Practitioner is { } dr)
             html.Append("<p class=\"muted\">Documenting as ").Append(E(dr.Name)).Append("</p>");
         else if (session.FhirUser is not null)

@@ -117,8 +117,8 @@ public static partial class NotePage
                 // errors is never signed, the form comes back with its messages.
                 if (!clean || preview is null)
                     return Page(session, q, state, launch, outcome, builder.Problems, noteId, pick, status: StatusCodes.Status422UnprocessableEntity);
-                if (ContextModel.ModeOf(session).ReadOnly)
-                    return Error(StatusCodes.Status403Forbidden, "This launch cannot file notes", "The EHR did not grant the app permission to file notes, or its sign-in has expired.", "Open the app again from the patient's chart in the EHR; the draft is kept.");
+                if (ContextModel.ModeOf(session) is { ReadOnly: true } readOnly)
+                    return Error(StatusCodes.Status403Forbidden, "This launch cannot file notes", readOnly.ReadOnlyReason ?? "The EHR did not grant the app permission to file notes, or its sign-in has expired.", "Open the app again from the patient's chart in the EHR; the draft is kept.");
                 if (action == SignAction)
                     return ConfirmPage(session, q, state, launch, noteId, preview);
                 var signed = await signing.SignAsync(session, response, amendsId: null, preview: false, ct);
@@ -266,7 +266,7 @@ public static partial class NotePage
         if (session.NeedsRelaunch)
             html.Append("<p class=\"notice relaunch\">Your EHR sign-in has expired. Re-launch the app from the patient's chart; keep this page open until then.</p>");
         else if (ContextModel.ModeOf(session).ReadOnly)
-            html.Append("<p class=\"notice\" id=\"read-only\">").Append(E(ReadOnlyNotice)).Append("</p>");
+            html.Append("<p class=\"notice\" id=\"read-only\">").Append(E(ContextModel.ModeOf(session).ReadOnlyReason ?? ReadOnlyNotice)).Append("</p>");
         if (resumedFrom is { } savedAt)
         {
             var local = savedAt.ToOffset(FormState.ParseOffset(state.TimeZone));
@@ -329,7 +329,9 @@ public static partial class NotePage
             .Append("<pre class=\"preview\" tabindex=\"0\" aria-label=\"Preview of the note\">").Append(E(preview)).Append("</pre>");
         if (mode.ReadOnly)
         {
-            html.Append("<p class=\"notice\" id=\"sign-unavailable\">Not offered: this launch is read-only (the EHR did not grant the app permission to file notes), so the note cannot be signed here. Your draft is kept: to sign, ask for write access and open the app again from the patient's chart.</p></section>");
+            html.Append("<p class=\"notice\" id=\"sign-unavailable\">").Append(E(mode.ReadOnlyReason == ContextModel.NotPractitionerNotice
+                ? "Not offered: " + ContextModel.NotPractitionerNotice
+                : "Not offered: this launch is read-only (the EHR did not grant the app permission to file notes), so the note cannot be signed here. Your draft is kept: to sign, ask for write access and open the app again from the patient's chart.")).Append("</p></section>");
             return;
         }
         html.Append("<p class=\"notice\" id=\"preview-stale\" hidden>The answers changed after this preview: check the note again to see the note as it will be filed, then sign it.</p>")

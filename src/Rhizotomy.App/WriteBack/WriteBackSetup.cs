@@ -39,6 +39,7 @@ public static class WriteBackSetup
         builder.Services.AddSingleton<Outbox>();
         builder.Services.AddSingleton<EhrWriter>();
         builder.Services.AddSingleton<WritePlanner>();
+        builder.Services.AddSingleton<WriteLadder>();
         builder.Services.AddSingleton<EncounterLookup>();
         builder.Services.AddOptions<DraftOptions>().Bind(builder.Configuration.GetSection(DraftOptions.Section));
         builder.Services.AddSingleton<DraftStore>();
@@ -47,8 +48,6 @@ public static class WriteBackSetup
         builder.Services.AddSingleton<NoteSigning>();
         if (options.SenderEnabled)
             builder.Services.AddHostedService(sp => sp.GetRequiredService<NoteSender>());
-        // No resilience handler: the outbox owns retries, so every attempt is counted and a write is never repeated blindly.
-        builder.Services.AddHttpClient(EhrWriter.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
         return builder;
     }
 

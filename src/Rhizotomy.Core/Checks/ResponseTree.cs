@@ -104,6 +104,31 @@ internal sealed class ResponseTree
     public static IEnumerable<ResponseNode> Descendants(IEnumerable<ResponseNode> nodes) =>
         nodes.SelectMany(n => new[] { n }.Concat(Descendants(n.Children)));
 
+    /// <summary>
+    /// The response as signing sees it: enabled items only (answers of disabled items dropped, as SDC asks), each
+    /// paired with the node it came from so that a rule on an item can be evaluated on each of its instances.
+    /// </summary>
+    public (QuestionnaireResponse Response, List<(ResponseNode Node, R.ItemComponent Item)> Items) Effective()
+    {
+        var pairs = new List<(ResponseNode, R.ItemComponent)>();
+        List<R.ItemComponent> Copy(IEnumerable<ResponseNode> nodes)
+        {
+            var result = new List<R.ItemComponent>();
+            foreach (var node in nodes.Where(n => n.Enabled && n.Item is not null))
+            {
+                var item = new R.ItemComponent { LinkId = node.LinkId };
+                item.Answer.AddRange(node.Item!.Answer.Where(a => a?.Value is not null).Select(a => new R.AnswerComponent { Value = (DataType)a.Value!.DeepCopy() }));
+                item.Item.AddRange(Copy(node.Children));
+                pairs.Add((node, item));
+                result.Add(item);
+            }
+            return result;
+        }
+        var response = new QuestionnaireResponse { Questionnaire = Template.Url };
+        response.Item.AddRange(Copy(Roots));
+        return (response, pairs);
+    }
+
     /// <summary>Expression of an item by its linkId path from the root (for items that may be absent).</summary>
     public static string PathOf(params string[] linkIds) =>
         "QuestionnaireResponse" + string.Concat(linkIds.Select(l => $".item.where(linkId='{Literal(l)}')"));

@@ -31,7 +31,7 @@ public static class WriteBackSetup
             builder.Services.AddDbContextFactory<WriteBackDb>(o => o.UseSqlite(connection));
         }
 
-        builder.Services.TryAddSingleton(_ => TemplateCatalog.LoadDefault());
+        builder.Services.TryAddSingleton(_ => Form.FormSetup.LoadTemplates(builder.Configuration));
         builder.Services.AddSingleton<Outbox>();
         builder.Services.AddSingleton<EhrWriter>();
         builder.Services.AddSingleton<WritePlanner>();

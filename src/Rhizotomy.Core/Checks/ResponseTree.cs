@@ -437,15 +437,8 @@ internal sealed class ResponseTree
         }
     }
 
-    private bool IsEnabled(Q.ItemComponent d, ResponseNode? context)
-    {
-        if (d.EnableWhen.Count == 0)
-        {
-            return true;
-        }
-        var results = d.EnableWhen.Select(w => Holds(w, AnswersInContext(w.Question ?? string.Empty, context)));
-        return d.EnableBehavior == Q.EnableWhenBehavior.Any ? results.Any(r => r) : results.All(r => r);
-    }
+    private bool IsEnabled(Q.ItemComponent d, ResponseNode? context) =>
+        EnableWhen.Enabled(d, question => AnswersInContext(question, context));
 
     /// <summary>Answers to a question, looked for first within the enclosing group (so a repeating group sees its own), then further out.</summary>
     private List<DataType> AnswersInContext(string linkId, ResponseNode? context)
@@ -460,44 +453,6 @@ internal sealed class ResponseTree
             }
         }
     }
-
-    private static bool Holds(Q.EnableWhenComponent when, List<DataType> answers)
-    {
-        switch (when.Operator)
-        {
-            case Q.QuestionnaireItemOperator.Exists:
-                return (when.Answer is FhirBoolean { Value: true }) == (answers.Count > 0);
-            case Q.QuestionnaireItemOperator.Equal:
-                return answers.Any(a => Same(a, when.Answer));
-            case Q.QuestionnaireItemOperator.NotEqual:
-                return answers.Count > 0 && !answers.Any(a => Same(a, when.Answer));
-            default:
-                var target = Number(when.Answer);
-                return target is not null && answers.Select(Number).OfType<decimal>().Any(v => when.Operator switch
-                {
-                    Q.QuestionnaireItemOperator.GreaterThan => v > target,
-                    Q.QuestionnaireItemOperator.LessThan => v < target,
-                    Q.QuestionnaireItemOperator.GreaterOrEqual => v >= target,
-                    Q.QuestionnaireItemOperator.LessOrEqual => v <= target,
-                    _ => false,
-                });
-        }
-    }
-
-    private static bool Same(DataType answer, DataType? expected) => (answer, expected) switch
-    {
-        (Coding a, Coding e) => a.System == e.System && a.Code == e.Code,
-        (FhirBoolean a, FhirBoolean e) => a.Value == e.Value,
-        (PrimitiveType a, PrimitiveType e) => Number(a) is { } x && Number(e) is { } y ? x == y : a.ToString() == e.ToString(),
-        _ => false,
-    };
-
-    private static decimal? Number(DataType? value) => value switch
-    {
-        FhirDecimal { Value: { } d } => d,
-        Integer { Value: { } i } => i,
-        _ => null,
-    };
 
     /// <summary>"Left greater occipital nerve: segment length is missing."</summary>
     internal static string Missing(ResponseNode node)

@@ -64,7 +64,8 @@ public static partial class ChartQuery
         IReadOnlyList<Base> values;
         try
         {
-            values = Sdc.Evaluate(resource, definition.Expression!, new Dictionary<string, IReadOnlyList<Base>>());
+            // Nothing resolves here: "subject.where(resolve() is Patient)" is read as "subject" (the reference is then matched as given).
+            values = Sdc.Evaluate(resource, ResolveFilter().Replace(definition.Expression!, string.Empty), new Dictionary<string, IReadOnlyList<Base>>());
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -83,6 +84,9 @@ public static partial class ChartQuery
             _ => false,
         });
     }
+
+    [GeneratedRegex(@"\.where\(resolve\(\) is \w+\)", RegexOptions.None, 100)]
+    private static partial Regex ResolveFilter();
 
     [GeneratedRegex(@"\{\{(.+?)\}\}", RegexOptions.None, 100)]
     private static partial Regex Embedded();

@@ -120,9 +120,11 @@ public static class Populator
                 var answerSource = source;
                 if (Sdc.ExpressionOf(d.GetExtension(Sdc.InitialExpression)) is { } initial)
                 {
-                    var values = Evaluate(initial, null, variables, $"initialExpression of '{d.LinkId}'");
-                    answers.AddRange(values.Select(v => Answer(d, v)).OfType<DataType>());
-                    answerSource ??= values.OfType<Resource>().Select(SourceOf).FirstOrDefault();
+                    var values = EvaluateWithResources(initial, variables, $"initialExpression of '{d.LinkId}'");
+                    answers.AddRange(values.Select(v => Answer(d, v.Value)).OfType<DataType>());
+                    // A value read from a chart resource names it; the evidence and the template are not chart resources.
+                    answerSource ??= values.Select(v => v.Resource).Where(r => r is not null and not Parameters and not Questionnaire)
+                        .Select(r => SourceOf(r!)).FirstOrDefault(r => r is not null);
                 }
                 else if (d.EnableWhen.Count == 0 && !insideRepeat)
                 {
@@ -175,6 +177,23 @@ public static class Populator
             }
         }
 
+        private IReadOnlyList<(Base Value, Resource? Resource)> EvaluateWithResources(Expression expression, IReadOnlyDictionary<string, IReadOnlyList<Base>> variables, string what)
+        {
+            if (expression.Language == Sdc.FhirQueryLanguage)
+            {
+                return [.. Evaluate(expression, null, variables, what).Select(r => (r, r as Resource))];
+            }
+            try
+            {
+                return Sdc.EvaluateWithResources(null, expression.Expression_ ?? string.Empty, variables);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                Problems.Add($"{what} could not be evaluated.");
+                return [];
+            }
+        }
+
         private IReadOnlyList<Base> Evaluate(Expression expression, Base? focus, IReadOnlyDictionary<string, IReadOnlyList<Base>> variables, string what)
         {
             try
@@ -210,6 +229,19 @@ public static class Populator
     /// <summary>An expression's value as an answer the item takes; null when it does not fit (wrong type, out of range).</summary>
     private static DataType? Answer(Q.ItemComponent d, Base value)
     {
+        // FHIRPath's own values (a literal 'prone', a computed true) come as system types: read them as FHIR ones.
+        if (value is PrimitiveType system && system.GetType().Name.StartsWith("FP", StringComparison.Ordinal))
+        {
+            value = system.JsonValue switch
+            {
+                string s => new FhirString(s),
+                bool b => new FhirBoolean(b),
+                int i => new Integer(i),
+                long l when l is >= int.MinValue and <= int.MaxValue => new Integer((int)l),
+                decimal x => new FhirDecimal(x),
+                _ => value,
+            };
+        }
         DataType? answer = (d.Type, value) switch
         {
             (Q.QuestionnaireItemType.Boolean, FhirBoolean b) => b,
@@ -224,6 +256,7 @@ public static class Populator
             (Q.QuestionnaireItemType.Choice or Q.QuestionnaireItemType.OpenChoice, CodeableConcept cc) => cc.Coding.FirstOrDefault(),
             (Q.QuestionnaireItemType.OpenChoice or Q.QuestionnaireItemType.String or Q.QuestionnaireItemType.Text, FhirString s) => s,
             (Q.QuestionnaireItemType.String or Q.QuestionnaireItemType.Text, Markdown m) => new FhirString(m.Value),
+            (Q.QuestionnaireItemType.OpenChoice or Q.QuestionnaireItemType.String or Q.QuestionnaireItemType.Text, Code c) => new FhirString(c.Value),
             (Q.QuestionnaireItemType.Reference, ResourceReference r) => r,
             _ => null,
         };

@@ -80,6 +80,32 @@ public static partial class Sdc
         return [.. Compile(expression)([root], context).Select(n => n.Poco).OfType<Base>()];
     }
 
+    /// <summary>As <see cref="Evaluate"/>, with the resource each value sits in (null for computed values).</summary>
+    public static IReadOnlyList<(Base Value, Resource? Resource)> EvaluateWithResources(Base? focus, string expression, IReadOnlyDictionary<string, IReadOnlyList<Base>> variables)
+    {
+        var root = (focus ?? new Parameters()).ToPocoNode(ModelInfo.ModelInspector);
+        var context = new FhirEvaluationContext();
+        foreach (var (name, values) in variables)
+        {
+            context.Environment[name] = [.. values.Select(v => v.ToPocoNode(ModelInfo.ModelInspector))];
+        }
+        var result = new List<(Base, Resource?)>();
+        foreach (var node in Compile(expression)([root], context))
+        {
+            if (node.Poco is not Base value)
+            {
+                continue;
+            }
+            PocoNodeOrList top = node;
+            while (top.Parent is { } parent)
+            {
+                top = parent;
+            }
+            result.Add((value, (top as PocoNode)?.Poco as Resource));
+        }
+        return result;
+    }
+
     /// <summary>True when the expression gives the single boolean true; false for false or empty, as <c>questionnaire-constraint</c> reads it.</summary>
     public static bool? Holds(Base? focus, string expression, IReadOnlyDictionary<string, IReadOnlyList<Base>> variables)
     {

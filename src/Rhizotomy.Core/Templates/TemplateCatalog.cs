@@ -170,6 +170,9 @@ public sealed class TemplateCatalog
         }
     }
 
+    /// <summary>Why a template cannot be used to write an operative note (what loading would refuse it for); empty when it can.</summary>
+    public static IReadOnlyList<string> Problems(Questionnaire q) => [.. Inspect(q)];
+
     /// <summary>Why a template cannot be used to write an operative note; empty when it can.</summary>
     internal static IEnumerable<string> Inspect(Questionnaire q)
     {
@@ -202,6 +205,11 @@ public sealed class TemplateCatalog
         foreach (var missing in EssentialLinkIds.Where(l => !known.Contains(l)))
         {
             yield return $"the template has no item '{missing}', which the operative note needs.";
+        }
+        foreach (var item in all.Where(i => i.GetExtension(Sdc.NoteSection) is not null
+            && !Notes.TemplateStatements.IsSection(i.GetExtensionValue<Code>(Sdc.NoteSection)?.Value)))
+        {
+            yield return $"item '{item.LinkId}' names a note-section that is not a section of the C-CDA Operative Note.";
         }
         foreach (var problem in ExpressionProblems(q, known).Concat(Checks.TemplateConstraints.Inspect(q, known)))
         {

@@ -30,14 +30,19 @@ public sealed class SiteTemplateTests
             var bundle = FormWorld.Parse<Bundle>(await tab.Browser.GetStringAsync(new Uri(world.AppOrigin + "/api/templates")));
             Assert.Contains(bundle.Entry, e => e.Resource is Questionnaire { Url: SiteTemplates.Url, Title: SiteTemplates.Title });
 
-            // Rendered and prefilled on the note page.
+            var casePage = await tab.Browser.GetStringAsync(new Uri($"{world.AppOrigin}/s/{tab.LaunchId}"));
+            Assert.Contains($"note?template={SiteTemplates.Id}\">Write the operative note: {SiteTemplates.Title}</a>", casePage, StringComparison.Ordinal);
+
+            // Rendered and prefilled on the note page, where the other templates are offered too.
             var page = await tab.Browser.GetStringAsync(new Uri($"{world.AppOrigin}/s/{tab.LaunchId}/note?template={SiteTemplates.Id}"));
             Assert.Contains("Positioning", page, StringComparison.Ordinal);
             Assert.Contains("value=\"prone\"", page, StringComparison.Ordinal);
+            var shipped = await tab.Browser.GetStringAsync(new Uri($"{world.AppOrigin}/s/{tab.LaunchId}/note?template={TemplateDefinitions.NeurectomyId}"));
+            Assert.Contains($"Switch to: {SiteTemplates.Title}</a>", shipped, StringComparison.Ordinal);
 
             // Prefilled by $populate, then completed as the surgeon would.
             var qr = await PopulateAsync(world, tab);
-            Assert.Equal("prone", ((FhirString)qr.Item.Single(i => i.LinkId == SiteTemplates.Positioning).Answer.Single().Value).Value);
+            Assert.Equal("prone", Assert.IsType<FhirString>(qr.Item.Single(i => i.LinkId == SiteTemplates.Positioning).Answer.Single().Value).Value);
             NoteAnswers.CompleteCommon(qr);
             NoteAnswers.Neurectomy(qr, LinkIds.For(Nerve.GreaterOccipital, Side.Left));
             qr.Identifier = new Identifier(Known.NoteIdentifierSystem, "note-site-template");
@@ -58,7 +63,8 @@ public sealed class SiteTemplateTests
             var plain = document.Content.First(c => c.Attachment!.ContentType!.StartsWith("text/plain", StringComparison.Ordinal));
             Assert.Contains(SiteTemplates.Sentence, Encoding.UTF8.GetString(plain.Attachment!.Data!), StringComparison.Ordinal);
             var composition = Assert.Single(SignedNotes.Written<Composition>(chart, "note-site-template"));
-            Assert.Contains(SiteTemplates.Sentence, composition.Section.Single(s => s.Code.Coding[0].Code == Known.Loinc.ProcedureDescription).Text.Div, StringComparison.Ordinal);
+            var description = composition.Section.Single(s => s.Code?.Coding.FirstOrDefault()?.Code == Known.Loinc.ProcedureDescription);
+            Assert.Contains(SiteTemplates.Sentence, description.Text?.Div ?? "", StringComparison.Ordinal);
         }
         finally
         {

@@ -16,8 +16,11 @@ public sealed class CsrfFilter(SessionAccess sessions) : IEndpointFilter
             return ApiErrors.SessionEnded();
         var sent = http.Request.Headers[Header].FirstOrDefault();
         if (sent is null || !SessionStore.FixedTimeEquals(sent, session.CsrfToken))
+        {
+            Security.SecurityEvents.Log(http, Security.SecurityEvents.AccessRefused, "missing or wrong CSRF token");
             return ApiErrors.Outcome(StatusCodes.Status403Forbidden, Hl7.Fhir.Model.OperationOutcome.IssueType.Security,
                 "Missing or wrong X-CSRF-Token header: send the csrfToken from GET /api/context.");
+        }
         return await next(context);
     }
 }

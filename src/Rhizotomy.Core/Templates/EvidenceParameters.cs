@@ -11,6 +11,7 @@ namespace Rhizotomy.Core.Templates;
 /// </summary>
 /// <remarks>
 /// Parts: diagnosis: code (Coding, or string when matched on text only), side (SNOMED Coding), active (boolean),
+/// prefill (boolean: the evidence allows prefilling it, i.e. a confirmed active diagnosis),
 /// textOnly (boolean), onset (string). block: date (date), nerve (project Coding), side (SNOMED Coding),
 /// reliefPercent (integer), reliefText (string). therapy: kind, text, period (string), failed (boolean).
 /// imaging: text (string), date (date).
@@ -36,6 +37,7 @@ public static class EvidenceParameters
                 ("code", code),
                 ("side", d.Side is { } side ? TemplateAnswers.Laterality(side) : null),
                 ("active", new FhirBoolean(d.Active)),
+                ("prefill", new FhirBoolean(d.Prefillable)),
                 ("textOnly", new FhirBoolean(d.TextOnly)),
                 ("onset", Text(d.Onset)));
         }

@@ -138,6 +138,8 @@ public sealed class CliTests : IDisposable
         var template = Write("Questionnaire-site.json", SiteTemplates.Build());
         var chart = ContextBundle(new QuestionnaireResponse());
         chart.Entry.RemoveAll(e => e.Resource is QuestionnaireResponse);
+        // Only a confirmed diagnosis is prefilled.
+        chart.Entry.Select(e => e.Resource).OfType<Condition>().Single().VerificationStatus = new CodeableConcept(Known.Systems.ConditionVerification, "confirmed");
 
         var (code, output, _) = Run("validate", template, "--chart", Write("chart.json", chart));
 

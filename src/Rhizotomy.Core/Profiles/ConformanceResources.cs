@@ -356,33 +356,15 @@ public static class ConformanceResources
         + "that is such a section, else the procedure description.",
         "Questionnaire.item", El("Extension.value[x]", 1, "1").OfType("code"));
 
-    private static StructureDefinition NewExtension(string id, string url, string name, string title, string description, string context, ElementDefinition value) => new()
+    private static StructureDefinition NewExtension(string id, string url, string name, string title, string description, string context, ElementDefinition value)
     {
-        Id = id,
-        Url = url,
-        Version = Version,
-        Name = name,
-        Title = title,
-        Status = PublicationStatus.Draft,
-        Experimental = false,
-        Publisher = Publisher,
-        Description = description,
-        FhirVersion = FHIRVersion.N4_0_1,
-        Kind = StructureDefinition.StructureDefinitionKind.ComplexType,
-        Abstract = false,
-        Context = [new StructureDefinition.ContextComponent { Type = StructureDefinition.ExtensionContextType.Element, Expression = context }],
-        Type = "Extension",
-        BaseDefinition = BaseProfile + "Extension",
-        Derivation = StructureDefinition.TypeDerivationRule.Constraint,
-        Differential = new StructureDefinition.DifferentialComponent
-        {
-            Element =
-            [
-                El("Extension", mustSupport: false).Defined(description),
-                El("Extension.extension", 0, "0", mustSupport: false),
-                El("Extension.url", mustSupport: false).WithFixed(new FhirUri(url)),
-                value,
-            ],
-        },
-    };
+        var extension = NewProfile(id, url, name, title, "Extension", description,
+            El("Extension", mustSupport: false).Defined(description),
+            El("Extension.extension", 0, "0", mustSupport: false),
+            El("Extension.url", mustSupport: false).WithFixed(new FhirUri(url)),
+            value);
+        extension.Kind = StructureDefinition.StructureDefinitionKind.ComplexType;
+        extension.Context = [new StructureDefinition.ContextComponent { Type = StructureDefinition.ExtensionContextType.Element, Expression = context }];
+        return extension;
+    }
 }

@@ -30,7 +30,7 @@ public static class EvidencePage
             var unsigned = session.Patient is null || session.FhirUser is null ? [] : (await drafts.ListAsync(session, ct))
                 .Select(d => catalog.Find(d.Response.Questionnaire) is { Id: { } id } q ? new DraftLink(id, q.Title ?? id, d.SavedAt, d.TimeZone) : null)
                 .OfType<DraftLink>().ToList();
-            return Results.Content(Render(session, unsigned), "text/html; charset=utf-8");
+            return Results.Content(Render(session, unsigned, catalog.List()), "text/html; charset=utf-8");
         });
         return app;
     }
@@ -41,7 +41,7 @@ public static class EvidencePage
     /// <summary>The chart read failed so far that not even the patient could be read: the EHR is down, not a gap in the chart.</summary>
     public static bool Unreadable(ChartSnapshot? chart) => chart is { Complete: false, Patient: null };
 
-    public static string Render(LaunchSession session, IReadOnlyList<DraftLink>? drafts = null)
+    public static string Render(LaunchSession session, IReadOnlyList<DraftLink>? drafts = null, IReadOnlyList<Rhizotomy.Core.Templates.TemplateSummary>? templates = null)
     {
         var chart = session.Chart;
         var mode = ContextModel.ModeOf(session);
@@ -67,7 +67,11 @@ public static class EvidencePage
 
         html.Append("<h1>Case for occipital nerve rhizotomy</h1>");
         html.Append("<p class=\"next\"><a href=\"/s/").Append(E(session.LaunchId)).Append("/note?template=occipital-neurectomy\">Write the operative note (neurectomy)</a>")
-            .Append(" · <a href=\"/s/").Append(E(session.LaunchId)).Append("/note?template=occipital-coagulation\">Write the operative note (coagulation)</a></p>");
+            .Append(" · <a href=\"/s/").Append(E(session.LaunchId)).Append("/note?template=occipital-coagulation\">Write the operative note (coagulation)</a>");
+        // Every other template the site installed, by its title.
+        foreach (var t in (templates ?? []).Where(t => t.Id is not null and not ("occipital-neurectomy" or "occipital-coagulation")))
+            html.Append(" · <a href=\"/s/").Append(E(session.LaunchId)).Append("/note?template=").Append(E(Uri.EscapeDataString(t.Id!))).Append("\">Write the operative note: ").Append(E(t.Title)).Append("</a>");
+        html.Append("</p>");
         foreach (var d in drafts ?? [])
         {
             var offset = d.TimeZone is { } tz && System.Text.RegularExpressions.Regex.IsMatch(tz, @"^[+-](0\d|1[0-4]):[0-5]\d$") ? Form.FormState.ParseOffset(tz) : TimeSpan.Zero;

@@ -57,7 +57,7 @@ public static partial class NotePage
             }
             var noteId = saved?.Response.Identifier is { Value: { } id } && NoteIdPattern().IsMatch(id) ? id : NewNoteId();
             var pick = await picker.PickAsync(session, state, checkedNow: false, ct);
-            return Page(session, q, state, pick?.Apply(launch) ?? launch, outcome: null, builderProblems: null, noteId, pick, resumedFrom: saved?.SavedAt);
+            return Page(session, q, state, pick?.Apply(launch) ?? launch, outcome: null, builderProblems: null, noteId, pick, resumedFrom: saved?.SavedAt, templates: catalog.List());
         });
 
         app.MapPost("/s/{launchId}/note", async (string launchId, string? template, HttpContext context, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, DraftStore drafts, Microsoft.Extensions.Options.IOptions<Launch.AppOptions> options, WriteBack.NoteSigning signing, WriteBack.Outbox outbox, EncounterPicker picker, CancellationToken ct) =>
@@ -96,7 +96,7 @@ public static partial class NotePage
             if (copy)
             {
                 CopyFromOtherSide(state, action["copy:".Length..]);
-                return Page(session, q, state, launch, outcome: null, builderProblems: null, noteId, pick, focus: action["copy:".Length..]);
+                return Page(session, q, state, launch, outcome: null, builderProblems: null, noteId, pick, focus: action["copy:".Length..], templates: catalog.List());
             }
             // A note signed already (a second click, Back then Sign, a replayed post): its page, and nothing is saved or filed again.
             if (action is SignAction or ConfirmSignAction && await outbox.FindAsync(noteId, ct) is { } stored && stored.OwnerKey == WriteBack.Outbox.OwnerKey(session))
@@ -116,7 +116,7 @@ public static partial class NotePage
                 // Signing without script: checked again here (the answers may have changed since the preview); a note with
                 // errors is never signed, the form comes back with its messages.
                 if (!clean || preview is null)
-                    return Page(session, q, state, launch, outcome, builder.Problems, noteId, pick, status: StatusCodes.Status422UnprocessableEntity);
+                    return Page(session, q, state, launch, outcome, builder.Problems, noteId, pick, status: StatusCodes.Status422UnprocessableEntity, templates: catalog.List());
                 if (ContextModel.ModeOf(session) is { ReadOnly: true } readOnly)
                     return Error(StatusCodes.Status403Forbidden, "This launch cannot file notes", readOnly.ReadOnlyReason ?? "The EHR did not grant the app permission to file notes, or its sign-in has expired.", "Open the app again from the patient's chart in the EHR; the draft is kept.");
                 if (action == SignAction)
@@ -125,11 +125,11 @@ public static partial class NotePage
                 if (signed.Note is { } note)
                     return SeeOther(context, WriteBack.SignedNotePage.Path(session.LaunchId, note.Id));
                 if (signed.ByChecks)
-                    return Page(session, q, state, launch, signed.Refusal, builder.Problems, noteId, pick, status: StatusCodes.Status422UnprocessableEntity);
+                    return Page(session, q, state, launch, signed.Refusal, builder.Problems, noteId, pick, status: StatusCodes.Status422UnprocessableEntity, templates: catalog.List());
                 var why = string.Join(" ", signed.Refusal?.Issue.Select(i => i.Details?.Text ?? i.Diagnostics).OfType<string>() ?? []);
                 return Error(signed.Status, "The note was not signed", why, "Go back to the note page (the draft is kept), or open the app again from the patient's chart.");
             }
-            return Page(session, q, state, launch, outcome, builder.Problems, noteId, pick, preview: preview);
+            return Page(session, q, state, launch, outcome, builder.Problems, noteId, pick, preview: preview, templates: catalog.List());
         });
 
         // The QuestionnaireResponse of the form as it stands: what the page's Sign button sends to POST /api/notes.
@@ -224,7 +224,7 @@ public static partial class NotePage
     public static bool SameTemplate(string? canonical, Questionnaire q) =>
         canonical is not null && q.Url is not null && canonical.Split('|')[0] == q.Url;
 
-    private static IResult Page(LaunchSession session, Questionnaire q, FormState state, LaunchContext launch, OperationOutcome? outcome, Dictionary<string, string>? builderProblems, string noteId, EncounterPick? pick, string? focus = null, string? preview = null, DateTimeOffset? resumedFrom = null, int status = StatusCodes.Status200OK)
+    private static IResult Page(LaunchSession session, Questionnaire q, FormState state, LaunchContext launch, OperationOutcome? outcome, Dictionary<string, string>? builderProblems, string noteId, EncounterPick? pick, string? focus = null, string? preview = null, DateTimeOffset? resumedFrom = null, int status = StatusCodes.Status200OK, IReadOnlyList<TemplateSummary>? templates = null)
     {
         var messages = new List<FieldMessage>();
         // The encounter's message is at its control always; in the summary after a check, with the answers' messages.
@@ -281,6 +281,9 @@ public static partial class NotePage
         {
             html.Append(other == q.Id ? "<strong>" + E(technique) + "</strong> · " : $"<a href=\"/s/{E(session.LaunchId)}/note?template={E(other)}\">Switch to the {E(technique)} note</a> · ");
         }
+        // Every other template the site installed, by its title.
+        foreach (var t in (templates ?? []).Where(t => t.Id is not null && t.Id != q.Id && t.Id is not (TemplateDefinitions.NeurectomyId or TemplateDefinitions.CoagulationId)))
+            html.Append($"<a href=\"/s/{E(session.LaunchId)}/note?template={E(Uri.EscapeDataString(t.Id!))}\">Switch to: {E(t.Title)}</a> · ");
         html.Append("<a href=\"/s/").Append(E(session.LaunchId)).Append("\">Back to the case evidence page</a></p>");
 
         if (evidence.Gaps.Count > 0)

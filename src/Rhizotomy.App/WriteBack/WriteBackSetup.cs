@@ -35,7 +35,7 @@ public static class WriteBackSetup
             builder.Services.AddSingleton<IDbContextFactory<WriteBackDb>>(sp => new WriteBackDbFactory<SqliteWriteBackDb>(sp.GetRequiredService<IDbContextFactory<SqliteWriteBackDb>>()));
         }
 
-        builder.Services.TryAddSingleton(_ => TemplateCatalog.LoadDefault());
+        builder.Services.TryAddSingleton(_ => Form.FormSetup.LoadTemplates(builder.Configuration));
         builder.Services.AddSingleton<Outbox>();
         builder.Services.AddSingleton<EhrWriter>();
         builder.Services.AddSingleton<WritePlanner>();

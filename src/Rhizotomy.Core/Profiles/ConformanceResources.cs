@@ -39,6 +39,9 @@ public static class ConformanceResources
         DocumentReferenceProfile(),
         ProvenanceProfile(),
         QuestionnaireResponseProfile(),
+        PrefillSourceExtension(),
+        NotePhraseExtension(),
+        NoteSectionExtension(),
     ];
 
     /// <summary>Our profile for a resource type, or null when we have none.</summary>
@@ -337,4 +340,37 @@ public static class ConformanceResources
             El("QuestionnaireResponse.author", 1, "1").References("Practitioner", "PractitionerRole"),
             El("QuestionnaireResponse.item", 0, "*"),
         ]);
+
+    /// <summary>On a prefilled QuestionnaireResponse item (or its repeating group): the chart resource the answer came from.</summary>
+    public static StructureDefinition PrefillSourceExtension() => NewExtension(
+        "prefill-source", Known.Extensions.PrefillSource, "PrefillSource", "Prefill source",
+        "The chart resource (Condition, Procedure, MedicationStatement, DiagnosticReport ...) a prefilled answer was taken from, "
+        + "kept while the answer is unchanged so that a reviewer can follow it.",
+        "QuestionnaireResponse.item", El("Extension.value[x]", 1, "1").References("Resource"));
+
+    /// <summary>On a template item: how its answer reads in the note.</summary>
+    public static StructureDefinition NotePhraseExtension() => NewExtension(
+        "note-phrase", Templates.Sdc.NotePhrase, "NotePhrase", "Note phrase",
+        "How the item's answer reads in the filed note: {answer} is replaced by the answer(s), {label} by the item's text. "
+        + "Without it an answered item is written as \"label: answer.\".",
+        "Questionnaire.item", El("Extension.value[x]", 1, "1").OfType("string"));
+
+    /// <summary>On a template item: the C-CDA Operative Note section its answer is written in.</summary>
+    public static StructureDefinition NoteSectionExtension() => NewExtension(
+        "note-section", Templates.Sdc.NoteSection, "NoteSection", "Note section",
+        "The LOINC code of the C-CDA Operative Note section the item's answer is written in; without it, the nearest item code "
+        + "that is such a section, else the procedure description.",
+        "Questionnaire.item", El("Extension.value[x]", 1, "1").OfType("code"));
+
+    private static StructureDefinition NewExtension(string id, string url, string name, string title, string description, string context, ElementDefinition value)
+    {
+        var extension = NewProfile(id, url, name, title, "Extension", description,
+            El("Extension", mustSupport: false).Defined(description),
+            El("Extension.extension", 0, "0", mustSupport: false),
+            El("Extension.url", mustSupport: false).WithFixed(new FhirUri(url)),
+            value);
+        extension.Kind = StructureDefinition.StructureDefinitionKind.ComplexType;
+        extension.Context = [new StructureDefinition.ContextComponent { Type = StructureDefinition.ExtensionContextType.Element, Expression = context }];
+        return extension;
+    }
 }

@@ -58,6 +58,10 @@ public sealed class DraftStore(IDbContextFactory<WriteBackDb> factory, Outbox ou
         if (bundle.Entry.Select(e => e.Resource).OfType<QuestionnaireResponse>().FirstOrDefault() is not { } filed || TemplateOf(filed) is not { } template)
             return;
         var response = (QuestionnaireResponse)filed.DeepCopy();
+        // Back to what a draft holds: what the composer added for filing (id, profile, narrative) is the app's to add again.
+        response.Id = null;
+        response.Meta = null;
+        response.Text = null;
         response.Status = QuestionnaireResponse.QuestionnaireResponseStatus.InProgress;
         response.Identifier = new Identifier(Known.NoteIdentifierSystem,
             noteId[..Math.Min(noteId.Length, 54)] + "-r" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3)).ToLowerInvariant());

@@ -213,8 +213,9 @@ public class LaunchFlowTests(PublicWorld fixture)
         Assert.Equal(PublicWorld.LongHistoryConditions + PublicWorld.LongHistoryProcedures, chart.GetProperty("resourcesRead").GetInt32());
         Assert.Equal(PublicWorld.LongHistoryConditions / 10, context.GetProperty("evidence").GetProperty("diagnoses").GetArrayLength());
         Assert.Equal(PublicWorld.LongHistoryProcedures / 20, context.GetProperty("evidence").GetProperty("blocks").GetArrayLength());
-        // Patient + Practitioner + 5 first pages + (5 - 1) more Condition pages + (3 - 1) more Procedure pages.
-        Assert.Equal(2 + 5 + 4 + 2, chart.GetProperty("roundTrips").GetInt32());
+        // Patient + Practitioner + 6 first pages (Condition, Procedure, the two medication searches, DiagnosticReport,
+        // Observation) + (5 - 1) more Condition pages + (3 - 1) more Procedure pages.
+        Assert.Equal(2 + 6 + 4 + 2, chart.GetProperty("roundTrips").GetInt32());
         Assert.Empty(context.GetProperty("warnings").EnumerateArray());
     }
 

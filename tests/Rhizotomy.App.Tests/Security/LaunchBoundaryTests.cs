@@ -209,6 +209,7 @@ public class LaunchBoundaryTests
         refuse.Status = null;
         restored.Status = QuestionnaireResponse.QuestionnaireResponseStatus.Completed;
         using var again = await tab.SignAsync(restored);
+        Assert.True(again.IsSuccessStatusCode, await again.Content.ReadAsStringAsync());
         Assert.Equal("written", (await SurgeonTab.FinalAsync(tab, again)).GetProperty("status").GetString());
     }
 

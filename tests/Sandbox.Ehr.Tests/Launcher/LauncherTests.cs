@@ -119,7 +119,7 @@ public class LauncherTests(SandboxFixture fixture)
         Assert.Equal("classic-left", Assert.IsType<Patient>(resources[0]).Id);
         Assert.Contains(resources, resource => resource is Encounter { Id: "classic-left-surgery" });
         Assert.Equal(3, resources.OfType<Procedure>().Count());
-        Assert.Equal(2, resources.OfType<Observation>().Count());
+        Assert.Equal(4, resources.OfType<Observation>().Count()); // relief of each block, and pain scores before and after the second
         Assert.Single(resources.OfType<DiagnosticReport>());
         Assert.Single(resources.OfType<MedicationRequest>());
         Assert.All(resources.Skip(1), resource => Assert.StartsWith("classic-left-", resource?.Id ?? "", StringComparison.Ordinal));

@@ -70,6 +70,7 @@ public sealed class FailureBrowserWorld : BrowserWorld
             var options = new SmartWorld.Options();
             options.App["App:Ehrs:1:Issuer"] = DownIssuer;
             options.App["App:Ehrs:1:ClientId"] = "rhizotomy-at-the-down-ehr";
+            options.App["App:Ehrs:1:Custodian"] = "Organization/down-hospital";
             return options;
         }
     }

@@ -65,7 +65,7 @@ public sealed class SiteTemplateFolderTests : IDisposable
         var composed = new NoteComposer().Compose(read.Note!, qr);
         const string Sentence = SiteTemplates.Sentence;
         Assert.Contains(Sentence, composed.Text);
-        var plain = composed.DocumentReference.Content.Single(c => c.Attachment?.ContentType == "text/plain");
+        var plain = composed.DocumentReference.Content.Single(c => c.Attachment?.ContentType?.StartsWith("text/plain", StringComparison.Ordinal) == true);
         Assert.Contains(Sentence, Encoding.UTF8.GetString(plain.Attachment!.Data!), StringComparison.Ordinal);
         var description = composed.Composition.Section.Single(s => s.Code?.Coding.FirstOrDefault()?.Code == Known.Loinc.ProcedureDescription);
         Assert.Contains(Sentence, description.Text?.Div ?? "", StringComparison.Ordinal);

@@ -53,6 +53,8 @@ public static class AppHost
         builder.Services.AddHealthChecks().AddCheck<SessionStoreHealthCheck>("session-store");
         // The first launch's code runs once, offline, before /health/ready says ready.
         builder.AddStartupWarmup();
+        // Pages are Razor components rendered by the endpoints (RazorComponentResult); no interactivity, no circuit.
+        builder.Services.AddRazorComponents();
 
         var app = builder.Build();
         app.UseSecurityHeaders();
@@ -80,11 +82,16 @@ public static class AppHost
                 : error is not null || context.Response.StatusCode > 499 ? LogEventLevel.Error : LogEventLevel.Information;
         });
 
-        app.MapLaunch();
-        app.MapEvidencePage();
-        app.MapContextApi();
-        app.MapNoteForm();
-        app.MapWriteBack();
+        // Style and script: wwwroot, served with fingerprinted names, ETags and compression; pages link them through
+        // the endpoints' resource collection (Assets[...] in the components).
+        app.MapStaticAssets();
+        var site = app.MapGroup("");
+        site.WithStaticAssetLinks(app);
+        site.MapLaunch();
+        site.MapEvidencePage();
+        site.MapContextApi();
+        site.MapNoteForm();
+        site.MapWriteBack();
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks(WarmupSetup.ReadyPath);
         app.MapGet("/health", () => Results.Ok());

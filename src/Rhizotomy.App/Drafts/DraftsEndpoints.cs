@@ -14,7 +14,7 @@ namespace Rhizotomy.App.Drafts;
 /// </summary>
 public static class DraftsEndpoints
 {
-    public static WebApplication MapDraftsApi(this WebApplication app)
+    public static IEndpointRouteBuilder MapDraftsApi(this IEndpointRouteBuilder app)
     {
         var drafts = app.MapGroup("/api/drafts");
         drafts.MapPut("", async (HttpContext http, DraftStore store, TemplateCatalog catalog, CancellationToken ct) =>

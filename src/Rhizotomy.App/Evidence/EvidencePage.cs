@@ -1,10 +1,11 @@
 using System.Globalization;
-using System.Text;
 using Rhizotomy.App.Ehr;
 using Rhizotomy.App.Launch;
 using Rhizotomy.App.Sessions;
 using Rhizotomy.App.Ui;
 using Rhizotomy.Core.Clinical;
+using Rhizotomy.App.Components;
+using Rhizotomy.App.Components.Case;
 using static Rhizotomy.App.Ui.Pages;
 
 namespace Rhizotomy.App.Evidence;
@@ -12,11 +13,9 @@ namespace Rhizotomy.App.Evidence;
 /// <summary>The app's first page after the launch: banner, mode, case evidence, gaps, timeline.</summary>
 public static class EvidencePage
 {
-    public static WebApplication MapEvidencePage(this WebApplication app)
+    public static IEndpointRouteBuilder MapEvidencePage(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/", () => Results.Content(Shell("Occipital rhizotomy note",
-            "<main class=\"message\"><h1>Occipital rhizotomy note</h1><p>Open this app from a patient's chart in your EHR.</p></main>"),
-            "text/html; charset=utf-8"));
+        app.MapGet("/", () => Pages.Render<HomePage>());
 
         app.MapGet("/s/{launchId}", async (string launchId, HttpContext context, SessionAccess sessions, Drafts.DraftStore drafts, Rhizotomy.Core.Templates.TemplateCatalog catalog, CancellationToken ct) =>
         {
@@ -30,7 +29,7 @@ public static class EvidencePage
             var unsigned = session.Patient is null || session.FhirUser is null ? [] : (await drafts.ListAsync(session, ct))
                 .Select(d => catalog.Find(d.Response.Questionnaire) is { Id: { } id } q ? new DraftLink(id, q.Title ?? id, d.SavedAt, d.TimeZone) : null)
                 .OfType<DraftLink>().ToList();
-            return Results.Content(Render(session, unsigned), "text/html; charset=utf-8");
+            return Pages.Render<CasePage>(new() { [nameof(CasePage.Session)] = session, [nameof(CasePage.Drafts)] = unsigned });
         });
         return app;
     }
@@ -41,119 +40,8 @@ public static class EvidencePage
     /// <summary>The chart read failed so far that not even the patient could be read: the EHR is down, not a gap in the chart.</summary>
     public static bool Unreadable(ChartSnapshot? chart) => chart is { Complete: false, Patient: null };
 
-    public static string Render(LaunchSession session, IReadOnlyList<DraftLink>? drafts = null)
-    {
-        var chart = session.Chart;
-        var mode = ContextModel.ModeOf(session);
-        var html = new StringBuilder();
-        if (session.NeedPatientBanner && chart?.Patient is { } p)
-        {
-            html.Append("<header class=\"banner\" aria-label=\"Patient\"><strong>").Append(E(p.Name)).Append("</strong>")
-                .Append("<span>Born ").Append(E(p.BirthDate ?? "unknown")).Append("</span>")
-                .Append("<span>").Append(E(p.Gender ?? "")).Append("</span>")
-                .Append("<span class=\"muted\">").Append(E(p.Reference)).Append("</span></header>");
-        }
-        html.Append("<main>");
-        if (session.NeedsRelaunch)
-            html.Append("<p class=\"notice relaunch\">Your EHR sign-in has expired. Please re-launch the app from the patient's chart: nothing you typed is lost.</p>");
-        if (mode.ReadOnly)
-            html.Append("<p class=\"notice\" id=\"read-only\">").Append(E(ReadOnlyNotice)).Append("</p>");
-        if (chart?.Practitioner is { } dr)
-            html.Append("<p class=\"muted\">Documenting as ").Append(E(dr.Name)).Append("</p>");
-        else if (session.FhirUser is not null)
-            html.Append("<p class=\"muted\">Signed in as ").Append(E(session.FhirUser)).Append("</p>");
-        if (chart?.Encounter is { } enc)
-            html.Append("<p class=\"muted\">Encounter: ").Append(E(enc.Type ?? enc.Reference)).Append(' ').Append(E(enc.Start)).Append("</p>");
-
-        html.Append("<h1>Case for occipital nerve rhizotomy</h1>");
-        html.Append("<p class=\"next\"><a href=\"/s/").Append(E(session.LaunchId)).Append("/note?template=occipital-neurectomy\">Write the operative note (neurectomy)</a>")
-            .Append(" · <a href=\"/s/").Append(E(session.LaunchId)).Append("/note?template=occipital-coagulation\">Write the operative note (coagulation)</a></p>");
-        foreach (var d in drafts ?? [])
-        {
-            var offset = d.TimeZone is { } tz && System.Text.RegularExpressions.Regex.IsMatch(tz, @"^[+-](0\d|1[0-4]):[0-5]\d$") ? Form.FormState.ParseOffset(tz) : TimeSpan.Zero;
-            html.Append("<p class=\"notice draft\">Unsigned draft: <a href=\"/s/").Append(E(session.LaunchId)).Append("/note?template=").Append(E(Uri.EscapeDataString(d.TemplateId)))
-                // The link says what it does on its own (a screen reader's list of links shows it without this paragraph).
-                .Append("\">Resume the draft (").Append(E(d.Title)).Append(")</a>, last saved <time datetime=\"").Append(E(d.SavedAt.ToString("O", CultureInfo.InvariantCulture))).Append("\">")
-                .Append(E(d.SavedAt.ToOffset(offset).ToString("d MMM yyyy HH:mm", CultureInfo.InvariantCulture))).Append(offset == TimeSpan.Zero ? " UTC" : "").Append("</time>: open it to carry on where you left off.</p>");
-        }
-        if (chart is null)
-        {
-            html.Append("<p>The chart has not been read yet.</p></main>");
-            return Shell("Case evidence", html.ToString());
-        }
-        foreach (var w in chart.Warnings)
-            html.Append("<p class=\"notice\">").Append(E(w)).Append("</p>");
-        if (!chart.Complete)
-            html.Append("<p class=\"notice\">Part of the chart could not be read: what follows may be incomplete. Reload the page to try again.</p>");
-
-        var ev = chart.Evidence;
-        html.Append("<h2>Gaps</h2>");
-        if (ev.Gaps.Count == 0)
-            html.Append("<p>None found: the work-up is documented.</p>");
-        else
-        {
-            html.Append("<ul class=\"gaps\">");
-            foreach (var g in ev.Gaps)
-                html.Append("<li data-gap=\"").Append(E(g.Code)).Append("\">").Append(E(g.Text)).Append("</li>");
-            html.Append("</ul>");
-        }
-
-        html.Append("<h2>History</h2>").Append(Timeline(ev));
-
-        html.Append("<h2>Diagnoses</h2>");
-        Table(html, ["Diagnosis", "Code", "Side", "Status", "Onset", "Source"], ev.Diagnoses.Select(d => new[]
-        {
-            d.Concept.Text, d.TextOnly ? "text only (no code)" : $"{d.Concept.Code} (ICD-10-CM)", d.Side?.ToString() ?? "not stated",
-            d.Active ? "active" : "inactive", d.Onset ?? "", d.Source.Reference,
-        }));
-        html.Append("<h2>Prior occipital nerve blocks</h2>");
-        Table(html, ["Date", "Nerve", "Side", "Relief", "As recorded", "Source"], ev.Blocks.Select(b => new[]
-        {
-            b.Date ?? "", b.Nerve switch
-            {
-                Nerve.GreaterOccipital => "greater occipital",
-                Nerve.LesserOccipital => "lesser occipital",
-                Nerve.ThirdOccipital => "third occipital",
-                _ => "not stated",
-            }, b.Side?.ToString() ?? "not stated",
-            b.ReliefPercent is { } r ? r.ToString(CultureInfo.InvariantCulture) + "%" : "", b.ReliefText ?? "", b.Source?.Reference ?? "",
-        }));
-        html.Append("<h2>Conservative treatment tried</h2>");
-        Table(html, ["Kind", "Treatment", "When", "Failed", "Source"], ev.Therapies.Select(t => new[]
-        {
-            t.Kind, t.Text, t.Period ?? "", t.Failed switch { true => "yes", false => "no", null => "not recorded" }, t.Source?.Reference ?? "",
-        }));
-        html.Append("<h2>Imaging</h2>");
-        Table(html, ["Study", "Date", "Source"], ev.Imaging.Select(i => new[] { i.Text, i.Date ?? "", i.Source?.Reference ?? "" }));
-        html.Append("<p class=\"muted\">Read from the EHR: ").Append(chart.ResourcesRead).Append(" resources in ")
-            .Append(chart.RoundTrips).Append(" requests.</p></main>");
-        return Shell("Case evidence", html.ToString());
-    }
-
-    private static void Table(StringBuilder html, string[] headers, IEnumerable<string[]> rows)
-    {
-        var list = rows.ToList();
-        if (list.Count == 0)
-        {
-            html.Append("<p class=\"muted\">None recorded.</p>");
-            return;
-        }
-        html.Append("<table><thead><tr>");
-        foreach (var h in headers)
-            html.Append("<th>").Append(E(h)).Append("</th>");
-        html.Append("</tr></thead><tbody>");
-        foreach (var row in list)
-        {
-            html.Append("<tr>");
-            foreach (var cell in row)
-                html.Append("<td>").Append(E(cell)).Append("</td>");
-            html.Append("</tr>");
-        }
-        html.Append("</tbody></table>");
-    }
-
-    /// <summary>An inline SVG line of dated events (diagnoses, blocks, therapies, imaging).</summary>
-    public static string Timeline(CaseEvidence ev)
+    /// <summary>The dated events of the case in date order: what the timeline on the case and note pages shows.</summary>
+    public static List<(DateOnly When, string Label, string Kind)> TimelineEvents(CaseEvidence ev)
     {
         var events = new List<(DateOnly When, string Label, string Kind)>();
         void Add(string? date, string label, string kind)
@@ -169,32 +57,8 @@ public static class EvidencePage
             Add(t.Period, t.Text, "therapy");
         foreach (var i in ev.Imaging)
             Add(i.Date, i.Text, "imaging");
-        if (events.Count == 0)
-            return "<p class=\"muted\">No dated events.</p>";
-
         events.Sort((a, b) => a.When.CompareTo(b.When));
-        var min = events[0].When.DayNumber;
-        var span = Math.Max(1, events[^1].When.DayNumber - min);
-        const int width = 900, left = 40, right = 40;
-        var rowHeight = 18;
-        var height = 40 + rowHeight * events.Count;
-        var svg = new StringBuilder();
-        svg.Append(CultureInfo.InvariantCulture, $"<svg role=\"img\" aria-label=\"Headache history timeline\" viewBox=\"0 0 {width} {height}\" width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\">");
-        svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{left}\" y1=\"20\" x2=\"{width - right}\" y2=\"20\" stroke=\"#8a949e\"/>");
-        for (var i = 0; i < events.Count; i++)
-        {
-            var (when, label, kind) = events[i];
-            var x = left + (int)((long)(when.DayNumber - min) * (width - left - right) / span);
-            var y = 40 + rowHeight * i;
-            var colour = kind switch { "dx" => "#2f6fde", "block" => "#c0392b", "therapy" => "#c98a00", _ => "#2e8b57" };
-            svg.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{x}\" cy=\"20\" r=\"5\" fill=\"{colour}\"><title>{E(label)}</title></circle>");
-            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{x}\" y1=\"25\" x2=\"{x}\" y2=\"{y - 4}\" stroke=\"{colour}\" stroke-dasharray=\"2,2\"/>");
-            var anchor = x > width / 2 ? "end" : "start";
-            var text = label.Length > 70 ? label[..70] + "…" : label;
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{x}\" y=\"{y}\" text-anchor=\"{anchor}\">{E(when.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))} {E(text)}</text>");
-        }
-        svg.Append("</svg>");
-        return svg.ToString();
+        return events;
     }
 
     /// <summary>A FHIR date/dateTime (possibly partial), or the start of a "start to end" period text.</summary>

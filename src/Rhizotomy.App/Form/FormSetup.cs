@@ -14,13 +14,11 @@ public static class FormSetup
         return builder;
     }
 
-    public static WebApplication MapNoteForm(this WebApplication app)
+    public static IEndpointRouteBuilder MapNoteForm(this IEndpointRouteBuilder app)
     {
         app.MapTemplateApi();
         app.MapNotePage();
         app.MapSmartStyle();
-        app.MapGet("/form.css", () => Results.Text(FormAssets.Css, "text/css"));
-        app.MapGet("/form.js", () => Results.Text(FormAssets.Script, "text/javascript"));
         return app;
     }
 }

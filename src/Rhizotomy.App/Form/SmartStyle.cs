@@ -15,7 +15,7 @@ public static partial class SmartStyle
 {
     public static string Path(string launchId) => $"/s/{Uri.EscapeDataString(launchId)}/smart-style.css";
 
-    public static WebApplication MapSmartStyle(this WebApplication app)
+    public static IEndpointRouteBuilder MapSmartStyle(this IEndpointRouteBuilder app)
     {
         app.MapGet("/s/{launchId}/smart-style.css", async (string launchId, HttpContext context, SessionAccess sessions, IHttpClientFactory http, IMemoryCache cache, ILoggerFactory logs, CancellationToken ct) =>
         {

@@ -23,7 +23,7 @@ public static partial class LaunchEndpoints
         return builder;
     }
 
-    public static WebApplication MapLaunch(this WebApplication app)
+    public static IEndpointRouteBuilder MapLaunch(this IEndpointRouteBuilder app)
     {
         app.MapGet("/launch", LaunchAsync);
         app.MapGet("/callback", CallbackAsync);

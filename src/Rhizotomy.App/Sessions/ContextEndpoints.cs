@@ -30,7 +30,7 @@ public static class ContextEndpoints
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
-    public static WebApplication MapContextApi(this WebApplication app)
+    public static IEndpointRouteBuilder MapContextApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api");
         api.MapGet("/context", async (HttpContext context, SessionAccess sessions, CancellationToken ct) =>

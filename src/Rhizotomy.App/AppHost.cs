@@ -21,8 +21,12 @@ public static class AppHost
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // The app's name, whoever hosts it (the demo, a test): its static assets' manifests are named after it.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ApplicationName = typeof(AppHost).Assembly.GetName().Name });
         configure?.Invoke(builder);
+        // Style and script are served from the build's wwwroot (its manifest lists where) in every environment, not only
+        // in Development; a published app has them in its own wwwroot and no such manifest.
+        builder.WebHost.UseStaticWebAssets();
 
         builder.Services.AddOptions<AppOptions>().Bind(builder.Configuration.GetSection(AppOptions.Section));
         builder.Services.AddMemoryCache();

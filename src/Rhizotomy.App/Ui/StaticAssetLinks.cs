@@ -15,7 +15,10 @@ public static class StaticAssetLinks
         ResourceAssetCollection? collection = null;
         builder.Add(endpoint =>
         {
+            // One link per file: the fingerprinted route (a "label" names the file), not its compressed variants.
             collection ??= new ResourceAssetCollection([.. StaticAssetsEndpointDataSourceHelper.ResolveStaticAssetDescriptors(endpoints, null)
+                .Where(d => d.Selectors.Count == 0 && d.Properties.Any(p => p.Name == "label"))
+                .DistinctBy(d => d.Properties.First(p => p.Name == "label").Value)
                 .Select(d => new ResourceAsset(d.Route, [.. d.Properties.Select(p => new ResourceAssetProperty(p.Name, p.Value))]))]);
             endpoint.Metadata.Add(collection);
         });

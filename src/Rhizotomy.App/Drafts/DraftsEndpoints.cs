@@ -59,7 +59,7 @@ public static class DraftsEndpoints
         });
 
         // The page's autosave: the form as the browser would post it (its CSRF token in the form, like a check).
-        app.MapPost("/s/{launchId}/note/draft", async (string launchId, string? template, HttpContext http, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, DraftStore store, CancellationToken ct) =>
+        app.MapPost("/s/{launchId}/note/draft", async (string launchId, string? template, HttpContext http, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, DraftStore store, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery, CancellationToken ct) =>
         {
             var session = await sessions.ResolveAsync(http, launchId, ct);
             if (session is null)
@@ -75,7 +75,7 @@ public static class DraftsEndpoints
             {
                 return ApiErrors.Outcome(StatusCodes.Status400BadRequest, IssueType.Invalid, "The form could not be read: it was incomplete or too large.");
             }
-            if (form["csrf"].FirstOrDefault() is not { } csrf || !SessionStore.FixedTimeEquals(csrf, session.CsrfToken))
+            if (!await CsrfFilter.IsValidAsync(antiforgery, http))
                 return ApiErrors.Outcome(StatusCodes.Status403Forbidden, IssueType.Security, "The form did not come from this launch's page.");
             if (session.Patient is null || session.FhirUser is null)
                 return NoPatientOrSurgeon();

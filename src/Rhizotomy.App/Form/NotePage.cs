@@ -60,7 +60,7 @@ public static partial class NotePage
             return Page(session, q, state, pick?.Apply(launch) ?? launch, outcome: null, builderProblems: null, noteId, pick, resumedFrom: saved?.SavedAt);
         });
 
-        app.MapPost("/s/{launchId}/note", async (string launchId, string? template, HttpContext context, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, DraftStore drafts, Microsoft.Extensions.Options.IOptions<Launch.AppOptions> options, WriteBack.NoteSigning signing, WriteBack.Outbox outbox, EncounterPicker picker, CancellationToken ct) =>
+        app.MapPost("/s/{launchId}/note", async (string launchId, string? template, HttpContext context, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, DraftStore drafts, Microsoft.Extensions.Options.IOptions<Launch.AppOptions> options, WriteBack.NoteSigning signing, WriteBack.Outbox outbox, EncounterPicker picker, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery, CancellationToken ct) =>
         {
             var session = await sessions.ResolveAsync(context, launchId, ct);
             if (session is null)
@@ -76,7 +76,7 @@ public static partial class NotePage
             {
                 return Error(StatusCodes.Status400BadRequest, "The form could not be read", "What the browser sent was incomplete or too large.", "Go back to the note page and check again.");
             }
-            if (form["csrf"].FirstOrDefault() is not { } csrf || !SessionStore.FixedTimeEquals(csrf, session.CsrfToken))
+            if (!await CsrfFilter.IsValidAsync(antiforgery, context))
                 return Error(StatusCodes.Status403Forbidden, "The form is out of date", "The form did not come from this launch's page (or the page is too old).", "Reload the note page from the app and try again.");
             session = await sessions.EnsureChartAsync(session, ct);
             var q = catalog.Find(template ?? DefaultTemplate);
@@ -133,7 +133,7 @@ public static partial class NotePage
         });
 
         // The QuestionnaireResponse of the form as it stands: what the page's Sign button sends to POST /api/notes.
-        app.MapPost("/s/{launchId}/note/response", async (string launchId, string? template, string? purpose, HttpContext context, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, WriteBack.WritePlanner planner, CancellationToken ct) =>
+        app.MapPost("/s/{launchId}/note/response", async (string launchId, string? template, string? purpose, HttpContext context, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, WriteBack.WritePlanner planner, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery, CancellationToken ct) =>
         {
             var session = await sessions.ResolveAsync(context, launchId, ct);
             if (session is null)
@@ -141,7 +141,7 @@ public static partial class NotePage
             if (!context.Request.HasFormContentType)
                 return ApiErrors.Outcome(StatusCodes.Status415UnsupportedMediaType, OperationOutcome.IssueType.NotSupported, "Send the note form (application/x-www-form-urlencoded).");
             var form = await context.Request.ReadFormAsync(ct);
-            if (form["csrf"].FirstOrDefault() is not { } csrf || !SessionStore.FixedTimeEquals(csrf, session.CsrfToken))
+            if (!await CsrfFilter.IsValidAsync(antiforgery, context))
                 return ApiErrors.Outcome(StatusCodes.Status403Forbidden, OperationOutcome.IssueType.Security, "The form did not come from this launch's page.");
             var q = catalog.Find(template ?? DefaultTemplate);
             if (q is null)

@@ -174,7 +174,6 @@ public static partial class LaunchEndpoints
             NeedPatientBanner = token.NeedPatientBanner ?? true,
             SmartStyleUrl = token.SmartStyleUrl,
             FhirUser = Relative(fhirUser, ehr.Issuer),
-            CsrfToken = SessionStore.NewId(32),
             Standalone = pending.Standalone,
             CreatedAt = now,
         };

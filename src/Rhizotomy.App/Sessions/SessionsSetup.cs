@@ -13,7 +13,7 @@ public static class SessionsSetup
         var options = builder.Configuration.GetSection(AppOptions.Section).Get<AppOptions>() ?? new AppOptions();
         builder.Services.AddSingleton<SessionStore>();
         builder.Services.AddSingleton<SessionAccess>();
-        builder.Services.AddScoped<CsrfFilter>();
+        builder.Services.AddCsrf(options);
 
         // One name for every instance: protected payloads written by one are read by the others.
         var dataProtection = builder.Services.AddDataProtection().SetApplicationName("Rhizotomy.App");

@@ -59,11 +59,9 @@ public static class DraftsEndpoints
         });
 
         // The page's autosave: the form as the browser would post it (its CSRF token in the form, like a check).
-        app.MapPost("/s/{launchId}/note/draft", async (string launchId, string? template, HttpContext http, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, DraftStore store, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery, CancellationToken ct) =>
+        app.MapPost("/s/{launchId}/note/draft", async (string? template, HttpContext http, LaunchScope bound, TemplateCatalog catalog, TimeProvider clock, DraftStore store, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery, CancellationToken ct) =>
         {
-            var session = await sessions.ResolveAsync(http, launchId, ct);
-            if (session is null)
-                return ApiErrors.SessionEnded();
+            var session = bound.Session;
             if (!http.Request.HasFormContentType)
                 return ApiErrors.Outcome(StatusCodes.Status415UnsupportedMediaType, IssueType.NotSupported, "Send the note form (application/x-www-form-urlencoded).");
             IFormCollection form;
@@ -93,7 +91,7 @@ public static class DraftsEndpoints
             Own(response, session);
             await store.SaveAsync(session, response, state, ct);
             return Results.NoContent();
-        });
+        }).RequireLaunch(WhenNoLaunch.Api);
         return app;
     }
 

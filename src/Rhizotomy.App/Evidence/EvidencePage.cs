@@ -17,11 +17,9 @@ public static class EvidencePage
     {
         app.MapGet("/", () => Pages.Render<HomePage>());
 
-        app.MapGet("/s/{launchId}", async (string launchId, HttpContext context, SessionAccess sessions, Drafts.DraftStore drafts, Rhizotomy.Core.Templates.TemplateCatalog catalog, CancellationToken ct) =>
+        app.MapGet("/s/{launchId}", async (HttpContext context, LaunchScope bound, SessionAccess sessions, Drafts.DraftStore drafts, Rhizotomy.Core.Templates.TemplateCatalog catalog, CancellationToken ct) =>
         {
-            var session = await sessions.ResolveAsync(context, launchId, ct);
-            if (session is null)
-                return SessionEnded();
+            var session = bound.Session;
             session = await sessions.EnsureChartAsync(session, ct);
             if (Unreadable(session.Chart))
                 return EhrUnavailable();
@@ -30,7 +28,7 @@ public static class EvidencePage
                 .Select(d => catalog.Find(d.Response.Questionnaire) is { Id: { } id } q ? new DraftLink(id, q.Title ?? id, d.SavedAt, d.TimeZone) : null)
                 .OfType<DraftLink>().ToList();
             return Pages.Render<CasePage>(new() { [nameof(CasePage.Session)] = session, [nameof(CasePage.Drafts)] = unsigned });
-        });
+        }).RequireLaunch();
         return app;
     }
 

@@ -25,11 +25,9 @@ public static partial class NotePage
 
     public static IEndpointRouteBuilder MapNotePage(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/s/{launchId}/note", async (string launchId, string? template, string? fresh, HttpContext context, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, DraftStore drafts, EncounterPicker picker, CancellationToken ct) =>
+        app.MapGet("/s/{launchId}/note", async (string launchId, string? template, string? fresh, HttpContext context, LaunchScope bound, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, DraftStore drafts, EncounterPicker picker, CancellationToken ct) =>
         {
-            var session = await sessions.ResolveAsync(context, launchId, ct);
-            if (session is null)
-                return SessionEnded();
+            var session = bound.Session;
             session = await sessions.EnsureChartAsync(session, ct);
             if (EvidencePage.Unreadable(session.Chart))
                 return EhrUnavailable();
@@ -58,13 +56,11 @@ public static partial class NotePage
             var noteId = saved?.Response.Identifier is { Value: { } id } && NoteIdPattern().IsMatch(id) ? id : NewNoteId();
             var pick = await picker.PickAsync(session, state, checkedNow: false, ct);
             return Page(session, q, state, pick?.Apply(launch) ?? launch, outcome: null, builderProblems: null, noteId, pick, resumedFrom: saved?.SavedAt);
-        });
+        }).RequireLaunch();
 
-        app.MapPost("/s/{launchId}/note", async (string launchId, string? template, HttpContext context, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, DraftStore drafts, Microsoft.Extensions.Options.IOptions<Launch.AppOptions> options, WriteBack.NoteSigning signing, WriteBack.Outbox outbox, EncounterPicker picker, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery, CancellationToken ct) =>
+        app.MapPost("/s/{launchId}/note", async (string launchId, string? template, HttpContext context, LaunchScope bound, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, DraftStore drafts, Microsoft.Extensions.Options.IOptions<Launch.AppOptions> options, WriteBack.NoteSigning signing, WriteBack.Outbox outbox, EncounterPicker picker, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery, CancellationToken ct) =>
         {
-            var session = await sessions.ResolveAsync(context, launchId, ct);
-            if (session is null)
-                return SessionEnded();
+            var session = bound.Session;
             if (!context.Request.HasFormContentType)
                 return Error(StatusCodes.Status415UnsupportedMediaType, "The form could not be read", "This address takes the note form as the page sends it.", "Go back to the note page and use its buttons.");
             IFormCollection form;
@@ -130,14 +126,12 @@ public static partial class NotePage
                 return Error(signed.Status, "The note was not signed", why, "Go back to the note page (the draft is kept), or open the app again from the patient's chart.");
             }
             return Page(session, q, state, launch, outcome, builder.Problems, noteId, pick, preview: preview);
-        });
+        }).RequireLaunch();
 
         // The QuestionnaireResponse of the form as it stands: what the page's Sign button sends to POST /api/notes.
-        app.MapPost("/s/{launchId}/note/response", async (string launchId, string? template, string? purpose, HttpContext context, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, WriteBack.WritePlanner planner, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery, CancellationToken ct) =>
+        app.MapPost("/s/{launchId}/note/response", async (string? template, string? purpose, HttpContext context, LaunchScope bound, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, WriteBack.WritePlanner planner, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery, CancellationToken ct) =>
         {
-            var session = await sessions.ResolveAsync(context, launchId, ct);
-            if (session is null)
-                return ApiErrors.SessionEnded();
+            var session = bound.Session;
             if (!context.Request.HasFormContentType)
                 return ApiErrors.Outcome(StatusCodes.Status415UnsupportedMediaType, OperationOutcome.IssueType.NotSupported, "Send the note form (application/x-www-form-urlencoded).");
             var form = await context.Request.ReadFormAsync(ct);
@@ -158,7 +152,7 @@ public static partial class NotePage
             if (purpose == "sign" && launch.Encounter is null && (await planner.PlanAsync(session.Issuer, ct))?.RequiresEncounter != false)
                 return ApiErrors.Outcome(StatusCodes.Status422UnprocessableEntity, OperationOutcome.IssueType.Required, EncounterPicker.MissingText + " (in the form), then check the note again.");
             return FhirIo.Ok(new ResponseBuilder(q, state).Build(launch, NoteIdOf(form)));
-        });
+        }).RequireLaunch(WhenNoLaunch.Api);
         return app;
     }
 

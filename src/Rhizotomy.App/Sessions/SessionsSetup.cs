@@ -14,6 +14,7 @@ public static class SessionsSetup
         builder.Services.AddSingleton<SessionStore>();
         builder.Services.AddSingleton<SessionAccess>();
         builder.Services.AddCsrf(options);
+        builder.Services.AddLaunchScope();
 
         // One name for every instance: protected payloads written by one are read by the others.
         var dataProtection = builder.Services.AddDataProtection().SetApplicationName("Rhizotomy.App");

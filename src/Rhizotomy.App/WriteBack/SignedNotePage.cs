@@ -26,11 +26,9 @@ public static class SignedNotePage
 
     public static IEndpointRouteBuilder MapSignedNotePage(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/s/{launchId}/notes/{noteId}", async (string launchId, string noteId, string? refresh, HttpContext http, SessionAccess access, Outbox outbox, NoteSender sender, CancellationToken ct) =>
+        app.MapGet("/s/{launchId}/notes/{noteId}", async (string launchId, string noteId, string? refresh, HttpContext http, LaunchScope bound, Outbox outbox, NoteSender sender, CancellationToken ct) =>
         {
-            var session = await access.ResolveAsync(http, launchId, ct);
-            if (session is null)
-                return SessionEnded("Open the app again from the patient's chart in the EHR; the note's status is shown there.");
+            var session = bound.Session;
             // A new launch of the surgeon hands its token to notes that waited for one.
             if (await outbox.RebindAsync(session, ct) > 0)
                 sender.Kick(noteId);
@@ -53,7 +51,7 @@ public static class SignedNotePage
                 [nameof(SignedNoteView.Filed)] = Filed(note, outbox),
                 [nameof(SignedNoteView.AutoRefresh)] = autoRefresh,
             });
-        });
+        }).RequireLaunch(nextStep: "Open the app again from the patient's chart in the EHR; the note's status is shown there.");
         return app;
     }
 

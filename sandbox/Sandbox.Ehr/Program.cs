@@ -1,3 +1,4 @@
 using Sandbox.Ehr;
+using Sandbox.Ehr.Hosting;
 
-await SandboxHost.Build(args).RunAsync();
+return await SandboxHosting.RunAsync(() => SandboxHost.Build(args));

@@ -27,8 +27,12 @@ public static class AppHost
         // Style and script are served from the build's wwwroot (its manifest lists where) in every environment, not only
         // in Development; a published app has them in its own wwwroot and no such manifest.
         builder.WebHost.UseStaticWebAssets();
+        // No Server header: what the app runs on is nobody's business.
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
 
-        builder.Services.AddOptions<AppOptions>().Bind(builder.Configuration.GetSection(AppOptions.Section));
+        // A setting that would break a launch or signing stops the start (AppOptionsValidator), never a 500 later.
+        builder.Services.AddOptions<AppOptions>().Bind(builder.Configuration.GetSection(AppOptions.Section)).ValidateOnStart();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<AppOptions>, AppOptionsValidator>();
         builder.Services.AddMemoryCache();
         builder.Services.TryAddSingleton(TimeProvider.System);
         // Structured logs without PHI or tokens: URLs with query strings (launch, code, patient
@@ -47,6 +51,8 @@ public static class AppHost
             // EF Core logs every SQL command of the outbox poll at Information.
             .MinimumLevel.Override("Microsoft.EntityFrameworkCore", LogEventLevel.Warning)
             .Enrich.FromLogContext()
+            // A wrong setting is said in one line by StartupSettings, not as the host's stack trace.
+            .Filter.ByExcluding(e => e.Exception is Microsoft.Extensions.Options.OptionsValidationException)
             .WriteTo.Console(), preserveStaticLogger: true);
 
         builder.AddSessions();

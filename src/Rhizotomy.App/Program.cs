@@ -1,2 +1,2 @@
 // The SMART-on-FHIR app that documents occipital nerve rhizotomy.
-Rhizotomy.App.AppHost.Build(args).Run();
+return await Rhizotomy.App.StartupSettings.RunAsync(() => Rhizotomy.App.AppHost.Build(args));

@@ -127,6 +127,7 @@ public static class LaunchLoadDriver
         new("App:Ehrs:0:Issuer", sandboxOrigin + "/fhir"),
         new("App:Ehrs:0:ClientId", clientId),
         new("App:Ehrs:0:AuthMethod", "Public"),
+        new("App:Ehrs:0:Custodian", "Organization/bench-hospital"),
         new("Serilog:MinimumLevel:Default", "Warning"),
     ];
 

@@ -52,10 +52,10 @@ internal static partial class AuthorizeEndpoint
         var launchId = (string?)request["launch"];
         if (!string.IsNullOrEmpty(launchId))
         {
-            launch = launches.Resolve(launchId);
+            launch = launches.Resolve(launchId, client.ClientId);
             if (launch is null)
             {
-                return OAuthError.Reject(Errors.InvalidRequest, "The launch is unknown or expired: start again from the EHR.");
+                return OAuthError.Reject(Errors.InvalidRequest, "The launch is unknown, expired, already used or made for another app: start again from the EHR.");
             }
         }
         else if (requested.Contains(LaunchScope))
@@ -64,7 +64,15 @@ internal static partial class AuthorizeEndpoint
         }
 
         var granted = SmartClients.Narrow(requested, client);
-        var wantsPatient = launch is null && granted.Contains(LaunchPatientScope);
+        // A standalone launch by a patient (Sandbox:StandaloneUser=patient): the user is the patient,
+        // who reaches only their own record, so user/ and system/ scopes are not granted.
+        var patientUser = launch is null && options.PatientSignsInStandalone;
+        if (patientUser)
+        {
+            granted = [.. granted.Where(scope => !scope.StartsWith("user/", StringComparison.Ordinal) && !scope.StartsWith("system/", StringComparison.Ordinal))];
+        }
+
+        var wantsPatient = launch is null && (patientUser || granted.Contains(LaunchPatientScope));
         var wantsEncounter = launch is null && granted.Contains(LaunchEncounterScope);
 
         string practitioner;
@@ -82,7 +90,7 @@ internal static partial class AuthorizeEndpoint
             var form = HttpMethods.IsPost(http.Request.Method) && http.Request.HasFormContentType ? await http.Request.ReadFormAsync() : null;
             if (form is null || string.IsNullOrEmpty(form[DecisionField]))
             {
-                return await ConsentPageAsync(http, antiforgery, request, client, granted, launch, wantsPatient);
+                return await ConsentPageAsync(http, antiforgery, request, client, granted, launch, wantsPatient, patientUser);
             }
 
             if (!await antiforgery.IsRequestValidAsync(http))
@@ -92,6 +100,11 @@ internal static partial class AuthorizeEndpoint
 
             if (!string.Equals(form[DecisionField], "approve", StringComparison.Ordinal))
             {
+                if (launch is not null)
+                {
+                    launches.Consume(launchId!, client.ClientId);
+                }
+
                 return OAuthError.Reject(Errors.AccessDenied, "The user denied the request.");
             }
 
@@ -105,17 +118,23 @@ internal static partial class AuthorizeEndpoint
                 patient = form[PatientField].ToString();
             }
 
-            if (!IsFhirId(practitioner) || (wantsPatient && !IsFhirId(patient)))
+            if ((!patientUser && !IsFhirId(practitioner)) || (wantsPatient && !IsFhirId(patient)))
             {
                 return OAuthError.Reject(Errors.InvalidRequest, "Choose a practitioner and a patient.");
             }
         }
 
+        // Single use: of two authorizations racing with one launch id, only the first gets a code.
+        if (launch is not null && !launches.Consume(launchId!, client.ClientId))
+        {
+            return OAuthError.Reject(Errors.InvalidRequest, "The launch was already used: start again from the EHR.");
+        }
+
         var encounter = launch is not null ? launch.EncounterId : wantsEncounter && patient is not null ? patient + "-surgery" : null;
 
         var identity = TokenClaims.NewIdentity();
-        identity.SetClaim(Claims.Subject, practitioner);
-        identity.SetClaim(SmartClaims.FhirUser, $"{fhirBase}/Practitioner/{practitioner}");
+        identity.SetClaim(Claims.Subject, patientUser ? patient : practitioner);
+        identity.SetClaim(SmartClaims.FhirUser, patientUser ? $"{fhirBase}/Patient/{patient}" : $"{fhirBase}/Practitioner/{practitioner}");
         identity.SetClaim(SmartClaims.Patient, patient);
         identity.SetClaim(SmartClaims.Encounter, encounter);
         identity.SetClaim(SmartClaims.NeedPatientBanner, (launch?.NeedPatientBanner ?? true) ? "true" : "false");
@@ -135,7 +154,7 @@ internal static partial class AuthorizeEndpoint
     /// <summary>Sign-in (pick the practitioner), patient picker and consent on one page; it posts back here.</summary>
     private static async Task<IResult> ConsentPageAsync(
         HttpContext http, IAntiforgery antiforgery, OpenIddictRequest request, SmartClientRegistration client,
-        IReadOnlyList<string> granted, LaunchContext? launch, bool wantsPatient)
+        IReadOnlyList<string> granted, LaunchContext? launch, bool wantsPatient, bool patientUser)
     {
         var tokens = antiforgery.GetAndStoreTokens(http);
         var store = http.RequestServices.GetService<IFhirStore>();
@@ -155,20 +174,20 @@ internal static partial class AuthorizeEndpoint
 
         html.Append("<input type=\"hidden\" name=\"").Append(E(tokens.FormFieldName)).Append("\" value=\"").Append(E(tokens.RequestToken ?? "")).Append("\">");
 
-        if (launch is null)
+        if (launch is null && !patientUser)
         {
             html.Append("<p><label>Sign in as ");
             await AppendChoiceAsync(html, store, "Practitioner", PractitionerField);
             html.Append("</label></p>");
         }
-        else
+        else if (launch is not null)
         {
             html.Append("<p>Signed in as Practitioner/").Append(E(launch.PractitionerId)).Append("</p>");
         }
 
         if (wantsPatient)
         {
-            html.Append("<p><label>Patient ");
+            html.Append(patientUser ? "<p><label>Sign in as patient " : "<p><label>Patient ");
             await AppendChoiceAsync(html, store, "Patient", PatientField);
             html.Append("</label></p>");
         }

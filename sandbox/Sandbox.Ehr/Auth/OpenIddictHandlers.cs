@@ -253,6 +253,51 @@ public sealed class TokenEndpointAssertionAudience : IOpenIddictServerHandler<Va
     }
 }
 
+/// <summary>
+/// OpenIddict takes the issuer of an unconfigured server from the request's <c>Host</c>: use the
+/// sandbox's own origin instead (<see cref="SmartUrls.Origin"/>), so tokens and discovery never carry
+/// an arbitrary host.
+/// </summary>
+public sealed class IssuerFromSandboxOrigin(SmartUrls urls) : IOpenIddictServerHandler<ProcessRequestContext>
+{
+    public static OpenIddictServerHandlerDescriptor Descriptor { get; } =
+        CustomHandler.Descriptor<ProcessRequestContext, IssuerFromSandboxOrigin>(OpenIddict.Server.AspNetCore.OpenIddictServerAspNetCoreHandlers.ResolveRequestUri.Descriptor.Order + 1);
+
+    public ValueTask HandleAsync(ProcessRequestContext context)
+    {
+        if (Microsoft.AspNetCore.OpenIddictServerAspNetCoreHelpers.GetHttpRequest(context.Transaction) is { HttpContext: { } http } request)
+        {
+            // Both, so that OpenIddict still recognises its endpoints under the replaced origin.
+            var origin = urls.Origin(http);
+            context.BaseUri = new Uri(origin + "/");
+            context.RequestUri = new Uri(origin + request.Path + request.QueryString);
+        }
+
+        return default;
+    }
+}
+
+/// <summary>The same origin for token validation on <c>/fhir</c>: a token is checked against the sandbox's issuer, whatever <c>Host</c> the request carries.</summary>
+public sealed class ValidationIssuerFromSandboxOrigin(SmartUrls urls) : OpenIddict.Validation.IOpenIddictValidationHandler<OpenIddict.Validation.OpenIddictValidationEvents.ProcessRequestContext>
+{
+    public static OpenIddict.Validation.OpenIddictValidationHandlerDescriptor Descriptor { get; } =
+        OpenIddict.Validation.OpenIddictValidationHandlerDescriptor.CreateBuilder<OpenIddict.Validation.OpenIddictValidationEvents.ProcessRequestContext>()
+            .UseSingletonHandler<ValidationIssuerFromSandboxOrigin>()
+            .SetOrder(OpenIddict.Validation.AspNetCore.OpenIddictValidationAspNetCoreHandlers.ResolveRequestUri.Descriptor.Order + 1)
+            .SetType(OpenIddict.Validation.OpenIddictValidationHandlerType.Custom)
+            .Build();
+
+    public ValueTask HandleAsync(OpenIddict.Validation.OpenIddictValidationEvents.ProcessRequestContext context)
+    {
+        if (Microsoft.AspNetCore.OpenIddictValidationAspNetCoreHelpers.GetHttpRequest(context.Transaction) is { HttpContext: { } http })
+        {
+            context.BaseUri = new Uri(urls.Origin(http) + "/");
+        }
+
+        return default;
+    }
+}
+
 /// <summary>What the custom handlers above share.</summary>
 internal static class CustomHandler
 {

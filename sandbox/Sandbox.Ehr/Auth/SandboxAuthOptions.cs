@@ -22,12 +22,23 @@ public sealed class SandboxAuthOptions
     /// <summary>User signed in for a standalone launch when <see cref="AutoApprove"/> is on.</summary>
     public string StandalonePractitioner { get; set; } = "surgeon-1";
 
+    /// <summary>
+    /// Who signs in on a standalone launch: <c>practitioner</c> (default) or <c>patient</c> (a
+    /// patient-facing launch: <c>fhirUser</c> is the patient, only <c>patient/</c> scopes are granted).
+    /// </summary>
+    public string StandaloneUser { get; set; } = "practitioner";
+
+    public bool PatientSignsInStandalone => string.Equals(StandaloneUser, "patient", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Default <c>need_patient_banner</c> of an EHR launch (the launcher can say the EHR shows its own banner).</summary>
     public bool NeedPatientBanner { get; set; } = true;
 
     public int AccessTokenMinutes { get; set; } = 60;
 
     public int LaunchContextMinutes { get; set; } = 10;
+
+    /// <summary>Origin of the app the default client registrations point at (redirect URI, launch URL, JWKS URL).</summary>
+    public string AppOrigin { get; set; } = SmartClientRegistration.DefaultAppOrigin;
 
     /// <summary>Client registrations; they add to (or replace, by client id) <see cref="SmartClientRegistration.Defaults"/>.</summary>
     public List<SmartClientRegistration> Clients { get; set; } = [];

@@ -13,7 +13,8 @@ public static class SmartAuthExtensions
     public static WebApplicationBuilder AddSmartAuthorization(this WebApplicationBuilder builder)
     {
         var section = builder.Configuration.GetSection(SandboxAuthOptions.Section);
-        builder.Services.Configure<SandboxAuthOptions>(section);
+        builder.Services.AddOptions<SandboxAuthOptions>().Bind(section).ValidateOnStart();
+        builder.Services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<SandboxAuthOptions>, SandboxSettingsValidator>();
         var options = section.Get<SandboxAuthOptions>() ?? new SandboxAuthOptions();
 
         // OpenIddict's Information logs echo request parameters (code_verifier, launch) and token
@@ -91,6 +92,7 @@ public static class SmartAuthExtensions
                 server.AddEventHandler(ClientAssertionReplayGuard.Descriptor);
                 server.AddEventHandler(OnlineAccessRefreshTokens.Descriptor);
                 server.AddEventHandler(IntrospectionLaunchClaims.Descriptor);
+                server.AddEventHandler(IssuerFromSandboxOrigin.Descriptor);
 
                 // Only S256: plain PKCE is refused. Client authentication as SMART lists it:
                 // client_secret_basic and private_key_jwt (no client_secret_post).
@@ -105,6 +107,7 @@ public static class SmartAuthExtensions
             {
                 validation.UseLocalServer();
                 validation.UseAspNetCore();
+                validation.AddEventHandler(ValidationIssuerFromSandboxOrigin.Descriptor);
             });
 
         builder.Services.AddHostedService<AuthStoreInitializer>();

@@ -47,33 +47,43 @@ public sealed class SmartClientRegistration
         "offline_access", "online_access", "patient/*", "user/*",
     ];
 
+    /// <summary>Where the app runs unless <c>Sandbox:AppOrigin</c> says otherwise (the app's own default).</summary>
+    public const string DefaultAppOrigin = "http://127.0.0.1:5090";
+
     /// <summary>
     /// Registrations present unless configuration replaces them: the app (public), a confidential
-    /// symmetric and a confidential asymmetric variant of it, and a Backend Services client. The
-    /// asymmetric ones read the app's published JWKS; the secret is a short dev-only value.
+    /// symmetric and a confidential asymmetric variant of it, and a Backend Services client, all at
+    /// <paramref name="appOrigin"/> (<c>Sandbox:AppOrigin</c>). The asymmetric ones read the app's
+    /// published JWKS; the secret is a short dev-only value.
     /// </summary>
-    public static IReadOnlyList<SmartClientRegistration> Defaults { get; } =
-    [
-        new()
-        {
-            ClientId = AppClientId, DisplayName = "Rhizotomy note (development)", Type = Public,
-            RedirectUris = ["http://127.0.0.1:5090/callback"], LaunchUrl = "http://127.0.0.1:5090/launch", Scopes = [.. AppScopes],
-        },
-        new()
-        {
-            ClientId = "rhizotomy-app-symmetric", DisplayName = "Rhizotomy note (confidential, shared secret)", Type = Symmetric,
-            Secret = "dev-only-secret", RedirectUris = ["http://127.0.0.1:5090/callback"], LaunchUrl = "http://127.0.0.1:5090/launch", Scopes = [.. AppScopes],
-        },
-        new()
-        {
-            ClientId = "rhizotomy-app-asymmetric", DisplayName = "Rhizotomy note (confidential, private key JWT)", Type = Asymmetric,
-            JwksUri = "http://127.0.0.1:5090/.well-known/jwks.json", RedirectUris = ["http://127.0.0.1:5090/callback"],
-            LaunchUrl = "http://127.0.0.1:5090/launch", Scopes = [.. AppScopes],
-        },
-        new()
-        {
-            ClientId = "rhizotomy-backend", DisplayName = "Rhizotomy integration jobs (Backend Services)", Type = Asymmetric,
-            JwksUri = "http://127.0.0.1:5090/.well-known/jwks.json", Scopes = ["system/*"],
-        },
-    ];
+    public static IReadOnlyList<SmartClientRegistration> Defaults(string appOrigin)
+    {
+        var origin = appOrigin.TrimEnd('/');
+        List<string> Redirect() => [origin + "/callback"];
+        var launch = origin + "/launch";
+        var jwks = origin + "/.well-known/jwks.json";
+        return
+        [
+            new()
+            {
+                ClientId = AppClientId, DisplayName = "Rhizotomy note (development)", Type = Public,
+                RedirectUris = Redirect(), LaunchUrl = launch, Scopes = [.. AppScopes],
+            },
+            new()
+            {
+                ClientId = "rhizotomy-app-symmetric", DisplayName = "Rhizotomy note (confidential, shared secret)", Type = Symmetric,
+                Secret = "dev-only-secret", RedirectUris = Redirect(), LaunchUrl = launch, Scopes = [.. AppScopes],
+            },
+            new()
+            {
+                ClientId = "rhizotomy-app-asymmetric", DisplayName = "Rhizotomy note (confidential, private key JWT)", Type = Asymmetric,
+                JwksUri = jwks, RedirectUris = Redirect(), LaunchUrl = launch, Scopes = [.. AppScopes],
+            },
+            new()
+            {
+                ClientId = "rhizotomy-backend", DisplayName = "Rhizotomy integration jobs (Backend Services)", Type = Asymmetric,
+                JwksUri = jwks, Scopes = ["system/*"],
+            },
+        ];
+    }
 }

@@ -9,7 +9,7 @@ public sealed class SmartClients
 
     public SmartClients(IOptions<SandboxAuthOptions> options)
     {
-        foreach (var registration in SmartClientRegistration.Defaults.Concat(options.Value.Clients))
+        foreach (var registration in SmartClientRegistration.Defaults(options.Value.AppOrigin).Concat(options.Value.Clients))
         {
             if (!string.IsNullOrWhiteSpace(registration.ClientId))
             {

@@ -1,12 +1,18 @@
+using System.Net;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.Options;
+using Sandbox.Ehr.Hosting;
 
 namespace Sandbox.Ehr.Auth;
 
 /// <summary>
-/// The sandbox's public URLs: from <c>Sandbox:PublicOrigin</c> when set, else from the request (tests
-/// run on random loopback ports).
+/// The sandbox's public URLs: <c>Sandbox:PublicOrigin</c> when set; else the address the server
+/// listens on (tests run on random loopback ports). The request's <c>Host</c> is used only when it
+/// names that address (or a loopback alias of it): links, <c>Location</c> and the issuer never echo
+/// an arbitrary <c>Host</c> header.
 /// </summary>
-public sealed class SmartUrls(IOptions<SandboxAuthOptions> options)
+public sealed class SmartUrls(IOptions<SandboxAuthOptions> options, IServer server)
 {
     public const string AuthorizePath = "/auth/authorize";
     public const string TokenPath = "/auth/token";
@@ -24,7 +30,18 @@ public sealed class SmartUrls(IOptions<SandboxAuthOptions> options)
         }
 
         var request = context.Request;
-        return $"{request.Scheme}://{request.Host}{request.PathBase}".TrimEnd('/');
+        var listening = ListeningAddresses();
+        if (listening.Any(address => Names(address, request.Scheme, request.Host)))
+        {
+            return $"{request.Scheme}://{request.Host}{request.PathBase}".TrimEnd('/');
+        }
+
+        if (listening.FirstOrDefault() is not { } first)
+        {
+            return SandboxHosting.DefaultUrl;
+        }
+        var authority = IsWildcard(first.Host) ? $"127.0.0.1:{first.Port}" : first.Authority;
+        return $"{first.Scheme}://{authority}{request.PathBase}".TrimEnd('/');
     }
 
     public string FhirBase(HttpContext context) => Origin(context) + "/fhir";
@@ -35,4 +52,34 @@ public sealed class SmartUrls(IOptions<SandboxAuthOptions> options)
     public static bool SameUrl(string? left, string? right) =>
         left is not null && right is not null &&
         string.Equals(left.TrimEnd('/'), right.TrimEnd('/'), StringComparison.OrdinalIgnoreCase);
+
+    private List<Uri> ListeningAddresses() =>
+        [.. (server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [])
+            .Select(a => Uri.TryCreate(a.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri) ? uri : null)
+            .OfType<Uri>()];
+
+    /// <summary>Whether <paramref name="host"/> reaches the listening <paramref name="address"/>: the same name, or a loopback name of a loopback or wildcard address.</summary>
+    private static bool Names(Uri address, string scheme, HostString host)
+    {
+        if (!host.HasValue || !string.Equals(address.Scheme, scheme, StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+        var port = host.Port ?? (scheme == "https" ? 443 : 80);
+        if (port != address.Port)
+        {
+            return false;
+        }
+        if (string.Equals(address.Host, host.Host, StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+        return IsLoopbackName(host.Host) && (IsLoopbackName(address.Host) || IsWildcard(address.Host));
+    }
+
+    private static bool IsLoopbackName(string host) =>
+        string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase) ||
+        (IPAddress.TryParse(host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip));
+
+    private static bool IsWildcard(string host) => host is "0.0.0.0" or "[::]" or "::";
 }

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
 using Hl7.Fhir.Model;
+using Sandbox.Ehr.Auth;
 using Task = System.Threading.Tasks.Task;
 
 namespace Sandbox.Ehr.Fhir;
@@ -10,23 +12,47 @@ namespace Sandbox.Ehr.Fhir;
 /// </summary>
 public static class CapabilityStatementBuilder
 {
-    private static readonly ConcurrentDictionary<(EhrMode, string), string> Cache = new();
+    private static readonly ConcurrentDictionary<(EhrMode Mode, string Origin, int MaxConditional, bool Wild), string> Cache = new();
 
-    public static async Task Handle(HttpContext http, FhirServerOptions options)
+    public static async Task Handle(HttpContext http, FhirServerOptions options, SmartUrls urls)
     {
-        var origin = $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}";
-        var json = Cache.GetOrAdd((options.Mode, origin), key => FhirRepository.Serialize(Build(key.Item1, key.Item2)));
+        var origin = urls.Origin(http);
+        var json = Cache.GetOrAdd((options.Mode, origin, options.MaxConditionalEntries, options.WildMetadata), key =>
+        {
+            var statement = Build(key.Mode, key.Origin, key.MaxConditional);
+            return key.Wild ? Wild(statement) : FhirRepository.Serialize(statement);
+        });
         http.Response.ContentType = FhirEndpoints.FhirJson + "; charset=utf-8";
         await http.Response.WriteAsync(json, http.RequestAborted);
     }
 
-    public static CapabilityStatement Build(EhrMode mode, string origin)
+    /// <summary>
+    /// The statement as some servers in the wild send it (<c>Sandbox:Fhir:WildMetadata</c>): serialised
+    /// by Firely, then patched as JSON with what Firely would never write: a dateTime without a time
+    /// zone (<c>date</c>), an unknown vendor element (<c>rest[0].vendorCapabilities</c>), an empty
+    /// array (<c>operation: []</c> on DocumentReference) and an interaction code that is not R4's
+    /// (<c>search</c> on DocumentReference). A tolerant reader keeps the rest.
+    /// </summary>
+    public static string Wild(CapabilityStatement statement)
+    {
+        var root = JsonNode.Parse(FhirRepository.Serialize(statement))!.AsObject();
+        root["date"] = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
+        var rest = root["rest"]![0]!.AsObject();
+        rest["vendorCapabilities"] = new JsonObject { ["asyncSearch"] = true, ["build"] = "2026.1" };
+        var document = rest["resource"]!.AsArray().Single(r => (string?)r!["type"] == "DocumentReference")!.AsObject();
+        document["operation"] = new JsonArray();
+        document["interaction"]!.AsArray().Add(new JsonObject { ["code"] = "search" });
+        return root.ToJsonString();
+    }
+
+    public static CapabilityStatement Build(EhrMode mode, string origin, int maxConditionalEntries = 0)
     {
         var bundles = mode != EhrMode.EpicLike;
+        var limit = maxConditionalEntries > 0 ? $" A transaction may hold at most {maxConditionalEntries} conditional entries." : "";
         var rest = new CapabilityStatement.RestComponent
         {
             Mode = CapabilityStatement.RestfulCapabilityMode.Server,
-            Documentation = $"Sandbox EHR in {FhirServerOptions.ModeName(mode)} mode.",
+            Documentation = $"Sandbox EHR in {FhirServerOptions.ModeName(mode)} mode.{limit}",
             Security = Security(origin),
         };
         if (bundles)

@@ -18,6 +18,13 @@ public sealed partial class FhirEngine
         {
             return FhirResult.Error(405, IssueType.NotSupported, "Transaction and batch Bundles are not supported by this server (epic-like mode).");
         }
+        if (context.EnforceMode && bundle.Type == Bundle.BundleType.Transaction && options.MaxConditionalEntries > 0
+            && bundle.Entry.Count(e => !string.IsNullOrEmpty(e.Request?.IfNoneExist)) is var conditional && conditional > options.MaxConditionalEntries)
+        {
+            // As an independent server does (Sandbox:Fhir:MaxConditionalEntries): a limit on the request's size, not its content.
+            return FhirResult.Error(400, IssueType.TooCostly,
+                $"Transaction has too many entries: at most {options.MaxConditionalEntries} conditional entries are allowed, this one has {conditional}.");
+        }
         return bundle.Type == Bundle.BundleType.Transaction ? Transaction(session, context, bundle) : Batch(session, context, bundle);
     }
 
@@ -51,7 +58,7 @@ public sealed partial class FhirEngine
                 string id;
                 if (ifNoneExist is not null)
                 {
-                    var matches = MatchConditional(session, plan.Type, ifNoneExist);
+                    var matches = MatchConditional(session, context, plan.Type, ifNoneExist);
                     if (matches.Error is not null)
                     {
                         return EntryError(plan, matches.Error);
@@ -89,7 +96,7 @@ public sealed partial class FhirEngine
                         {
                             return EntryError(plan, FhirResult.Error(400, IssueType.NotFound, $"Reference '{target}' names no entry of this transaction."));
                         }
-                        else if (ConditionalReference(session, target) is { } conditional)
+                        else if (ConditionalReference(session, context, target) is { } conditional)
                         {
                             if (conditional.Error is not null)
                             {
@@ -130,7 +137,7 @@ public sealed partial class FhirEngine
     }
 
     /// <summary>A conditional reference (<c>Patient?identifier=s|v</c>) becomes Type/id when exactly one resource matches.</summary>
-    private (string? Resolved, FhirResult? Error)? ConditionalReference(DbSession session, string target)
+    private (string? Resolved, FhirResult? Error)? ConditionalReference(DbSession session, CallContext context, string target)
     {
         var question = target.IndexOf('?', StringComparison.Ordinal);
         if (question <= 0 || !IsKnownType(target[..question]))
@@ -138,7 +145,7 @@ public sealed partial class FhirEngine
             return null;
         }
         var type = target[..question];
-        var matches = MatchConditional(session, type, target[question..]);
+        var matches = MatchConditional(session, context, type, target[question..]);
         if (matches.Error is not null)
         {
             return (null, matches.Error);

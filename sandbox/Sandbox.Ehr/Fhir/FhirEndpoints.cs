@@ -240,7 +240,8 @@ public static class FhirEndpoints
         await response.WriteAsync(FhirRepository.Serialize(body), http.RequestAborted);
     }
 
-    public static string BaseUrl(HttpContext http) => $"{http.Request.Scheme}://{http.Request.Host}{http.Request.PathBase}/fhir";
+    /// <summary>The FHIR base of links and <c>Location</c>: the configured or listening origin, never an arbitrary <c>Host</c> header.</summary>
+    public static string BaseUrl(HttpContext http) => http.RequestServices.GetRequiredService<SmartUrls>().FhirBase(http);
 
     private static List<KeyValuePair<string, string>> Query(HttpContext http) =>
         http.Request.Query.SelectMany(p => p.Value.Select(v => new KeyValuePair<string, string>(p.Key, v ?? ""))).ToList();

@@ -33,7 +33,10 @@ public sealed partial class FhirEngine(FhirServerOptions options, FhirRepository
         }
         if (row.Deleted)
         {
-            return FhirResult.Error(410, IssueType.Deleted, $"{type}/{id} was deleted.");
+            // That it was deleted is told only to a token that could read what was deleted.
+            return PermitsVersion(session, decision, row, LastContent(session, row))
+                ? FhirResult.Error(410, IssueType.Deleted, $"{type}/{id} was deleted.")
+                : Forbidden(type, "read");
         }
         if (!Permits(session, decision, type, row.Rid))
         {
@@ -53,14 +56,20 @@ public sealed partial class FhirEngine(FhirServerOptions options, FhirRepository
         {
             return FhirResult.Error(404, IssueType.NotFound, $"{type}/{id}/_history/{versionText} is not known.");
         }
-        if (!row.Deleted && !Permits(session, decision, type, row.Rid))
+        var versions = repository.History(session, row);
+        var index = versions.ToList().FindIndex(v => v.Version == version);
+        if (index < 0)
+        {
+            return PermitsVersion(session, decision, row, row.Deleted ? LastContent(session, row) : row)
+                ? FhirResult.Error(404, IssueType.NotFound, $"{type}/{id}/_history/{versionText} is not known.")
+                : Forbidden(type, "read");
+        }
+        // Each version is checked on its own content: a deletion by the content it deleted.
+        var old = versions[index];
+        var content = old.Deleted ? versions.Skip(index + 1).FirstOrDefault(v => !v.Deleted) : old;
+        if (!PermitsVersion(session, decision, row, content))
         {
             return Forbidden(type, "read");
-        }
-        var old = repository.History(session, row, version).FirstOrDefault();
-        if (old is null)
-        {
-            return FhirResult.Error(404, IssueType.NotFound, $"{type}/{id}/_history/{versionText} is not known.");
         }
         return old.Deleted ? FhirResult.Error(410, IssueType.Deleted, $"Version {version} of {type}/{id} is a deletion.") : Ok(200, old, write: false);
     }
@@ -76,11 +85,24 @@ public sealed partial class FhirEngine(FhirServerOptions options, FhirRepository
         {
             return FhirResult.Error(404, IssueType.NotFound, $"{type}/{id} is not known.");
         }
-        if (!row.Deleted && !Permits(session, decision, type, row.Rid))
+        // Every version is checked against the token, oldest first: a deletion goes with the content it deleted.
+        var versions = new List<StoredResource>();
+        var contentPermitted = false;
+        foreach (var version in repository.History(session, row).Reverse())
+        {
+            if (!version.Deleted)
+            {
+                contentPermitted = PermitsVersion(session, decision, row, version);
+            }
+            if (contentPermitted)
+            {
+                versions.Insert(0, version);
+            }
+        }
+        if (versions.Count == 0)
         {
             return Forbidden(type, "read");
         }
-        var versions = repository.History(session, row);
         var bundle = new Bundle { Type = Bundle.BundleType.History, Total = versions.Count };
         bundle.Link.Add(new Bundle.LinkComponent { Relation = "self", Url = $"{context.BaseUrl}/{type}/{id}/_history" });
         foreach (var version in versions)
@@ -119,13 +141,17 @@ public sealed partial class FhirEngine(FhirServerOptions options, FhirRepository
         {
             return FhirResult.Error(400, IssueType.Invalid, $"The body is a {resource.TypeName}, but the URL names {type}.");
         }
+        if (NarrativeRefusal(context, resource) is { } badNarrative)
+        {
+            return badNarrative;
+        }
         if (ifNoneExist is not null)
         {
             if (context.EnforceMode && options.Mode == EhrMode.EpicLike)
             {
                 return FhirResult.Error(400, IssueType.NotSupported, "Conditional create (If-None-Exist) is not supported by this server (epic-like mode).");
             }
-            var matches = MatchConditional(session, type, ifNoneExist);
+            var matches = MatchConditional(session, context, type, ifNoneExist);
             if (matches.Error is not null)
             {
                 return matches.Error;
@@ -150,7 +176,7 @@ public sealed partial class FhirEngine(FhirServerOptions options, FhirRepository
         }
         var id = assignedId ?? Guid.NewGuid().ToString("D");
         var row = repository.Write(session, type, id, resource, existing: null);
-        if (!Permits(session, decision, type, row.Rid))
+        if (!Permits(session, decision, type, row.Rid, write: true))
         {
             return Forbidden(type, "create (outside the granted patient or restriction)");
         }
@@ -179,13 +205,18 @@ public sealed partial class FhirEngine(FhirServerOptions options, FhirRepository
         {
             return FhirResult.Error(400, IssueType.Invalid, "A FHIR id is 1 to 64 letters, digits, '-' or '.'.");
         }
+        if (NarrativeRefusal(context, resource) is { } badNarrative)
+        {
+            return badNarrative;
+        }
         var existing = repository.Current(session, type, id);
         var creates = existing is null || existing.Deleted;
         if (Precheck(context, type, creates ? ScopePermissions.Create : ScopePermissions.Update, out var decision) is { } refused)
         {
             return refused;
         }
-        if (!creates && !Permits(session, decision, type, existing!.Rid))
+        // What is replaced must be the token's to write too: a resource that also names another patient is not.
+        if (!creates && !Permits(session, decision, type, existing!.Rid, write: true))
         {
             return Forbidden(type, "update");
         }
@@ -202,7 +233,7 @@ public sealed partial class FhirEngine(FhirServerOptions options, FhirRepository
             return modeRefusal;
         }
         var row = repository.Write(session, type, id, resource, existing);
-        if (!Permits(session, decision, type, row.Rid))
+        if (!Permits(session, decision, type, row.Rid, write: true))
         {
             return Forbidden(type, "update (outside the granted patient or restriction)");
         }
@@ -224,13 +255,19 @@ public sealed partial class FhirEngine(FhirServerOptions options, FhirRepository
         {
             return new FhirResult { Status = 204, IsWrite = true };
         }
-        if (!Permits(session, decision, type, existing.Rid))
+        if (!Permits(session, decision, type, existing.Rid, write: true))
         {
             return Forbidden(type, "delete");
         }
         var row = repository.Delete(session, existing);
         return new FhirResult { Status = 204, VersionId = row.Version, LastModified = row.LastUpdated, IsWrite = true };
     }
+
+    /// <summary>Narrative that breaks the FHIR narrative rules is refused from clients (the trusted seed is not checked).</summary>
+    private static FhirResult? NarrativeRefusal(CallContext context, Resource resource) =>
+        context.Policy is not null && NarrativeRules.Problem(resource) is { } problem
+            ? FhirResult.Error(400, IssueType.Invalid, problem)
+            : null;
 
     /// <summary>Scope check for <paramref name="needed"/> on <paramref name="type"/>; a refusal or null.</summary>
     private static FhirResult? Precheck(CallContext context, string type, ScopePermissions needed, out AccessDecision decision)
@@ -258,8 +295,12 @@ public sealed partial class FhirEngine(FhirServerOptions options, FhirRepository
         return decision.Allowed && Permits(session, decision, row.Type, row.Rid);
     }
 
-    /// <summary>Whether the stored resource <paramref name="rid"/> is inside what <paramref name="decision"/> reaches.</summary>
-    public static bool Permits(DbSession session, AccessDecision decision, string type, long rid)
+    /// <summary>
+    /// Whether the stored resource <paramref name="rid"/> is inside what <paramref name="decision"/>
+    /// reaches. For a <paramref name="write"/> through a patient compartment, the resource must also
+    /// name no other patient through any compartment reference.
+    /// </summary>
+    public static bool Permits(DbSession session, AccessDecision decision, string type, long rid, bool write = false)
     {
         if (decision.Alternatives is null)
         {
@@ -267,26 +308,71 @@ public sealed partial class FhirEngine(FhirServerOptions options, FhirRepository
         }
         var where = new SqlWhere();
         where.And("r.rid = " + where.Param(rid));
-        where.And(AccessFilter(where, type, decision.Alternatives));
+        where.And(AccessFilter(where, type, decision.Alternatives, write));
         return Convert.ToInt64(session.Scalar($"SELECT EXISTS (SELECT 1 FROM resource r WHERE {where.Text})", [.. where.Parameters]), System.Globalization.CultureInfo.InvariantCulture) == 1;
     }
 
     /// <summary>
-    /// SQL for "inside one of the alternatives": the patient compartment (the resource is the
-    /// patient, or its <c>patient</c>/<c>subject</c> reference points at the patient, as the R4
-    /// Patient CompartmentDefinition lists for the clinical types) and the v2 restriction.
+    /// Whether the token may read <paramref name="version"/> of <paramref name="current"/>: the
+    /// current version through the index; an older one, or what a deleted resource last held, by
+    /// indexing that version for the check inside a savepoint that is then rolled back.
     /// </summary>
-    public static string AccessFilter(SqlWhere where, string type, IReadOnlyList<AccessAlternative> alternatives)
+    private bool PermitsVersion(DbSession session, AccessDecision decision, StoredResource current, StoredResource? version)
+    {
+        if (decision.Alternatives is null)
+        {
+            return true;
+        }
+        if (version is null || version.Deleted)
+        {
+            return false;
+        }
+        if (!current.Deleted && version.Version == current.Version)
+        {
+            return Permits(session, decision, current.Type, current.Rid);
+        }
+        const string Savepoint = "version_access";
+        session.Save(Savepoint);
+        try
+        {
+            repository.Reindex(session, current.Rid, current.Type, FhirRepository.ToResource(version));
+            return Permits(session, decision, current.Type, current.Rid);
+        }
+        finally
+        {
+            session.RollbackTo(Savepoint);
+            session.Release(Savepoint);
+        }
+    }
+
+    /// <summary>The newest version of <paramref name="row"/> that holds content (what a deletion deleted).</summary>
+    private StoredResource? LastContent(DbSession session, StoredResource row) =>
+        repository.History(session, row).FirstOrDefault(v => !v.Deleted);
+
+    /// <summary>
+    /// SQL for "inside one of the alternatives": the patient compartment (the resource is the
+    /// patient, or one of its R4 Patient compartment references points at the patient, see
+    /// <see cref="PatientCompartment"/>) and the v2 restriction. With <paramref name="write"/>, no
+    /// compartment reference may point at another patient.
+    /// </summary>
+    public static string AccessFilter(SqlWhere where, string type, IReadOnlyList<AccessAlternative> alternatives, bool write = false)
     {
         var parts = new List<string>();
+        var compartmentParams = string.Join(", ", PatientCompartment.Params(type).Select(where.Param));
         foreach (var alternative in alternatives)
         {
             var conditions = new List<string>();
             if (alternative.PatientId is not null)
             {
+                var patient = where.Param(alternative.PatientId);
+                var typeParam = where.Param(type);
                 conditions.Add(type == "Patient"
-                    ? $"r.id = {where.Param(alternative.PatientId)}"
-                    : $"r.rid IN (SELECT rid FROM idx_ref WHERE type = {where.Param(type)} AND param IN ('patient', 'subject') AND target_type = 'Patient' AND target_id = {where.Param(alternative.PatientId)})");
+                    ? $"r.id = {patient}"
+                    : $"r.rid IN (SELECT rid FROM idx_ref WHERE type = {typeParam} AND param IN ({compartmentParams}) AND target_type = 'Patient' AND target_id = {patient})");
+                if (write)
+                {
+                    conditions.Add($"NOT EXISTS (SELECT 1 FROM idx_ref o WHERE o.rid = r.rid AND o.param IN ({compartmentParams}) AND o.target_type = 'Patient' AND o.target_id <> {patient})");
+                }
             }
             try
             {
@@ -307,9 +393,25 @@ public sealed partial class FhirEngine(FhirServerOptions options, FhirRepository
         return parts.Count == 0 ? "0" : string.Join(" OR ", parts.Select(p => "(" + p + ")"));
     }
 
-    private (IReadOnlyList<StoredResource> Rows, FhirResult? Error) MatchConditional(DbSession session, string type, string query)
+    /// <summary>
+    /// The resources a conditional create or reference matches, among those the caller may read:
+    /// the answer never tells a token about resources outside its reach.
+    /// </summary>
+    private (IReadOnlyList<StoredResource> Rows, FhirResult? Error) MatchConditional(DbSession session, CallContext context, string type, string query)
     {
         var where = new SqlWhere();
+        if (context.Policy is not null)
+        {
+            var read = context.Policy.Decide(type, ScopePermissions.Read);
+            if (!read.Allowed)
+            {
+                return ([], FhirResult.Error(403, IssueType.Forbidden, $"A conditional match on {type} needs read access to {type}: {read.Reason}"));
+            }
+            if (read.Alternatives is not null)
+            {
+                where.And(AccessFilter(where, type, read.Alternatives));
+            }
+        }
         var criteria = new List<SearchCriterion>();
         try
         {

@@ -96,6 +96,13 @@ public sealed class FhirRepository(SearchIndexer indexer, TimeProvider time)
         return existing with { Version = version, LastUpdatedTicks = ticks, Deleted = true };
     }
 
+    /// <summary>Replaces the index rows of <paramref name="rid"/> with those of <paramref name="resource"/> (the access check of an older version).</summary>
+    public void Reindex(DbSession session, long rid, string type, Resource resource)
+    {
+        RemoveIndex(session, rid);
+        AddIndex(session, rid, type, indexer.Index(resource));
+    }
+
     private static void RemoveIndex(DbSession session, long rid)
     {
         foreach (var table in new[] { "idx_token", "idx_ref", "idx_date", "idx_string" })

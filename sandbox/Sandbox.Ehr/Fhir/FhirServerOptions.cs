@@ -31,6 +31,12 @@ public sealed class FhirServerOptions
 
     public int MaxCount { get; set; } = 500;
 
+    /// <summary>Transactions with more conditional (<c>ifNoneExist</c>) entries than this get 400 "too many entries"; 0: no limit.</summary>
+    public int MaxConditionalEntries { get; set; }
+
+    /// <summary>Serve <c>/metadata</c> with the malformed content real servers send (see <see cref="CapabilityStatementBuilder.Wild"/>).</summary>
+    public bool WildMetadata { get; set; }
+
     public bool InMemory => string.Equals(Storage, "memory", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Reads the options from configuration; mode names are accepted as <c>epic-like</c> or <c>EpicLike</c>.</summary>
@@ -58,6 +64,11 @@ public sealed class FhirServerOptions
         {
             options.MaxCount = maxCount;
         }
+        if (int.TryParse(fhir["MaxConditionalEntries"], out var maxConditional) && maxConditional > 0)
+        {
+            options.MaxConditionalEntries = maxConditional;
+        }
+        options.WildMetadata = bool.TryParse(fhir["WildMetadata"], out var wild) && wild;
         options.DefaultCount = Math.Min(options.DefaultCount, options.MaxCount);
         return options;
     }
@@ -68,7 +79,7 @@ public sealed class FhirServerOptions
             "full" => EhrMode.Full,
             "epiclike" or "epic" => EhrMode.EpicLike,
             "oraclelike" or "oracle" or "cerner" => EhrMode.OracleLike,
-            _ => throw new InvalidOperationException($"Sandbox:Mode '{value}' is not one of full, epic-like, oracle-like."),
+            _ => throw new Hosting.SandboxSettingsException($"Sandbox:Mode is '{value}': put full, epic-like or oracle-like."),
         };
 
     public static string ModeName(EhrMode mode) => mode switch

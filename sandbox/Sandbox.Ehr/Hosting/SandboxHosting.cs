@@ -6,6 +6,9 @@ using Serilog.Events;
 
 namespace Sandbox.Ehr.Hosting;
 
+/// <summary>A sandbox setting found wrong while the host is built.</summary>
+public sealed class SandboxSettingsException(string message) : InvalidOperationException(message);
+
 /// <summary>How the sandbox process runs: loopback port 5080, console logs, a start line with the launcher URL.</summary>
 public static class SandboxHosting
 {
@@ -28,6 +31,8 @@ public static class SandboxHosting
             .MinimumLevel.Override("Microsoft.EntityFrameworkCore", LogEventLevel.Warning)
             .ReadFrom.Configuration(context.Configuration)
             .Enrich.FromLogContext()
+            // A wrong setting is said in one line by RunAsync, not as the host's stack trace.
+            .Filter.ByExcluding(e => e.Exception is Microsoft.Extensions.Options.OptionsValidationException)
             .WriteTo.Console(formatProvider: System.Globalization.CultureInfo.InvariantCulture), preserveStaticLogger: true);
         return builder;
     }
@@ -49,6 +54,27 @@ public static class SandboxHosting
             return FhirEndpoints.WriteResult(context, result);
         }));
         return app;
+    }
+
+    /// <summary>
+    /// Builds and runs the sandbox; a wrong setting ends the process with one line per setting on standard
+    /// error (which setting, what to put there) and exit code 2. Returns the exit code.
+    /// </summary>
+    public static async Task<int> RunAsync(Func<WebApplication> build)
+    {
+        try
+        {
+            await using var app = build();
+            await app.RunAsync();
+            return 0;
+        }
+        catch (Exception e) when (e is Microsoft.Extensions.Options.OptionsValidationException or SandboxSettingsException)
+        {
+            var lines = e is Microsoft.Extensions.Options.OptionsValidationException v ? v.Failures : [e.Message];
+            foreach (var line in lines)
+                await Console.Error.WriteLineAsync("Setting error: " + line);
+            return 2;
+        }
     }
 
     public static WebApplication LogSandboxStart(this WebApplication app)

@@ -124,13 +124,15 @@ public static partial class LauncherExtensions
         }
 
         var banner = bool.TryParse(need_patient_banner, out var value) ? value : options.Value.NeedPatientBanner;
-        var launch = launches.Create(practitioner!, patient, encounter, banner);
+        // Bound to the apps registered at this launch URL: another client cannot redeem the launch id.
+        var forClients = clients.All.Where(c => string.Equals(c.LaunchUrl, launchUrl, StringComparison.Ordinal)).Select(c => c.ClientId);
+        var launch = launches.Create(practitioner!, patient, encounter, banner, forClients);
         var target = QueryHelpers.AddQueryString(launchUrl, new Dictionary<string, string?> { ["iss"] = urls.FhirBase(http), ["launch"] = launch });
         http.Response.Headers.CacheControl = "no-store";
         return Results.Redirect(target);
     }
 
-    private static async Task<IResult> ChartAsync(HttpContext http, [FromServices] IFhirStore store, string id, CancellationToken cancellationToken)
+    private static async Task<IResult> ChartAsync(HttpContext http, [FromServices] IFhirStore store, SmartUrls urls, string id, CancellationToken cancellationToken)
     {
         // The chart bypasses SMART authorization: only the person at this machine may see it.
         if (http.Connection.RemoteIpAddress is not { } remote || !IPAddress.IsLoopback(remote))
@@ -171,7 +173,7 @@ public static partial class LauncherExtensions
             {
                 bundle.Entry.Add(new Bundle.EntryComponent
                 {
-                    FullUrl = $"{http.Request.Scheme}://{http.Request.Host}/fhir/{resource.TypeName}/{resource.Id}",
+                    FullUrl = $"{urls.FhirBase(http)}/{resource.TypeName}/{resource.Id}",
                     Resource = resource,
                     Search = new Bundle.SearchComponent { Mode = Bundle.SearchEntryMode.Match },
                 });

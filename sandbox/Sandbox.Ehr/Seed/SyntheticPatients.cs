@@ -9,11 +9,20 @@ namespace Sandbox.Ehr.Seed;
 /// day the data is built ("today"): each surgery-day encounter is today, the history months before.
 /// Every id is fixed, so seeding twice gives the same chart.
 /// </summary>
+/// <remarks>
+/// Coded the way production EHRs code charts (issue 17): CPT for procedures (64405 greater occipital
+/// nerve injection, 97110 therapeutic exercise), LOINC for imaging reports and pain scores, RxNorm where
+/// the ingredient code is verified (gabapentin 25480, ibuprofen 5640), ICD-10-CM diagnoses, brand and
+/// generic names, Observations linked to their block, Conditions linked as reasons. The app's own
+/// CodeSystem is not used for chart data; a block with no verified code (lesser occipital) is text only.
+/// </remarks>
 public static class SyntheticPatients
 {
     /// <summary>Local code systems of the sandbox (never standard codes in disguise).</summary>
     public const string LocalProcedures = "http://sandbox.local/CodeSystem/procedures";
     public const string LocalObservations = "http://sandbox.local/CodeSystem/observations";
+    public const string Cpt = "http://www.ama-assn.org/go/cpt";
+    public const string RxNorm = "http://www.nlm.nih.gov/research/umls/rxnorm";
     public const string MrnSystem = "http://sandbox.local/sid/mrn";
     public const string PractitionerIdSystem = "http://sandbox.local/sid/practitioner-number";
 
@@ -50,13 +59,14 @@ public static class SyntheticPatients
         var neuralgia = chart.Condition(Id, "c1", Diagnosis("Left occipital neuralgia", Known.Icd10Cm.OccipitalNeuralgia),
             Side.Left, "Left greater occipital nerve territory", onsetMonthsAgo: 26, recordedMonthsAgo: 24);
         chart.Medication(Id, "m1", "Gabapentin 300 mg three times daily, titrated to 1800 mg/day", neuralgia, 22, 16,
-            "Stopped: no meaningful relief after 6 months; dizziness.");
+            "Stopped: no meaningful relief after 6 months; dizziness.", rxNorm: ("25480", "gabapentin"));
         chart.Medication(Id, "m2", "Amitriptyline 25 mg at night", neuralgia, 15, 10, "Stopped: dry mouth and morning drowsiness, pain unchanged.");
-        chart.Prescription(Id, "mr1", "Pregabalin 75 mg twice daily", neuralgia, 9, "Stopped after 8 weeks: no benefit.");
+        chart.Prescription(Id, "mr1", "Lyrica 75 mg twice daily", neuralgia, 9, "Stopped after 8 weeks: no benefit.");
         chart.PhysicalTherapy(Id, "p1", neuralgia, startMonthsAgo: 14, endMonthsAgo: 11, "12 sessions of cervical physical therapy; no lasting benefit.");
         chart.NerveBlock(Id, "p2", Side.Left, "greater occipital nerve", neuralgia, monthsAgo: 8, "80% relief for 3 days", 80);
         chart.NerveBlock(Id, "p3", Side.Left, "greater occipital nerve", neuralgia, monthsAgo: 4, "75% relief for 2 days", 75);
-        chart.ImagingReport(Id, "r1", "MRI brain and cervical spine without contrast", monthsAgo: 12,
+        chart.PainScores(Id, "p3", monthsAgo: 4, before: 8, after: 2);
+        chart.ImagingReport(Id, "r1", "MRI brain and cervical spine without contrast", monthsAgo: 12, Loinc("30657-1", "MR Brain WO contrast"),
             "No intracranial lesion. No compression of the upper cervical roots. Findings support a peripheral (occipital) origin of the pain.");
         chart.SurgeryEncounter(Id, neuralgia, Encounter.EncounterStatus.Planned);
     }
@@ -73,7 +83,7 @@ public static class SyntheticPatients
         chart.NerveBlock(Id, "p2", Side.Left, "greater occipital nerve", neuralgia, monthsAgo: 7, "90% relief for 5 days", 90);
         chart.NerveBlock(Id, "p3", Side.Right, "greater occipital nerve", neuralgia, monthsAgo: 7, "85% relief for 4 days", 85);
         chart.NerveBlock(Id, "p4", Side.Right, "lesser occipital nerve", neuralgia, monthsAgo: 3, "60% relief for 1 day", 60);
-        chart.ImagingReport(Id, "r1", "MRI cervical spine", monthsAgo: 18, "Mild C4-C5 spondylosis. No neural compression at C1-C3.");
+        chart.ImagingReport(Id, "r1", "MRI cervical spine", monthsAgo: 18, Loinc("24935-9", "MR Cervical spine"), "Mild C4-C5 spondylosis. No neural compression at C1-C3.");
         chart.SurgeryEncounter(Id, neuralgia, Encounter.EncounterStatus.InProgress);
     }
 
@@ -86,7 +96,7 @@ public static class SyntheticPatients
         chart.Medication(Id, "m1", "Amitriptyline 10 mg at night", neuralgia, 16, 12, "Stopped: no benefit.");
         // The trap: the only diagnostic block was done on the LEFT, the side without the disease.
         chart.NerveBlock(Id, "p1", Side.Left, "greater occipital nerve", neuralgia, monthsAgo: 5, "70% relief for 2 days", 70);
-        chart.ImagingReport(Id, "r1", "MRI brain without contrast", monthsAgo: 10, "Normal study.");
+        chart.ImagingReport(Id, "r1", "MRI brain without contrast", monthsAgo: 10, Loinc("30657-1", "MR Brain WO contrast"), "Normal study.");
         chart.SurgeryEncounter(Id, neuralgia, Encounter.EncounterStatus.Planned);
     }
 
@@ -98,6 +108,8 @@ public static class SyntheticPatients
         chart.Condition(Id, "c2", TextOnly("Seasonal allergic rhinitis"), null, null, onsetMonthsAgo: 200, recordedMonthsAgo: 190);
         chart.LocalProcedure(Id, "p1", "appendectomy", "Laparoscopic appendectomy", null, monthsAgo: 300);
         chart.Medication(Id, "m1", "Lisinopril 10 mg daily", hypertension, 118, null, null);
+        var knee = chart.Condition(Id, "c3", TextOnly("Osteoarthritis of right knee"), null, null, onsetMonthsAgo: 30, recordedMonthsAgo: 30);
+        chart.Medication(Id, "m2", "Ibuprofen 400 mg as needed", knee, 30, 24, "Stopped: stomach upset.", rxNorm: ("5640", "ibuprofen"));
         chart.SurgeryEncounter(Id, null, Encounter.EncounterStatus.Planned);
     }
 
@@ -192,6 +204,9 @@ public static class SyntheticPatients
         new() { Coding = [new Coding(Known.Systems.Icd10Cm, icd10Code, Known.Icd10Cm.Relevant[icd10Code])], Text = text };
 
     private static CodeableConcept TextOnly(string text) => new() { Text = text };
+
+    // LOINC codes listed in the C-CDA on FHIR 1.2.0 imaging ValueSet (see profiles/valuesets).
+    private static Coding Loinc(string code, string display) => new(Known.Systems.Loinc, code, display);
 
     private static CodeableConcept Clinical(string code) => new(Known.Systems.ConditionClinical, code);
 
@@ -295,13 +310,14 @@ public static class SyntheticPatients
             return Put(condition);
         }
 
-        public void Medication(string patient, string suffix, string medication, Condition? reason, int startMonthsAgo, int? endMonthsAgo, string? note)
+        public void Medication(string patient, string suffix, string medication, Condition? reason, int startMonthsAgo, int? endMonthsAgo, string? note,
+            (string Code, string Display)? rxNorm = null)
         {
             var statement = new MedicationStatement
             {
                 Id = $"{patient}-{suffix}",
                 Status = endMonthsAgo is null ? MedicationStatement.MedicationStatusCodes.Active : MedicationStatement.MedicationStatusCodes.Stopped,
-                Medication = new CodeableConcept { Text = medication },
+                Medication = rxNorm is { } rx ? new CodeableConcept(RxNorm, rx.Code, rx.Display, medication) : new CodeableConcept { Text = medication },
                 Subject = PatientRef(patient),
                 Effective = new Period { Start = Date(startMonthsAgo), End = endMonthsAgo is { } end ? Date(end) : null },
                 DateAsserted = Date(endMonthsAgo ?? startMonthsAgo),
@@ -338,7 +354,7 @@ public static class SyntheticPatients
             {
                 Id = $"{patient}-{suffix}",
                 Status = EventStatus.Completed,
-                Code = new CodeableConcept(LocalProcedures, "physical-therapy", "Physical therapy", "Physical therapy for neck and occipital pain"),
+                Code = new CodeableConcept(Cpt, "97110", null, "Physical therapy for neck and occipital pain"),
                 Subject = PatientRef(patient),
                 Performed = new Period { Start = Date(startMonthsAgo), End = Date(endMonthsAgo) },
                 ReasonReference = [Ref(reason)],
@@ -363,17 +379,20 @@ public static class SyntheticPatients
             return Put(procedure);
         }
 
-        /// <summary>A diagnostic occipital nerve block, with the relief in <c>outcome.text</c> and as an Observation.</summary>
+        /// <summary>
+        /// A diagnostic occipital nerve block, with the relief in <c>outcome.text</c> and as an Observation.
+        /// A greater occipital block carries CPT 64405; other nerves have no verified code and are text only.
+        /// </summary>
         public Procedure NerveBlock(string patient, string suffix, Side side, string nerve, Condition reason, int monthsAgo, string? relief, int? reliefPercent)
         {
             var sideWord = side == Side.Left ? "Left" : "Right";
+            var text = $"{sideWord} {nerve} block (bupivacaine 0.5% 3 mL with triamcinolone 40 mg)";
             var procedure = Put(new Procedure
             {
                 Id = $"{patient}-{suffix}",
                 Status = EventStatus.Completed,
                 Category = new CodeableConcept { Text = "Diagnostic procedure" },
-                Code = new CodeableConcept(Known.ProjectCodeSystem, Known.Codes.OccipitalNerveBlock, "Occipital nerve block",
-                    $"{sideWord} {nerve} block (bupivacaine 0.5% 3 mL with triamcinolone 40 mg)"),
+                Code = nerve.StartsWith("greater", StringComparison.Ordinal) ? new CodeableConcept(Cpt, "64405", null, text) : new CodeableConcept { Text = text },
                 Subject = PatientRef(patient),
                 Performed = new FhirDateTime(Date(monthsAgo, daysAgo: 10)),
                 Performer = [new Procedure.PerformerComponent { Actor = new ResourceReference("Practitioner/surgeon-2") }],
@@ -400,13 +419,33 @@ public static class SyntheticPatients
             return procedure;
         }
 
-        public void ImagingReport(string patient, string suffix, string title, int monthsAgo, string conclusion) =>
+        /// <summary>Pain scores (LOINC 72514-3) before and after a block, each with <c>partOf</c> the block.</summary>
+        public void PainScores(string patient, string blockSuffix, int monthsAgo, int before, int after)
+        {
+            var block = new ResourceReference($"Procedure/{patient}-{blockSuffix}");
+            var day = Date(monthsAgo, daysAgo: 10);
+            foreach (var (suffix, value, time) in new[] { ("pain-before", before, "T09:00:00Z"), ("pain-after", after, "T09:45:00Z") })
+            {
+                Put(new Observation
+                {
+                    Id = $"{patient}-{blockSuffix}-{suffix}",
+                    Status = ObservationStatus.Final,
+                    Code = new CodeableConcept(Known.Systems.Loinc, "72514-3", "Pain severity - 0-10 verbal numeric rating [Score] - Reported", "Pain score"),
+                    Subject = PatientRef(patient),
+                    PartOf = [block],
+                    Effective = new FhirDateTime(day + time),
+                    Value = new Quantity(value, "{score}", Known.Systems.UnitsOfMeasure),
+                });
+            }
+        }
+
+        public void ImagingReport(string patient, string suffix, string title, int monthsAgo, Coding? loinc, string conclusion) =>
             Put(new DiagnosticReport
             {
                 Id = $"{patient}-{suffix}",
                 Status = DiagnosticReport.DiagnosticReportStatus.Final,
                 Category = [new CodeableConcept { Text = "Radiology" }],
-                Code = new CodeableConcept { Text = title },
+                Code = loinc is null ? new CodeableConcept { Text = title } : new CodeableConcept { Coding = [loinc], Text = title },
                 Subject = PatientRef(patient),
                 Effective = new FhirDateTime(Date(monthsAgo)),
                 Issued = new DateTimeOffset(today.AddMonths(-monthsAgo).ToDateTime(new TimeOnly(12, 0)), TimeSpan.Zero),

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Rhizotomy.App.Form;
 using Rhizotomy.App.Sessions;
 using Rhizotomy.App.WriteBack;
+using Rhizotomy.Core.Clinical;
 using Rhizotomy.Core.Templates;
 
 using Task = System.Threading.Tasks.Task;
@@ -42,8 +43,38 @@ public sealed class DraftStore(IDbContextFactory<WriteBackDb> factory, Outbox ou
     }
 
     /// <summary>The row key of this launch's patient and surgeon's draft of <paramref name="templateUrl"/>.</summary>
-    public static string DraftKey(LaunchSession session, string templateUrl) =>
-        Outbox.Key("draft", Launch.AppOptions.Normalise(session.Issuer) ?? session.Issuer, session.Patient, session.FhirUser, templateUrl);
+    public static string DraftKey(LaunchSession session, string templateUrl) => DraftKey(session.Issuer, session.Patient, session.FhirUser, templateUrl);
+
+    private static string DraftKey(string issuer, string? patient, string? surgeon, string templateUrl) =>
+        Outbox.Key("draft", Launch.AppOptions.Normalise(issuer) ?? issuer, patient, surgeon, templateUrl);
+
+    /// <summary>
+    /// A signed note the EHR refused for good: its draft (discarded at signing) comes back from the note as
+    /// signed, under a new note id (so signing it again is a new note, not a replay of the failed one), unless
+    /// the surgeon has already started another draft of that template (which is never overwritten).
+    /// </summary>
+    public async Task RestoreFailedAsync(string issuer, NotePayload payload, Bundle bundle, string noteId, CancellationToken ct)
+    {
+        if (bundle.Entry.Select(e => e.Resource).OfType<QuestionnaireResponse>().FirstOrDefault() is not { } filed || TemplateOf(filed) is not { } template)
+            return;
+        var response = (QuestionnaireResponse)filed.DeepCopy();
+        response.Status = QuestionnaireResponse.QuestionnaireResponseStatus.InProgress;
+        response.Identifier = new Identifier(Known.NoteIdentifierSystem,
+            noteId[..Math.Min(noteId.Length, 54)] + "-r" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(3)).ToLowerInvariant());
+        var key = DraftKey(issuer, payload.PatientId, payload.Surgeon, template);
+        await using var db = await factory.CreateDbContextAsync(ct);
+        if (await db.Drafts.AnyAsync(d => d.OwnerKey == key, ct))
+            return;
+        db.Drafts.Add(new DraftRecord { OwnerKey = key, Payload = outbox.Protect(new DraftContent(new FhirJsonSerializer().SerializeToString(response), null, null)), UpdatedAt = outbox.Now });
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            // An autosave of the surgeon's came first: theirs stays.
+        }
+    }
 
     /// <summary>The template canonical (without version) a response answers, or null.</summary>
     public static string? TemplateOf(QuestionnaireResponse response) =>

@@ -1,6 +1,7 @@
 using System.Text;
 using Hl7.Fhir.Serialization;
 using Rhizotomy.App.Form;
+using Rhizotomy.App.Security;
 using Rhizotomy.App.Sessions;
 using Rhizotomy.Core.Templates;
 using IssueType = Hl7.Fhir.Model.OperationOutcome.IssueType;
@@ -25,6 +26,8 @@ public static class DraftsEndpoints
             using var reader = new StreamReader(http.Request.Body, Encoding.UTF8);
             if (!NoteReader.TryParse(await reader.ReadToEndAsync(ct), out var response, out var outcome) || response is null)
                 return Results.Content(new FhirJsonSerializer().SerializeToString(outcome!), "application/fhir+json", Encoding.UTF8, StatusCodes.Status400BadRequest);
+            if (Security.ResponseAllowList.Check(response) is { } foreign)
+                return Results.Content(new FhirJsonSerializer().SerializeToString(foreign), "application/fhir+json", Encoding.UTF8, StatusCodes.Status422UnprocessableEntity);
             // One draft per template: the response must say which (a template of this app).
             if (catalog.Find(response.Questionnaire) is not { Url: { } url })
                 return ApiErrors.Outcome(StatusCodes.Status422UnprocessableEntity, IssueType.Required,
@@ -34,7 +37,7 @@ public static class DraftsEndpoints
             Own(response, session);
             await store.SaveAsync(session, response, form: null, ct);
             return Results.NoContent();
-        }).RequireCsrf();
+        }).RequireCsrf().RequireFhirJsonBody();
         // Discard the draft of ?template= (or all of this patient and surgeon's): the next autosave or check starts a new one.
         drafts.MapDelete("", async (HttpContext http, string? template, DraftStore store, CancellationToken ct) =>
         {

@@ -43,7 +43,8 @@ public sealed record ChartSnapshot(
 /// the Encounter in context, and every Condition, Procedure, medication and report of the patient
 /// (following <c>next</c> links), each only when its scope was granted.
 /// </summary>
-public sealed partial class ChartReader(EhrClientFactory clients, IOptions<AppOptions> options, TimeProvider clock, ILogger<ChartReader> log)
+public sealed partial class ChartReader(EhrClientFactory clients, IOptions<AppOptions> options, TimeProvider clock, ILogger<ChartReader> log,
+    EvidenceCodeLists? lists = null)
 {
     public async Task<ChartSnapshot> ReadAsync(LaunchSession session, CancellationToken ct)
     {
@@ -73,6 +74,7 @@ public sealed partial class ChartReader(EhrClientFactory clients, IOptions<AppOp
             {
                 ("Condition", "diagnoses"), ("Procedure", "procedures"), ("MedicationRequest", "medication orders"),
                 ("MedicationStatement", "medication statements"), ("DiagnosticReport", "reports"),
+                ("Observation", "observations (pain scores, block relief)"),
             })
             {
                 if (granted.CanRead(type, search: true))
@@ -85,7 +87,12 @@ public sealed partial class ChartReader(EhrClientFactory clients, IOptions<AppOp
         await System.Threading.Tasks.Task.WhenAll(searches.Cast<System.Threading.Tasks.Task>().Append(patient).Append(practitioner).Append(encounter));
         var chart = searches.SelectMany(s => s.Result).ToList();
         var (warnings, failed) = findings.Snapshot();
-        var evidence = CaseEvidenceBuilder.Build(chart);
+        // The Patient goes in too (its birth date flags impossible dates); today is the app's clock.
+        var evidence = CaseEvidenceBuilder.Build(patient.Result is { } p ? chart.Append(p) : chart, new CaseEvidenceOptions([])
+        {
+            Lists = lists,
+            Today = DateOnly.FromDateTime(clock.GetUtcNow().UtcDateTime),
+        });
 
         log.LogInformation("Chart read: {RoundTrips} round trips, {Resources} resources, {Warnings} warnings in {Elapsed} ms",
             connection.RoundTrips, chart.Count, warnings.Count, (int)Stopwatch.GetElapsedTime(started).TotalMilliseconds);

@@ -134,7 +134,16 @@ public static partial class NotePage
             var session = bound.Session;
             if (!context.Request.HasFormContentType)
                 return ApiErrors.Outcome(StatusCodes.Status415UnsupportedMediaType, OperationOutcome.IssueType.NotSupported, "Send the note form (application/x-www-form-urlencoded).");
-            var form = await context.Request.ReadFormAsync(ct);
+            IFormCollection form;
+            try
+            {
+                form = await context.Request.ReadFormAsync(ct);
+            }
+            catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
+            {
+                // Too many fields, too long a value, a broken encoding: the page keeps its form and says so.
+                return ApiErrors.Outcome(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, "The form could not be read: it was incomplete or too large.");
+            }
             if (!await CsrfFilter.IsValidAsync(antiforgery, context))
                 return ApiErrors.Outcome(StatusCodes.Status403Forbidden, OperationOutcome.IssueType.Security, "The form did not come from this launch's page.");
             var q = catalog.Find(template ?? DefaultTemplate);

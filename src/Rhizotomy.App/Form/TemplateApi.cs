@@ -1,4 +1,5 @@
 using Hl7.Fhir.Model;
+using Rhizotomy.App.Security;
 using Rhizotomy.App.Sessions;
 using Rhizotomy.Core.Checks;
 using Rhizotomy.Core.Prefill;
@@ -51,7 +52,7 @@ public static class TemplateApi
             if (launch is null)
                 return ApiErrors.Outcome(StatusCodes.Status422UnprocessableEntity, OperationOutcome.IssueType.Required, missing!);
             return FhirIo.Ok(Populator.Populate(template, launch, NoteSession.Evidence(session)));
-        }).RequireCsrf();
+        }).RequireCsrf().RequireFhirJsonBody();
 
         api.MapPost("/notes/$check", async (HttpContext context, TemplateCatalog catalog, SessionAccess sessions, CancellationToken ct) =>
         {
@@ -76,7 +77,7 @@ public static class TemplateApi
                     "The response names a template this app does not have; GET /api/templates lists them.");
             }
             return FhirIo.Ok(NoteChecks.Check(template, response, NoteSession.Evidence(session)));
-        }).RequireCsrf();
+        }).RequireCsrf().RequireFhirJsonBody();
         return app;
     }
 

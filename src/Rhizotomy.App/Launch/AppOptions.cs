@@ -76,6 +76,12 @@ public sealed class AppOptions
     public string? Redis { get; set; }
     /// <summary>Folder for data-protection keys when Redis is not configured.</summary>
     public string? DataProtectionKeys { get; set; }
+    /// <summary>
+    /// A PKCS#12 (.pfx) file whose certificate encrypts the data-protection key ring at rest (file system or Redis);
+    /// its password in <see cref="DataProtectionCertificatePassword"/>. Without it the keys are stored unencrypted.
+    /// </summary>
+    public string? DataProtectionCertificate { get; set; }
+    public string? DataProtectionCertificatePassword { get; set; }
     /// <summary>A launch-session ends after this long without use.</summary>
     public int SessionIdleMinutes { get; set; } = 60;
     /// <summary>A launch-session ends this long after the launch whatever happens.</summary>
@@ -87,6 +93,8 @@ public sealed class AppOptions
     /// <summary>Most search pages followed per resource type (a guard against endless <c>next</c> links).</summary>
     public int MaxPages { get; set; } = 50;
     public List<EhrRegistration> Ehrs { get; set; } = [];
+    /// <summary>A site's changes to the evidence code lists, phrases and necessity checklist (<c>App:Evidence</c>).</summary>
+    public Evidence.EvidenceOptions Evidence { get; set; } = new();
 
     public Uri RedirectUri => new(PublicOrigin.TrimEnd('/') + "/callback");
     public bool IsHttps => PublicOrigin.StartsWith("https://", StringComparison.OrdinalIgnoreCase);

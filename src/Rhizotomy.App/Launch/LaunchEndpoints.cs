@@ -31,7 +31,7 @@ public static partial class LaunchEndpoints
         return app;
     }
 
-    private static async Task<IResult> LaunchAsync(HttpContext context, SmartDiscovery discovery, SessionStore store, IOptions<AppOptions> options, TimeProvider clock, CancellationToken ct)
+    private static async Task<IResult> LaunchAsync(HttpContext context, SmartDiscovery discovery, SessionStore store, SessionAccess access, IOptions<AppOptions> options, TimeProvider clock, CancellationToken ct)
     {
         var iss = context.Request.Query["iss"].FirstOrDefault();
         var launch = context.Request.Query["launch"].FirstOrDefault();
@@ -47,7 +47,7 @@ public static partial class LaunchEndpoints
                 "The app could not read the EHR's sign-in settings (its SMART configuration): the EHR did not answer, or answered with an error.",
                 TryAgainLater);
 
-        var browserId = SessionAccess.EnsureBrowserId(context, options.Value);
+        var browserId = await access.BrowserKeyForLaunchAsync(context, ct);
         var standalone = string.IsNullOrEmpty(launch);
         var verifier = SessionStore.NewId(32);
         var state = SessionStore.NewId(32);
@@ -73,7 +73,7 @@ public static partial class LaunchEndpoints
     }
 
     private static async Task<IResult> CallbackAsync(
-        HttpContext context, SmartDiscovery discovery, SessionStore store, TokenClient tokens, IdTokenValidator idTokens,
+        HttpContext context, SmartDiscovery discovery, SessionStore store, SessionAccess access, TokenClient tokens, IdTokenValidator idTokens,
         IOptions<AppOptions> options, TimeProvider clock, ILoggerFactory logs, CancellationToken ct)
     {
         var log = logs.CreateLogger("Rhizotomy.App.Launch");
@@ -82,12 +82,23 @@ public static partial class LaunchEndpoints
             return Pages.Error(StatusCodes.Status400BadRequest, "This sign-in cannot be completed", "The EHR's answer carries no valid state.", Pages.Relaunch);
 
         var pending = await store.TakePendingAsync(state, ct);
-        var browserId = SessionAccess.BrowserId(context);
-        if (pending is null || browserId is null || !SessionStore.FixedTimeEquals(pending.BrowserId, browserId))
+        var browser = await store.BrowserAsync(access.Cookie(context), ct);
+        if (pending is null || browser is null || !browser.Keys.Any(k => SessionStore.FixedTimeEquals(pending.BrowserId, k)))
         {
             log.LogWarning("Callback with an unknown, used or foreign state");
             return Pages.Error(StatusCodes.Status400BadRequest, "This sign-in link has expired or was already used",
                 "For your safety each sign-in can be completed once, in the browser that started it.", Pages.Relaunch);
+        }
+
+        // RFC 9207: the authorization server names itself in its answer; an answer from another server (a mix-up) is refused.
+        var ehrOfPending = options.Value.Find(pending.Issuer);
+        var configOfPending = ehrOfPending is null ? null : await discovery.DiscoverAsync(ehrOfPending, ct);
+        if (!IssuerMatches(context.Request.Query["iss"].FirstOrDefault(), configOfPending))
+        {
+            log.LogWarning("Callback refused: the authorization response's iss is not the EHR's authorization server");
+            Security.SecurityEvents.Log(log, Security.SecurityEvents.AccessRefused, "authorization response from another issuer (RFC 9207)");
+            return Pages.Error(StatusCodes.Status400BadRequest, "This sign-in cannot be completed",
+                "The answer did not come from the EHR's own sign-in service, so the app did not use it.", Pages.Relaunch);
         }
 
         var error = context.Request.Query["error"].FirstOrDefault();
@@ -156,6 +167,11 @@ public static partial class LaunchEndpoints
                 "The patient or encounter the EHR named is not a valid FHIR id.", "Tell your EHR support team; then open the app again.");
 
         var launchId = SessionStore.NewId(24);
+        // A fresh browser id for this sign-in: whatever cookie the browser came with stops working now.
+        var browserId = await access.SignInAsync(context, pending.BrowserId, launchId, ct);
+        if (browserId is null)
+            return Pages.Error(StatusCodes.Status400BadRequest, "This sign-in link has expired or was already used",
+                "For your safety each sign-in can be completed once, in the browser that started it.", Pages.Relaunch);
         var now = clock.GetUtcNow();
         var session = new LaunchSession
         {
@@ -178,9 +194,21 @@ public static partial class LaunchEndpoints
             CreatedAt = now,
         };
         await store.SaveAsync(session, ct);
-        await store.SetLatestLaunchAsync(browserId, launchId, ct);
         log.LogInformation("Launch completed ({Kind}, {AuthMethod})", pending.Standalone ? "standalone" : "ehr", ehr.AuthMethod);
+        Security.SecurityEvents.Log(log, Security.SecurityEvents.SignIn, pending.Standalone ? "standalone launch" : "EHR launch");
         return Results.Redirect("/s/" + launchId);
+    }
+
+    /// <summary>
+    /// RFC 9207: an <c>iss</c> in the authorization response must be the server's issuer from its discovery
+    /// document; a server that says it always sends one (<c>authorization_response_iss_parameter_supported</c>)
+    /// must have sent it. A server that names no issuer and sends none passes (nothing to compare).
+    /// </summary>
+    public static bool IssuerMatches(string? iss, SmartConfiguration? config)
+    {
+        if (iss is null)
+            return config?.IssParameterSupported != true;
+        return config?.Issuer is { Length: > 0 } expected && string.Equals(iss, expected, StringComparison.Ordinal);
     }
 
     /// <summary><c>fhirUser</c> on this EHR becomes relative (readable with the token); elsewhere it stays absolute and is not read.</summary>

@@ -15,7 +15,8 @@ public sealed record SmartConfiguration(
     [property: JsonPropertyName("jwks_uri")] string? JwksUri,
     [property: JsonPropertyName("capabilities")] IReadOnlyList<string>? Capabilities,
     [property: JsonPropertyName("code_challenge_methods_supported")] IReadOnlyList<string>? CodeChallengeMethods,
-    [property: JsonPropertyName("scopes_supported")] IReadOnlyList<string>? ScopesSupported)
+    [property: JsonPropertyName("scopes_supported")] IReadOnlyList<string>? ScopesSupported,
+    [property: JsonPropertyName("authorization_response_iss_parameter_supported")] bool? IssParameterSupported = null)
 {
     /// <summary>True when the server speaks SMART v2 scopes (<c>permission-v2</c>).</summary>
     public bool PermissionV2 => Capabilities?.Contains("permission-v2") == true;

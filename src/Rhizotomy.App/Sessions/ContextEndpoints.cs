@@ -50,6 +50,14 @@ public static class ContextEndpoints
             session = await sessions.EnsureFreshAsync(session, force: true, ct);
             return Results.Json(new { needsRelaunch = session.NeedsRelaunch, expiresAt = session.AccessTokenExpiresAt }, Json);
         }).RequireCsrf();
+
+        // Logout: every launch of this browser ends and its cookie stops working (the EHR's own sign-in is the EHR's).
+        api.MapPost("/session/logout", async (HttpContext context, SessionAccess sessions, ILoggerFactory logs, CancellationToken ct) =>
+        {
+            var ended = await sessions.SignOutAsync(context, ct);
+            Security.SecurityEvents.Log(logs.CreateLogger("Rhizotomy.App.Security"), Security.SecurityEvents.SessionEnd, ended == 1 ? "logout, 1 launch ended" : $"logout, {ended} launches ended");
+            return Results.NoContent();
+        }).RequireCsrf();
         return app;
     }
 }

@@ -24,8 +24,11 @@ public sealed class CsrfFilter(SessionAccess sessions, IAntiforgery antiforgery)
         if (session is null)
             return ApiErrors.SessionEnded();
         if (!await IsValidAsync(antiforgery, http))
+        {
+            Security.SecurityEvents.Log(http, Security.SecurityEvents.AccessRefused, "missing or wrong CSRF token");
             return ApiErrors.Outcome(StatusCodes.Status403Forbidden, Hl7.Fhir.Model.OperationOutcome.IssueType.Security,
                 "Missing or wrong X-CSRF-Token header: send the csrfToken from GET /api/context.");
+        }
         return await next(context);
     }
 

@@ -11,25 +11,60 @@ namespace Rhizotomy.App.Sessions;
 /// </summary>
 public sealed class SessionAccess(SessionStore store, TokenClient tokens, ChartReader reader, IOptions<AppOptions> options, TimeProvider clock, ILogger<SessionAccess> log)
 {
-    /// <summary>The one cookie: an opaque browser-session id. Tokens never leave the server.</summary>
+    /// <summary>The one cookie: an opaque browser id the server issued. Tokens never leave the server.</summary>
     public const string CookieName = "rz_session";
+    /// <summary>The cookie's name where the app is served over https: the <c>__Host-</c> prefix pins it to this origin, path <c>/</c>, Secure.</summary>
+    public const string HostCookieName = "__Host-" + CookieName;
     public const string LaunchHeader = "X-Launch-Id";
     private const string ItemKey = "rhizotomy.session";
 
     // Refresh and chart reads of one launch run one at a time (two tabs of one launch, a double click).
     private static readonly SemaphoreSlim[] Locks = Enumerable.Range(0, 64).Select(_ => new SemaphoreSlim(1, 1)).ToArray();
 
-    public static string? BrowserId(HttpContext context) => context.Request.Cookies[CookieName];
+    public static string CookieNameFor(AppOptions options) => options.IsHttps ? HostCookieName : CookieName;
 
-    /// <summary>The browser-session id, set as a cookie when the browser has none.</summary>
-    public static string EnsureBrowserId(HttpContext context, AppOptions options)
+    /// <summary>The cookie's value as the browser sent it (not yet known to be one the server issued).</summary>
+    public string? Cookie(HttpContext context) => context.Request.Cookies[CookieNameFor(options.Value)];
+
+    /// <summary>
+    /// At <c>/launch</c>: the internal key the authorization in flight is bound to. A cookie the server never
+    /// issued is not adopted: the browser gets a new one.
+    /// </summary>
+    public async Task<string> BrowserKeyForLaunchAsync(HttpContext context, CancellationToken ct)
     {
-        var existing = BrowserId(context);
-        if (existing is { Length: >= 40 and <= 60 })
-            return existing;
-        var id = SessionStore.NewId();
-        context.Response.Cookies.Append(CookieName, id, CookieOptions(options));
-        return id;
+        if (await store.BrowserAsync(Cookie(context), ct) is { } known)
+            return known.Keys[^1];
+        var record = BrowserRecord.New();
+        var cookie = await store.IssueBrowserAsync(record, replaced: null, ct);
+        context.Response.Cookies.Append(CookieNameFor(options.Value), cookie, CookieOptions(options.Value));
+        return record.Keys[0];
+    }
+
+    /// <summary>
+    /// At <c>/callback</c>: when this browser's cookie is the one the authorization was started with, a fresh
+    /// cookie and a fresh key for the new launch replace it (the old cookie reaches nothing from now on: a
+    /// planted one is worthless). Returns the new launch's key, or null when the browser is not the one that
+    /// started the authorization.
+    /// </summary>
+    public async Task<string?> SignInAsync(HttpContext context, string pendingKey, string launchId, CancellationToken ct)
+    {
+        var cookie = Cookie(context);
+        var known = await store.BrowserAsync(cookie, ct);
+        if (known is null || !known.Keys.Any(k => SessionStore.FixedTimeEquals(k, pendingKey)))
+            return null;
+        var key = SessionStore.NewId();
+        var fresh = await store.IssueBrowserAsync(known.SignedIn(key, launchId), replaced: cookie, ct);
+        context.Response.Cookies.Append(CookieNameFor(options.Value), fresh, CookieOptions(options.Value));
+        return key;
+    }
+
+    /// <summary>Ends every launch of this browser and its cookie (logout).</summary>
+    public async Task<int> SignOutAsync(HttpContext context, CancellationToken ct)
+    {
+        var cookie = Cookie(context);
+        var ended = cookie is null ? 0 : await store.EndBrowserAsync(cookie, ct);
+        context.Response.Cookies.Delete(CookieNameFor(options.Value), CookieOptions(options.Value));
+        return ended;
     }
 
     /// <summary>
@@ -52,16 +87,24 @@ public sealed class SessionAccess(SessionStore store, TokenClient tokens, ChartR
     {
         if (Current(context) is { } current)
             return current;
-        var browser = BrowserId(context);
+        var cookie = Cookie(context);
+        var browser = await store.BrowserAsync(cookie, ct);
         if (browser is null)
+        {
+            if (cookie is not null)
+                Security.SecurityEvents.Log(log, Security.SecurityEvents.AccessRefused, "a browser id the app did not issue, or one it replaced or ended");
             return null;
-        launchId ??= context.Request.Headers[LaunchHeader].FirstOrDefault() ?? context.Request.Query["launch"].FirstOrDefault()
-            ?? await store.LatestLaunchAsync(browser, ct);
+        }
+        // The browser's latest launch only through a cookie the server issued at that launch's sign-in.
+        launchId ??= context.Request.Headers[LaunchHeader].FirstOrDefault() ?? context.Request.Query["launch"].FirstOrDefault() ?? browser.Latest;
         if (string.IsNullOrEmpty(launchId))
             return null;
         var session = await store.FindAsync(launchId, browser, ct);
         if (session is null)
+        {
+            Security.SecurityEvents.Log(log, Security.SecurityEvents.AccessRefused, "no such launch for this browser");
             return null;
+        }
         session = await EnsureFreshAsync(session, force: false, ct);
         context.Items[ItemKey] = session;
         return session;

@@ -19,6 +19,22 @@ public sealed record PendingAuthorization(
     DateTimeOffset CreatedAt);
 
 /// <summary>
+/// What the server knows of a browser cookie it issued: the internal browser keys its launches are bound
+/// to (never sent to the browser; a new cookie at each sign-in carries the earlier keys, so the browser's
+/// other tabs stay open), its launches, and its latest launch (for API calls that name none).
+/// </summary>
+public sealed record BrowserRecord(IReadOnlyList<string> Keys, IReadOnlyList<string> Launches, string? Latest)
+{
+    private const int Kept = 32;
+
+    public static BrowserRecord New() => new([SessionStore.NewId()], [], null);
+
+    /// <summary>This browser after a sign-in: a fresh key for the new launch, the earlier ones kept (the newest <see cref="Kept"/>).</summary>
+    public BrowserRecord SignedIn(string newKey, string launchId) =>
+        new([.. Keys.TakeLast(Kept - 1), newKey], [.. Launches.TakeLast(Kept - 1), launchId], launchId);
+}
+
+/// <summary>
 /// Server-side state of one launch (one patient in one browser tab). Tokens live only here,
 /// never in the browser; the browser holds a session-id cookie and the launch id in the URL.
 /// </summary>
@@ -103,16 +119,57 @@ public sealed class SessionStore(IDistributedCache cache, IDataProtectionProvide
 
     public Task RemoveAsync(string launchId, CancellationToken ct) => cache.RemoveAsync(SessionKey(launchId), ct);
 
-    /// <summary>The most recent launch of a browser, for API calls that name none.</summary>
-    public async Task<string?> LatestLaunchAsync(string browserId, CancellationToken ct)
+    /// <summary>
+    /// The server's record of a browser cookie the app issued; null for a cookie it never issued (or one it
+    /// replaced, or ended): such a cookie reaches nothing.
+    /// </summary>
+    public async Task<BrowserRecord?> BrowserAsync(string? cookie, CancellationToken ct)
     {
-        var bytes = await cache.GetAsync(BrowserKey(browserId), ct);
-        return bytes is null ? null : Unprotect(bytes);
+        if (cookie is null || cookie.Length is 0 or > 100)
+            return null;
+        return await GetAsync<BrowserRecord>(BrowserKey(cookie), ct);
     }
 
-    public Task SetLatestLaunchAsync(string browserId, string launchId, CancellationToken ct) =>
-        cache.SetAsync(BrowserKey(browserId), _protector.Protect(Encoding.UTF8.GetBytes(launchId)),
-            new DistributedCacheEntryOptions { SlidingExpiration = TimeSpan.FromMinutes(options.Value.SessionIdleMinutes) }, ct);
+    /// <summary>Issues a new random cookie value for <paramref name="record"/>; <paramref name="replaced"/> (the cookie it replaces) stops working at once.</summary>
+    public async Task<string> IssueBrowserAsync(BrowserRecord record, string? replaced, CancellationToken ct)
+    {
+        var cookie = NewId();
+        await SetAsync(BrowserKey(cookie), record, new DistributedCacheEntryOptions
+        {
+            SlidingExpiration = TimeSpan.FromMinutes(options.Value.SessionIdleMinutes),
+            AbsoluteExpirationRelativeToNow = TimeSpan.FromHours(options.Value.SessionMaxHours),
+        }, ct);
+        if (replaced is not null)
+            await cache.RemoveAsync(BrowserKey(replaced), ct);
+        return cookie;
+    }
+
+    /// <summary>Ends a browser: its launches are removed and its cookie reaches nothing any more.</summary>
+    public async Task<int> EndBrowserAsync(string cookie, CancellationToken ct)
+    {
+        var record = await BrowserAsync(cookie, ct);
+        if (record is null)
+            return 0;
+        foreach (var launchId in record.Launches)
+            await RemoveAsync(launchId, ct);
+        await cache.RemoveAsync(BrowserKey(cookie), ct);
+        return record.Launches.Count;
+    }
+
+    /// <summary>The launch-session of <paramref name="launchId"/> when it belongs to the browser holding <paramref name="cookie"/>.</summary>
+    public async Task<LaunchSession?> FindByCookieAsync(string launchId, string? cookie, CancellationToken ct) =>
+        await BrowserAsync(cookie, ct) is { } browser ? await FindAsync(launchId, browser, ct) : null;
+
+    /// <summary>The launch-session when it exists, has not expired, and belongs to one of the browser's keys.</summary>
+    public async Task<LaunchSession?> FindAsync(string launchId, BrowserRecord browser, CancellationToken ct)
+    {
+        foreach (var key in browser.Keys)
+        {
+            if (await FindAsync(launchId, key, ct) is { } session)
+                return session;
+        }
+        return null;
+    }
 
     public static bool FixedTimeEquals(string a, string b) =>
         CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(a), Encoding.UTF8.GetBytes(b));
@@ -120,7 +177,7 @@ public sealed class SessionStore(IDistributedCache cache, IDataProtectionProvide
     // Keys are hashes: the raw state or launch id never appears in the store (or a Redis MONITOR).
     private static string PendingKey(string state) => "pending:" + Hash(state);
     private static string SessionKey(string launchId) => "session:" + Hash(launchId);
-    private static string BrowserKey(string browserId) => "browser:" + Hash(browserId);
+    private static string BrowserKey(string browserId) => "browser-v2:" + Hash(browserId);
     private static string Hash(string value) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(value)));
 
     private Task SetAsync<T>(string key, T value, DistributedCacheEntryOptions entry, CancellationToken ct) =>

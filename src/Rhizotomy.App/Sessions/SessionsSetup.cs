@@ -1,3 +1,4 @@
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Options;
 using Rhizotomy.App.Launch;
@@ -35,6 +36,9 @@ public static class SessionsSetup
             var folder = options.DataProtectionKeys ?? Path.Combine(builder.Environment.ContentRootPath, "App_Data", "keys");
             dataProtection.PersistKeysToFileSystem(new DirectoryInfo(folder));
         }
+        // The key ring encrypted at rest with the operator's certificate (its private key decrypts it again).
+        if (!string.IsNullOrWhiteSpace(options.DataProtectionCertificate))
+            dataProtection.ProtectKeysWithCertificate(X509CertificateLoader.LoadPkcs12FromFile(options.DataProtectionCertificate, options.DataProtectionCertificatePassword));
         return builder;
     }
 }

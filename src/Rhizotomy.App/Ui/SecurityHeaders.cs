@@ -34,6 +34,9 @@ public static class SecurityHeaders
                 headers.ContentSecurityPolicy = csp;
                 headers.XContentTypeOptions = "nosniff";
                 headers["Referrer-Policy"] = "no-referrer";
+                // Served over https: browsers keep to https for a year (a proxy in front may add it too; the same value).
+                if (options.IsHttps)
+                    headers.StrictTransportSecurity = "max-age=31536000; includeSubDomains";
                 return Task.CompletedTask;
             });
             await next(context);

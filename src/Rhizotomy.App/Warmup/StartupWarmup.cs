@@ -95,7 +95,8 @@ public sealed class StartupWarmup(
             ["launch-ehr", "client-public", "permission-v2", "permission-patient", "context-ehr-patient"], ["S256"], null);
 
         // The launch and the callback: pending state in the store, the token exchange, the id_token against the JWKS.
-        var browserId = SessionStore.NewId();
+        var browser = BrowserRecord.New();
+        var browserId = browser.Keys[0];
         var stateId = SessionStore.NewId(32);
         var scope = Scopes.Request(registration, config, standalone: false);
         await store.SavePendingAsync(stateId, new PendingAuthorization(registration.Issuer, browserId, SessionStore.NewId(32), ehr.Nonce, scope, false, clock.GetUtcNow()), ct);
@@ -124,9 +125,11 @@ public sealed class StartupWarmup(
             FhirUser = LaunchEndpoints.Relative(fhirUser, registration.Issuer),
             CreatedAt = now,
         };
+        string? cookie = null;
         try
         {
             await store.SaveAsync(session, ct);
+            cookie = await store.IssueBrowserAsync(browser with { Launches = [session.LaunchId], Latest = session.LaunchId }, replaced: null, ct);
             phases.LaunchDone();
 
             // The chart wave: Firely's client and parser behind the EHR gateway's own resilience pipeline, the case evidence, the session saved with it.
@@ -151,12 +154,14 @@ public sealed class StartupWarmup(
                 "/form.js",
             ];
             foreach (var path in paths)
-                await GetAsync(app, path, browserId, session.LaunchId, ct);
+                await GetAsync(app, path, cookie, session.LaunchId, ct);
             phases.PagesDone();
         }
         finally
         {
             await store.RemoveAsync(session.LaunchId, CancellationToken.None);
+            if (cookie is not null)
+                await store.EndBrowserAsync(cookie, CancellationToken.None);
         }
     }
 
@@ -168,7 +173,7 @@ public sealed class StartupWarmup(
         return await pipeline.Pipeline.WaitAsync(ct);
     }
 
-    private async Task GetAsync(RequestDelegate app, string pathAndQuery, string browserId, string launchId, CancellationToken ct)
+    private async Task GetAsync(RequestDelegate app, string pathAndQuery, string cookie, string launchId, CancellationToken ct)
     {
         var split = pathAndQuery.IndexOf('?');
         var request = new HttpRequestFeature
@@ -181,7 +186,7 @@ public sealed class StartupWarmup(
         };
         request.Headers.Host = "localhost";
         request.Headers.Accept = "text/html,application/json";
-        request.Headers.Cookie = SessionAccess.CookieName + "=" + browserId;
+        request.Headers.Cookie = SessionAccess.CookieNameFor(services.GetRequiredService<IOptions<AppOptions>>().Value) + "=" + cookie;
         request.Headers[SessionAccess.LaunchHeader] = launchId;
         var response = new HttpResponseFeature();
         using var body = new MemoryStream();

@@ -25,7 +25,8 @@ public sealed class NoteSender(
     IOptions<AppOptions> appOptions,
     IOptions<WriteBackOptions> options,
     TimeProvider clock,
-    ILogger<NoteSender> log) : BackgroundService
+    ILogger<NoteSender> log,
+    Drafts.DraftStore drafts) : BackgroundService
 {
     private readonly Channel<string> _kicks = Channel.CreateBounded<string>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest });
     private readonly SemaphoreSlim _slots = new(Math.Max(1, options.Value.Concurrency));
@@ -219,6 +220,11 @@ public sealed class NoteSender(
                 log.LogInformation("Note {NoteId} written ({Strategy}, {SentWith}) after {Attempts} attempts, {RoundTrips} round trips",
                     note.Id, note.Strategy, note.SentWith, note.Attempts, note.RoundTrips);
                 break;
+            case AttemptKind.Refused when result.Reason == "HTTP 403" && sentWith == SentWithLaunch && outbox.Unprotect<TokenState>(note.Tokens) is { Rebound: true }:
+                // A token handed over by a later launch that the EHR will not take for this note: that launch's
+                // grant, not the note, is the problem. The note waits for another launch; it is not failed.
+                await WaitForLaunchAsync(note, ct);
+                break;
             case AttemptKind.Refused:
                 note.Status = NoteStatus.Failed;
                 note.LastError = result.Reason;
@@ -227,6 +233,8 @@ public sealed class NoteSender(
                 // Issue codes only: the EHR's wording can name the patient; the surgeon reads it in the note status.
                 log.LogWarning("Note {NoteId} refused by the EHR ({Reason}, issues {Issues}): marked failed",
                     note.Id, result.Reason, string.Join(",", result.Outcome?.Issue.Select(i => i.Code?.ToString()) ?? []));
+                // Its draft was discarded at signing: it comes back (under a new note id) so the surgeon can correct and sign again.
+                await drafts.RestoreFailedAsync(note.Issuer, payload, bundle, note.Id, CancellationToken.None);
                 break;
             case AttemptKind.Unauthorized:
                 await WaitForLaunchAsync(note, ct);

@@ -73,7 +73,7 @@ public sealed class NoteSigning(
         if (amendsId is not null)
         {
             original = await outbox.FindAsync(amendsId, ct);
-            if (original is null || original.OwnerKey != Outbox.OwnerKey(session))
+            if (original is null || !Outbox.IsOwnedBy(original, session))
                 return SignResult.Refused(StatusCodes.Status404NotFound, IssueType.NotFound, "No such note for this patient and surgeon.");
             if (original.Status != NoteStatus.Written)
                 return SignResult.Refused(StatusCodes.Status409Conflict, IssueType.Conflict, "Only a note the EHR has accepted can be amended; this one is " + original.Status + ".");
@@ -140,6 +140,7 @@ public sealed class NoteSigning(
         if (!created)
             return Replay(stored, session);
         log.LogInformation("Note {NoteId} signed and stored ({Strategy})", noteId, note.Strategy ?? "strategy pending");
+        Security.SecurityEvents.Log(log, original is null ? Security.SecurityEvents.NoteSigned : Security.SecurityEvents.NoteAmended, "stored for sending", noteId);
         // The draft has become this signed note: a re-launch must not offer it again as unsigned work.
         // A draft of another note (say, one started while this one was amended) stays.
         await drafts.DiscardSignedAsync(session, noteId, ct);

@@ -5,6 +5,7 @@ using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using Microsoft.Extensions.Options;
 using Rhizotomy.App.Launch;
+using Rhizotomy.App.Security;
 using Rhizotomy.App.Sessions;
 using Rhizotomy.Core.Clinical;
 using Rhizotomy.Core.Notes;
@@ -41,11 +42,11 @@ public static partial class NotesEndpoints
     public static IEndpointRouteBuilder MapNotesApi(this IEndpointRouteBuilder app)
     {
         var notes = app.MapGroup("/api/notes");
-        notes.MapPost("", (HttpContext http, NoteSigning signing, Outbox outbox, CancellationToken ct) => SignAsync(http, signing, outbox, null, ct)).RequireCsrf();
+        notes.MapPost("", (HttpContext http, NoteSigning signing, Outbox outbox, CancellationToken ct) => SignAsync(http, signing, outbox, null, ct)).RequireCsrf().RequireFhirJsonBody();
         // The confirmation before signing: the note as it will be filed, and how; nothing is stored or sent.
-        notes.MapPost("/$preview", (HttpContext http, NoteSigning signing, Outbox outbox, CancellationToken ct) => SignAsync(http, signing, outbox, null, ct, preview: true)).RequireCsrf();
+        notes.MapPost("/$preview", (HttpContext http, NoteSigning signing, Outbox outbox, CancellationToken ct) => SignAsync(http, signing, outbox, null, ct, preview: true)).RequireCsrf().RequireFhirJsonBody();
         // An amendment: a new note that replaces a written one (its own id, relatesTo, Provenance).
-        notes.MapPost("/{id}/$amend", (string id, HttpContext http, NoteSigning signing, Outbox outbox, CancellationToken ct) => SignAsync(http, signing, outbox, id, ct)).RequireCsrf();
+        notes.MapPost("/{id}/$amend", (string id, HttpContext http, NoteSigning signing, Outbox outbox, CancellationToken ct) => SignAsync(http, signing, outbox, id, ct)).RequireCsrf().RequireFhirJsonBody();
         notes.MapGet("/encounters", async (HttpContext http, SessionAccess access, EncounterLookup encounters, CancellationToken ct) =>
         {
             var session = await access.ResolveAsync(http, null, ct);
@@ -63,6 +64,9 @@ public static partial class NotesEndpoints
             body = await reader.ReadToEndAsync(ct);
         if (!NoteReader.TryParse(body, out var response, out var parseOutcome) || response is null)
             return Fhir(StatusCodes.Status400BadRequest, parseOutcome!);
+        // Only what the app checks is filed: any other element is refused, not carried along.
+        if (Security.ResponseAllowList.Check(response) is { } foreign)
+            return Fhir(StatusCodes.Status422UnprocessableEntity, foreign);
 
         var result = await signing.SignAsync(session, response, amendsId, preview, ct);
         if (result.Refusal is { } refusal)
@@ -80,9 +84,13 @@ public static partial class NotesEndpoints
         if (await outbox.RebindAsync(session, ct) > 0)
             sender.Kick(id);
         var note = await outbox.FindAsync(id, ct);
-        // Another surgeon's note, or none: the same answer, so ids cannot be probed.
-        if (note is null || note.SurgeonKey != Outbox.SurgeonKey(session))
-            return ApiErrors.Outcome(StatusCodes.Status404NotFound, IssueType.NotFound, "No such note for this surgeon.");
+        // Another surgeon's, patient's or EHR's note, or none: the same answer, so ids cannot be probed.
+        if (note is null || !Outbox.IsOwnedBy(note, session))
+        {
+            if (note is not null)
+                Security.SecurityEvents.Log(http, Security.SecurityEvents.AccessRefused, "note of another patient, surgeon or EHR");
+            return ApiErrors.Outcome(StatusCodes.Status404NotFound, IssueType.NotFound, "No such note for this patient and surgeon.");
+        }
         return Results.Json(Model(note, outbox), ContextEndpoints.Json);
     }
 

@@ -19,7 +19,8 @@ public sealed record TokenState(
     DateTimeOffset ExpiresAt,
     string TokenEndpoint,
     string? LaunchId,
-    string? BrowserId);
+    string? BrowserId,
+    bool Rebound = false);
 
 /// <summary>
 /// The outbox in the app's own database: add a note once, claim it for one attempt at a time
@@ -38,6 +39,10 @@ public sealed class Outbox(IDbContextFactory<WriteBackDb> factory, IDataProtecti
 
     public static string OwnerKey(LaunchSession session) => Key("owner", AppOptionsKey(session.Issuer), session.Patient, session.FhirUser);
     public static string SurgeonKey(LaunchSession session) => Key("surgeon", AppOptionsKey(session.Issuer), session.FhirUser);
+    /// <summary>A note is read only by a launch of its issuer, patient and surgeon (page, API, amend).</summary>
+    public static bool IsOwnedBy(OutboxNote note, LaunchSession session) =>
+        session.FhirUser is not null && session.Patient is not null && note.OwnerKey == OwnerKey(session);
+
     private static string AppOptionsKey(string issuer) => Launch.AppOptions.Normalise(issuer) ?? issuer;
 
     public byte[] Protect<T>(T value) => _protector.Protect(JsonSerializer.SerializeToUtf8Bytes(value, Json));
@@ -161,19 +166,22 @@ public sealed class Outbox(IDbContextFactory<WriteBackDb> factory, IDataProtecti
     }
 
     /// <summary>
-    /// A new launch of the surgeon brings a token: notes waiting for one get it and are due now.
-    /// Returns how many were picked up.
+    /// A new launch of the same surgeon for the same patient at the same EHR brings a token: notes waiting for
+    /// one get it and are due now (a launch for another patient never lends its token: the EHR would rightly
+    /// refuse it). Returns how many were picked up.
     /// </summary>
     public async Task<int> RebindAsync(LaunchSession session, CancellationToken ct)
     {
-        if (session.NeedsRelaunch || session.FhirUser is null)
+        if (session.NeedsRelaunch || session.FhirUser is null || session.Patient is null)
             return 0;
-        var key = SurgeonKey(session);
+        var key = OwnerKey(session);
         await using var db = await factory.CreateDbContextAsync(ct);
-        var waiting = await db.Notes.Where(n => n.SurgeonKey == key && n.Status == NoteStatus.WaitingForLaunch).ToListAsync(ct);
+        var waiting = await db.Notes.Where(n => n.OwnerKey == key && n.Status == NoteStatus.WaitingForLaunch).ToListAsync(ct);
+        // A launch whose token this note was handed and the EHR refused (403) is not tried again: the note waits for another.
+        waiting = [.. waiting.Where(n => Unprotect<TokenState>(n.Tokens) is not { Rebound: true } tried || tried.LaunchId != session.LaunchId)];
         foreach (var note in waiting)
         {
-            note.Tokens = Protect(TokensOf(session));
+            note.Tokens = Protect(TokensOf(session) with { Rebound = true });
             note.Status = NoteStatus.Pending;
             note.NextAttemptAt = Now;
             note.LastError = null;

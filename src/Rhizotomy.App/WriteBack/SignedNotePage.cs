@@ -15,7 +15,7 @@ namespace Rhizotomy.App.WriteBack;
 /// words (with what was written, or why not and what happens next), who signed it and when, whom it is about,
 /// and the note text exactly as the DocumentReference carries it. It prints as a clean note. While the note is
 /// on its way the page refreshes itself (no script needed). Only a launch of the surgeon who signed the note
-/// opens it (the rule of <c>GET /api/notes/{id}</c>).
+/// for the same patient at the same EHR opens it (the rule of <c>GET /api/notes/{id}</c>).
 /// </summary>
 public static class SignedNotePage
 {
@@ -33,11 +33,15 @@ public static class SignedNotePage
             if (await outbox.RebindAsync(session, ct) > 0)
                 sender.Kick(noteId);
             var note = noteId.Length <= 128 ? await outbox.FindAsync(noteId, ct) : null;
-            // Another surgeon's note, or none: the same page, so ids cannot be probed.
-            if (note is null || session.FhirUser is null || note.SurgeonKey != Outbox.SurgeonKey(session))
+            // Another surgeon's note, another patient's, another EHR's, or none: the same page, so ids cannot be probed.
+            if (note is null || !Outbox.IsOwnedBy(note, session))
+            {
+                if (note is not null)
+                    Security.SecurityEvents.Log(http, Security.SecurityEvents.AccessRefused, "note of another patient, surgeon or EHR");
                 return Error(StatusCodes.Status404NotFound, "No such note",
-                    "This launch cannot show that note: it does not exist, or another surgeon signed it.",
+                    "This launch cannot show that note: it does not exist, or it is not this patient's note signed by you.",
                     "Open the note from the app in the launch where you signed it, or from the patient's chart in the EHR.");
+            }
             var autoRefresh = note.Status == NoteStatus.Pending && refresh != "off";
             // The Refresh header does what a meta refresh does, without script; "Stop refreshing" on the page turns it off
             // (WCAG 2.2.1: a user can turn off what moves on by itself).

@@ -72,8 +72,12 @@ public sealed class DraftRecord
     public int Version { get; set; }
 }
 
-/// <summary>The app's own store: the outbox of signed notes and the drafts.</summary>
-public sealed class WriteBackDb(DbContextOptions<WriteBackDb> options) : DbContext(options)
+/// <summary>
+/// The app's own store: the outbox of signed notes and the drafts. The schema is EF Core migrations, one set
+/// per provider (<see cref="SqliteWriteBackDb"/>, <see cref="PostgresWriteBackDb"/>), applied at start by
+/// <see cref="StoreMigrations"/>; the rest of the app uses this type.
+/// </summary>
+public class WriteBackDb(DbContextOptions options) : DbContext(options)
 {
     public DbSet<OutboxNote> Notes => Set<OutboxNote>();
     public DbSet<DraftRecord> Drafts => Set<DraftRecord>();

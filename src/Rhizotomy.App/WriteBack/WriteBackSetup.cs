@@ -14,10 +14,13 @@ public static class WriteBackSetup
         builder.Services.AddOptions<WriteBackOptions>().Bind(section);
         var options = section.Get<WriteBackOptions>() ?? new WriteBackOptions();
 
+        if (options.Provider?.ToLowerInvariant() is not ("sqlite" or "postgres"))
+            throw new SettingsException($"App:WriteBack:Provider is '{options.Provider}': put sqlite or postgres.");
         if (string.Equals(options.Provider, "postgres", StringComparison.OrdinalIgnoreCase))
         {
-            var connection = options.ConnectionString ?? throw new InvalidOperationException("App:WriteBack:ConnectionString is required for PostgreSQL.");
-            builder.Services.AddDbContextFactory<WriteBackDb>(o => o.UseNpgsql(connection));
+            var connection = options.ConnectionString ?? throw new SettingsException("App:WriteBack:ConnectionString is empty: Provider postgres needs a PostgreSQL connection string (Host=...;Database=...;Username=...).");
+            builder.Services.AddDbContextFactory<PostgresWriteBackDb>(o => o.UseNpgsql(connection));
+            builder.Services.AddSingleton<IDbContextFactory<WriteBackDb>>(sp => new WriteBackDbFactory<PostgresWriteBackDb>(sp.GetRequiredService<IDbContextFactory<PostgresWriteBackDb>>()));
         }
         else
         {
@@ -28,7 +31,8 @@ public static class WriteBackSetup
                 Directory.CreateDirectory(folder);
                 connection = "Data Source=" + Path.Combine(folder, "outbox.db");
             }
-            builder.Services.AddDbContextFactory<WriteBackDb>(o => o.UseSqlite(connection));
+            builder.Services.AddDbContextFactory<SqliteWriteBackDb>(o => o.UseSqlite(connection));
+            builder.Services.AddSingleton<IDbContextFactory<WriteBackDb>>(sp => new WriteBackDbFactory<SqliteWriteBackDb>(sp.GetRequiredService<IDbContextFactory<SqliteWriteBackDb>>()));
         }
 
         builder.Services.TryAddSingleton(_ => TemplateCatalog.LoadDefault());
@@ -53,7 +57,8 @@ public static class WriteBackSetup
         using (var scope = app.ServiceProvider.CreateScope())
         {
             using var db = scope.ServiceProvider.GetRequiredService<IDbContextFactory<WriteBackDb>>().CreateDbContext();
-            db.Database.EnsureCreated();
+            // The schema is the store's migrations; a store made before them (EnsureCreated) is taken as their first.
+            StoreMigrations.Apply(db, probeTable: "outbox_notes");
             if (db.Database.IsSqlite())
                 // Readers do not wait for the writer; many notes are signed and sent at once.
                 db.Database.ExecuteSqlRaw("PRAGMA journal_mode=WAL;");

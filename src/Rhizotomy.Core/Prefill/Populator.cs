@@ -39,7 +39,7 @@ public static class Populator
         }
 
         var items = new List<R.ItemComponent>();
-        var diagnoses = (evidence.Diagnoses ?? []).Where(d => d is not null && d.Active).ToList();
+        var diagnoses = (evidence.Diagnoses ?? []).Where(d => d is not null && d.Prefillable).ToList(); // only confirmed, active diagnoses (issue 17)
         items.AddRange(diagnoses.Select(d => Diagnosis(LinkIds.PreopDiagnosis, LinkIds.PreopDiagnosisCode, LinkIds.PreopDiagnosisSide, d)));
 
         var indication = new R.ItemComponent { LinkId = LinkIds.Indication };

@@ -7,6 +7,7 @@ namespace Rhizotomy.App.Tests.Browser;
 
 /// <summary>Autosave in a real browser: a dropped network, an ended session, values the response cannot hold, a re-launch.</summary>
 [Collection("Browser")]
+[Trait("Category", "Slow")]
 public class AutosaveBrowserTests(BrowserWorld w) : IClassFixture<BrowserWorld>
 {
     private const int SaveWait = 60_000;

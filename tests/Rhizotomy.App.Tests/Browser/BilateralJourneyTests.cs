@@ -10,6 +10,7 @@ namespace Rhizotomy.App.Tests.Browser;
 /// sandbox's chart, where the written resources must show; with the signing preview saved as the README's picture.
 /// </summary>
 [Collection("Browser")]
+[Trait("Category", "Slow")]
 public class BilateralJourneyTests(BrowserWorld w, ITestOutputHelper output) : IClassFixture<BrowserWorld>
 {
     private readonly Interactions _interactions = new();

@@ -13,6 +13,7 @@ public sealed class EpicLikeBrowserWorld() : SandboxSettingBrowserWorld("Sandbox
 
 /// <summary>A launch without an encounter at an EHR that needs one: the surgeon chooses it on the note page, and the note is filed against it.</summary>
 [Collection("Browser")]
+[Trait("Category", "Slow")]
 public class EncounterPickerTests(EpicLikeBrowserWorld w, ITestOutputHelper output) : IClassFixture<EpicLikeBrowserWorld>
 {
     private const string Encounter = "Encounter/classic-left-surgery";

@@ -76,6 +76,7 @@ public sealed class FailureBrowserWorld : BrowserWorld
 }
 
 [Collection("Browser")]
+[Trait("Category", "Slow")]
 public class FailurePagesTests(FailureBrowserWorld w, ITestOutputHelper output) : IClassFixture<FailureBrowserWorld>
 {
     private static readonly string[] ChartTypes =
@@ -361,6 +362,7 @@ public sealed class ConsentBrowserWorld() : SandboxSettingBrowserWorld("Sandbox:
 
 /// <summary>Consent denied, a grant too narrow to read the chart, and a read-only grant, chosen on the sandbox's consent screen in a real browser.</summary>
 [Collection("Browser")]
+[Trait("Category", "Slow")]
 public class ConsentFailurePagesTests(ConsentBrowserWorld w) : IClassFixture<ConsentBrowserWorld>
 {
     private static readonly string[] WriteScopes =

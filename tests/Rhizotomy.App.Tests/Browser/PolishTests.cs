@@ -8,6 +8,7 @@ namespace Rhizotomy.App.Tests.Browser;
 
 /// <summary>Small things a surgeon or an integration engineer would notice: buttons the script works, calls after the end, link texts.</summary>
 [Collection("Browser")]
+[Trait("Category", "Slow")]
 public class PolishTests(BrowserWorld w, ITestOutputHelper output) : IClassFixture<BrowserWorld>
 {
     private const int SaveWait = 60_000;

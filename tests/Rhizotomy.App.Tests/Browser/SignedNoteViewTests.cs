@@ -10,6 +10,7 @@ namespace Rhizotomy.App.Tests.Browser;
 
 /// <summary>The signed-note page in a real browser: reached without script from the note form, linked from the script's result, printed.</summary>
 [Collection("Browser")]
+[Trait("Category", "Slow")]
 public class SignedNoteViewTests(BrowserWorld w, ITestOutputHelper output) : IClassFixture<BrowserWorld>
 {
     private static readonly Regex SignedNoteUrl = new("/s/[^/?]+/notes/rz-[0-9a-f]{24}$");

@@ -10,6 +10,7 @@ public sealed class BrowserCollection;
 
 /// <summary>The surgeon's path in a real browser, from the sandbox EHR's launcher to a signed note, with screenshots.</summary>
 [Collection("Browser")]
+[Trait("Category", "Slow")]
 public class SurgeonJourneyTests(BrowserWorld w, ITestOutputHelper output) : IClassFixture<BrowserWorld>
 {
     private readonly Interactions _interactions = new();

@@ -276,7 +276,7 @@ public class AutosaveTests(FormWorld f) : IClassFixture<FormWorld>
         // The refresh failed (NeedsRelaunch): the EHR token is gone, the app's session is not.
         var store = f.World.App.Services.GetRequiredService<SessionStore>();
         var browserId = tab.Cookies.GetCookies(new Uri(f.World.AppOrigin))[SessionAccess.CookieName]!.Value;
-        var session = (await store.FindAsync(tab.LaunchId, browserId, CancellationToken.None))!;
+        var session = (await store.FindByCookieAsync(tab.LaunchId, browserId, CancellationToken.None))!;
         await store.SaveAsync(session with { NeedsRelaunch = true }, CancellationToken.None);
 
         form.Set("plan-wound", "Saved while the EHR sign-in had expired");
@@ -302,7 +302,7 @@ public class AutosaveTests(FormWorld f) : IClassFixture<FormWorld>
         // The earlier shape: keyed by issuer, patient and practitioner; the payload the response JSON alone.
         var services = f.World.App.Services;
         var browserId = tab.Cookies.GetCookies(new Uri(f.World.AppOrigin))[SessionAccess.CookieName]!.Value;
-        var session = (await services.GetRequiredService<SessionStore>().FindAsync(tab.LaunchId, browserId, CancellationToken.None))!;
+        var session = (await services.GetRequiredService<SessionStore>().FindByCookieAsync(tab.LaunchId, browserId, CancellationToken.None))!;
         var outbox = services.GetRequiredService<Rhizotomy.App.WriteBack.Outbox>();
         using (var built = await tab.Browser.PostAsync(f.Url($"/s/{tab.LaunchId}/note/response?template=occipital-neurectomy"), form.Set("plan-pain", "From the earlier build").Content()))
         {

@@ -26,6 +26,7 @@ public class ForcedErrorTests(HygieneWorld fixture)
             ["App:Ehrs:0:Issuer"] = fixture.World.Issuer,
             ["App:Ehrs:0:ClientId"] = SmartWorld.ClientId,
             ["App:Ehrs:0:AuthMethod"] = "Public",
+            ["App:Ehrs:0:Custodian"] = "Organization/test-hospital",
         };
         foreach (var (k, v) in LogCapture.Configuration(key))
             config[k] = v;

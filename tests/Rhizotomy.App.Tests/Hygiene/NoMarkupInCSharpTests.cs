@@ -10,6 +10,13 @@ namespace Rhizotomy.App.Tests.Hygiene;
 /// </summary>
 public partial class NoMarkupInCSharpTests
 {
+    /// <summary>
+    /// Not moved yet, by name: the case page's evidence fragments (issue 17, the charts branch), written as strings before
+    /// the pages became components. Each entry must still hold markup (so the list cannot go stale); delete it when the
+    /// file moves into Razor components.
+    /// </summary>
+    private static readonly string[] NotMovedYet = ["src/Rhizotomy.App/Evidence/EvidenceSummary.cs"];
+
     [Fact]
     public void No_csharp_file_under_src_builds_html_css_or_script_in_string_literals()
     {
@@ -20,11 +27,13 @@ public partial class NoMarkupInCSharpTests
             var relative = Path.GetRelativePath(root, file).Replace('\\', '/');
             if (relative.Contains("/obj/", StringComparison.Ordinal) || relative.Contains("/bin/", StringComparison.Ordinal))
                 continue;
-            foreach (var (line, literal) in Literals(File.ReadAllText(file)))
+            var hits = Literals(File.ReadAllText(file)).Where(l => Markup(l.Text) is not null).ToList();
+            if (NotMovedYet.Contains(relative))
             {
-                if (Markup(literal) is { } what)
-                    found.Add($"{relative}:{line}: {what} in {Shorten(literal)}");
+                Assert.True(hits.Count > 0, relative + " holds no markup any more: take it off NotMovedYet.");
+                continue;
             }
+            found.AddRange(hits.Select(h => $"{relative}:{h.Line}: {Markup(h.Text)} in {Shorten(h.Text)}"));
         }
         Assert.True(found.Count == 0, "HTML, CSS or script built in C# strings (move it to a Razor component or a wwwroot file):\n" + string.Join('\n', found));
     }

@@ -41,6 +41,7 @@ public class TokenErrorEchoTests
             ["App:Ehrs:0:Issuer"] = ehr.Origin + "/fhir",
             ["App:Ehrs:0:ClientId"] = "echo-client",
             ["App:Ehrs:0:AuthMethod"] = "Public",
+            ["App:Ehrs:0:Custodian"] = "Organization/test-hospital",
         };
         foreach (var (k, v) in LogCapture.Configuration(key))
             config[k] = v;

@@ -82,6 +82,7 @@ public sealed class RedisServer : IAsyncDisposable
     }
 }
 
+[Trait("Category", "Slow")]
 public class RedisSessionTests
 {
     [Fact]

@@ -108,6 +108,7 @@ public sealed class StartupWarmupTests : IDisposable
             ["App:Ehrs:0:Issuer"] = "https://ehr.example.org/fhir",
             ["App:Ehrs:0:ClientId"] = "warmup-test",
             ["App:Ehrs:0:AuthMethod"] = "Public",
+            ["App:Ehrs:0:Custodian"] = "Organization/test-hospital",
         };
         foreach (var (key, value) in changes ?? [])
             config[key] = value;

@@ -13,6 +13,7 @@ namespace Rhizotomy.App.Tests.WriteBack;
 /// A pending note whose surgeon token is gone is sent with the site's SMART Backend Services
 /// credentials when the EHR entry has them, against the real sandbox authorization server.
 /// </summary>
+[Trait("Category", "Slow")]
 public class BackendServicesTests
 {
     private const string BackendClientId = "rhizotomy-backend-test";

@@ -16,6 +16,7 @@ using Task = System.Threading.Tasks.Task;
 namespace Rhizotomy.App.Tests.WriteBack;
 
 /// <summary>The app as a child process (configured by environment variables), killed with SIGKILL mid-send.</summary>
+[Trait("Category", "Slow")]
 public sealed class CrashTests : IAsyncLifetime
 {
     private const string ClientId = "rhizotomy-crash";

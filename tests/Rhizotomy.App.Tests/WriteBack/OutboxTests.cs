@@ -11,6 +11,7 @@ namespace Rhizotomy.App.Tests.WriteBack;
 /// The outbox's own rules on a real SQLite file, with a clock the test moves: who may save a copy
 /// of a row, and what a purge does to copies read before it.
 /// </summary>
+[Trait("Category", "Slow")]
 public sealed class OutboxTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("rhizotomy-outbox-").FullName;

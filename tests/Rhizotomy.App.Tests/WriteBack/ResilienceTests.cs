@@ -7,6 +7,7 @@ using Task = System.Threading.Tasks.Task;
 
 namespace Rhizotomy.App.Tests.WriteBack;
 
+[Trait("Category", "Slow")]
 public class ResilienceTests
 {
     private static readonly string[] FaultKinds = ["429", "500", "503", "hang", "drop", "fail-after-commit", "fail-after-commit-drop"];

@@ -74,6 +74,7 @@ public sealed class FullEhrWorld : IAsyncLifetime
     public async Task DisposeAsync() => await World.DisposeAsync();
 }
 
+[Trait("Category", "Slow")]
 public class SignedNotePageTests(FullEhrWorld f) : IClassFixture<FullEhrWorld>
 {
     public static string NoteText(string html) =>
@@ -215,6 +216,7 @@ public class SignedNotePageTests(FullEhrWorld f) : IClassFixture<FullEhrWorld>
 }
 
 /// <summary>The signed-note page of notes the EHR has not taken (yet): each needs an EHR of its own.</summary>
+[Trait("Category", "Slow")]
 public class SignedNoteStatusPageTests
 {
     private static string NoteText(string html) => SignedNotePageTests.NoteText(html);

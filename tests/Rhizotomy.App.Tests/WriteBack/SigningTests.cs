@@ -8,6 +8,7 @@ using Task = System.Threading.Tasks.Task;
 
 namespace Rhizotomy.App.Tests.WriteBack;
 
+[Trait("Category", "Slow")]
 public class SigningTests
 {
     public static async Task<SmartWorld> WorldAsync(string mode, string? strategy = null, bool realClock = true, Action<SmartWorld.Options>? more = null)
@@ -207,6 +208,7 @@ public class SigningTests
     }
 }
 
+[Trait("Category", "Slow")]
 public class AmendTests
 {
     [Theory]
@@ -256,6 +258,7 @@ public class AmendTests
     }
 }
 
+[Trait("Category", "Slow")]
 public class PreviewTests
 {
     [Fact]

@@ -9,6 +9,7 @@ using Task = System.Threading.Tasks.Task;
 
 namespace Rhizotomy.App.Tests.WriteBack;
 
+[Trait("Category", "Slow")]
 public class StoreTests
 {
     [Fact]

@@ -136,7 +136,7 @@ public class CaseEvidenceBuilderTests
     }
 
     [Fact]
-    public void Entered_in_error_and_refuted_diagnoses_are_left_out_and_inactive_ones_are_marked()
+    public void Entered_in_error_refuted_and_resolved_diagnoses_are_shown_with_their_status_and_never_current()
     {
         var evidence = CaseEvidenceBuilder.Build(
         [
@@ -145,8 +145,10 @@ public class CaseEvidenceBuilderTests
             OccipitalNeuralgia("old", Known.Snomed.Right, clinical: "resolved"),
         ]);
 
-        var dx = Assert.Single(evidence.Diagnoses);
-        Assert.Equal(("Condition/old", false), (dx.Source.Reference, dx.Active));
+        Assert.Equal(["Condition/eie", "Condition/refuted", "Condition/old"], evidence.Diagnoses.Select(d => d.Source.Reference));
+        Assert.All(evidence.Diagnoses, d => Assert.False(d.Active || d.Prefillable));
+        Assert.Equal(["entered-in-error", "refuted", "confirmed"], evidence.Diagnoses.Select(d => d.VerificationStatus));
+        Assert.Contains(evidence.Gaps, g => g.Code == "no-relevant-diagnosis");
     }
 
     [Fact]
@@ -209,7 +211,7 @@ public class CaseEvidenceBuilderTests
         Assert.Null(block.ReliefPercent);
         Assert.Equal(Nerve.GreaterOccipital, block.Nerve);
         Assert.True(Assert.Single(evidence.Therapies).Failed);
-        Assert.Equal("2022", Assert.Single(evidence.Imaging).Date);
+        Assert.Empty(evidence.Imaging); // an MR study of no stated region is not head or neck imaging (issue 17)
     }
 
     [Fact]
@@ -218,12 +220,12 @@ public class CaseEvidenceBuilderTests
         var cptBlock = new Procedure
         {
             Id = "cpt", Status = EventStatus.Completed,
-            Code = new CodeableConcept(Known.Systems.Cpt, "64405"),
+            Code = new CodeableConcept("http://site.example/procedures", "ONB"),
             Performed = new FhirDateTime("2024-04-01"),
         };
 
         Assert.Empty(CaseEvidenceBuilder.Build([cptBlock]).Blocks);
-        var withMapping = CaseEvidenceBuilder.Build([cptBlock], new CaseEvidenceOptions([(Known.Systems.Cpt, "64405")]));
+        var withMapping = CaseEvidenceBuilder.Build([cptBlock], new CaseEvidenceOptions([("http://site.example/procedures", "ONB")]));
         Assert.Equal("2024-04-01", Assert.Single(withMapping.Blocks).Date);
     }
 }

@@ -99,7 +99,7 @@ public class SyntheticPatientsTests
         Assert.All(classicBlocks, block => Assert.True(string.CompareOrdinal(((FhirDateTime)block.Performed).Value, "2026-11-27") < 0));
         Assert.Equal(2, Of<MedicationStatement>("classic-left").Count);
         Assert.Single(Of<DiagnosticReport>("classic-left"));
-        Assert.Equal(2, Of<Observation>("classic-left").Count);
+        Assert.Equal(4, Of<Observation>("classic-left").Count); // relief per block, pain scores before and after one
 
         var bilateralSides = Blocks(Of<Procedure>("bilateral")).Select(block => block.BodySite.Single().Coding.Single().Code).ToHashSet();
         Assert.Equal(new HashSet<string> { Known.Snomed.Left, Known.Snomed.Right }, bilateralSides);
@@ -129,8 +129,27 @@ public class SyntheticPatientsTests
         Assert.Contains(oddPatient.Name, name => name.Text == "فاطمة الزهراء");
     }
 
+    [Fact]
+    public void Charts_carry_the_codes_production_EHRs_send_and_never_the_app_code_system()
+    {
+        var serializer = new FhirJsonSerializer();
+        var resources = SyntheticPatients.Build(SurgeryDay).Entry.Select(entry => entry.Resource).ToList();
+
+        Assert.All(resources, resource => Assert.DoesNotContain(Known.ProjectCodeSystem, serializer.SerializeToString(resource), StringComparison.Ordinal));
+        var classic = resources.Where(resource => resource.Id.StartsWith("classic-left-", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, classic.OfType<Procedure>().Count(p => p.Code.Coding.Any(c => c.System == SyntheticPatients.Cpt && c.Code == "64405")));
+        Assert.Contains(classic.OfType<Procedure>(), p => p.Code.Coding.Any(c => c.System == SyntheticPatients.Cpt && c.Code == "97110"));
+        Assert.Contains(classic.OfType<MedicationStatement>(), m => ((CodeableConcept)m.Medication).Coding.Any(c => c.System == SyntheticPatients.RxNorm && c.Code == "25480"));
+        Assert.Contains(classic.OfType<MedicationRequest>(), m => ((CodeableConcept)m.Medication).Text.StartsWith("Lyrica", StringComparison.Ordinal));
+        Assert.Contains(classic.OfType<DiagnosticReport>(), r => r.Code.Coding.Any(c => c.System == Known.Systems.Loinc && c.Code == "30657-1"));
+        Assert.Equal(2, classic.OfType<Observation>().Count(o => o.Code.Coding.Any(c => c.System == Known.Systems.Loinc && c.Code == "72514-3") && o.PartOf.Count == 1));
+    }
+
+    // A block as a production chart has it: CPT 64405, or an occipital nerve block named in words.
     private static List<Procedure> Blocks(IEnumerable<Procedure> procedures) =>
-        [.. procedures.Where(procedure => procedure.Code.Coding.Any(coding => coding.System == Known.ProjectCodeSystem && coding.Code == Known.Codes.OccipitalNerveBlock))];
+        [.. procedures.Where(procedure => procedure.Status != EventStatus.NotDone
+            && (procedure.Code.Coding.Any(coding => coding.System == SyntheticPatients.Cpt && coding.Code == "64405")
+                || (procedure.Code.Text ?? "").Contains("occipital nerve block", StringComparison.Ordinal)))];
 }
 
 [Collection(SandboxCollection.Name)]

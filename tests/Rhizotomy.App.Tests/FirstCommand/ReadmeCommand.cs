@@ -1,0 +1,114 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace Rhizotomy.App.Tests.FirstCommand;
+
+/// <summary>
+/// The root README's first command (the first line of its Quick start block), run as a child process from
+/// the repository root as a newcomer runs it, told its ports and its data folder.
+/// </summary>
+public sealed partial class ReadmeCommand : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly ConcurrentQueue<string> _output = new();
+
+    private ReadmeCommand(Process process, string sandboxOrigin, string appOrigin)
+    {
+        _process = process;
+        SandboxOrigin = sandboxOrigin;
+        AppOrigin = appOrigin;
+    }
+
+    public string SandboxOrigin { get; }
+    public string AppOrigin { get; }
+
+    /// <summary>What the process printed so far (for failure messages).</summary>
+    public string Output => string.Join("\n", _output.TakeLast(60));
+
+    public static string RepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Plugin.sln")))
+                return dir.FullName;
+        }
+        throw new InvalidOperationException("Plugin.sln not found above the test binaries; run the tests from the repository.");
+    }
+
+    /// <summary>The first line of the fenced block under "## Quick start" in the root README.</summary>
+    public static string FirstCommand()
+    {
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        var block = QuickStartBlock().Match(readme);
+        Assert.True(block.Success, "The root README has no fenced block under '## Quick start'.");
+        return block.Groups[1].Value.Split('\n').Select(l => l.Trim()).First(l => l.Length > 0);
+    }
+
+    /// <summary>Starts the command with these ports; waits until it says both hosts listen.</summary>
+    public static async Task<ReadmeCommand> StartAsync(string command, int sandboxPort, int appPort, string dataFolder, TimeSpan timeout)
+    {
+        var words = command.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var start = new ProcessStartInfo(words[0])
+        {
+            WorkingDirectory = RepositoryRoot(),
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var word in words.Skip(1))
+            start.ArgumentList.Add(word);
+        foreach (var word in new[] { "--", "--sandbox-port", sandboxPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--app-port", appPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--data-folder", dataFolder })
+            start.ArgumentList.Add(word);
+        // The test host's own MSBuild and test-platform variables are not a newcomer's shell.
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("MSBuild", StringComparison.OrdinalIgnoreCase) || k.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)).ToList())
+            start.Environment.Remove(key);
+        start.Environment["MSBUILDDISABLENODEREUSE"] = "1";
+        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+        start.Environment["DOTNET_NOLOGO"] = "1";
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("The command did not start: " + command);
+        var demo = new ReadmeCommand(process, $"http://127.0.0.1:{sandboxPort}", $"http://127.0.0.1:{appPort}");
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        void Read(string? line)
+        {
+            if (line is null)
+                return;
+            demo._output.Enqueue(line);
+            if (line.StartsWith("Sandbox EHR: ", StringComparison.Ordinal))
+                started.TrySetResult();
+        }
+        process.OutputDataReceived += (_, e) => Read(e.Data);
+        process.ErrorDataReceived += (_, e) => Read(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        var exited = process.WaitForExitAsync();
+        var done = await Task.WhenAny(started.Task, exited, Task.Delay(timeout));
+        if (done == started.Task)
+            return demo;
+        var output = demo.Output;
+        var exitCode = done == exited ? process.ExitCode : (int?)null;
+        await demo.DisposeAsync();
+        if (Loopback.SaysPortTaken(output))
+            throw new PortTakenException("The README's first command", appPort, output);
+        throw new InvalidOperationException(done == exited
+            ? $"`{command}` exited ({exitCode}) before it listened:\n{output}"
+            : $"`{command}` did not say it listened within {timeout}:\n{output}");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            // dotnet run starts the demo as its own child: stop the whole tree.
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    [GeneratedRegex("^## Quick start\\s*\\n+```[a-z]*\\n(.*?)```", RegexOptions.Multiline | RegexOptions.Singleline)]
+    private static partial Regex QuickStartBlock();
+}

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Rhizotomy.App.Audit;
 using Rhizotomy.App.Ehr;
 using Rhizotomy.App.Evidence;
 using Rhizotomy.App.Form;
@@ -60,6 +61,7 @@ public static class AppHost
         builder.AddEhrGateway();
         builder.AddNoteForm();
         builder.AddWriteBack();
+        builder.AddAudit();
         builder.Services.AddHealthChecks().AddCheck<SessionStoreHealthCheck>("session-store");
         // The first launch's code runs once, offline, before /health/ready says ready.
         builder.AddStartupWarmup();
@@ -102,6 +104,7 @@ public static class AppHost
         site.MapContextApi();
         site.MapNoteForm();
         site.MapWriteBack();
+        app.MapAudit();
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks(WarmupSetup.ReadyPath);
         app.MapGet("/health", () => Results.Ok());

@@ -20,11 +20,24 @@ public static class CliApp
               Validates FHIR JSON (each *.json of a folder, recursively) against the project profiles
               (the resource's meta.profile, else our profile for its type) and prints each OperationOutcome.
               Exit 0 when every resource is valid, 1 when any is not, 2 on a usage error.
+              A Questionnaire is also checked as an operative-note template: what the app would refuse it for
+              (expressions that do not compile, rules missing or pointing at missing items, note sections).
+          rhizotomy validate <template.json> --chart <chart-bundle.json>
+              As above, then prefills the template from the Bundle's Patient, Practitioner, Encounter and chart
+              resources and prints the prefilled QuestionnaireResponse.
           rhizotomy render <context-bundle.json> [--out <folder>]
               Reads a Bundle holding the completed QuestionnaireResponse and the Patient, Practitioner,
               Encounter and Organization (plus any chart resources: Conditions, blocks, imaging), checks
               it, composes the note and prints its text. With --out, also writes note.txt, note.html and
               transaction-bundle.json there. Exit 0 when the note was composed and is valid, 1 when not.
+              --templates <folder> reads the site's templates beside the shipped ones.
+          rhizotomy ehr-check --issuer <FHIR base> [--settings <appsettings.json>] [--client-id <id>] [--json] [--write-test <patient id>]
+              The readiness of one EHR for the app, with the app's own settings (App:Ehrs of the settings file or
+              the environment) and code: SMART discovery, PKCE S256, scopes, Backend Services, FHIR version, reads
+              and writes per resource, transaction, encounter rule, the write strategy and why. --write-test writes
+              a test document for that patient with the chosen strategy, reads it back and deletes it where the EHR
+              allows (token: the registration's Backend Services credentials, else RHIZOTOMY_EHR_TOKEN).
+              Exit 0 when the app can work with the EHR, 1 when not (with the reason).
         """;
 
     internal static readonly FhirJsonSerializer Serializer = new();
@@ -36,8 +49,12 @@ public static class CliApp
             return args switch
             {
                 ["validate", .. var paths] when paths.Length > 0 => ValidateCommand.Run(paths, output, error),
-                ["render", var bundle] => RenderCommand.Run(bundle, null, output, error),
-                ["render", var bundle, "--out", var folder] => RenderCommand.Run(bundle, folder, output, error),
+                ["render", var bundle] => RenderCommand.Run(bundle, null, null, output, error),
+                ["render", var bundle, "--out", var folder] => RenderCommand.Run(bundle, folder, null, output, error),
+                ["render", var bundle, "--templates", var site] => RenderCommand.Run(bundle, null, site, output, error),
+                ["render", var bundle, "--templates", var site, "--out", var folder] => RenderCommand.Run(bundle, folder, site, output, error),
+                ["render", var bundle, "--out", var folder, "--templates", var site] => RenderCommand.Run(bundle, folder, site, output, error),
+                ["ehr-check", .. var options] => EhrCheckCommand.Run(options, output, error),
                 _ => UsageError(error, args.Length == 0 ? null : "unknown command or arguments"),
             };
         }

@@ -13,7 +13,7 @@ namespace Rhizotomy.Cli;
 
 internal static class RenderCommand
 {
-    public static int Run(string bundlePath, string? outFolder, TextWriter output, TextWriter error)
+    public static int Run(string bundlePath, string? outFolder, string? siteTemplates, TextWriter output, TextWriter error)
     {
         if (!File.Exists(bundlePath)) throw new UsageException($"no such file: {bundlePath}");
 
@@ -29,7 +29,17 @@ internal static class RenderCommand
         if (!TryBuildContext(response, resources, out var context, out problem))
             return Fail(problem!, output);
 
-        var read = NoteReader.Read(TemplateCatalog.LoadDefault(), response, context!, CaseEvidenceBuilder.Build(resources));
+        if (siteTemplates is not null && !Directory.Exists(siteTemplates)) throw new UsageException($"no such folder: {siteTemplates}");
+        TemplateCatalog catalog;
+        try
+        {
+            catalog = TemplateCatalog.Load(TemplateCatalog.DefaultFolder, siteTemplates, replaceShipped: false);
+        }
+        catch (TemplateCatalogException e)
+        {
+            return Fail(CliApp.Failure(OperationOutcome.IssueType.NotSupported, e.Message), output);
+        }
+        var read = NoteReader.Read(catalog, response, context!, CaseEvidenceBuilder.Build(resources));
         if (read.Note is null)
         {
             output.WriteLine("The note cannot be signed yet:");

@@ -6,8 +6,19 @@ namespace Rhizotomy.Cli;
 
 internal static class ValidateCommand
 {
-    public static int Run(IReadOnlyList<string> paths, TextWriter output, TextWriter error)
+    public static int Run(IReadOnlyList<string> arguments, TextWriter output, TextWriter error)
     {
+        var paths = arguments.ToList();
+        string? chart = null;
+        var at = paths.IndexOf("--chart");
+        if (at >= 0)
+        {
+            if (at + 1 >= paths.Count) throw new UsageException("--chart needs a Bundle file");
+            chart = paths[at + 1];
+            paths.RemoveRange(at, 2);
+            if (!File.Exists(chart)) throw new UsageException($"no such file: {chart}");
+        }
+        if (paths.Count == 0) throw new UsageException("no file or folder to validate");
         var files = new List<string>();
         foreach (var path in paths)
         {
@@ -28,6 +39,8 @@ internal static class ValidateCommand
             if (!valid) invalid++;
             output.WriteLine($"{file}: {(valid ? "valid" : "INVALID")} ({CliApp.Counts(outcome)})");
             output.WriteLine(CliApp.Pretty(outcome));
+            if (valid && chart is not null && Parse(file) is Questionnaire template)
+                TemplateCheck.Prefill(template, chart, output);
         }
         output.WriteLine($"{files.Count} file(s), {invalid} invalid");
         return invalid == 0 ? CliApp.Valid : CliApp.Invalid;
@@ -67,10 +80,24 @@ internal static class ValidateCommand
         }
         var outcome = ProfileValidator.Shared.Validate(resource);
         outcome.Issue.InsertRange(0, parseIssues);
+        if (resource is Questionnaire template)
+            outcome.Issue.AddRange(TemplateCheck.Issues(template));
         // An outcome with no issue at all reads as "nothing checked"; say that it passed.
         if (outcome.Issue.Count == 0)
             outcome.Issue.Add(new OperationOutcome.IssueComponent { Severity = OperationOutcome.IssueSeverity.Information, Code = OperationOutcome.IssueType.Informational, Details = new CodeableConcept { Text = "Valid against " + Profile(resource) } });
         return outcome;
+    }
+
+    private static Resource? Parse(string file)
+    {
+        try
+        {
+            return new FhirJsonDeserializer(new DeserializerSettings()).DeserializeResource(File.ReadAllText(file));
+        }
+        catch (Exception e) when (e is DeserializationFailedException or System.Text.Json.JsonException or FormatException or ArgumentException or IOException)
+        {
+            return null;
+        }
     }
 
     private static string Profile(Resource resource) => resource.Meta?.Profile.FirstOrDefault()

@@ -14,12 +14,6 @@ public static class RepoPaths
 
     public static string Profiles() => Path.Combine(Root(), "profiles");
 
-    /// <summary>The offline published FHIR packages (../shared/fhir beside the repository).</summary>
-    public static string SharedFhir()
-    {
-        var folder = Path.GetFullPath(Path.Combine(Root(), "..", "shared", "fhir"));
-        if (!Directory.Exists(Path.Combine(folder, "hl7.fhir.us.core-6.1.0")))
-            throw new InvalidOperationException($"The published FHIR packages are missing: expected them in {folder} (the shared folder beside the repository, see ARCHITECTURE.md).");
-        return folder;
-    }
+    /// <summary>The published FHIR package resources the validation tests use (a subset, in the repository; see its README).</summary>
+    public static string Published() => Path.Combine(Root(), "tests", "Rhizotomy.Core.Tests", "TestData", "published");
 }

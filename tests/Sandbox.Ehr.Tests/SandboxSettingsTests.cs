@@ -19,6 +19,7 @@ public sealed class SandboxSettingsTests
     [InlineData("Sandbox:AppOrigin", "not a url", "Sandbox:AppOrigin is 'not a url': put the origin the app runs at")]
     [InlineData("Sandbox:PublicOrigin", "ftp://x", "Sandbox:PublicOrigin is 'ftp://x'")]
     [InlineData("Sandbox:AccessTokenMinutes", "0", "Sandbox:AccessTokenMinutes is 0: put a number of minutes above 0")]
+    [InlineData("Sandbox:StandaloneUser", "nurse", "Sandbox:StandaloneUser is 'nurse': put practitioner or patient.")]
     [InlineData("Sandbox:Clients:0:Type", "secret", "Sandbox:Clients:0:Type is 'secret': put public, symmetric or asymmetric.")]
     public async Task A_wrong_setting_stops_the_start_naming_it_and_what_to_put(string key, string value, string expected)
     {

@@ -23,6 +23,8 @@ public sealed class SandboxSettingsValidator : IValidateOptions<SandboxAuthOptio
             failures.Add($"{S}:Storage is '{options.Storage}': put file or memory.");
         if (string.IsNullOrWhiteSpace(options.DataFolder))
             failures.Add($"{S}:DataFolder is empty: put a folder for the sandbox's data, such as data.");
+        if (options.StandaloneUser?.ToLowerInvariant() is not ("practitioner" or "patient"))
+            failures.Add($"{S}:StandaloneUser is '{options.StandaloneUser}': put practitioner or patient.");
         if (options.AccessTokenMinutes <= 0)
             failures.Add($"{S}:AccessTokenMinutes is {options.AccessTokenMinutes}: put a number of minutes above 0, such as 60.");
         if (options.LaunchContextMinutes <= 0)

@@ -358,12 +358,12 @@ public sealed partial class FhirEngine(FhirServerOptions options, FhirRepository
     public static string AccessFilter(SqlWhere where, string type, IReadOnlyList<AccessAlternative> alternatives, bool write = false)
     {
         var parts = new List<string>();
-        var compartmentParams = string.Join(", ", PatientCompartment.Params(type).Select(where.Param));
         foreach (var alternative in alternatives)
         {
             var conditions = new List<string>();
             if (alternative.PatientId is not null)
             {
+                var compartmentParams = string.Join(", ", PatientCompartment.Params(type).Select(where.Param));
                 var patient = where.Param(alternative.PatientId);
                 var typeParam = where.Param(type);
                 conditions.Add(type == "Patient"

@@ -7,6 +7,7 @@ public static class EhrGateway
 {
     public static WebApplicationBuilder AddEhrGateway(this WebApplicationBuilder builder)
     {
+        builder.Services.AddSingleton<TolerantReadLog>();
         builder.Services.AddSingleton<EhrClientFactory>();
         builder.Services.AddSingleton(sp => sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<Launch.AppOptions>>().Value.Evidence.Load());
         builder.Services.AddSingleton<ChartReader>();

@@ -6,7 +6,7 @@ namespace Rhizotomy.App.Ehr;
 /// Attaches one launch's access token to requests for that EHR's FHIR base, and to nothing else:
 /// a reference or a <c>next</c> link to another server never gets the token. Counts round trips.
 /// </summary>
-public sealed class SmartTokenHandler(string fhirBase, string accessToken) : DelegatingHandler
+public sealed class SmartTokenHandler(string fhirBase, string? accessToken) : DelegatingHandler
 {
     private readonly string _base = fhirBase.TrimEnd('/') + "/";
     private int _roundTrips;
@@ -17,7 +17,7 @@ public sealed class SmartTokenHandler(string fhirBase, string accessToken) : Del
     {
         Interlocked.Increment(ref _roundTrips);
         var uri = request.RequestUri?.AbsoluteUri ?? "";
-        if (uri.StartsWith(_base, StringComparison.OrdinalIgnoreCase) || uri.Equals(_base.TrimEnd('/'), StringComparison.OrdinalIgnoreCase))
+        if (accessToken is not null && (uri.StartsWith(_base, StringComparison.OrdinalIgnoreCase) || uri.Equals(_base.TrimEnd('/'), StringComparison.OrdinalIgnoreCase)))
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
         else
             request.Headers.Authorization = null;

@@ -27,7 +27,7 @@ public static class EvidencePage
             var unsigned = session.Patient is null || session.FhirUser is null ? [] : (await drafts.ListAsync(session, ct))
                 .Select(d => catalog.Find(d.Response.Questionnaire) is { Id: { } id } q ? new DraftLink(id, q.Title ?? id, d.SavedAt, d.TimeZone) : null)
                 .OfType<DraftLink>().ToList();
-            return Pages.Render<CasePage>(new() { [nameof(CasePage.Session)] = session, [nameof(CasePage.Drafts)] = unsigned });
+            return Pages.Render<CasePage>(new() { [nameof(CasePage.Session)] = session, [nameof(CasePage.Drafts)] = unsigned, [nameof(CasePage.Templates)] = catalog.List() });
         }).RequireLaunch();
         return app;
     }

@@ -55,7 +55,7 @@ public static partial class NotePage
             }
             var noteId = saved?.Response.Identifier is { Value: { } id } && NoteIdPattern().IsMatch(id) ? id : NewNoteId();
             var pick = await picker.PickAsync(session, state, checkedNow: false, ct);
-            return Page(session, q, state, pick?.Apply(launch) ?? launch, outcome: null, builderProblems: null, noteId, pick, resumedFrom: saved?.SavedAt);
+            return Page(session, q, state, pick?.Apply(launch) ?? launch, outcome: null, builderProblems: null, noteId, pick, resumedFrom: saved?.SavedAt, templates: catalog.List());
         }).RequireLaunch();
 
         app.MapPost("/s/{launchId}/note", async (string launchId, string? template, HttpContext context, LaunchScope bound, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, DraftStore drafts, Microsoft.Extensions.Options.IOptions<Launch.AppOptions> options, WriteBack.NoteSigning signing, WriteBack.Outbox outbox, EncounterPicker picker, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery, CancellationToken ct) =>
@@ -92,7 +92,7 @@ public static partial class NotePage
             if (copy)
             {
                 CopyFromOtherSide(state, action["copy:".Length..]);
-                return Page(session, q, state, launch, outcome: null, builderProblems: null, noteId, pick, focus: action["copy:".Length..]);
+                return Page(session, q, state, launch, outcome: null, builderProblems: null, noteId, pick, focus: action["copy:".Length..], templates: catalog.List());
             }
             // A note signed already (a second click, Back then Sign, a replayed post): its page, and nothing is saved or filed again.
             if (action is SignAction or ConfirmSignAction && await outbox.FindAsync(noteId, ct) is { } stored && stored.OwnerKey == WriteBack.Outbox.OwnerKey(session))
@@ -112,20 +112,20 @@ public static partial class NotePage
                 // Signing without script: checked again here (the answers may have changed since the preview); a note with
                 // errors is never signed, the form comes back with its messages.
                 if (!clean || preview is null)
-                    return Page(session, q, state, launch, outcome, builder.Problems, noteId, pick, status: StatusCodes.Status422UnprocessableEntity);
-                if (ContextModel.ModeOf(session).ReadOnly)
-                    return Error(StatusCodes.Status403Forbidden, "This launch cannot file notes", "The EHR did not grant the app permission to file notes, or its sign-in has expired.", "Open the app again from the patient's chart in the EHR; the draft is kept.");
+                    return Page(session, q, state, launch, outcome, builder.Problems, noteId, pick, status: StatusCodes.Status422UnprocessableEntity, templates: catalog.List());
+                if (ContextModel.ModeOf(session) is { ReadOnly: true } readOnly)
+                    return Error(StatusCodes.Status403Forbidden, "This launch cannot file notes", readOnly.ReadOnlyReason ?? "The EHR did not grant the app permission to file notes, or its sign-in has expired.", "Open the app again from the patient's chart in the EHR; the draft is kept.");
                 if (action == SignAction)
                     return ConfirmPage(session, q, state, launch, noteId, preview);
                 var signed = await signing.SignAsync(session, response, amendsId: null, preview: false, ct);
                 if (signed.Note is { } note)
                     return SeeOther(context, WriteBack.SignedNotePage.Path(session.LaunchId, note.Id));
                 if (signed.ByChecks)
-                    return Page(session, q, state, launch, signed.Refusal, builder.Problems, noteId, pick, status: StatusCodes.Status422UnprocessableEntity);
+                    return Page(session, q, state, launch, signed.Refusal, builder.Problems, noteId, pick, status: StatusCodes.Status422UnprocessableEntity, templates: catalog.List());
                 var why = string.Join(" ", signed.Refusal?.Issue.Select(i => i.Details?.Text ?? i.Diagnostics).OfType<string>() ?? []);
                 return Error(signed.Status, "The note was not signed", why, "Go back to the note page (the draft is kept), or open the app again from the patient's chart.");
             }
-            return Page(session, q, state, launch, outcome, builder.Problems, noteId, pick, preview: preview);
+            return Page(session, q, state, launch, outcome, builder.Problems, noteId, pick, preview: preview, templates: catalog.List());
         }).RequireLaunch();
 
         // The QuestionnaireResponse of the form as it stands: what the page's Sign button sends to POST /api/notes.
@@ -218,7 +218,7 @@ public static partial class NotePage
     public static bool SameTemplate(string? canonical, Questionnaire q) =>
         canonical is not null && q.Url is not null && canonical.Split('|')[0] == q.Url;
 
-    private static IResult Page(LaunchSession session, Questionnaire q, FormState state, LaunchContext launch, OperationOutcome? outcome, Dictionary<string, string>? builderProblems, string noteId, EncounterPick? pick, string? focus = null, string? preview = null, DateTimeOffset? resumedFrom = null, int status = StatusCodes.Status200OK)
+    private static IResult Page(LaunchSession session, Questionnaire q, FormState state, LaunchContext launch, OperationOutcome? outcome, Dictionary<string, string>? builderProblems, string noteId, EncounterPick? pick, string? focus = null, string? preview = null, DateTimeOffset? resumedFrom = null, int status = StatusCodes.Status200OK, IReadOnlyList<TemplateSummary>? templates = null)
     {
         var messages = new List<FieldMessage>();
         // The encounter's message is at its control always; in the summary after a check, with the answers' messages.
@@ -240,7 +240,7 @@ public static partial class NotePage
         passed = passed && messages.Count == 0;
         var evidence = NoteSession.Evidence(session);
         var view = new FormView(q, state, new ResponseBuilder(q, state), messages, NerveMap.Evidence(evidence));
-        var model = new NotePageModel(session, q, view, launch, pick, messages, outcome is not null, passed, noteId, focus, preview, resumedFrom, evidence);
+        var model = new NotePageModel(session, q, view, launch, pick, messages, outcome is not null, passed, noteId, focus, preview, resumedFrom, evidence, templates ?? []);
         return Render<NoteFormPage>(new() { [nameof(NoteFormPage.Model)] = model }, status);
     }
 
@@ -282,7 +282,8 @@ public static partial class NotePage
 
 /// <summary>What the note form page shows (<see cref="NoteFormPage"/>).</summary>
 public sealed record NotePageModel(LaunchSession Session, Questionnaire Template, FormView View, LaunchContext Launch, EncounterPick? Pick,
-    IReadOnlyList<FieldMessage> Messages, bool CheckedNow, bool Passed, string NoteId, string? Focus, string? Preview, DateTimeOffset? ResumedFrom, CaseEvidence Evidence);
+    IReadOnlyList<FieldMessage> Messages, bool CheckedNow, bool Passed, string NoteId, string? Focus, string? Preview, DateTimeOffset? ResumedFrom, CaseEvidence Evidence,
+    IReadOnlyList<TemplateSummary> Templates);
 
 /// <summary>What the confirm step of signing without script shows (<see cref="ConfirmSignPage"/>).</summary>
 public sealed record ConfirmPageModel(LaunchSession Session, Questionnaire Template, FormState State, LaunchContext Launch, string NoteId, string Preview);

@@ -18,6 +18,9 @@ public sealed class ResponseBuilder
     private readonly Questionnaire _template;
     private readonly FormState _state;
     private readonly Dictionary<string, int> _repeatDepth = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Q.ItemComponent> _definitions = new(StringComparer.Ordinal);
+    // enableWhen chains are short; a template whose conditions loop is cut off here rather than overflowing.
+    private const int MaxEnableDepth = 16;
 
     public ResponseBuilder(Questionnaire template, FormState state)
     {
@@ -28,6 +31,7 @@ public sealed class ResponseBuilder
             foreach (var i in items)
             {
                 _repeatDepth[i.LinkId ?? ""] = depth;
+                _definitions.TryAdd(i.LinkId ?? "", i);
                 Depths(i.Item, depth + (i.Type == Q.QuestionnaireItemType.Group && i.Repeats == true ? 1 : 0));
             }
         }
@@ -71,13 +75,24 @@ public sealed class ResponseBuilder
             ? (d.Repeats == true ? InstancesWithValues(d, suffix) > 0 : HasValues(d.Item, suffix))
             : _state.HasAny(d.LinkId + suffix) || _state.HasAny(d.LinkId + suffix + FormState.Other));
 
-    /// <summary>Whether an item's <c>enableWhen</c> holds for what is on the form now.</summary>
-    public bool Enabled(Q.ItemComponent item, string suffix)
+    /// <summary>Whether an item's <c>enableWhen</c> holds for what is on the form now (the one semantics of <see cref="EnableWhen"/>).</summary>
+    public bool Enabled(Q.ItemComponent item, string suffix) => Enabled(item, suffix, 0);
+
+    private bool Enabled(Q.ItemComponent item, string suffix, int depth) =>
+        Rhizotomy.Core.Templates.EnableWhen.Enabled(item, question => AnswersOf(question, suffix, depth + 1));
+
+    /// <summary>The typed answers to a question, as the response will hold them: none when the question is itself disabled.</summary>
+    private List<DataType> AnswersOf(string question, string suffix, int depth)
     {
-        if (item.EnableWhen.Count == 0)
-            return true;
-        var results = item.EnableWhen.Select(w => Holds(w, suffix)).ToList();
-        return item.EnableBehavior == Q.EnableWhenBehavior.Any ? results.Any(r => r) : results.All(r => r);
+        if (depth > MaxEnableDepth || !_definitions.TryGetValue(question, out var d) || !Enabled(d, suffix, depth))
+            return [];
+        var key = QuestionKey(question, suffix);
+        var answers = _state.Values(key).Select(v => v.Trim()).Where(v => v.Length > 0)
+            .Select(v => Convert(d, v, out _)).OfType<DataType>().ToList();
+        var other = _state.Value(key + FormState.Other).Trim();
+        if (other.Length > 0)
+            answers.Add(new FhirString(other));
+        return answers;
     }
 
     /// <summary>The field key of the question an enableWhen names, seen from an item at <paramref name="suffix"/>.</summary>
@@ -87,30 +102,6 @@ public sealed class ResponseBuilder
         var parts = suffix.Split('.', StringSplitOptions.RemoveEmptyEntries).Take(depth);
         return question + string.Concat(parts.Select(p => "." + p));
     }
-
-    private bool Holds(Q.EnableWhenComponent when, string suffix)
-    {
-        var values = _state.Values(QuestionKey(when.Question ?? "", suffix));
-        var expected = when.Answer is Coding c ? FormState.CodeOf(FormState.CodingValue(c)) : FormState.Encode(when.Answer, _state.TimeZone);
-        bool Same(string v) => when.Answer is Coding ? FormState.CodeOf(v) == expected : v == expected;
-        return when.Operator switch
-        {
-            Q.QuestionnaireItemOperator.Exists => values.Any() == (when.Answer is FhirBoolean { Value: true }),
-            Q.QuestionnaireItemOperator.Equal => values.Any(Same),
-            Q.QuestionnaireItemOperator.NotEqual => !values.Any(Same),
-            _ => values.Any(v => Compare(v, expected) is { } r && when.Operator switch
-            {
-                Q.QuestionnaireItemOperator.GreaterThan => r > 0,
-                Q.QuestionnaireItemOperator.LessThan => r < 0,
-                Q.QuestionnaireItemOperator.GreaterOrEqual => r >= 0,
-                _ => r <= 0,
-            }),
-        };
-    }
-
-    private static int? Compare(string value, string? expected) =>
-        decimal.TryParse(value, NumberStyles.Number, CultureInfo.InvariantCulture, out var a)
-        && decimal.TryParse(expected, NumberStyles.Number, CultureInfo.InvariantCulture, out var b) ? a.CompareTo(b) : string.CompareOrdinal(value, expected);
 
     private List<R.ItemComponent> Items(IEnumerable<Q.ItemComponent> definitions, string suffix)
     {

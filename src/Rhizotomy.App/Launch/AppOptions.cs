@@ -35,6 +35,11 @@ public sealed class EhrRegistration
     public bool? PlainTextOnly { get; set; }
     /// <summary>DocumentReference with exactly one <c>content</c>, whatever the CapabilityStatement says.</summary>
     public bool? SingleContent { get; set; }
+    /// <summary>
+    /// The DocumentReference type's LOINC code for an EHR that refuses 11504-8 (Surgical operation note): <c>28570-0</c>
+    /// (Procedure note) is the one allowed. Null: 11504-8.
+    /// </summary>
+    public string? NoteType { get; set; }
     /// <summary>The organisation that keeps the notes (<c>Organization/123</c>): Composition and DocumentReference custodian.</summary>
     public string? Custodian { get; set; }
     /// <summary>

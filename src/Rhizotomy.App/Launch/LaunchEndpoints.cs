@@ -74,7 +74,7 @@ public static partial class LaunchEndpoints
 
     private static async Task<IResult> CallbackAsync(
         HttpContext context, SmartDiscovery discovery, SessionStore store, SessionAccess access, TokenClient tokens, IdTokenValidator idTokens,
-        IOptions<AppOptions> options, TimeProvider clock, ILoggerFactory logs, CancellationToken ct)
+        IOptions<AppOptions> options, TimeProvider clock, ILoggerFactory logs, Audit.AuditTrail audit, CancellationToken ct)
     {
         var log = logs.CreateLogger("Rhizotomy.App.Launch");
         var state = context.Request.Query["state"].FirstOrDefault();
@@ -194,6 +194,7 @@ public static partial class LaunchEndpoints
             CreatedAt = now,
         };
         await store.SaveAsync(session, ct);
+        await audit.RecordAsync(session, Audit.AuditActions.OpenCase, null, ct);
         log.LogInformation("Launch completed ({Kind}, {AuthMethod})", pending.Standalone ? "standalone" : "ehr", ehr.AuthMethod);
         Security.SecurityEvents.Log(log, Security.SecurityEvents.SignIn, pending.Standalone ? "standalone launch" : "EHR launch");
         return Results.Redirect("/s/" + launchId);

@@ -20,6 +20,42 @@ public sealed record SmartConfiguration(
 {
     /// <summary>True when the server speaks SMART v2 scopes (<c>permission-v2</c>).</summary>
     public bool PermissionV2 => Capabilities?.Contains("permission-v2") == true;
+
+    /// <summary>
+    /// Reads a SMART configuration field by field, as EHRs send it: a field of the wrong type (a string where a
+    /// list belongs, a number for a URL) is skipped and named in <paramref name="skipped"/>, the rest is kept.
+    /// </summary>
+    public static SmartConfiguration Read(JsonElement json, out IReadOnlyList<string> skipped)
+    {
+        var bad = new List<string>();
+        string? Text(string name)
+        {
+            if (json.ValueKind != JsonValueKind.Object || !json.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
+                return null;
+            if (v.ValueKind == JsonValueKind.String)
+                return v.GetString();
+            bad.Add(name);
+            return null;
+        }
+        IReadOnlyList<string>? List(string name)
+        {
+            if (json.ValueKind != JsonValueKind.Object || !json.TryGetProperty(name, out var v) || v.ValueKind == JsonValueKind.Null)
+                return null;
+            if (v.ValueKind != JsonValueKind.Array)
+            {
+                bad.Add(name);
+                return null;
+            }
+            var items = v.EnumerateArray().Where(i => i.ValueKind == JsonValueKind.String).Select(i => i.GetString()!).ToList();
+            if (items.Count != v.GetArrayLength())
+                bad.Add(name + "[]");
+            return items;
+        }
+        var config = new SmartConfiguration(Text("issuer"), Text("authorization_endpoint"), Text("token_endpoint"), Text("jwks_uri"),
+            List("capabilities"), List("code_challenge_methods_supported"), List("scopes_supported"));
+        skipped = bad;
+        return config;
+    }
 }
 
 /// <summary>
@@ -51,7 +87,10 @@ public sealed class SmartDiscovery(IHttpClientFactory http, IMemoryCache cache, 
             using var response = await http.CreateClient(HttpClientName).GetAsync(new Uri(issuer.TrimEnd('/') + "/.well-known/smart-configuration"), ct);
             if (!response.IsSuccessStatusCode)
                 return null;
-            var config = await response.Content.ReadFromJsonAsync<SmartConfiguration>(ct);
+            using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
+            var config = SmartConfiguration.Read(json.RootElement, out var skipped);
+            if (skipped.Count > 0)
+                log.LogWarning("Parts of an EHR's SMART configuration could not be read and were skipped: {SkippedPaths}; EHR {Issuer}", skipped, issuer);
             return config is { AuthorizationEndpoint: not null, TokenEndpoint: not null } ? config : null;
         }
         catch (Exception e) when (e is HttpRequestException or JsonException or TaskCanceledException or NotSupportedException)
@@ -71,7 +110,8 @@ public sealed class SmartDiscovery(IHttpClientFactory http, IMemoryCache cache, 
             if (!response.IsSuccessStatusCode)
                 return null;
             var json = await response.Content.ReadAsStringAsync(ct);
-            var statement = new FhirJsonDeserializer(new DeserializerSettings()).Deserialize<CapabilityStatement>(json);
+            if (Ehr.TolerantFhir.Parse(json, out _) is not CapabilityStatement statement)
+                return null;
             var uris = statement.Rest.Select(r => r.Security?.GetExtension(OAuthUris)).FirstOrDefault(e => e is not null);
             var authorize = (uris?.GetExtension("authorize")?.Value as FhirUri)?.Value;
             var token = (uris?.GetExtension("token")?.Value as FhirUri)?.Value;

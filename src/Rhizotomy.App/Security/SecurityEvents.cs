@@ -3,7 +3,7 @@ namespace Rhizotomy.App.Security;
 /// <summary>
 /// Security events as structured log events: one message template, the event's name in <c>SecurityEvent</c>
 /// and its reason in <c>Reason</c> (a fixed word, never user input). No PHI, no token, no launch or browser id:
-/// who did what to which patient is the audit trail's (<see cref="AuditTrail"/>), not the log's.
+/// who did what to which patient is the audit trail's (<see cref="Audit.AuditTrail"/>), not the log's.
 /// </summary>
 public static class SecurityEvents
 {

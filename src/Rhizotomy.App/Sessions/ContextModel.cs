@@ -5,7 +5,8 @@ using Rhizotomy.Core.Clinical;
 namespace Rhizotomy.App.Sessions;
 
 /// <summary>What the app may do in this launch, from the granted scopes.</summary>
-/// <param name="ReadOnly">No note can be filed (DocumentReference create not granted, or re-launch needed).</param>
+/// <param name="ReadOnly">No note can be filed (the signed-in user is not a practitioner, DocumentReference create not granted, or re-launch needed).</param>
+/// <param name="ReadOnlyReason">Why, in a sentence for the page (null when not read-only).</param>
 public sealed record ModeFlags(
     bool ReadOnly,
     bool CanWriteDocumentReference,
@@ -16,7 +17,8 @@ public sealed record ModeFlags(
     bool CanRefresh,
     bool NeedsRelaunch,
     bool NeedPatientBanner,
-    bool Standalone);
+    bool Standalone,
+    string? ReadOnlyReason = null);
 
 /// <summary>How the chart was read: requests made (round trips) and resources received.</summary>
 public sealed record ReadStats(int RoundTrips, int ResourcesRead, DateTimeOffset ReadAt);
@@ -43,12 +45,20 @@ public sealed record ContextModel(
     string CsrfToken,
     IReadOnlyList<string> FailedReads)
 {
+    /// <summary>Said on the pages of a launch whose signed-in user is not a practitioner (a patient's standalone launch, a related person).</summary>
+    public const string NotPractitionerNotice =
+        "Read-only: you are signed in as a patient or a related person, not as a practitioner. Operative notes are signed by the surgeon; you can review the chart and the note, but not sign it.";
+
+    /// <summary>True when the launch's <c>fhirUser</c> is a Practitioner of the EHR (as the callback keeps it, relative): only they sign notes.</summary>
+    public static bool IsPractitioner(string? fhirUser) => fhirUser?.StartsWith("Practitioner/", StringComparison.Ordinal) == true;
+
     public static ModeFlags ModeOf(LaunchSession s)
     {
         var granted = new GrantedScopes(s.GrantedScope);
         var docRef = granted.CanCreate("DocumentReference");
+        var practitioner = IsPractitioner(s.FhirUser);
         return new ModeFlags(
-            ReadOnly: !docRef || s.NeedsRelaunch,
+            ReadOnly: !practitioner || !docRef || s.NeedsRelaunch,
             CanWriteDocumentReference: docRef,
             CanWriteProcedure: granted.CanCreate("Procedure"),
             CanWriteComposition: granted.CanCreate("Composition"),
@@ -57,7 +67,8 @@ public sealed record ContextModel(
             CanRefresh: s.RefreshToken is not null,
             NeedsRelaunch: s.NeedsRelaunch,
             NeedPatientBanner: s.NeedPatientBanner,
-            Standalone: s.Standalone);
+            Standalone: s.Standalone,
+            ReadOnlyReason: !practitioner ? NotPractitionerNotice : !docRef ? Ui.Pages.ReadOnlyNotice : null);
     }
 
     public static ContextModel From(LaunchSession s, string csrfToken) => new(

@@ -134,7 +134,7 @@ public sealed class StartupWarmup(
 
             // The chart wave: Firely's client and parser behind the EHR gateway's own resilience pipeline, the case evidence, the session saved with it.
             var handlers = new SyntheticHandlerFactory(services.GetRequiredService<IHttpMessageHandlerFactory>());
-            var reader = new ChartReader(new EhrClientFactory(handlers), options, clock, NullLogger<ChartReader>.Instance);
+            var reader = new ChartReader(new EhrClientFactory(handlers, new TolerantReadLog(NullLogger<TolerantReadLog>.Instance)), options, clock, NullLogger<ChartReader>.Instance);
             var access = new SessionAccess(store, tokens, reader, options, clock, NullLogger<SessionAccess>.Instance);
             session = await access.EnsureChartAsync(session, ct);
             if (session.Chart is not { Complete: true })

@@ -1,9 +1,11 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
+using System.Text.RegularExpressions;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using Microsoft.Extensions.Options;
+using Rhizotomy.App.Ehr;
 using Rhizotomy.Core.Clinical;
 
 using Task = System.Threading.Tasks.Task;
@@ -20,6 +22,11 @@ public enum AttemptKind
     Unauthorized,
     /// <summary>The EHR refused the note for a reason retrying cannot fix.</summary>
     Refused,
+    /// <summary>
+    /// The EHR refused the request's shape or size, not the note (a bundle limit, an interaction or
+    /// <c>transaction</c> it does not support): the next strategy down the ladder can write it.
+    /// </summary>
+    ShapeRefused,
 }
 
 /// <summary>The result of one attempt, with the progress it made (individual creates keep what they wrote).</summary>
@@ -44,13 +51,13 @@ public sealed record WriteRequest(
     bool LookFirst);
 
 /// <summary>
-/// Sends a composed note to the EHR once, by the plan's strategy, over plain HTTP with Firely
-/// serialisation. It never retries by itself: the outbox decides when to try again, so every
-/// attempt is counted, stored and visible.
+/// Sends a composed note to the EHR once, by the plan's strategy, through the EHR gateway (the
+/// same token handler and resilience pipeline as the chart reads, whose retries never repeat a
+/// write) with Firely serialisation and tolerant reading of the answers. It never retries a write
+/// by itself: the outbox decides when to try again, so every attempt is counted, stored and visible.
 /// </summary>
-public sealed class EhrWriter(IHttpClientFactory http, IOptions<WriteBackOptions> options)
+public sealed partial class EhrWriter(EhrClientFactory clients, IOptions<WriteBackOptions> options)
 {
-    public const string HttpClientName = "ehr-write";
     private static readonly FhirJsonSerializer Serializer = new();
 
     /// <summary>Called after each resource an individual create wrote, so a crash after it loses nothing.</summary>
@@ -58,15 +65,19 @@ public sealed class EhrWriter(IHttpClientFactory http, IOptions<WriteBackOptions
 
     public async Task<AttemptResult> SendAsync(WriteRequest request, ProgressCallback progress, CancellationToken ct)
     {
-        var session = new Session(http.CreateClient(HttpClientName), request, TimeSpan.FromSeconds(options.Value.AttemptTimeoutSeconds));
+        using var connection = clients.Create(request.Issuer, request.AccessToken, Timeout.InfiniteTimeSpan);
+        var session = new Session(connection.Http, request, TimeSpan.FromSeconds(options.Value.AttemptTimeoutSeconds), json => clients.Parse(request.Issuer, json));
         try
         {
-            return request.Plan.Strategy switch
+            var result = request.Plan.Strategy switch
             {
                 WriteStrategy.Transaction => await TransactionAsync(session, ct),
                 WriteStrategy.Individual => await IndividualAsync(session, progress, ct),
                 _ => await DocumentOnlyAsync(session, ct),
             };
+            if (result.Kind == AttemptKind.Written && request.Plan.CanUpdateDocument)
+                await SupersedeAsync(session, ct);
+            return result with { RoundTrips = session.RoundTrips };
         }
         catch (AttemptFailed failed)
         {
@@ -81,8 +92,9 @@ public sealed class EhrWriter(IHttpClientFactory http, IOptions<WriteBackOptions
             && (plan.Strategy != WriteStrategy.DocumentOnly || e.Resource is DocumentReference));
         return [.. entries.Select(e =>
         {
-            // Without _tag search the Provenance is found by its target: the DocumentReference, once it exists.
-            var afterDocument = e.Resource is Provenance && !plan.ProvenanceByTag;
+            // The Provenance is found by its target (a standard search every server has; _tag search many lack):
+            // it is written after the DocumentReference, conditional on target = that DocumentReference.
+            var afterDocument = e.Resource is Provenance;
             var update = e.Request?.Method == Bundle.HTTPVerb.PUT ? e.Request.Url : null;
             return new WriteEntry(e.FullUrl!, Adapt(plan, (Resource)e.Resource!.DeepCopy()), afterDocument || update is not null ? null : e.Request?.IfNoneExist, afterDocument, update);
         })];
@@ -101,6 +113,8 @@ public sealed class EhrWriter(IHttpClientFactory http, IOptions<WriteBackOptions
             var plain = document.Content.FirstOrDefault(c => c.Attachment?.ContentType?.StartsWith("text/plain", StringComparison.OrdinalIgnoreCase) == true);
             document.Content = plain is null ? [.. document.Content.Take(1)] : [plain];
         }
+        if (resource is DocumentReference typed && plan.NoteType == Known.Loinc.ProcedureNote)
+            typed.Type = new CodeableConcept(Known.Systems.Loinc, Known.Loinc.ProcedureNote, "Procedure note", null);
         return resource;
     }
 
@@ -122,9 +136,9 @@ public sealed class EhrWriter(IHttpClientFactory http, IOptions<WriteBackOptions
                     : new Bundle.RequestComponent { Method = Bundle.HTTPVerb.POST, Url = e.Resource.TypeName, IfNoneExist = e.IfNoneExist },
             })],
         };
-        using var response = await s.SendAsync(HttpMethod.Post, "", bundle, null, ct);
+        using var response = await s.SendAsync(HttpMethod.Post, "", bundle, null, ct, transaction: true);
         var body = await response.Content.ReadAsStringAsync(ct);
-        if (Parse(body) is not Bundle answer || answer.Entry.Count != entries.Count)
+        if (s.Parse(body) is not Bundle answer || answer.Entry.Count != entries.Count)
             throw new AttemptFailed(new AttemptResult(AttemptKind.Retry, s.Written, s.RoundTrips, "unreadable transaction answer", Ambiguous: true));
         for (var i = 0; i < entries.Count; i++)
         {
@@ -155,7 +169,7 @@ public sealed class EhrWriter(IHttpClientFactory http, IOptions<WriteBackOptions
             using var response = entry.UpdateOf is not null
                 ? await s.SendAsync(HttpMethod.Put, entry.UpdateOf, resource, null, ct)
                 : await s.SendAsync(HttpMethod.Post, resource.TypeName, resource, condition, ct);
-            var reference = entry.UpdateOf ?? await CreatedReference(response, s.Request.Issuer, ct)
+            var reference = entry.UpdateOf ?? await CreatedReference(s, response, ct)
                 ?? throw new AttemptFailed(new AttemptResult(AttemptKind.Retry, s.Written, s.RoundTrips, "no location in the create answer", Ambiguous: true));
             s.Written[entry.FullUrl] = reference;
             if (progress is not null)
@@ -178,7 +192,7 @@ public sealed class EhrWriter(IHttpClientFactory http, IOptions<WriteBackOptions
         {
             var search = $"DocumentReference?identifier={Uri.EscapeDataString(Known.NoteIdentifierSystem + "|" + s.Request.NoteId)}&patient={Uri.EscapeDataString(s.Request.PatientId)}";
             using var found = await s.SendAsync(HttpMethod.Get, search, null, null, ct);
-            if (Parse(await found.Content.ReadAsStringAsync(ct)) is Bundle hits
+            if (s.Parse(await found.Content.ReadAsStringAsync(ct)) is Bundle hits
                 && hits.Entry.FirstOrDefault(e => e.Resource is DocumentReference && e.Search?.Mode is null or Bundle.SearchEntryMode.Match)?.Resource is { Id: not null } existing)
             {
                 s.Written[entry.FullUrl] = "DocumentReference/" + existing.Id;
@@ -187,10 +201,37 @@ public sealed class EhrWriter(IHttpClientFactory http, IOptions<WriteBackOptions
         }
         document.Context?.Related?.RemoveAll(r => r.Reference?.StartsWith("urn:", StringComparison.Ordinal) == true);
         using var response = await s.SendAsync(HttpMethod.Post, "DocumentReference", document, null, ct);
-        var reference = await CreatedReference(response, s.Request.Issuer, ct)
+        var reference = await CreatedReference(s, response, ct)
             ?? throw new AttemptFailed(new AttemptResult(AttemptKind.Retry, s.Written, s.RoundTrips, "no location in the create answer", Ambiguous: true));
         s.Written[entry.FullUrl] = reference;
         return new AttemptResult(AttemptKind.Written, s.Written, s.RoundTrips);
+    }
+
+    /// <summary>
+    /// An amendment is written: the DocumentReference it replaces becomes <c>superseded</c> (read, then updated with
+    /// <c>If-Match</c>; idempotent, so a repeat after a lost answer changes nothing). Where the EHR refuses the update
+    /// the amendment's <c>relatesTo</c> alone says it; the note stays written either way.
+    /// </summary>
+    private static async Task SupersedeAsync(Session s, CancellationToken ct)
+    {
+        var replaced = EntriesFor(s.Request.Plan, s.Request.Note).Select(e => e.Resource).OfType<DocumentReference>()
+            .SelectMany(d => d.RelatesTo).Where(r => r.Code == DocumentRelationshipType.Replaces)
+            .Select(r => r.Target?.Reference).OfType<string>().Where(r => r.StartsWith("DocumentReference/", StringComparison.Ordinal)).ToList();
+        foreach (var reference in replaced)
+        {
+            try
+            {
+                using var read = await s.SendAsync(HttpMethod.Get, reference, null, null, ct);
+                if (s.Parse(await read.Content.ReadAsStringAsync(ct)) is not DocumentReference original || original.Status == DocumentReferenceStatus.Superseded)
+                    continue;
+                original.Status = DocumentReferenceStatus.Superseded;
+                using var _ = await s.SendAsync(HttpMethod.Put, reference, original, null, ct, ifMatch: read.Headers.ETag?.ToString());
+            }
+            catch (AttemptFailed)
+            {
+                // Refused or unanswered: the amendment's relatesTo still says which note it replaces.
+            }
+        }
     }
 
     /// <summary>Points <c>urn:uuid</c> references of earlier entries at what the EHR created for them.</summary>
@@ -208,12 +249,12 @@ public sealed class EhrWriter(IHttpClientFactory http, IOptions<WriteBackOptions
         }
     }
 
-    private static async Task<string?> CreatedReference(HttpResponseMessage response, string issuer, CancellationToken ct)
+    private static async Task<string?> CreatedReference(Session s, HttpResponseMessage response, CancellationToken ct)
     {
-        var fromLocation = ReferenceFrom(response.Headers.Location?.ToString() ?? response.Content.Headers.ContentLocation?.ToString(), issuer);
+        var fromLocation = ReferenceFrom(response.Headers.Location?.ToString() ?? response.Content.Headers.ContentLocation?.ToString(), s.Request.Issuer);
         if (fromLocation is not null)
             return fromLocation;
-        return Parse(await response.Content.ReadAsStringAsync(ct)) is { Id: not null } created ? $"{created.TypeName}/{created.Id}" : null;
+        return s.Parse(await response.Content.ReadAsStringAsync(ct)) is { Id: not null } created ? $"{created.TypeName}/{created.Id}" : null;
     }
 
     /// <summary><c>{base}/Procedure/12/_history/1</c> or <c>Procedure/12</c> to <c>Procedure/12</c>.</summary>
@@ -231,19 +272,28 @@ public sealed class EhrWriter(IHttpClientFactory http, IOptions<WriteBackOptions
         return parts.Length >= 2 ? parts[0] + "/" + parts[1] : null;
     }
 
-    private static Resource? Parse(string body)
+    /// <summary>
+    /// True when a refusal is about the request's shape or size rather than the note: 405/501 (the interaction is not
+    /// there), 413, a 404 for the transaction itself, an OperationOutcome with <c>not-supported</c> or <c>too-costly</c>,
+    /// or one whose words name a bundle limit, too many entries, <c>transaction</c>, conditional create or an
+    /// unsupported interaction. Anything else (a business rule on one resource) is about the content.
+    /// </summary>
+    public static bool IsShapeRefusal(int status, OperationOutcome? outcome, bool transaction)
     {
-        if (string.IsNullOrWhiteSpace(body))
-            return null;
-        try
-        {
-            return new FhirJsonDeserializer(new DeserializerSettings()).DeserializeResource(body);
-        }
-        catch (Exception e) when (e is DeserializationFailedException or FormatException or System.Text.Json.JsonException)
-        {
-            return null;
-        }
+        if (status is 405 or 413 or 501 || (status == 404 && transaction))
+            return true;
+        if (status is not (400 or 403 or 404 or 409 or 412 or 422))
+            return false;
+        if (outcome is null)
+            return false;
+        if (outcome.Issue.Any(i => i.Code is OperationOutcome.IssueType.NotSupported or OperationOutcome.IssueType.TooCostly or OperationOutcome.IssueType.TooLong))
+            return true;
+        var words = string.Join(" ", outcome.Issue.Select(i => i.Diagnostics + " " + i.Details?.Text));
+        return ShapeWords().IsMatch(words);
     }
+
+    [GeneratedRegex(@"\b(bundle|too many|too large|entries|entry limit|transactions?|batch|conditional|if-none-exist|not supported|unsupported|interaction)\b", RegexOptions.IgnoreCase)]
+    private static partial Regex ShapeWords();
 
     public static OperationOutcome LocalOutcome(OperationOutcome.IssueType type, string message) => new()
     {
@@ -256,18 +306,19 @@ public sealed class EhrWriter(IHttpClientFactory http, IOptions<WriteBackOptions
         public AttemptResult Result { get; } = result;
     }
 
-    /// <summary>One attempt's HTTP state: the token goes to the issuer's base and nowhere else.</summary>
-    private sealed class Session(HttpClient client, WriteRequest request, TimeSpan timeout)
+    /// <summary>One attempt's HTTP state, on the gateway's client: the token goes to the issuer's base and nowhere else.</summary>
+    private sealed class Session(HttpClient client, WriteRequest request, TimeSpan timeout, Func<string, Resource?> parse)
     {
         public WriteRequest Request { get; } = request;
+
+        public Resource? Parse(string body) => string.IsNullOrWhiteSpace(body) ? null : parse(body);
         public Dictionary<string, string> Written { get; } = new(request.AlreadyWritten);
         public int RoundTrips { get; private set; }
 
-        public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string relative, Resource? body, string? ifNoneExist, CancellationToken ct)
+        public async Task<HttpResponseMessage> SendAsync(HttpMethod method, string relative, Resource? body, string? ifNoneExist, CancellationToken ct, bool transaction = false, string? ifMatch = null)
         {
             var url = Request.Issuer.TrimEnd('/') + (relative.Length > 0 ? "/" + relative : "");
             using var message = new HttpRequestMessage(method, url);
-            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Request.AccessToken);
             message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/fhir+json"));
             if (body is not null)
             {
@@ -276,6 +327,8 @@ public sealed class EhrWriter(IHttpClientFactory http, IOptions<WriteBackOptions
             }
             if (ifNoneExist is not null)
                 message.Headers.TryAddWithoutValidation("If-None-Exist", ifNoneExist);
+            if (ifMatch is not null)
+                message.Headers.TryAddWithoutValidation("If-Match", ifMatch);
 
             RoundTrips++;
             using var timer = CancellationTokenSource.CreateLinkedTokenSource(ct);
@@ -285,7 +338,12 @@ public sealed class EhrWriter(IHttpClientFactory http, IOptions<WriteBackOptions
             {
                 response = await client.SendAsync(message, HttpCompletionOption.ResponseContentRead, timer.Token);
             }
-            catch (Exception e) when (!ct.IsCancellationRequested && e is HttpRequestException or TaskCanceledException or OperationCanceledException or IOException)
+            catch (Polly.CircuitBreaker.BrokenCircuitException) when (!ct.IsCancellationRequested)
+            {
+                // The gateway's breaker for this EHR is open: nothing was sent.
+                throw new AttemptFailed(new AttemptResult(AttemptKind.Retry, Written, RoundTrips, "HTTP 503", Ambiguous: false));
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested && e is HttpRequestException or TaskCanceledException or OperationCanceledException or IOException or TimeoutException or Polly.Timeout.TimeoutRejectedException)
             {
                 // The request may have been processed: only a search or a conditional create can tell.
                 throw new AttemptFailed(new AttemptResult(AttemptKind.Retry, Written, RoundTrips,
@@ -299,6 +357,11 @@ public sealed class EhrWriter(IHttpClientFactory http, IOptions<WriteBackOptions
                 var status = (int)response.StatusCode;
                 var text = await response.Content.ReadAsStringAsync(ct);
                 var outcome = Parse(text) as OperationOutcome;
+                if (IsShapeRefusal(status, outcome, transaction))
+                {
+                    throw new AttemptFailed(new AttemptResult(AttemptKind.ShapeRefused, Written, RoundTrips, $"HTTP {status}",
+                        Outcome: outcome ?? LocalOutcome(OperationOutcome.IssueType.NotSupported, $"The EHR does not take this kind of request (HTTP {status}).")));
+                }
                 var reason = $"HTTP {status}";
                 if (status == (int)HttpStatusCode.Unauthorized)
                     throw new AttemptFailed(new AttemptResult(AttemptKind.Unauthorized, Written, RoundTrips, reason));

@@ -12,11 +12,12 @@ namespace Rhizotomy.App.WriteBack;
 public static partial class NoteMessages
 {
     /// <summary>A sentence (or two) on why the note is where it is, and what the app does about it.</summary>
-    public static string Of(NoteStatus status, string? reason, int attempts) => status switch
+    /// <param name="ehrSaid">The words of the EHR's refusal (its OperationOutcome's first error), when it gave any.</param>
+    public static string Of(NoteStatus status, string? reason, int attempts, string? ehrSaid = null) => status switch
     {
         NoteStatus.Written => "The EHR has accepted the note.",
         NoteStatus.WaitingForLaunch => "Your EHR sign-in has expired, so the app cannot send the note until the app is opened again from the patient's chart.",
-        NoteStatus.Failed => Refused(reason),
+        NoteStatus.Failed => Refused(reason, ehrSaid),
         _ => Pending(reason, attempts),
     };
 
@@ -47,10 +48,24 @@ public static partial class NoteMessages
         };
     }
 
-    private static string Refused(string? reason)
+    /// <summary>How a note the sender gave up on starts its reason (<c>gave up after 40 attempts: HTTP 503</c>).</summary>
+    public const string GaveUp = "gave up after";
+
+    private static string Refused(string? reason, string? ehrSaid)
     {
         if (reason is not null && reason.StartsWith("the stored note can no longer be read", StringComparison.Ordinal))
             return "The app can no longer read the stored note (its encryption key was lost), so it cannot be sent.";
+        if (reason is not null && reason.StartsWith(GaveUp, StringComparison.Ordinal))
+            return $"The EHR did not take the note in time, so the app stopped trying ({reason}). The signed answers are kept: ask the EHR team to send it again once the EHR takes notes.";
+        var refused = RefusedStatus(reason);
+        // What the EHR said is what the surgeon can act on (shown to them only, never logged).
+        return ehrSaid is { Length: > 0 } said
+            ? $"{refused} The EHR said: \u201c{(said.Length > 300 ? said[..300] + "\u2026" : said)}\u201d. Correct what it names and sign again, or ask the EHR team."
+            : refused;
+    }
+
+    private static string RefusedStatus(string? reason)
+    {
         return Http(reason) switch
         {
             400 => "The EHR could not read the note as the app sent it (HTTP 400).",

@@ -18,6 +18,7 @@ public sealed class NoteSender(
     Outbox outbox,
     EhrWriter writer,
     WritePlanner planner,
+    WriteLadder ladder,
     SessionStore sessions,
     SessionAccess access,
     TokenClient tokens,
@@ -188,23 +189,38 @@ public sealed class NoteSender(
 
         var bundle = new FhirJsonDeserializer(new DeserializerSettings()).Deserialize<Bundle>(payload.Bundle);
         AttemptResult result = null!;
-        for (var tokenTry = 0; tokenTry < 2; tokenTry++)
+        var lookFirst = note.Ambiguous || note.Attempts > 0;
+        // The ladder: a refusal of the request's shape moves this note (and the EHR, remembered) one step down at once.
+        for (var step = 0; step < 3; step++)
         {
-            note.SentWith = sentWith;
-            var request = new WriteRequest(note.Issuer, token, note.Id, payload.PatientId, plan, bundle, Outbox.WrittenOf(note), LookFirst: note.Ambiguous || note.Attempts > 0);
-            result = await writer.SendAsync(request, async written =>
+            for (var tokenTry = 0; tokenTry < 2; tokenTry++)
             {
-                // Individual creates: each resource written is recorded at once, so a crash resumes after it.
-                note.Written = Outbox.WrittenJson(written);
-                await outbox.SaveAsync(note, release: false, CancellationToken.None);
-            }, ct);
-            note.RoundTrips += result.RoundTrips;
-            note.Written = Outbox.WrittenJson(result.Written);
-            if (result.Kind != AttemptKind.Unauthorized || tokenTry == 1)
+                note.SentWith = sentWith;
+                var request = new WriteRequest(note.Issuer, token, note.Id, payload.PatientId, plan, bundle, Outbox.WrittenOf(note), LookFirst: lookFirst);
+                result = await writer.SendAsync(request, async written =>
+                {
+                    // Individual creates: each resource written is recorded at once, so a crash resumes after it.
+                    note.Written = Outbox.WrittenJson(written);
+                    await outbox.SaveAsync(note, release: false, CancellationToken.None);
+                }, ct);
+                note.RoundTrips += result.RoundTrips;
+                note.Written = Outbox.WrittenJson(result.Written);
+                if (result.Kind != AttemptKind.Unauthorized || tokenTry == 1)
+                    break;
+                (token, sentWith, _) = await AnyTokenAsync(note, force: true, ct, backendOnly: sentWith == SentWithBackend);
+                if (token is null)
+                    break;
+            }
+            if (token is null || result.Kind != AttemptKind.ShapeRefused || WritePlan.Below(plan.Strategy) is not { } below)
                 break;
-            (token, sentWith, _) = await AnyTokenAsync(note, force: true, ct, backendOnly: sentWith == SentWithBackend);
-            if (token is null)
-                break;
+            var codes = string.Join(",", result.Outcome?.Issue.Select(i => i.Code?.ToString()).Where(c => c is not null) ?? []);
+            var why = $"{plan.StrategyName} refused by the EHR ({result.Reason}{(codes.Length > 0 ? ", " + codes : "")})";
+            await ladder.RememberAsync(note.Issuer, below, why, CancellationToken.None);
+            plan = plan.Down(below, why);
+            note.Plan = Outbox.PlanJson(plan);
+            note.Strategy = plan.StrategyName;
+            // What the richer step may have written is found, not written again.
+            lookFirst = true;
         }
 
         note.Attempts++;
@@ -225,7 +241,7 @@ public sealed class NoteSender(
                 // grant, not the note, is the problem. The note waits for another launch; it is not failed.
                 await WaitForLaunchAsync(note, ct);
                 break;
-            case AttemptKind.Refused:
+            case AttemptKind.Refused or AttemptKind.ShapeRefused:
                 note.Status = NoteStatus.Failed;
                 note.LastError = result.Reason;
                 note.Outcome = outbox.Protect(new FhirJsonSerializer().SerializeToString(result.Outcome ?? EhrWriter.LocalOutcome(OperationOutcome.IssueType.Processing, "Refused.")));
@@ -254,6 +270,18 @@ public sealed class NoteSender(
         note.Ambiguous |= ambiguous;
         var delay = Backoff(note.Attempts, retryAfter);
         note.NextAttemptAt = outbox.Now + (long)delay.TotalMilliseconds;
+        var o = options.Value;
+        if (note.Attempts >= o.MaxAttempts || note.NextAttemptAt > note.CreatedAt + (long)TimeSpan.FromMinutes(o.GiveUpAfterMinutes).TotalMilliseconds)
+        {
+            // Never for ever: the note ends failed with its reason; its answers stay in the store so it can be sent again.
+            note.Status = NoteStatus.Failed;
+            note.LastError = $"{NoteMessages.GaveUp} {note.Attempts} attempts: {reason ?? "no answer"}";
+            note.Outcome = outbox.Protect(new FhirJsonSerializer().SerializeToString(EhrWriter.LocalOutcome(OperationOutcome.IssueType.Transient,
+                $"The app stopped trying after {note.Attempts} attempts over {(int)TimeSpan.FromMilliseconds(outbox.Now - note.CreatedAt).TotalMinutes} minutes (App:WriteBack:MaxAttempts, App:WriteBack:GiveUpAfterMinutes); the last answer was: {reason ?? "none"}.")));
+            await outbox.SaveAsync(note, release: true, CancellationToken.None);
+            log.LogWarning("Note {NoteId} given up after {Attempts} attempts ({Reason}): marked failed", note.Id, note.Attempts, reason);
+            return;
+        }
         await outbox.SaveAsync(note, release: true, CancellationToken.None);
         log.LogInformation("Note {NoteId} attempt {Attempt} failed ({Reason}); next in {Delay} ms", note.Id, note.Attempts, reason, (int)delay.TotalMilliseconds);
     }

@@ -39,13 +39,14 @@ public sealed record SignResult(int Status, OperationOutcome? Refusal, OutboxNot
 /// </summary>
 public sealed class NoteSigning(
     SessionAccess access, Outbox outbox, NoteSender sender, WritePlanner planner, EncounterLookup encounters, TemplateCatalog catalog,
-    IOptions<AppOptions> appOptions, IOptions<WriteBackOptions> options, TimeProvider clock, ILogger<NoteSender> log, DraftStore drafts)
+    IOptions<AppOptions> appOptions, IOptions<WriteBackOptions> options, TimeProvider clock, ILogger<NoteSender> log, DraftStore drafts,
+    Audit.AuditTrail audit)
 {
     public async Task<SignResult> SignAsync(LaunchSession session, QuestionnaireResponse response, string? amendsId, bool preview, CancellationToken ct)
     {
         if (!preview && await outbox.RebindAsync(session, ct) > 0)
             sender.Kick("rebind");
-        if (session.Patient is null || session.FhirUser is null || !session.FhirUser.StartsWith("Practitioner/", StringComparison.Ordinal))
+        if (session.Patient is null || !ContextModel.IsPractitioner(session.FhirUser))
             return SignResult.Refused(StatusCodes.Status403Forbidden, IssueType.Forbidden,
                 "Signing needs a launch with a patient and a signed-in practitioner. Open the app again from the patient's chart.");
         var ehr = appOptions.Value.Find(session.Issuer);
@@ -77,6 +78,9 @@ public sealed class NoteSigning(
                 return SignResult.Refused(StatusCodes.Status404NotFound, IssueType.NotFound, "No such note for this patient and surgeon.");
             if (original.Status != NoteStatus.Written)
                 return SignResult.Refused(StatusCodes.Status409Conflict, IssueType.Conflict, "Only a note the EHR has accepted can be amended; this one is " + original.Status + ".");
+            if (SameAnswers(original, response))
+                return SignResult.Refused(StatusCodes.Status422UnprocessableEntity, IssueType.BusinessRule,
+                    "Nothing changed: the amendment's answers are the same as the signed note's. Change what needs correcting, then sign the amendment.");
             // The amendment's own id, the same for the same corrected answers (a replayed amend writes nothing new).
             response.Identifier = null;
             response.Identifier = new Identifier(Known.NoteIdentifierSystem, amendsId + "-a" + NotesEndpoints.NoteIdOf(response, session)![3..11]);
@@ -140,6 +144,7 @@ public sealed class NoteSigning(
         if (!created)
             return Replay(stored, session);
         log.LogInformation("Note {NoteId} signed and stored ({Strategy})", noteId, note.Strategy ?? "strategy pending");
+        await audit.RecordAsync(session, original is null ? Audit.AuditActions.SignNote : Audit.AuditActions.AmendNote, noteId, ct);
         Security.SecurityEvents.Log(log, original is null ? Security.SecurityEvents.NoteSigned : Security.SecurityEvents.NoteAmended, "stored for sending", noteId);
         // The draft has become this signed note: a re-launch must not offer it again as unsigned work.
         // A draft of another note (say, one started while this one was amended) stays.
@@ -148,6 +153,26 @@ public sealed class NoteSigning(
         await sender.SendNowAsync(noteId, TimeSpan.FromMilliseconds(options.Value.InlineWaitMs));
         var latest = await outbox.FindAsync(noteId, CancellationToken.None) ?? stored;
         return new SignResult(StatusOf(latest), null, latest, null);
+    }
+
+    /// <summary>
+    /// True when <paramref name="amendment"/> answers exactly what the written <paramref name="original"/> answered (its stored
+    /// QuestionnaireResponse; after the retention purge there is nothing to compare and the amendment goes ahead).
+    /// </summary>
+    private bool SameAnswers(OutboxNote original, QuestionnaireResponse amendment)
+    {
+        if (outbox.Unprotect<NotePayload>(original.Payload) is not { } payload)
+            return false;
+        var bundle = new FhirJsonDeserializer(new DeserializerSettings()).Deserialize<Bundle>(payload.Bundle);
+        if (bundle.Entry.Select(e => e.Resource).OfType<QuestionnaireResponse>().FirstOrDefault() is not { } filed)
+            return false;
+        var serializer = new FhirJsonSerializer();
+        string Answers(QuestionnaireResponse r) => serializer.SerializeToString(new QuestionnaireResponse
+        {
+            Status = QuestionnaireResponse.QuestionnaireResponseStatus.Completed,
+            Item = [.. r.Item.Select(i => (QuestionnaireResponse.ItemComponent)i.DeepCopy())],
+        });
+        return Answers(filed) == Answers(amendment);
     }
 
     private static SignResult Replay(OutboxNote note, LaunchSession session) =>

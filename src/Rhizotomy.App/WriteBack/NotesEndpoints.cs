@@ -76,7 +76,7 @@ public static partial class NotesEndpoints
         return Answer(result.Note!, outbox);
     }
 
-    private static async Task<IResult> StatusAsync(string id, HttpContext http, SessionAccess access, Outbox outbox, NoteSender sender, CancellationToken ct)
+    private static async Task<IResult> StatusAsync(string id, HttpContext http, SessionAccess access, Outbox outbox, NoteSender sender, Audit.AuditTrail audit, CancellationToken ct)
     {
         var session = await access.ResolveAsync(http, null, ct);
         if (session is null)
@@ -91,6 +91,7 @@ public static partial class NotesEndpoints
                 Security.SecurityEvents.Log(http, Security.SecurityEvents.AccessRefused, "note of another patient, surgeon or EHR");
             return ApiErrors.Outcome(StatusCodes.Status404NotFound, IssueType.NotFound, "No such note for this patient and surgeon.");
         }
+        await audit.RecordAsync(session, Audit.AuditActions.ViewNote, note.Id, ct);
         return Results.Json(Model(note, outbox), ContextEndpoints.Json);
     }
 
@@ -155,8 +156,13 @@ public static partial class NotesEndpoints
     {
         var plan = Outbox.PlanOf(note);
         JsonElement? outcome = null;
+        string? ehrSaid = null;
         if (outbox?.Unprotect<string>(note.Outcome) is { } json)
+        {
             outcome = JsonDocument.Parse(json).RootElement.Clone();
+            if (note.LastError?.StartsWith(NoteMessages.GaveUp, StringComparison.Ordinal) != true)
+                ehrSaid = EhrSaid(json);
+        }
         var status = note.Status switch
         {
             NoteStatus.Written => "written",
@@ -171,7 +177,16 @@ public static partial class NotesEndpoints
             note.WrittenAt is { } w ? DateTimeOffset.FromUnixTimeMilliseconds(w) : null,
             "/api/notes/" + Uri.EscapeDataString(note.Id),
             note.SentWith,
-            NoteMessages.Of(note.Status, note.LastError, note.Attempts));
+            NoteMessages.Of(note.Status, note.LastError, note.Attempts, ehrSaid));
+    }
+
+    /// <summary>The words of an OperationOutcome's first error (details text, else diagnostics).</summary>
+    private static string? EhrSaid(string outcomeJson)
+    {
+        var outcome = Ehr.TolerantFhir.Parse(outcomeJson, out _) as OperationOutcome;
+        var issue = outcome?.Issue.FirstOrDefault(i => i.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal) ?? outcome?.Issue.FirstOrDefault();
+        var words = issue?.Details?.Text ?? issue?.Diagnostics;
+        return string.IsNullOrWhiteSpace(words) ? null : words.Trim();
     }
 
     /// <summary>

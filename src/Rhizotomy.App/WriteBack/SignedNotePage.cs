@@ -26,7 +26,7 @@ public static class SignedNotePage
 
     public static IEndpointRouteBuilder MapSignedNotePage(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/s/{launchId}/notes/{noteId}", async (string launchId, string noteId, string? refresh, HttpContext http, LaunchScope bound, Outbox outbox, NoteSender sender, CancellationToken ct) =>
+        app.MapGet("/s/{launchId}/notes/{noteId}", async (string launchId, string noteId, string? refresh, HttpContext http, LaunchScope bound, Outbox outbox, NoteSender sender, Audit.AuditTrail audit, CancellationToken ct) =>
         {
             var session = bound.Session;
             // A new launch of the surgeon hands its token to notes that waited for one.
@@ -42,6 +42,7 @@ public static class SignedNotePage
                     "This launch cannot show that note: it does not exist, or it is not this patient's note signed by you.",
                     "Open the note from the app in the launch where you signed it, or from the patient's chart in the EHR.");
             }
+            await audit.RecordAsync(session, Audit.AuditActions.ViewNote, note.Id, ct);
             var autoRefresh = note.Status == NoteStatus.Pending && refresh != "off";
             // The Refresh header does what a meta refresh does, without script; "Stop refreshing" on the page turns it off
             // (WCAG 2.2.1: a user can turn off what moves on by itself).

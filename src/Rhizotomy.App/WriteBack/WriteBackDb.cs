@@ -72,8 +72,20 @@ public sealed class DraftRecord
     public int Version { get; set; }
 }
 
+/// <summary>What one EHR's refusals taught the write ladder (see <see cref="WriteLadder"/>): no PHI, the issuer and a strategy.</summary>
+public sealed class EhrWriteMemory
+{
+    /// <summary>The normalised issuer.</summary>
+    public required string Issuer { get; set; }
+    /// <summary>The strategy to start at (<c>individual</c>, <c>document-only</c>).</summary>
+    public required string Strategy { get; set; }
+    /// <summary>Why: the refusal that moved it down (status and the EHR's issue code, never its wording).</summary>
+    public string? Reason { get; set; }
+    public long UpdatedAt { get; set; }
+}
+
 /// <summary>
-/// The app's own store: the outbox of signed notes and the drafts. The schema is EF Core migrations, one set
+/// The app's own store: the outbox of signed notes, the drafts, and what each EHR's refusals taught the write ladder. The schema is EF Core migrations, one set
 /// per provider (<see cref="SqliteWriteBackDb"/>, <see cref="PostgresWriteBackDb"/>), applied at start by
 /// <see cref="StoreMigrations"/>; the rest of the app uses this type.
 /// </summary>
@@ -81,6 +93,7 @@ public class WriteBackDb(DbContextOptions options) : DbContext(options)
 {
     public DbSet<OutboxNote> Notes => Set<OutboxNote>();
     public DbSet<DraftRecord> Drafts => Set<DraftRecord>();
+    public DbSet<EhrWriteMemory> Ladder => Set<EhrWriteMemory>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -105,5 +118,12 @@ public class WriteBackDb(DbContextOptions options) : DbContext(options)
         draft.HasKey(d => d.OwnerKey);
         draft.Property(d => d.OwnerKey).HasMaxLength(64);
         draft.Property(d => d.Version).IsConcurrencyToken();
+
+        var ladder = modelBuilder.Entity<EhrWriteMemory>();
+        ladder.ToTable("ehr_write_memory");
+        ladder.HasKey(l => l.Issuer);
+        ladder.Property(l => l.Issuer).HasMaxLength(512);
+        ladder.Property(l => l.Strategy).HasMaxLength(32);
+        ladder.Property(l => l.Reason).HasMaxLength(300);
     }
 }

@@ -26,6 +26,10 @@ public sealed class WriteBackOptions
     public int AttemptTimeoutSeconds { get; set; } = 30;
     /// <summary>How long <c>POST /api/notes</c> waits for the first attempt before answering 202.</summary>
     public int InlineWaitMs { get; set; } = 10_000;
+    /// <summary>A note not written after this many attempts ends <c>failed</c> with its reason (its answers are kept).</summary>
+    public int MaxAttempts { get; set; } = 40;
+    /// <summary>A note not written this long after signing ends <c>failed</c> with its reason (its answers are kept).</summary>
+    public double GiveUpAfterMinutes { get; set; } = 24 * 60;
     /// <summary>Start the background sender (tests of the store alone turn it off).</summary>
     public bool SenderEnabled { get; set; } = true;
 }

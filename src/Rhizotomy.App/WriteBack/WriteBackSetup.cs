@@ -18,7 +18,7 @@ public static class WriteBackSetup
             throw new SettingsException($"App:WriteBack:Provider is '{options.Provider}': put sqlite or postgres.");
         if (string.Equals(options.Provider, "postgres", StringComparison.OrdinalIgnoreCase))
         {
-            var connection = options.ConnectionString ?? throw new SettingsException("App:WriteBack:ConnectionString is empty: Provider postgres needs a PostgreSQL connection string (Host=...;Database=...;Username=...).");
+            var connection = options.ConnectionString is { Length: > 0 } given ? given : throw new SettingsException("App:WriteBack:ConnectionString is empty: Provider postgres needs a PostgreSQL connection string (Host=...;Database=...;Username=...).");
             builder.Services.AddDbContextFactory<PostgresWriteBackDb>(o => o.UseNpgsql(connection));
             builder.Services.AddSingleton<IDbContextFactory<WriteBackDb>>(sp => new WriteBackDbFactory<PostgresWriteBackDb>(sp.GetRequiredService<IDbContextFactory<PostgresWriteBackDb>>()));
         }
@@ -35,10 +35,11 @@ public static class WriteBackSetup
             builder.Services.AddSingleton<IDbContextFactory<WriteBackDb>>(sp => new WriteBackDbFactory<SqliteWriteBackDb>(sp.GetRequiredService<IDbContextFactory<SqliteWriteBackDb>>()));
         }
 
-        builder.Services.TryAddSingleton(_ => TemplateCatalog.LoadDefault());
+        builder.Services.TryAddSingleton(_ => Form.FormSetup.LoadTemplates(builder.Configuration));
         builder.Services.AddSingleton<Outbox>();
         builder.Services.AddSingleton<EhrWriter>();
         builder.Services.AddSingleton<WritePlanner>();
+        builder.Services.AddSingleton<WriteLadder>();
         builder.Services.AddSingleton<EncounterLookup>();
         builder.Services.AddOptions<DraftOptions>().Bind(builder.Configuration.GetSection(DraftOptions.Section));
         builder.Services.AddSingleton<DraftStore>();
@@ -47,8 +48,6 @@ public static class WriteBackSetup
         builder.Services.AddSingleton<NoteSigning>();
         if (options.SenderEnabled)
             builder.Services.AddHostedService(sp => sp.GetRequiredService<NoteSender>());
-        // No resilience handler: the outbox owns retries, so every attempt is counted and a write is never repeated blindly.
-        builder.Services.AddHttpClient(EhrWriter.HttpClientName, c => c.Timeout = Timeout.InfiniteTimeSpan);
         return builder;
     }
 

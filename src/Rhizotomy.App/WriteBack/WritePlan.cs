@@ -1,5 +1,6 @@
 using Hl7.Fhir.Model;
 using Rhizotomy.App.Launch;
+using Rhizotomy.Core.Clinical;
 
 namespace Rhizotomy.App.WriteBack;
 
@@ -18,12 +19,33 @@ public enum WriteStrategy
 /// <param name="PlainTextOnly">Every DocumentReference content must be <c>text/plain</c>.</param>
 /// <param name="SingleContent">Exactly one DocumentReference content.</param>
 /// <param name="RequiresEncounter">DocumentReference <c>context.encounter</c> is required.</param>
-/// <param name="Source">Where the choice came from (<c>capability</c> or <c>configuration</c>).</param>
-/// <param name="ProvenanceByTag">The EHR searches Provenance by <c>_tag</c>, so its conditional create can use the note id tag;
-/// otherwise the Provenance is created after the DocumentReference, conditional on <c>target</c>.</param>
-public sealed record WritePlan(WriteStrategy Strategy, bool PlainTextOnly, bool SingleContent, bool RequiresEncounter, string Source, bool ProvenanceByTag = false)
+/// <param name="Source">Where the choice came from: <c>capability</c>, <c>configuration</c>, <c>default</c> (no
+/// CapabilityStatement could be read), or <c>ladder</c> (the EHR refused a richer strategy's shape, remembered per EHR).</param>
+/// <param name="Why">One line on why this strategy (for <c>ehr-check</c> and the logs; no PHI).</param>
+/// <param name="CanUpdateDocument">The EHR allows DocumentReference <c>update</c>: an amended note's original becomes <c>superseded</c> there.</param>
+/// <param name="NoteType">The DocumentReference's LOINC type when the EHR refuses 11504-8 (<c>28570-0</c>); null: as composed.</param>
+public sealed record WritePlan(WriteStrategy Strategy, bool PlainTextOnly, bool SingleContent, bool RequiresEncounter, string Source,
+    string? Why = null, bool CanUpdateDocument = false, string? NoteType = null)
 {
     public string StrategyName => Name(Strategy);
+
+    /// <summary>The next strategy down the ladder (transaction → individual → document only), null at the bottom.</summary>
+    public static WriteStrategy? Below(WriteStrategy strategy) => strategy switch
+    {
+        WriteStrategy.Transaction => WriteStrategy.Individual,
+        WriteStrategy.Individual => WriteStrategy.DocumentOnly,
+        _ => null,
+    };
+
+    /// <summary>This plan one step down the ladder after the EHR refused its shape (<paramref name="why"/>).</summary>
+    public WritePlan Down(WriteStrategy to, string why) => this with
+    {
+        Strategy = to,
+        Source = "ladder",
+        Why = why,
+        // A document alone is the plain-text rendering every EHR shows.
+        PlainTextOnly = to == WriteStrategy.DocumentOnly || PlainTextOnly,
+    };
 
     public static string Name(WriteStrategy strategy) => strategy switch
     {
@@ -49,18 +71,20 @@ public sealed record WritePlan(WriteStrategy Strategy, bool PlainTextOnly, bool 
     /// every type; anything else gets the DocumentReference alone. The DocumentReference shape rules
     /// are read from the resource's documentation (as the sandbox and real EHRs publish them).
     /// </summary>
-    public static WritePlan Choose(CapabilityStatement? capability, EhrRegistration? ehr)
+    public static WritePlan Choose(CapabilityStatement? capability, EhrRegistration? ehr, LadderMemory? remembered = null)
     {
         var rest = capability?.Rest.FirstOrDefault(r => r.Mode == CapabilityStatement.RestfulCapabilityMode.Server);
         WriteStrategy strategy;
         var plainText = false;
         var single = false;
         var encounter = false;
-        var tag = false;
+        var update = false;
+        string why;
         if (rest is null)
         {
-            // No statement to go by: the DocumentReference alone is what every EHR takes.
-            strategy = WriteStrategy.DocumentOnly;
+            // No statement to go by: start at the top, the ladder moves down on the EHR's first refusal of a shape.
+            strategy = WriteStrategy.Transaction;
+            why = "no readable CapabilityStatement: the richest strategy first, the ladder moves down if the EHR refuses it";
         }
         else
         {
@@ -75,20 +99,33 @@ public sealed record WritePlan(WriteStrategy Strategy, bool PlainTextOnly, bool 
             strategy = transaction && allCreate && allConditional ? WriteStrategy.Transaction
                 : allCreate && allConditional ? WriteStrategy.Individual
                 : WriteStrategy.DocumentOnly;
-
-            tag = rest.SearchParam.Any(p => p.Name == "_tag")
-                || (resources.TryGetValue("Provenance", out var provenance) && provenance.SearchParam.Any(p => p.Name == "_tag"));
+            why = strategy switch
+            {
+                WriteStrategy.Transaction => "transaction, create and conditional create on every type written",
+                WriteStrategy.Individual => "create and conditional create on every type written, no transaction",
+                _ => "the CapabilityStatement lacks create or conditional create on " +
+                    string.Join(", ", FullTypes.Where(t => !Can(t, CapabilityStatement.TypeRestfulInteraction.Create) || !Conditional(t))),
+            };
+            update = Can("DocumentReference", CapabilityStatement.TypeRestfulInteraction.Update);
             var documentation = resources.TryGetValue("DocumentReference", out var doc) ? doc.Documentation ?? "" : "";
             plainText = documentation.Contains("text/plain", StringComparison.OrdinalIgnoreCase);
             single = documentation.Contains("exactly one content", StringComparison.OrdinalIgnoreCase);
             encounter = documentation.Contains("context.encounter", StringComparison.OrdinalIgnoreCase);
         }
 
-        var source = "capability";
+        var source = rest is null ? "default" : "capability";
         if (Parse(ehr?.WriteStrategy) is { } configured)
         {
             strategy = configured;
             source = "configuration";
+            why = "App:Ehrs:n:WriteStrategy";
+        }
+        // The EHR refused a richer strategy's shape before: start where it worked.
+        if (remembered is { } floor && floor.Strategy > strategy)
+        {
+            strategy = floor.Strategy;
+            source = "ladder";
+            why = floor.Why;
         }
         if (ehr?.PlainTextOnly is { } p) plainText = p;
         if (ehr?.SingleContent is { } s) single = s;
@@ -96,8 +133,13 @@ public sealed record WritePlan(WriteStrategy Strategy, bool PlainTextOnly, bool 
         if (strategy == WriteStrategy.DocumentOnly)
         {
             plainText = ehr?.PlainTextOnly ?? true;
-            encounter = true;
+            // Only when the EHR says nothing else: a ladder step down keeps what the statement said about encounters.
+            encounter = source != "ladder" || encounter;
         }
-        return new WritePlan(strategy, plainText, single, encounter, source, tag);
+        var noteType = ehr?.NoteType == Known.Loinc.ProcedureNote ? Known.Loinc.ProcedureNote : null;
+        return new WritePlan(strategy, plainText, single, encounter, source, why, update, noteType);
     }
 }
+
+/// <summary>What an EHR's refusals taught: the strategy to start at (persisted per issuer) and why.</summary>
+public sealed record LadderMemory(WriteStrategy Strategy, string Why);

@@ -41,8 +41,6 @@ public static partial class NoteChecks
                 return (null, issues);
             }
             var treated = TreatedNerves(tree).ToList();
-            Consent(tree, issues);
-            Complications(tree, issues);
             if (treated.Count == 0)
             {
                 issues.Error(OperationOutcome.IssueType.Required, "no-nerve-treated", ResponseTree.PathOf(LinkIds.Nerves),
@@ -51,8 +49,9 @@ public static partial class NoteChecks
             foreach (var (ids, group) in treated)
             {
                 TechniqueDetails(ids, group, issues);
-                Laterality(ids, group, evidence, issues);
             }
+            // Consent, complications, laterality, the C-CDA sections and any site rule: the template's own constraints.
+            TemplateConstraints.Check(tree, evidence, issues);
             Times(tree, issues);
             Evidence(tree, treated, evidence, issues);
             return (tree, issues);
@@ -103,33 +102,6 @@ public static partial class NoteChecks
         }
     }
 
-    private static void Consent(ResponseTree tree, IssueList issues)
-    {
-        var obtained = tree.First(LinkIds.ConsentObtained);
-        if (obtained?.Bool == false)
-        {
-            issues.Error(OperationOutcome.IssueType.BusinessRule, "consent-not-obtained", obtained.Expression,
-                "Consent: informed consent is recorded as not obtained. An elective operation note cannot be signed without it.");
-        }
-    }
-
-    private static void Complications(ResponseTree tree, IssueList issues)
-    {
-        var node = tree.First(LinkIds.Complication);
-        var expression = node?.Expression ?? ResponseTree.PathOf(LinkIds.Complications, LinkIds.Complication);
-        var codes = node?.Codings.Where(c => c.System == Known.ProjectCodeSystem).Select(c => c.Code).ToList() ?? [];
-        if (codes.Count == 0)
-        {
-            issues.Error(OperationOutcome.IssueType.Required, "complications-missing", expression,
-                "Complications: record the complications, or state explicitly that there were none.");
-        }
-        else if (codes.Contains(Known.Codes.NoComplications) && codes.Count > 1)
-        {
-            issues.Error(OperationOutcome.IssueType.BusinessRule, "complications-contradictory", expression,
-                "Complications: 'No complications' is recorded together with a complication. Keep one or the other.");
-        }
-    }
-
     private static void TechniqueDetails(NerveLinkIds ids, ResponseNode group, IssueList issues)
     {
         void Require(string linkId, string what, Func<ResponseNode, bool> answered)
@@ -166,28 +138,6 @@ public static partial class NoteChecks
             Require(ids.RfDuration, "lesion duration", n => n.Decimal is not null);
             Require(ids.RfLesions, "number of lesions", n => n.Int is not null);
         }
-    }
-
-    private static void Laterality(NerveLinkIds ids, ResponseNode group, CaseEvidence evidence, IssueList issues)
-    {
-        var active = (evidence.Diagnoses ?? []).Where(d => d is not null && d.Active).ToList();
-        if (active.Any(d => d.Side == ids.Side))
-        {
-            return;
-        }
-        var reason = group.Child(ids.LateralityReason);
-        if (reason?.Text is not null)
-        {
-            return;
-        }
-        var side = ids.Side == Side.Left ? "left" : "right";
-        var other = ids.Side == Side.Left ? Side.Right : Side.Left;
-        var hint = active.Any(d => d.Side == other)
-            ? $" (it has one on the {(other == Side.Left ? "left" : "right")})"
-            : active.Count > 0 ? " (its diagnoses do not say which side)" : string.Empty;
-        issues.Error(OperationOutcome.IssueType.BusinessRule, "laterality-unconfirmed",
-            reason?.Expression ?? $"{group.Expression}.item.where(linkId='{ids.LateralityReason}')",
-            $"{ids.Label}: the chart has no active diagnosis on the {side} side{hint}. Check the side; if it is right, give the reason for operating on this side.");
     }
 
     private static void Times(ResponseTree tree, IssueList issues)

@@ -104,6 +104,31 @@ internal sealed class ResponseTree
     public static IEnumerable<ResponseNode> Descendants(IEnumerable<ResponseNode> nodes) =>
         nodes.SelectMany(n => new[] { n }.Concat(Descendants(n.Children)));
 
+    /// <summary>
+    /// The response as signing sees it: enabled items only (answers of disabled items dropped, as SDC asks), each
+    /// paired with the node it came from so that a rule on an item can be evaluated on each of its instances.
+    /// </summary>
+    public (QuestionnaireResponse Response, List<(ResponseNode Node, R.ItemComponent Item)> Items) Effective()
+    {
+        var pairs = new List<(ResponseNode, R.ItemComponent)>();
+        List<R.ItemComponent> Copy(IEnumerable<ResponseNode> nodes)
+        {
+            var result = new List<R.ItemComponent>();
+            foreach (var node in nodes.Where(n => n.Enabled && n.Item is not null))
+            {
+                var item = new R.ItemComponent { LinkId = node.LinkId };
+                item.Answer.AddRange(node.Item!.Answer.Where(a => a?.Value is not null).Select(a => new R.AnswerComponent { Value = (DataType)a.Value!.DeepCopy() }));
+                item.Item.AddRange(Copy(node.Children));
+                pairs.Add((node, item));
+                result.Add(item);
+            }
+            return result;
+        }
+        var response = new QuestionnaireResponse { Questionnaire = Template.Url };
+        response.Item.AddRange(Copy(Roots));
+        return (response, pairs);
+    }
+
     /// <summary>Expression of an item by its linkId path from the root (for items that may be absent).</summary>
     public static string PathOf(params string[] linkIds) =>
         "QuestionnaireResponse" + string.Concat(linkIds.Select(l => $".item.where(linkId='{Literal(l)}')"));
@@ -412,15 +437,8 @@ internal sealed class ResponseTree
         }
     }
 
-    private bool IsEnabled(Q.ItemComponent d, ResponseNode? context)
-    {
-        if (d.EnableWhen.Count == 0)
-        {
-            return true;
-        }
-        var results = d.EnableWhen.Select(w => Holds(w, AnswersInContext(w.Question ?? string.Empty, context)));
-        return d.EnableBehavior == Q.EnableWhenBehavior.Any ? results.Any(r => r) : results.All(r => r);
-    }
+    private bool IsEnabled(Q.ItemComponent d, ResponseNode? context) =>
+        EnableWhen.Enabled(d, question => AnswersInContext(question, context));
 
     /// <summary>Answers to a question, looked for first within the enclosing group (so a repeating group sees its own), then further out.</summary>
     private List<DataType> AnswersInContext(string linkId, ResponseNode? context)
@@ -435,44 +453,6 @@ internal sealed class ResponseTree
             }
         }
     }
-
-    private static bool Holds(Q.EnableWhenComponent when, List<DataType> answers)
-    {
-        switch (when.Operator)
-        {
-            case Q.QuestionnaireItemOperator.Exists:
-                return (when.Answer is FhirBoolean { Value: true }) == (answers.Count > 0);
-            case Q.QuestionnaireItemOperator.Equal:
-                return answers.Any(a => Same(a, when.Answer));
-            case Q.QuestionnaireItemOperator.NotEqual:
-                return answers.Count > 0 && !answers.Any(a => Same(a, when.Answer));
-            default:
-                var target = Number(when.Answer);
-                return target is not null && answers.Select(Number).OfType<decimal>().Any(v => when.Operator switch
-                {
-                    Q.QuestionnaireItemOperator.GreaterThan => v > target,
-                    Q.QuestionnaireItemOperator.LessThan => v < target,
-                    Q.QuestionnaireItemOperator.GreaterOrEqual => v >= target,
-                    Q.QuestionnaireItemOperator.LessOrEqual => v <= target,
-                    _ => false,
-                });
-        }
-    }
-
-    private static bool Same(DataType answer, DataType? expected) => (answer, expected) switch
-    {
-        (Coding a, Coding e) => a.System == e.System && a.Code == e.Code,
-        (FhirBoolean a, FhirBoolean e) => a.Value == e.Value,
-        (PrimitiveType a, PrimitiveType e) => Number(a) is { } x && Number(e) is { } y ? x == y : a.ToString() == e.ToString(),
-        _ => false,
-    };
-
-    private static decimal? Number(DataType? value) => value switch
-    {
-        FhirDecimal { Value: { } d } => d,
-        Integer { Value: { } i } => i,
-        _ => null,
-    };
 
     /// <summary>"Left greater occipital nerve: segment length is missing."</summary>
     internal static string Missing(ResponseNode node)

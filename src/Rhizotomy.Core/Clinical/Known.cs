@@ -56,6 +56,17 @@ public static class Known
         public const string ConditionVerification = "http://terminology.hl7.org/CodeSystem/condition-ver-status";
         public const string ProvenanceParticipantType = "http://terminology.hl7.org/CodeSystem/provenance-participant-type";
         public const string UnitsOfMeasure = "http://unitsofmeasure.org";
+        /// <summary>IHE format codes (US Core DocumentReference <c>content.format</c>).</summary>
+        public const string IheFormatCode = "http://ihe.net/fhir/ihe.formatcode.fhir/CodeSystem/formatcode";
+    }
+
+    /// <summary>The note's renderings: UTF-8 said in the media type (notes carry "°C" and non-Latin names), and US Core's format code.</summary>
+    public static class Media
+    {
+        public const string PlainText = "text/plain; charset=utf-8";
+        public const string Html = "text/html; charset=utf-8";
+        /// <summary>The media type says all there is to know about the format.</summary>
+        public const string MimeTypeSufficient = "urn:ihe:iti:xds:2017:mimeTypeSufficient";
     }
 
     /// <summary>Profile canonicals: ours, and the published ones we also validate against.</summary>

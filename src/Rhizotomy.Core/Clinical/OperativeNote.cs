@@ -80,6 +80,7 @@ public sealed record NerveTreatment(
 public sealed record ComplicationStatement(bool None, IReadOnlyList<string> Codes, string? Text);
 
 /// <summary>A completed operative note for occipital nerve rhizotomy.</summary>
+/// <param name="Statements">What the template says beyond the clinical model (items a site added), per section: every answered item reaches the note.</param>
 /// <remarks>
 /// <see cref="Implants"/> and <see cref="Drains"/>: null when not recorded (no section is written),
 /// <see cref="NoneRecorded"/> when the surgeon answered that there were none (the note says "No
@@ -106,7 +107,8 @@ public sealed record OperativeNote(
     string Disposition,
     IReadOnlyList<string> Plan,
     string? FollowUp,
-    string? AdditionalNotes)
+    string? AdditionalNotes,
+    IReadOnlyList<Notes.NoteStatement>? Statements = null)
 {
     /// <summary>The value of <see cref="Implants"/> or <see cref="Drains"/> that says there were none (a structured answer, not text to print).</summary>
     public const string NoneRecorded = "none";

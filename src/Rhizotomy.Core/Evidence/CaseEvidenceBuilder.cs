@@ -33,20 +33,11 @@ public sealed record CaseEvidenceOptions(IReadOnlyCollection<(string System, str
 /// or block gives one item per side with the same source, because every consumer reasons per side.
 /// Text that only looks like a relevant diagnosis is kept as text, never given a code.
 /// </remarks>
-public static class CaseEvidenceBuilder
+public static partial class CaseEvidenceBuilder
 {
     // Free text kept per item: enough for a reviewer, bounded so a hostile chart cannot bloat a page.
     private const int MaxText = 500;
     private const string Icd10CmOid = "urn:oid:2.16.840.1.113883.6.90";
-    private static readonly Regex WellFormedIcd10Cm = new(@"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$", RegexOptions.CultureInvariant);
-    private static readonly Regex Bilateral = new(@"\b(bilateral(ly)?|both\s+sides)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-    // "left", or the clinicians' capital abbreviations: "L GON block", "LT".
-    private static readonly Regex LeftWord = new(@"(?i:\bleft\b)|^\s*L\b|\bLT\b", RegexOptions.CultureInvariant);
-    private static readonly Regex RightWord = new(@"(?i:\bright\b)|^\s*R\b|\bRT\b", RegexOptions.CultureInvariant);
-    private static readonly Regex GreaterWord = new(@"greater\s+occipital|occipital\s+nerve(\s+block)?,?\s+greater\b|\bGONB?\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-    private static readonly Regex LesserWord = new(@"lesser\s+occipital|occipital\s+nerve(\s+block)?,?\s+lesser\b|\bLONB?\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-    private static readonly Regex ThirdWord = new(@"third\s+occipital|occipital\s+nerve(\s+block)?,?\s+third\b|\bTONB?\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
-    private static readonly Regex OtherRegion = new(@"\b(abdom\w*|pelvi\w*|chest|thora\w*|lumbar|knee|hip|shoulder|ankle|wrist|elbow|renal|kidney|cardiac|heart)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant);
 
     /// <summary>Builds the evidence from every resource of the patient the app read (the Patient too, for the birth date).</summary>
     public static CaseEvidence Build(IEnumerable<Resource> chart, CaseEvidenceOptions? options = null)
@@ -218,7 +209,7 @@ public static class CaseEvidenceBuilder
             {
                 if (coding.System is not (Known.Systems.Icd10Cm or Icd10CmOid) || string.IsNullOrWhiteSpace(coding.Code))
                     continue;
-                if (WellFormedIcd10Cm.IsMatch(coding.Code))
+                if (WellFormedIcd10Cm().IsMatch(coding.Code))
                 {
                     if (_diagnosisCodes.Contains(Known.Systems.Icd10Cm, coding.Code))
                     {
@@ -335,9 +326,9 @@ public static class CaseEvidenceBuilder
             }
             foreach (var text in TextsOf(p.Code).Concat(p.BodySite.SelectMany(TextsOf)))
             {
-                if (GreaterWord.IsMatch(text)) return (Nerve.GreaterOccipital, true);
-                if (LesserWord.IsMatch(text)) return (Nerve.LesserOccipital, true);
-                if (ThirdWord.IsMatch(text)) return (Nerve.ThirdOccipital, true);
+                if (GreaterWord().IsMatch(text)) return (Nerve.GreaterOccipital, true);
+                if (LesserWord().IsMatch(text)) return (Nerve.LesserOccipital, true);
+                if (ThirdWord().IsMatch(text)) return (Nerve.ThirdOccipital, true);
             }
             return (null, false);
         }
@@ -575,7 +566,7 @@ public static class CaseEvidenceBuilder
             var modality = s.Modality.Select(m => m.Code).FirstOrDefault(c => c is "MR" or "CT");
             var texts = new[] { s.Description }.Concat(s.Series.Select(x => x.Description)).Concat(s.Series.Select(x => x.BodySite?.Display))
                 .Concat(s.ProcedureCode.SelectMany(TextsOf)).Where(t => !string.IsNullOrWhiteSpace(t)).Select(t => t!).ToList();
-            var region = texts.Any(t => _lists.HeadNeckRegionText.IsMatch(t)) && !texts.Any(t => OtherRegion.IsMatch(t));
+            var region = texts.Any(t => _lists.HeadNeckRegionText.IsMatch(t)) && !texts.Any(t => OtherRegion().IsMatch(t));
             if (!coded && !(region && (modality is not null || texts.Any(t => _lists.ImagingModalityText.IsMatch(t)))))
                 return null;
             var source = Reference(s);
@@ -591,7 +582,7 @@ public static class CaseEvidenceBuilder
 
         // A head or neck study by text: a modality and a head or neck region, and no other region.
         private bool IsHeadNeckImaging(string text) =>
-            _lists.ImagingModalityText.IsMatch(text) && _lists.HeadNeckRegionText.IsMatch(text) && !OtherRegion.IsMatch(text);
+            _lists.ImagingModalityText.IsMatch(text) && _lists.HeadNeckRegionText.IsMatch(text) && !OtherRegion().IsMatch(text);
 
         // ---- sides, dates, flags -----------------------------------------------------------------
 
@@ -609,10 +600,10 @@ public static class CaseEvidenceBuilder
             fromText = true;
             foreach (var text in bodySites.SelectMany(TextsOf).Append(fallbackText ?? ""))
             {
-                if (Bilateral.IsMatch(text))
+                if (Bilateral().IsMatch(text))
                     return [Side.Left, Side.Right];
-                var left = LeftWord.IsMatch(text);
-                var right = RightWord.IsMatch(text);
+                var left = LeftWord().IsMatch(text);
+                var right = RightWord().IsMatch(text);
                 if (left && right)
                     return [Side.Left, Side.Right];
                 if (left)
@@ -712,4 +703,29 @@ public static class CaseEvidenceBuilder
         var t = text.Trim();
         return t.Length <= MaxText ? t : t[..MaxText] + "…";
     }
+
+    [GeneratedRegex(@"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$", RegexOptions.CultureInvariant)]
+    private static partial Regex WellFormedIcd10Cm();
+
+    [GeneratedRegex(@"\b(bilateral(ly)?|both\s+sides)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex Bilateral();
+
+    // "left", or the clinicians' capital abbreviations: "L GON block", "LT".
+    [GeneratedRegex(@"(?i:\bleft\b)|^\s*L\b|\bLT\b", RegexOptions.CultureInvariant)]
+    private static partial Regex LeftWord();
+
+    [GeneratedRegex(@"(?i:\bright\b)|^\s*R\b|\bRT\b", RegexOptions.CultureInvariant)]
+    private static partial Regex RightWord();
+
+    [GeneratedRegex(@"greater\s+occipital|occipital\s+nerve(\s+block)?,?\s+greater\b|\bGONB?\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex GreaterWord();
+
+    [GeneratedRegex(@"lesser\s+occipital|occipital\s+nerve(\s+block)?,?\s+lesser\b|\bLONB?\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex LesserWord();
+
+    [GeneratedRegex(@"third\s+occipital|occipital\s+nerve(\s+block)?,?\s+third\b|\bTONB?\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex ThirdWord();
+
+    [GeneratedRegex(@"\b(abdom\w*|pelvi\w*|chest|thora\w*|lumbar|knee|hip|shoulder|ankle|wrist|elbow|renal|kidney|cardiac|heart)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    private static partial Regex OtherRegion();
 }

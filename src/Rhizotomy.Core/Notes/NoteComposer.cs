@@ -269,11 +269,13 @@ public sealed class NoteComposer(NoteComposerOptions? options = null)
             [
                 new DocumentReference.ContentComponent
                 {
-                    Attachment = new Attachment { ContentType = "text/plain", Language = "en-US", Data = Encoding.UTF8.GetBytes(text), Title = NoteDocument.DocumentTitle, Creation = created },
+                    Attachment = new Attachment { ContentType = Known.Media.PlainText, Language = "en-US", Data = Encoding.UTF8.GetBytes(text), Title = NoteDocument.DocumentTitle, Creation = created },
+                    Format = new Coding(Known.Systems.IheFormatCode, Known.Media.MimeTypeSufficient, "mimeType Sufficient"),
                 },
                 new DocumentReference.ContentComponent
                 {
-                    Attachment = new Attachment { ContentType = "text/html", Language = "en-US", Data = Encoding.UTF8.GetBytes(html), Title = NoteDocument.DocumentTitle, Creation = created },
+                    Attachment = new Attachment { ContentType = Known.Media.Html, Language = "en-US", Data = Encoding.UTF8.GetBytes(html), Title = NoteDocument.DocumentTitle, Creation = created },
+                    Format = new Coding(Known.Systems.IheFormatCode, Known.Media.MimeTypeSufficient, "mimeType Sufficient"),
                 },
             ],
             Context = new DocumentReference.ContextComponent { Period = Performed(note) },

@@ -52,8 +52,28 @@ public sealed record NoteDocument(string Title, IReadOnlyList<string> Header, IR
             sections.Add(new(OperativeNoteSections.Drains, [new(OperativeNote.IsNone(note.Drains) ? "No drains." : note.Drains)]));
         sections.Add(new(OperativeNoteSections.Disposition, [new(Capitalise(Display(note.Disposition)) + ".")]));
         sections.Add(new(OperativeNoteSections.PlanOfTreatment, PlanLines(note)));
+        AddStatements(sections, note.Statements ?? []);
         var footer = $"Electronically signed by {context.Surgeon.Display ?? context.Surgeon.Reference} on {DateTime(context.SignedAt)}.";
         return new NoteDocument(DocumentTitle, header, sections, footer);
+    }
+
+    /// <summary>Template items beyond the clinical model, each in its section (created, in the Operative Note's order, when the note has none yet).</summary>
+    private static void AddStatements(List<NoteSectionText> sections, IReadOnlyList<NoteStatement> statements)
+    {
+        foreach (var group in statements.GroupBy(s => s.SectionCode))
+        {
+            var lines = group.Select(s => new NoteLine(s.Text)).ToList();
+            var index = sections.FindIndex(s => s.Section.Code == group.Key);
+            if (index >= 0)
+            {
+                sections[index] = sections[index] with { Lines = [.. sections[index].Lines, .. lines] };
+                continue;
+            }
+            var section = OperativeNoteSections.All.First(s => s.Code == group.Key);
+            var order = OperativeNoteSections.All.ToList();
+            var at = sections.FindIndex(s => order.IndexOf(s.Section) > order.IndexOf(section));
+            sections.Insert(at < 0 ? sections.Count : at, new NoteSectionText(section, lines));
+        }
     }
 
     private static List<NoteLine> Diagnoses(IReadOnlyList<Diagnosis> diagnoses) =>

@@ -12,16 +12,27 @@ namespace Rhizotomy.Core.Prefill;
 public sealed record LaunchContext(Ref Patient, Ref? Encounter, Ref Surgeon, DateTimeOffset Authored, string? NoteId = null);
 
 /// <summary>
-/// Prefill, after the SDC <c>$populate</c> idea: a new <c>in-progress</c> QuestionnaireResponse for a
-/// template, answered from the launch context and the chart's <see cref="CaseEvidence"/> and from
-/// nothing else (apart from the template's own defaults, such as general anaesthesia). Every answer
-/// taken from the chart carries a <see cref="Known.Extensions.PrefillSource"/> extension naming the
-/// resource it came from, so the UI can show "from chart" and a reviewer can follow it.
+/// Prefill by SDC 3.0 expression-based population (<c>$populate</c>): a new <c>in-progress</c> QuestionnaireResponse
+/// for any template, computed only from what the template says. The template's <c>launchContext</c> names
+/// <c>%patient</c>, <c>%user</c> and <c>%encounter</c>; its <c>variable</c> extensions (FHIRPath, or
+/// <c>x-fhir-query</c> answered from the chart in memory by <see cref="ChartQuery"/>) add names; items take
+/// <c>initialExpression</c> answers, repeating groups one instance per element of their
+/// <c>itemPopulationContext</c>, other items their <c>initial</c> / <c>initialSelected</c> defaults. The chart's
+/// case evidence is the variable <c>%evidence</c> (<see cref="EvidenceParameters"/>). Each answer taken from the
+/// chart carries the <see cref="Known.Extensions.PrefillSource"/> extension naming the resource it came from.
+/// No linkId is known to this code.
 /// </summary>
 public static class Populator
 {
-    /// <summary>Builds the draft. Items the template does not have (a site's reduced template) are left out.</summary>
-    public static QuestionnaireResponse Populate(Questionnaire template, LaunchContext launch, CaseEvidence evidence)
+    private const int MaxInstances = 50;
+
+    /// <summary>Builds the draft.</summary>
+    /// <param name="chart">Chart resources already read (for <c>x-fhir-query</c> variables and launch context); optional.</param>
+    public static QuestionnaireResponse Populate(Questionnaire template, LaunchContext launch, CaseEvidence evidence, IReadOnlyList<Resource>? chart = null) =>
+        Run(template, launch, evidence, chart).Response;
+
+    /// <summary>Builds the draft and lists what could not be evaluated (for <c>rhizotomy validate</c>).</summary>
+    public static (QuestionnaireResponse Response, IReadOnlyList<string> Problems) Run(Questionnaire template, LaunchContext launch, CaseEvidence evidence, IReadOnlyList<Resource>? chart = null)
     {
         var response = new QuestionnaireResponse
         {
@@ -37,161 +48,243 @@ public static class Populator
             // The same identifier every written resource of the note carries, so retries never duplicate it.
             response.Identifier = new Identifier(Known.NoteIdentifierSystem, launch.NoteId);
         }
-
-        var items = new List<R.ItemComponent>();
-        var diagnoses = (evidence.Diagnoses ?? []).Where(d => d is not null && d.Prefillable).ToList(); // only confirmed, active diagnoses (issue 17)
-        items.AddRange(diagnoses.Select(d => Diagnosis(LinkIds.PreopDiagnosis, LinkIds.PreopDiagnosisCode, LinkIds.PreopDiagnosisSide, d)));
-
-        var indication = new R.ItemComponent { LinkId = LinkIds.Indication };
-        indication.Item.AddRange((evidence.Blocks ?? []).Where(b => b is not null).Select(Block));
-        indication.Item.AddRange((evidence.Therapies ?? []).Where(t => t is not null).Select(Therapy));
-        indication.Item.AddRange((evidence.Imaging ?? []).Where(i => i is not null).Select(Imaging));
-        items.Add(indication);
-
-        // Post-operative diagnosis starts as the pre-operative one; the surgeon changes it if the operation showed otherwise.
-        items.AddRange(diagnoses.Select(d => Diagnosis(LinkIds.PostopDiagnosis, LinkIds.PostopDiagnosisCode, LinkIds.PostopDiagnosisSide, d)));
-
-        items.AddRange(Defaults(template.Item));
-        response.Item.AddRange(Conform(items, template.Item));
-        return response;
+        var run = new Population(chart ?? [], []);
+        var variables = LaunchVariables(launch, run.Chart);
+        variables[Sdc.EvidenceVariable] = [EvidenceParameters.From(evidence)];
+        variables["questionnaire"] = [template];
+        run.AddVariables(template.Extension, variables, null);
+        response.Item.AddRange(run.Items(template.Item, variables, null, insideRepeat: false));
+        return (response, run.Problems);
     }
 
-    private static R.ItemComponent Diagnosis(string groupId, string codeId, string sideId, EvidenceDiagnosis d)
+    /// <summary><c>%patient</c>, <c>%user</c>, <c>%encounter</c>: the chart's resource when it holds it, else one carrying only the id and name.</summary>
+    private static Dictionary<string, IReadOnlyList<Base>> LaunchVariables(LaunchContext launch, IReadOnlyList<Resource> chart)
     {
-        var concept = d.Concept;
-        DataType code = !d.TextOnly && concept.System is not null && concept.Code is not null
-            ? new Coding(concept.System, concept.Code, concept.Text)
-            : new FhirString(concept.Text);
-        return Group(groupId, d.Source,
-            Answer(codeId, code, d.Source),
-            d.Side is { } side ? Answer(sideId, TemplateAnswers.Laterality(side), d.Source) : null);
-    }
-
-    private static R.ItemComponent Block(PriorBlock b) => Group(LinkIds.PriorBlock, b.Source,
-        AsDate(b.Date) is { } date ? Answer(LinkIds.PriorBlockDate, new Date(date), b.Source) : null,
-        b.Nerve is { } nerve ? Answer(LinkIds.PriorBlockNerve, TemplateAnswers.Nerve(nerve), b.Source) : null,
-        b.Side is { } side ? Answer(LinkIds.PriorBlockSide, TemplateAnswers.Laterality(side), b.Source) : null,
-        b.ReliefPercent is { } relief and >= 0 and <= 100 ? Answer(LinkIds.PriorBlockReliefPercent, new Integer(relief), b.Source) : null,
-        Text(LinkIds.PriorBlockReliefText, b.ReliefText, b.Source));
-
-    private static R.ItemComponent Therapy(TherapyTried t) => Group(LinkIds.Therapy, t.Source,
-        Text(LinkIds.TherapyKind, t.Kind, t.Source),
-        Text(LinkIds.TherapyText, t.Text, t.Source),
-        Text(LinkIds.TherapyPeriod, t.Period, t.Source),
-        t.Failed is { } failed ? Answer(LinkIds.TherapyFailed, new FhirBoolean(failed), t.Source) : null);
-
-    private static R.ItemComponent Imaging(Imaging i) => Group(LinkIds.Imaging, i.Source,
-        Text(LinkIds.ImagingText, i.Text, i.Source),
-        AsDate(i.Date) is { } date ? Answer(LinkIds.ImagingDate, new Date(date), i.Source) : null);
-
-    /// <summary>The template's <c>initial</c> answers for items shown from the start (not those behind an enableWhen).</summary>
-    private static IEnumerable<R.ItemComponent> Defaults(IEnumerable<Q.ItemComponent> definitions)
-    {
-        foreach (var d in definitions.Where(d => d.EnableWhen.Count == 0 && d.Repeats != true))
+        Resource Find(Ref r, Func<string, Resource> make)
         {
-            if (d.Type == Q.QuestionnaireItemType.Group)
+            var (type, id) = Split(r.Reference);
+            return chart.FirstOrDefault(c => c.TypeName == type && c.Id == id) ?? make(id);
+        }
+        var variables = new Dictionary<string, IReadOnlyList<Base>>(StringComparer.Ordinal)
+        {
+            ["patient"] = [Find(launch.Patient, id => new Patient { Id = id })],
+            ["user"] = [Find(launch.Surgeon, id => Split(launch.Surgeon.Reference).Type == "PractitionerRole" ? new PractitionerRole { Id = id } : new Practitioner { Id = id })],
+        };
+        if (launch.Encounter is { } encounter)
+        {
+            variables["encounter"] = [Find(encounter, id => new Encounter { Id = id })];
+        }
+        return variables;
+    }
+
+    private static (string Type, string Id) Split(string reference)
+    {
+        var parts = reference.Split('/');
+        return parts.Length >= 2 ? (parts[^2], parts[^1]) : (string.Empty, reference);
+    }
+
+    private sealed class Population(IReadOnlyList<Resource> chart, List<string> problems)
+    {
+        public IReadOnlyList<Resource> Chart { get; } = chart;
+        public List<string> Problems { get; } = problems;
+
+        public void AddVariables(IEnumerable<Extension> extensions, Dictionary<string, IReadOnlyList<Base>> variables, Base? focus)
+        {
+            foreach (var expression in extensions.Where(e => e.Url == Sdc.Variable).Select(Sdc.ExpressionOf).OfType<Expression>())
             {
-                var children = Defaults(d.Item).ToList();
+                if (string.IsNullOrWhiteSpace(expression.Name) || string.IsNullOrWhiteSpace(expression.Expression_))
+                {
+                    continue;
+                }
+                variables[expression.Name] = Evaluate(expression, focus, variables, $"variable '{expression.Name}'");
+            }
+        }
+
+        public List<R.ItemComponent> Items(IEnumerable<Q.ItemComponent> definitions, IReadOnlyDictionary<string, IReadOnlyList<Base>> outer, ResourceReference? source, bool insideRepeat)
+        {
+            var result = new List<R.ItemComponent>();
+            foreach (var d in definitions)
+            {
+                var variables = new Dictionary<string, IReadOnlyList<Base>>(outer, StringComparer.Ordinal);
+                AddVariables(d.Extension, variables, null);
+                if (d.Type == Q.QuestionnaireItemType.Group)
+                {
+                    result.AddRange(Group(d, variables, source, insideRepeat));
+                    continue;
+                }
+                if (d.Type == Q.QuestionnaireItemType.Display)
+                {
+                    continue;
+                }
+                var answers = new List<DataType>();
+                var answerSource = source;
+                if (Sdc.ExpressionOf(d.GetExtension(Sdc.InitialExpression)) is { } initial)
+                {
+                    var values = EvaluateWithResources(initial, variables, $"initialExpression of '{d.LinkId}'");
+                    answers.AddRange(values.Select(v => Answer(d, v.Value)).OfType<DataType>());
+                    // A value read from a chart resource names it; the evidence and the template are not chart resources.
+                    answerSource ??= values.Select(v => v.Resource).Where(r => r is not null and not Parameters and not Questionnaire)
+                        .Select(r => SourceOf(r!)).FirstOrDefault(r => r is not null);
+                }
+                else if (d.EnableWhen.Count == 0 && !insideRepeat)
+                {
+                    // The template's own defaults, for items shown from the start (not those behind an enableWhen).
+                    answers.AddRange(d.Initial.Select(i => i.Value)
+                        .Concat(d.AnswerOption.Where(o => o.InitialSelected == true).Select(o => o.Value))
+                        .OfType<DataType>().Select(v => (DataType)v.DeepCopy()));
+                    answerSource = null;
+                }
+                if (answers.Count == 0)
+                {
+                    continue;
+                }
+                var item = new R.ItemComponent { LinkId = d.LinkId };
+                item.Answer.AddRange((d.Repeats == true ? answers : answers.Take(1)).Select(v => new R.AnswerComponent { Value = v }));
+                AddSource(item, answerSource);
+                result.Add(item);
+            }
+            return result;
+        }
+
+        private IEnumerable<R.ItemComponent> Group(Q.ItemComponent d, Dictionary<string, IReadOnlyList<Base>> variables, ResourceReference? source, bool insideRepeat)
+        {
+            if (Sdc.ExpressionOf(d.GetExtension(Sdc.ItemPopulationContext)) is not { } context)
+            {
+                var children = Items(d.Item, variables, source, insideRepeat || d.Repeats == true);
                 if (children.Count > 0)
                 {
                     var group = new R.ItemComponent { LinkId = d.LinkId };
                     group.Item.AddRange(children);
                     yield return group;
                 }
+                yield break;
             }
-            else
+            var name = string.IsNullOrWhiteSpace(context.Name) ? "context" : context.Name;
+            var elements = Evaluate(context, null, variables, $"itemPopulationContext of '{d.LinkId}'");
+            foreach (var element in elements.Take(d.Repeats == true ? MaxInstances : 1))
             {
-                var values = d.Initial.Select(i => i.Value)
-                    .Concat(d.AnswerOption.Where(o => o.InitialSelected == true).Select(o => o.Value))
-                    .OfType<DataType>()
-                    .ToList();
-                if (values.Count > 0)
+                var scoped = new Dictionary<string, IReadOnlyList<Base>>(variables, StringComparer.Ordinal) { [name] = [element] };
+                var elementSource = SourceOf(element) ?? source;
+                var children = Items(d.Item, scoped, elementSource, insideRepeat: true);
+                if (children.Count == 0)
                 {
-                    var item = new R.ItemComponent { LinkId = d.LinkId };
-                    item.Answer.AddRange(values.Select(v => new R.AnswerComponent { Value = (DataType)v.DeepCopy() }));
-                    yield return item;
+                    continue;
                 }
+                var group = new R.ItemComponent { LinkId = d.LinkId };
+                AddSource(group, elementSource);
+                group.Item.AddRange(children);
+                yield return group;
             }
         }
-    }
 
-    /// <summary>Keeps what the template has, in the template's order, merging groups built separately.</summary>
-    private static List<R.ItemComponent> Conform(List<R.ItemComponent> items, List<Q.ItemComponent> definitions)
-    {
-        var result = new List<R.ItemComponent>();
-        foreach (var d in definitions)
+        private IReadOnlyList<(Base Value, Resource? Resource)> EvaluateWithResources(Expression expression, IReadOnlyDictionary<string, IReadOnlyList<Base>> variables, string what)
         {
-            var matching = items.Where(i => i.LinkId == d.LinkId).ToList();
-            if (matching.Count == 0)
+            if (expression.Language == Sdc.FhirQueryLanguage)
             {
-                continue;
+                return [.. Evaluate(expression, null, variables, what).Select(r => (r, r as Resource))];
             }
-            if (d.Type == Q.QuestionnaireItemType.Group && d.Repeats != true)
+            try
             {
-                var merged = matching[0];
-                var children = Conform([.. matching.SelectMany(m => m.Item)], d.Item);
-                merged.Item.Clear();
-                merged.Item.AddRange(children);
-                if (children.Count > 0)
-                {
-                    result.Add(merged);
-                }
-                continue;
+                return Sdc.EvaluateWithResources(null, expression.Expression_ ?? string.Empty, variables);
             }
-            foreach (var item in matching)
+            catch (Exception e) when (e is not OutOfMemoryException)
             {
-                if (d.Type == Q.QuestionnaireItemType.Group)
+                Problems.Add($"{what} could not be evaluated.");
+                return [];
+            }
+        }
+
+        private IReadOnlyList<Base> Evaluate(Expression expression, Base? focus, IReadOnlyDictionary<string, IReadOnlyList<Base>> variables, string what)
+        {
+            try
+            {
+                if (expression.Language == Sdc.FhirQueryLanguage)
                 {
-                    var children = Conform(item.Item, d.Item);
-                    item.Item.Clear();
-                    item.Item.AddRange(children);
-                    if (children.Count == 0)
+                    var found = ChartQuery.Run(expression.Expression_ ?? string.Empty, Chart, variables, out var problem);
+                    if (problem is not null)
                     {
-                        continue;
+                        Problems.Add($"{what}: {problem}.");
                     }
+                    return found;
                 }
-                result.Add(item);
+                return Sdc.Evaluate(focus, expression.Expression_ ?? string.Empty, variables);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // A template expression that fails leaves its item unanswered; the surgeon fills it in.
+                Problems.Add($"{what} could not be evaluated.");
+                return [];
             }
         }
-        return result;
     }
 
-    private static R.ItemComponent Group(string linkId, Ref? source, params R.ItemComponent?[] children)
+    /// <summary>The chart resource an element stands for: a resource itself, or an evidence entry's <c>source</c> part.</summary>
+    private static ResourceReference? SourceOf(Base element) => element switch
     {
-        var group = new R.ItemComponent { LinkId = linkId };
-        AddSource(group, source);
-        group.Item.AddRange(children.OfType<R.ItemComponent>());
-        return group;
-    }
+        Resource { Id: { } id } r when !string.IsNullOrEmpty(id) => new ResourceReference($"{r.TypeName}/{id}"),
+        Parameters.ParameterComponent p => p.Part.FirstOrDefault(x => x.Name == EvidenceParameters.SourcePart)?.Value as ResourceReference,
+        _ => null,
+    };
 
-    private static R.ItemComponent Answer(string linkId, DataType value, Ref? source)
+    /// <summary>An expression's value as an answer the item takes; null when it does not fit (wrong type, out of range).</summary>
+    private static DataType? Answer(Q.ItemComponent d, Base value)
     {
-        var item = new R.ItemComponent { LinkId = linkId };
-        item.Answer.Add(new R.AnswerComponent { Value = value });
-        AddSource(item, source);
-        return item;
-    }
-
-    private static R.ItemComponent? Text(string linkId, string? text, Ref? source) =>
-        string.IsNullOrWhiteSpace(text) ? null : Answer(linkId, new FhirString(text), source);
-
-    private static void AddSource(Element element, Ref? source)
-    {
-        if (source is not null && !string.IsNullOrWhiteSpace(source.Reference))
+        // FHIRPath's own values (a literal 'prone', a computed true) come as system types: read them as FHIR ones.
+        if (value is PrimitiveType system && system.GetType().Name.StartsWith("FP", StringComparison.Ordinal))
         {
-            element.Extension.Add(new Extension(Known.Extensions.PrefillSource, ToReference(source)));
+            value = system.JsonValue switch
+            {
+                string s => new FhirString(s),
+                bool b => new FhirBoolean(b),
+                int i => new Integer(i),
+                long l when l is >= int.MinValue and <= int.MaxValue => new Integer((int)l),
+                decimal x => new FhirDecimal(x),
+                _ => value,
+            };
         }
-    }
-
-    /// <summary>The date part of a FHIR date or dateTime (a block "2026-03-14T09:30:00Z" was on 2026-03-14).</summary>
-    private static string? AsDate(string? value)
-    {
-        if (string.IsNullOrWhiteSpace(value))
+        DataType? answer = (d.Type, value) switch
+        {
+            (Q.QuestionnaireItemType.Boolean, FhirBoolean b) => b,
+            (Q.QuestionnaireItemType.Integer, Integer i) => i,
+            (Q.QuestionnaireItemType.Decimal, FhirDecimal x) => x,
+            (Q.QuestionnaireItemType.Decimal, Integer i) => new FhirDecimal(i.Value),
+            (Q.QuestionnaireItemType.Date, Date x) => x,
+            (Q.QuestionnaireItemType.Date, FhirDateTime x) when x.Value is { Length: >= 10 } v && Date.IsValidValue(v[..10]) => new Date(v[..10]),
+            (Q.QuestionnaireItemType.Date, FhirString s) when s.Value is { } v && Date.IsValidValue(v) => new Date(s.Value!),
+            (Q.QuestionnaireItemType.DateTime, FhirDateTime x) => x,
+            (Q.QuestionnaireItemType.Choice or Q.QuestionnaireItemType.OpenChoice, Coding c) => c,
+            (Q.QuestionnaireItemType.Choice or Q.QuestionnaireItemType.OpenChoice, CodeableConcept cc) => cc.Coding.FirstOrDefault(),
+            (Q.QuestionnaireItemType.OpenChoice or Q.QuestionnaireItemType.String or Q.QuestionnaireItemType.Text, FhirString s) => s,
+            (Q.QuestionnaireItemType.String or Q.QuestionnaireItemType.Text, Markdown m) => new FhirString(m.Value),
+            (Q.QuestionnaireItemType.OpenChoice or Q.QuestionnaireItemType.String or Q.QuestionnaireItemType.Text, Code c) => new FhirString(c.Value),
+            (Q.QuestionnaireItemType.Reference, ResourceReference r) => r,
+            _ => null,
+        };
+        if (answer is null || answer is FhirString { Value: var text } && string.IsNullOrWhiteSpace(text))
         {
             return null;
         }
-        var date = value.Length > 10 && value[10] == 'T' ? value[..10] : value;
-        return Hl7.Fhir.Model.Date.IsValidValue(date) ? date : null;
+        var number = answer switch { Integer { Value: { } i } => i, FhirDecimal { Value: { } x } => (decimal?)x, _ => null };
+        if (number is { } n && (Bound(d, Known.Extensions.MinValue) is { } min && n < min || Bound(d, Known.Extensions.MaxValue) is { } max && n > max))
+        {
+            return null;
+        }
+        return (DataType)answer.DeepCopy();
+    }
+
+    private static decimal? Bound(Q.ItemComponent d, string url) => d.GetExtension(url)?.Value switch
+    {
+        FhirDecimal { Value: { } v } => v,
+        Integer { Value: { } v } => v,
+        _ => null,
+    };
+
+    private static void AddSource(Element element, ResourceReference? source)
+    {
+        if (source is not null && !string.IsNullOrWhiteSpace(source.Reference))
+        {
+            element.Extension.Add(new Extension(Known.Extensions.PrefillSource, (ResourceReference)source.DeepCopy()));
+        }
     }
 
     internal static ResourceReference ToReference(Ref r) => new(r.Reference) { Display = r.Display };

@@ -39,6 +39,9 @@ public static class ConformanceResources
         DocumentReferenceProfile(),
         ProvenanceProfile(),
         QuestionnaireResponseProfile(),
+        PrefillSourceExtension(),
+        NotePhraseExtension(),
+        NoteSectionExtension(),
     ];
 
     /// <summary>Our profile for a resource type, or null when we have none.</summary>
@@ -272,9 +275,14 @@ public static class ConformanceResources
             El("DocumentReference").Constrained("rhz-time-1", "The start and end of the operation have a time of day (document-only EHRs require times)",
                 "context.period.all(start.toString().contains('T') and end.toString().contains('T'))", ConstraintSource + "rhizotomy-note-documentreference"),
             .. NoteIdentifierSlice("DocumentReference"),
-            El("DocumentReference.status", 1, "1").WithFixed(new Code("current")),
+            // current when filed; superseded once an amendment replaces it (the app updates the original where the EHR allows).
+            El("DocumentReference.status", 1, "1").Constrained("rhz-status-1", "A filed note is current, or superseded by its amendment",
+                "$this = 'current' or $this = 'superseded'", ConstraintSource + "rhizotomy-note-documentreference"),
             El("DocumentReference.docStatus", 1, "1").WithFixed(new Code("final")),
-            El("DocumentReference.type", 1, "1").WithPattern(Pattern(Known.Systems.Loinc, Known.Loinc.SurgicalOperationNote)),
+            // 11504-8; 28570-0 "Procedure note" for EHRs that refuse 11504-8 (App:Ehrs:n:NoteType).
+            El("DocumentReference.type", 1, "1").Constrained("rhz-type-1", "LOINC 11504-8 Surgical operation note, or 28570-0 Procedure note where the EHR refuses 11504-8",
+                $"coding.where(system = '{Known.Systems.Loinc}' and (code = '{Known.Loinc.SurgicalOperationNote}' or code = '{Known.Loinc.ProcedureNote}')).exists()",
+                ConstraintSource + "rhizotomy-note-documentreference"),
             El("DocumentReference.category", 1, "*").Sliced(ElementDefinition.DiscriminatorType.Pattern, "$this", "US Core clinical-note category."),
             El("DocumentReference.category:clinicalNote", 1, "1").WithPattern(Pattern(Known.Systems.UsCoreDocumentReferenceCategory, "clinical-note")),
             El("DocumentReference.subject", 1, "1").References("Patient"),
@@ -283,10 +291,11 @@ public static class ConformanceResources
             El("DocumentReference.custodian", 0, "1").References("Organization"),
             El("DocumentReference.content", 1, "*").Sliced(ElementDefinition.DiscriminatorType.Value, "attachment.contentType", "One rendering per media type."),
             El("DocumentReference.content:text", 1, "1", shortText: "The note as plain text (UTF-8)"),
-            El("DocumentReference.content:text.attachment.contentType", 1, "1").WithFixed(new Code("text/plain")),
+            El("DocumentReference.content:text.attachment.contentType", 1, "1").WithFixed(new Code(Known.Media.PlainText)),
             El("DocumentReference.content:text.attachment.data", 1, "1"),
+            El("DocumentReference.content:text.format", 1, "1").WithPattern(new Coding(Known.Systems.IheFormatCode, Known.Media.MimeTypeSufficient)),
             El("DocumentReference.content:html", 0, "1", shortText: "The note as an HTML page (UTF-8)"),
-            El("DocumentReference.content:html.attachment.contentType", 1, "1").WithFixed(new Code("text/html")),
+            El("DocumentReference.content:html.attachment.contentType", 1, "1").WithFixed(new Code(Known.Media.Html)),
             El("DocumentReference.content:html.attachment.data", 1, "1"),
             El("DocumentReference.context", 1, "1"),
             El("DocumentReference.context.encounter", 0, "*").References("Encounter"),
@@ -331,4 +340,37 @@ public static class ConformanceResources
             El("QuestionnaireResponse.author", 1, "1").References("Practitioner", "PractitionerRole"),
             El("QuestionnaireResponse.item", 0, "*"),
         ]);
+
+    /// <summary>On a prefilled QuestionnaireResponse item (or its repeating group): the chart resource the answer came from.</summary>
+    public static StructureDefinition PrefillSourceExtension() => NewExtension(
+        "prefill-source", Known.Extensions.PrefillSource, "PrefillSource", "Prefill source",
+        "The chart resource (Condition, Procedure, MedicationStatement, DiagnosticReport ...) a prefilled answer was taken from, "
+        + "kept while the answer is unchanged so that a reviewer can follow it.",
+        "QuestionnaireResponse.item", El("Extension.value[x]", 1, "1").References("Resource"));
+
+    /// <summary>On a template item: how its answer reads in the note.</summary>
+    public static StructureDefinition NotePhraseExtension() => NewExtension(
+        "note-phrase", Templates.Sdc.NotePhrase, "NotePhrase", "Note phrase",
+        "How the item's answer reads in the filed note: {answer} is replaced by the answer(s), {label} by the item's text. "
+        + "Without it an answered item is written as \"label: answer.\".",
+        "Questionnaire.item", El("Extension.value[x]", 1, "1").OfType("string"));
+
+    /// <summary>On a template item: the C-CDA Operative Note section its answer is written in.</summary>
+    public static StructureDefinition NoteSectionExtension() => NewExtension(
+        "note-section", Templates.Sdc.NoteSection, "NoteSection", "Note section",
+        "The LOINC code of the C-CDA Operative Note section the item's answer is written in; without it, the nearest item code "
+        + "that is such a section, else the procedure description.",
+        "Questionnaire.item", El("Extension.value[x]", 1, "1").OfType("code"));
+
+    private static StructureDefinition NewExtension(string id, string url, string name, string title, string description, string context, ElementDefinition value)
+    {
+        var extension = NewProfile(id, url, name, title, "Extension", description,
+            El("Extension", mustSupport: false).Defined(description),
+            El("Extension.extension", 0, "0", mustSupport: false),
+            El("Extension.url", mustSupport: false).WithFixed(new FhirUri(url)),
+            value);
+        extension.Kind = StructureDefinition.StructureDefinitionKind.ComplexType;
+        extension.Context = [new StructureDefinition.ContextComponent { Type = StructureDefinition.ExtensionContextType.Element, Expression = context }];
+        return extension;
+    }
 }

@@ -140,7 +140,8 @@ public static class NoteReader
             Disposition: tree.First(LinkIds.Disposition)?.Coding?.Code ?? string.Empty,
             Plan: [.. Plan(tree)],
             FollowUp: tree.First(LinkIds.FollowUp)?.Text,
-            AdditionalNotes: tree.First(LinkIds.AdditionalNotes)?.Text);
+            AdditionalNotes: tree.First(LinkIds.AdditionalNotes)?.Text,
+            Statements: Notes.TemplateStatements.From(tree));
     }
 
     private static List<Diagnosis> Diagnoses(ResponseTree tree, string groupId, string codeId, string sideId) =>

@@ -24,7 +24,7 @@ public static class TemplateAnswers
         : new Coding(Known.Systems.Snomed, Known.Snomed.Right, "Right");
 
     /// <summary>Project coding of a nerve.</summary>
-    public static Coding Nerve(Nerve nerve) => TemplateDefinitions.ProjectCoding(nerve switch
+    public static Coding Nerve(Nerve nerve) => ProjectCoding(nerve switch
     {
         Clinical.Nerve.GreaterOccipital => Known.Codes.GreaterOccipitalNerve,
         Clinical.Nerve.LesserOccipital => Known.Codes.LesserOccipitalNerve,
@@ -58,6 +58,9 @@ public static class TemplateAnswers
         var codes = Known.Concepts.Where(c => c.Group == group).Select(c => new Coding(Known.ProjectCodeSystem, c.Code, c.Display)).ToList();
         return codes.Count == 0 ? null : codes;
     }
+
+    internal static Coding ProjectCoding(string code) =>
+        new(Known.ProjectCodeSystem, code, Known.Concepts.First(c => c.Code == code).Display);
 
     internal static Side? SideOf(Coding? coding) => coding?.System != Known.Systems.Snomed ? null : coding.Code switch
     {

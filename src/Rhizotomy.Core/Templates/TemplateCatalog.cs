@@ -35,6 +35,26 @@ public sealed class TemplateCatalog
     /// <summary>Loads <see cref="DefaultFolder"/>.</summary>
     public static TemplateCatalog LoadDefault() => Load(DefaultFolder);
 
+    /// <summary>
+    /// The shipped templates and a site's folder: <paramref name="siteFolder"/> beside the shipped ones (a site file with
+    /// the same canonical and version replaces the shipped one), or instead of them when <paramref name="replaceShipped"/>.
+    /// </summary>
+    public static TemplateCatalog Load(string shippedFolder, string? siteFolder, bool replaceShipped)
+    {
+        if (string.IsNullOrWhiteSpace(siteFolder))
+        {
+            return Load(shippedFolder);
+        }
+        var site = Load(siteFolder);
+        if (replaceShipped)
+        {
+            return site;
+        }
+        var shipped = Load(shippedFolder)._templates
+            .Where(t => !site._templates.Any(s => s.Url == t.Url && s.Version == t.Version));
+        return new TemplateCatalog([.. shipped, .. site._templates]);
+    }
+
     /// <summary>Loads every <c>*.json</c> file of <paramref name="folder"/> (not its subfolders).</summary>
     /// <exception cref="TemplateCatalogException">The folder is missing or empty, or a file is not a usable template.</exception>
     public static TemplateCatalog Load(string folder)
@@ -150,6 +170,9 @@ public sealed class TemplateCatalog
         }
     }
 
+    /// <summary>Why a template cannot be used to write an operative note (what loading would refuse it for); empty when it can.</summary>
+    public static IReadOnlyList<string> Problems(Questionnaire q) => [.. Inspect(q)];
+
     /// <summary>Why a template cannot be used to write an operative note; empty when it can.</summary>
     internal static IEnumerable<string> Inspect(Questionnaire q)
     {
@@ -171,10 +194,10 @@ public sealed class TemplateCatalog
         {
             yield return $"linkId '{duplicate.Key}' is used more than once.";
         }
-        var known = linkIds.ToHashSet();
+        var known = linkIds.OfType<string>().ToHashSet(StringComparer.Ordinal);
         foreach (var item in all)
         {
-            foreach (var when in item.EnableWhen.Where(w => !known.Contains(w.Question)))
+            foreach (var when in item.EnableWhen.Where(w => !known.Contains(w.Question ?? string.Empty)))
             {
                 yield return $"item '{item.LinkId}' is enabled by '{when.Question}', which is not an item of this template.";
             }
@@ -182,6 +205,51 @@ public sealed class TemplateCatalog
         foreach (var missing in EssentialLinkIds.Where(l => !known.Contains(l)))
         {
             yield return $"the template has no item '{missing}', which the operative note needs.";
+        }
+        foreach (var item in all.Where(i => i.GetExtension(Sdc.NoteSection) is not null
+            && !Notes.TemplateStatements.IsSection(i.GetExtensionValue<Code>(Sdc.NoteSection)?.Value)))
+        {
+            yield return $"item '{item.LinkId}' names a note-section that is not a section of the C-CDA Operative Note.";
+        }
+        foreach (var problem in ExpressionProblems(q, known).Concat(Checks.TemplateConstraints.Inspect(q, known)))
+        {
+            yield return problem;
+        }
+    }
+
+    /// <summary>Population expressions (variable, initialExpression, itemPopulationContext) that do not compile or name unknown linkIds.</summary>
+    private static IEnumerable<string> ExpressionProblems(Questionnaire q, IReadOnlySet<string> linkIds)
+    {
+        var owners = new[] { (Where: "the template", Extensions: q.Extension) }
+            .Concat(Flatten(q.Item).Select(i => (Where: $"item '{i.LinkId}'", Extensions: i.Extension)));
+        foreach (var (where, extensions) in owners)
+        {
+            foreach (var e in extensions.Where(e => e.Url is Sdc.Variable or Sdc.InitialExpression or Sdc.ItemPopulationContext))
+            {
+                var what = e.Url == Sdc.Variable ? "variable" : e.Url == Sdc.InitialExpression ? "initialExpression" : "itemPopulationContext";
+                if (Sdc.ExpressionOf(e) is not { } expression)
+                {
+                    yield return $"{where}: its {what} has no valueExpression.";
+                    continue;
+                }
+                if (expression.Language == Sdc.FhirQueryLanguage)
+                {
+                    continue;
+                }
+                if (expression.Language != Sdc.FhirPathLanguage)
+                {
+                    yield return $"{where}: its {what} is in '{expression.Language}'; only text/fhirpath and application/x-fhir-query are evaluated.";
+                    continue;
+                }
+                if (Sdc.CompileProblem(expression.Expression_) is { } problem)
+                {
+                    yield return $"{where}: its {what}: {problem}.";
+                }
+                foreach (var unknown in Sdc.LinkIdsIn(expression.Expression_).Where(l => !linkIds.Contains(l)))
+                {
+                    yield return $"{where}: its {what} names linkId '{unknown}', which is not an item of this template.";
+                }
+            }
         }
     }
 

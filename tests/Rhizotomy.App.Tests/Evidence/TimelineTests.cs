@@ -1,7 +1,3 @@
-using Microsoft.AspNetCore.Components;
-using Microsoft.AspNetCore.Components.Web;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging.Abstractions;
 using Rhizotomy.App.Components.Case;
 using Rhizotomy.App.Evidence;
 using Rhizotomy.Core.Clinical;
@@ -31,9 +27,7 @@ public class TimelineTests
             [new Imaging("MRI brain", "2022-06-01", new Ref("DiagnosticReport/3"))],
             []);
 
-        await using var renderer = new HtmlRenderer(new ServiceCollection().BuildServiceProvider(), NullLoggerFactory.Instance);
-        var svg = (await renderer.Dispatcher.InvokeAsync(async () => (await renderer.RenderComponentAsync<Timeline>(
-            ParameterView.FromDictionary(new Dictionary<string, object?> { [nameof(Timeline.Evidence)] = evidence }))).ToHtmlString())).Trim();
+        var svg = await ComponentHtml.RenderAsync<Timeline>(new() { [nameof(Timeline.Evidence)] = evidence });
 
         Assert.StartsWith("<svg", svg);
         Assert.DoesNotContain("<script>", svg);

@@ -11,11 +11,10 @@ namespace Rhizotomy.App.Tests.Hygiene;
 public partial class NoMarkupInCSharpTests
 {
     /// <summary>
-    /// Not moved yet, by name: the case page's evidence fragments (issue 17, the charts branch), written as strings before
-    /// the pages became components. Each entry must still hold markup (so the list cannot go stale); delete it when the
-    /// file moves into Razor components.
+    /// Not moved yet, by name: a file written as strings before the pages became components. Each entry must still hold
+    /// markup (so the list cannot go stale); delete it when the file moves into Razor components. Empty: every page is one.
     /// </summary>
-    private static readonly string[] NotMovedYet = ["src/Rhizotomy.App/Evidence/EvidenceSummary.cs"];
+    private static readonly string[] NotMovedYet = [];
 
     [Fact]
     public void No_csharp_file_under_src_builds_html_css_or_script_in_string_literals()

@@ -49,7 +49,7 @@ public class LaunchBoundaryTests
         {
             using var victim = BrowserWithCookie(world, planted);
             using var page = await victim.GetAsync(world.LaunchUrl("test-classic-left", "test-surgeon", "test-classic-left-surgery"));
-            Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+            Assert.True(page.StatusCode == HttpStatusCode.OK, page.RequestMessage!.RequestUri!.AbsolutePath + " " + await page.Content.ReadAsStringAsync());
             var launchId = page.RequestMessage!.RequestUri!.AbsolutePath.Split('/').Last();
             using var context = await victim.GetAsync(world.AppOrigin + "/api/context");
             Assert.Equal(HttpStatusCode.OK, context.StatusCode);

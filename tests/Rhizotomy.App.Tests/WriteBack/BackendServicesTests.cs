@@ -34,18 +34,22 @@ public class BackendServicesTests
             var app = appConfiguresLater ?? o.App;
             app["App:Ehrs:0:Backend:ClientId"] = BackendClientId;
             app["App:Ehrs:0:Backend:SigningKey"] = key;
-            if (!registeredAtEhr)
-                return;
-            // The public half exactly as the app publishes it in its JWKS.
-            var jwks = new ClientKeys(Microsoft.Extensions.Options.Options.Create(new AppOptions
-            {
-                Ehrs = [new EhrRegistration { Issuer = "http://placeholder/fhir", ClientId = "launch-client", Backend = new BackendRegistration { ClientId = BackendClientId, SigningKey = key } }],
-            })).JwksJson();
-            o.Sandbox["Sandbox:Clients:1:ClientId"] = BackendClientId;
-            o.Sandbox["Sandbox:Clients:1:Type"] = "asymmetric";
-            o.Sandbox["Sandbox:Clients:1:Jwks"] = jwks;
-            o.Sandbox["Sandbox:Clients:1:Scopes:0"] = "system/*";
+            if (registeredAtEhr)
+                RegisterAtSandbox(o, BackendClientId, key);
         });
+
+    /// <summary>Registers a Backend Services client at the sandbox with the public half of <paramref name="key"/>, exactly as the app publishes it in its JWKS.</summary>
+    internal static void RegisterAtSandbox(SmartWorld.Options o, string clientId, string key)
+    {
+        var jwks = new ClientKeys(Microsoft.Extensions.Options.Options.Create(new AppOptions
+        {
+            Ehrs = [new EhrRegistration { Issuer = "http://placeholder/fhir", ClientId = "launch-client", Backend = new BackendRegistration { ClientId = clientId, SigningKey = key } }],
+        })).JwksJson();
+        o.Sandbox["Sandbox:Clients:1:ClientId"] = clientId;
+        o.Sandbox["Sandbox:Clients:1:Type"] = "asymmetric";
+        o.Sandbox["Sandbox:Clients:1:Jwks"] = jwks;
+        o.Sandbox["Sandbox:Clients:1:Scopes:0"] = "system/*";
+    }
 
     [Theory]
     [InlineData(null, "transaction")]

@@ -19,6 +19,7 @@ public sealed class SurgeonTab(HttpClient browser, string appOrigin, string laun
 {
     public HttpClient Browser { get; } = browser;
     public string LaunchId { get; } = launchId;
+    public string Csrf { get; } = csrf;
 
     public static async Task<SurgeonTab> LaunchAsync(SmartWorld world, string patient = "test-classic-left", string? encounter = "test-classic-left-surgery")
     {
@@ -38,7 +39,7 @@ public sealed class SurgeonTab(HttpClient browser, string appOrigin, string laun
         {
             Content = new StringContent(body, Encoding.UTF8, "application/fhir+json"),
         };
-        request.Headers.Add("X-CSRF-Token", csrf);
+        request.Headers.Add("X-CSRF-Token", Csrf);
         request.Headers.Add("X-Launch-Id", LaunchId);
         return await Browser.SendAsync(request);
     }

@@ -198,7 +198,11 @@ public class SigningTests
         var status = await tab.StatusAsync("refused-note");
         Assert.Equal("failed", status.GetProperty("status").GetString());
         Assert.Equal("HTTP 422", status.GetProperty("reason").GetString());
-        Assert.Equal("The EHR found that the note does not meet its rules (HTTP 422).", status.GetProperty("message").GetString());
+        // What the EHR refused, in its own words, and what to do (issue 14: a message a surgeon can act on).
+        var message = status.GetProperty("message").GetString()!;
+        Assert.StartsWith("The EHR found that the note does not meet its rules (HTTP 422). The EHR said: \u201c", message, StringComparison.Ordinal);
+        Assert.Contains("text/plain", message, StringComparison.Ordinal);
+        Assert.Contains("sign again", message, StringComparison.Ordinal);
         Assert.Contains("text/plain", status.GetProperty("outcome").GetRawText());
         Assert.Equal(1, status.GetProperty("attempts").GetInt32());
         var outbox = world.App.Services.GetRequiredService<Rhizotomy.App.WriteBack.Outbox>();
@@ -220,6 +224,20 @@ public class AmendTests
         using var tab = await SurgeonTab.LaunchAsync(world);
         using var signed = await tab.SignAsync(SignedNotes.LeftNeurectomy("amended-note"));
         Assert.Equal("written", (await SurgeonTab.FinalAsync(tab, signed)).GetProperty("status").GetString());
+        var context = await SmartWorld.JsonAsync(await tab.Browser.GetAsync(new Uri(world.AppOrigin + "/api/context")));
+
+        // An amendment that changes nothing is refused, and nothing is filed.
+        using (var same = new HttpRequestMessage(HttpMethod.Post, world.AppOrigin + "/api/notes/amended-note/$amend")
+        {
+            Content = new StringContent(new FhirJsonSerializer().SerializeToString(SignedNotes.LeftNeurectomy("amended-note")), System.Text.Encoding.UTF8, "application/fhir+json"),
+        })
+        {
+            same.Headers.Add("X-Launch-Id", tab.LaunchId);
+            same.Headers.Add("X-CSRF-Token", context.GetProperty("csrfToken").GetString());
+            using var unchanged = await tab.Browser.SendAsync(same);
+            Assert.Equal(HttpStatusCode.UnprocessableEntity, unchanged.StatusCode);
+            Assert.Contains("Nothing changed", await unchanged.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
 
         var corrected = SignedNotes.LeftNeurectomy("amended-note");
         NoteAnswers.Set(corrected, [Rhizotomy.Core.Templates.LinkIds.EstimatedBloodLoss], new FhirDecimal(40m));
@@ -229,7 +247,6 @@ public class AmendTests
             Content = new StringContent(body, System.Text.Encoding.UTF8, "application/fhir+json"),
         };
         request.Headers.Add("X-Launch-Id", tab.LaunchId);
-        var context = await SmartWorld.JsonAsync(await tab.Browser.GetAsync(new Uri(world.AppOrigin + "/api/context")));
         request.Headers.Add("X-CSRF-Token", context.GetProperty("csrfToken").GetString());
         using var amended = await tab.Browser.SendAsync(request);
         var status = await SurgeonTab.FinalAsync(tab, amended);
@@ -246,8 +263,11 @@ public class AmendTests
         Assert.Equal(DocumentRelationshipType.Replaces, relates.Code);
         Assert.Equal("DocumentReference/" + original.Id, relates.Target!.Reference);
         Assert.Equal(procedures, SignedNotes.Written<Procedure>(chart, "amended-note").Count);
+        Assert.Equal(DocumentReferenceStatus.Current, amendment.Status);
         if (mode == "full")
         {
+            // The EHR allows DocumentReference update: the original is superseded there, not left current beside its amendment.
+            Assert.Equal(DocumentReferenceStatus.Superseded, original.Status);
             var procedure = Assert.Single(SignedNotes.Written<Procedure>(chart, "amended-note"));
             Assert.Equal("2", procedure.Meta!.VersionId);
             var composition = SignedNotes.Written<Composition>(chart, amendmentId).Single();

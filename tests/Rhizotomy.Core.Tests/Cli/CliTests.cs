@@ -133,6 +133,37 @@ public sealed class CliTests : IDisposable
     };
 
     [Fact]
+    public void Validate_of_a_template_with_an_example_chart_checks_it_and_prints_the_prefilled_response()
+    {
+        var template = Write("Questionnaire-site.json", SiteTemplates.Build());
+        var chart = ContextBundle(new QuestionnaireResponse());
+        chart.Entry.RemoveAll(e => e.Resource is QuestionnaireResponse);
+        // Only a confirmed diagnosis is prefilled.
+        chart.Entry.Select(e => e.Resource).OfType<Condition>().Single().VerificationStatus = new CodeableConcept(Known.Systems.ConditionVerification, "confirmed");
+
+        var (code, output, _) = Run("validate", template, "--chart", Write("chart.json", chart));
+
+        Assert.Equal(CliApp.Valid, code);
+        Assert.Contains("Template: usable for an operative note", output);
+        Assert.Contains("Prefilled from", output);
+        Assert.Contains("\"code\": \"M54.81\"", output);
+        Assert.Contains("\"valueString\": \"prone\"", output);
+        Assert.Contains("Condition/classic-left-on", output);
+    }
+
+    [Fact]
+    public void Validate_of_a_template_that_lost_an_essential_item_exits_1_and_says_which_rule()
+    {
+        var site = SiteTemplates.Build();
+        TemplateCatalog.Flatten(site.Item).Single(i => i.LinkId == LinkIds.ConsentObtained).LinkId = "consent-given";
+
+        var (code, output, _) = Run("validate", Write("Questionnaire-broken.json", site));
+
+        Assert.Equal(CliApp.Invalid, code);
+        Assert.Contains("rule 'consent-not-obtained' points at linkId 'consent-obtained', which is not an item of this template", output);
+    }
+
+    [Fact]
     public void Render_of_a_completed_context_bundle_prints_the_note_and_writes_valid_resources()
     {
         var response = Responses.CompletedLeftNeurectomy(Cases.ClassicLeft());

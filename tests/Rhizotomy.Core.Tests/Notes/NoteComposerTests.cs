@@ -145,8 +145,10 @@ public class NoteComposerTests(ValidationFixture fixture)
         var composed = Compose(SampleNotes.Neurectomy());
         var content = composed.DocumentReference.Content.ToDictionary(c => c.Attachment!.ContentType!);
 
-        Assert.Equal(composed.Text, Encoding.UTF8.GetString(content["text/plain"].Attachment!.Data!));
-        Assert.Equal(composed.Html, Encoding.UTF8.GetString(content["text/html"].Attachment!.Data!));
+        // The media types say UTF-8 (notes carry "°C" and non-Latin names), with US Core's format code.
+        Assert.Equal(composed.Text, Encoding.UTF8.GetString(content["text/plain; charset=utf-8"].Attachment!.Data!));
+        Assert.Equal(composed.Html, Encoding.UTF8.GetString(content["text/html; charset=utf-8"].Attachment!.Data!));
+        Assert.All(composed.DocumentReference.Content, c => Assert.Equal("urn:ihe:iti:xds:2017:mimeTypeSufficient", c.Format!.Code));
         Assert.Contains("PROCEDURE DESCRIPTION", composed.Text);
         Assert.Contains("<h2>Procedure description</h2>", composed.Html);
     }

@@ -46,6 +46,22 @@ public class ChartPrefillTests
     }
 
     [Fact]
+    public void A_left_GON_block_coded_only_with_CPT_64405_answers_the_checks_need_for_a_block_of_that_nerve()
+    {
+        // Issue 17: the check warned, falsely, that no block of the nerve was on record.
+        var chart = Charts.ClassicLeft().Select(r => r is Procedure { Id: var id } p && id!.Contains("block", StringComparison.Ordinal)
+            ? new Procedure { Id = p.Id, Status = p.Status, Subject = p.Subject, Performed = p.Performed, Outcome = p.Outcome,
+                Code = new CodeableConcept(Known.Systems.Cpt, "64405"), BodySite = [new CodeableConcept(Known.Systems.Snomed, Known.Snomed.Left)] }
+            : r).ToList();
+        var evidence = CaseEvidenceBuilder.Build(chart);
+
+        var outcome = NoteChecks.Check(NeurectomyTemplate, CompletedLeftNeurectomy(evidence), evidence);
+
+        Assert.Equal(2, evidence.Blocks.Count);
+        Assert.DoesNotContain(outcome.Issue, i => i.Details?.Coding.Any(c => c.Code == "no-diagnostic-block") == true);
+    }
+
+    [Fact]
     public void A_draft_with_the_note_identifier_is_valid_against_the_project_QuestionnaireResponse_profile()
     {
         var evidence = CaseEvidenceBuilder.Build(Charts.ClassicLeft());

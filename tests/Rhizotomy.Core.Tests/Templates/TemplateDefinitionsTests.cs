@@ -10,36 +10,6 @@ namespace Rhizotomy.Core.Tests.Templates;
 
 public class TemplateDefinitionsTests
 {
-    private static string Serialise(Questionnaire q)
-    {
-        using var stream = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true }))
-        {
-            new FhirJsonSerializer().Serialize(q, writer);
-        }
-        return Encoding.UTF8.GetString(stream.ToArray()).ReplaceLineEndings("\n") + "\n";
-    }
-
-    [Fact]
-    public void Committed_template_files_match_the_code_that_defines_them()
-    {
-        // Set UPDATE_PROFILES=1 to rewrite the committed files after changing TemplateDefinitions.
-        var update = Environment.GetEnvironmentVariable("UPDATE_PROFILES") == "1";
-        var folder = Path.Combine(Repo.Root, "profiles", "questionnaires");
-        foreach (var q in TemplateDefinitions.All())
-        {
-            var file = Path.Combine(folder, $"Questionnaire-{q.Id}.json");
-            var expected = Serialise(q);
-            if (update)
-            {
-                Directory.CreateDirectory(folder);
-                File.WriteAllText(file, expected);
-            }
-            Assert.True(File.Exists(file), $"{file} is missing: run the tests with UPDATE_PROFILES=1.");
-            Assert.True(expected == File.ReadAllText(file), $"{file} differs from TemplateDefinitions: run the tests with UPDATE_PROFILES=1.");
-        }
-    }
-
     [Fact]
     public void Every_template_is_valid_against_base_R4()
     {

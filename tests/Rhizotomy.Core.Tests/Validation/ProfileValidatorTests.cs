@@ -122,7 +122,7 @@ public class ProfileValidatorTests(ValidationFixture fixture)
     public void A_document_reference_without_a_plain_text_rendering_is_invalid()
     {
         var documentReference = Neurectomy().DocumentReference;
-        documentReference.Content.RemoveAll(c => c.Attachment!.ContentType == "text/plain");
+        documentReference.Content.RemoveAll(c => c.Attachment!.ContentType!.StartsWith("text/plain", StringComparison.Ordinal));
         AssertInvalid(documentReference, "content");
     }
 

@@ -136,3 +136,42 @@ public class LaunchBindingTests(LaunchBindingFixture fixture) : IClassFixture<La
         Assert.Contains("user/*.rs", token.GetProperty("scope").GetString()!.Split(' '));
     }
 }
+
+/// <summary>Auto-approve off and patient-facing standalone launches: the consent page signs a patient in.</summary>
+public sealed class PatientConsentFixture : IAsyncLifetime
+{
+    public SandboxServer Server { get; private set; } = null!;
+
+    public async Task InitializeAsync() => Server = await SandboxServer.StartAsync(new Dictionary<string, string?>
+    {
+        ["Sandbox:AutoApprove"] = "false",
+        ["Sandbox:StandaloneUser"] = "patient",
+    });
+
+    public async Task DisposeAsync() => await Server.DisposeAsync();
+}
+
+public class PatientConsentTests(PatientConsentFixture fixture) : IClassFixture<PatientConsentFixture>
+{
+    [Fact]
+    public async Task The_consent_page_signs_in_the_chosen_patient_as_the_user()
+    {
+        using var browser = fixture.Server.CreateClient();
+        var app = new SmartAppDriver(fixture.Server, browser);
+        var page = await app.AuthorizeAsync(app.AuthorizeParameters("launch/patient openid fhirUser patient/*.rs user/*.rs"));
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.Contains("Sign in as patient", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("name=\"sandbox_practitioner\"", html, StringComparison.Ordinal);
+        Assert.DoesNotContain("name=\"sandbox_withhold\" value=\"user/*.rs\"", html, StringComparison.Ordinal);
+        var form = HiddenInputs.Of(html);
+        form["sandbox_decision"] = "approve";
+        form["sandbox_patient"] = "bilateral";
+
+        var query = SmartAppDriver.CallbackQuery(await browser.PostAsync(new Uri("/auth/authorize", UriKind.Relative), new FormUrlEncodedContent(form)));
+        var token = await SmartAppDriver.ExpectAsync(await app.RedeemAsync(query["code"]), HttpStatusCode.OK);
+
+        Assert.Equal("bilateral", token.GetProperty("patient").GetString());
+        Assert.Equal(fixture.Server.FhirBase + "/Patient/bilateral", new JsonWebToken(token.GetProperty("id_token").GetString()).GetClaim("fhirUser").Value);
+        Assert.DoesNotContain("user/*.rs", token.GetProperty("scope").GetString()!.Split(' '));
+    }
+}

@@ -9,15 +9,6 @@ public class AuthorizationTests(FullModeServer fixture)
 {
     private readonly SandboxServer _server = fixture.Server;
 
-    private async Task<(string Mine, string Other)> TwoPatientsAsync()
-    {
-        var mine = Make.Patient(Make.NewId());
-        var other = Make.Patient(Make.NewId());
-        await _server.PutAsync(mine);
-        await _server.PutAsync(other);
-        return (mine.Id!, other.Id!);
-    }
-
     [Fact]
     public async System.Threading.Tasks.Task No_token_is_401_with_a_bearer_challenge()
     {
@@ -31,7 +22,7 @@ public class AuthorizationTests(FullModeServer fixture)
     [Fact]
     public async System.Threading.Tasks.Task A_token_narrower_than_asked_for_fails_the_test_instead_of_testing_less()
     {
-        var (mine, _) = await TwoPatientsAsync();
+        var (mine, _) = await _server.TwoPatientsAsync();
 
         // The app's registration allows no system/ scope, so the EHR launch narrows it away.
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => _server.GetAsync($"Patient/{mine}", Make.PatientAccess(mine, "patient/Patient.rs", "system/Patient.rs")));
@@ -42,7 +33,7 @@ public class AuthorizationTests(FullModeServer fixture)
     [Fact]
     public async System.Threading.Tasks.Task A_patient_scope_cannot_read_another_patient()
     {
-        var (mine, other) = await TwoPatientsAsync();
+        var (mine, other) = await _server.TwoPatientsAsync();
         var mineCondition = await _server.CreateAsync(Make.Condition(mine));
         var otherCondition = await _server.CreateAsync(Make.Condition(other));
         var access = Make.PatientAccess(mine, "patient/Patient.rs", "patient/Condition.rs");
@@ -58,7 +49,7 @@ public class AuthorizationTests(FullModeServer fixture)
     [Fact]
     public async System.Threading.Tasks.Task A_patient_scope_search_sees_only_the_compartment()
     {
-        var (mine, other) = await TwoPatientsAsync();
+        var (mine, other) = await _server.TwoPatientsAsync();
         var mineCondition = await _server.CreateAsync(Make.Condition(mine));
         await _server.CreateAsync(Make.Condition(other));
         var access = Make.PatientAccess(mine, "patient/Condition.rs");
@@ -75,7 +66,7 @@ public class AuthorizationTests(FullModeServer fixture)
     [Fact]
     public async System.Threading.Tasks.Task A_missing_scope_is_403()
     {
-        var (mine, _) = await TwoPatientsAsync();
+        var (mine, _) = await _server.TwoPatientsAsync();
         var access = Make.PatientAccess(mine, "patient/Condition.rs");
 
         var response = await _server.GetAsync($"Procedure?patient={mine}", access);
@@ -87,7 +78,7 @@ public class AuthorizationTests(FullModeServer fixture)
     [Fact]
     public async System.Threading.Tasks.Task Search_needs_s_and_read_needs_r()
     {
-        var (mine, _) = await TwoPatientsAsync();
+        var (mine, _) = await _server.TwoPatientsAsync();
         var condition = await _server.CreateAsync(Make.Condition(mine));
 
         Assert.Equal(HttpStatusCode.Forbidden, (await _server.GetAsync($"Condition?patient={mine}", Make.UserAccess("user/Condition.r"))).Status);
@@ -98,7 +89,7 @@ public class AuthorizationTests(FullModeServer fixture)
     [Fact]
     public async System.Threading.Tasks.Task A_v2_restriction_filters_searches_and_forbids_other_reads()
     {
-        var (mine, _) = await TwoPatientsAsync();
+        var (mine, _) = await _server.TwoPatientsAsync();
         var lab = await _server.CreateAsync(Make.Observation(mine, "laboratory"));
         var vitals = await _server.CreateAsync(Make.Observation(mine, "vital-signs"));
         var access = Make.PatientAccess(mine, "patient/Observation.rs?category=laboratory");
@@ -113,7 +104,7 @@ public class AuthorizationTests(FullModeServer fixture)
     [Fact]
     public async System.Threading.Tasks.Task Writing_without_a_write_scope_is_403_and_stores_nothing()
     {
-        var (mine, _) = await TwoPatientsAsync();
+        var (mine, _) = await _server.TwoPatientsAsync();
         var readOnly = Make.PatientAccess(mine, "patient/*.read");
 
         var create = await _server.SendAsync(HttpMethod.Post, "Condition", Make.Condition(mine), readOnly);
@@ -128,7 +119,7 @@ public class AuthorizationTests(FullModeServer fixture)
     [Fact]
     public async System.Threading.Tasks.Task A_patient_write_scope_cannot_write_into_another_patients_chart()
     {
-        var (mine, other) = await TwoPatientsAsync();
+        var (mine, other) = await _server.TwoPatientsAsync();
         var access = Make.PatientAccess(mine, "patient/Condition.cruds");
 
         var own = await _server.SendAsync(HttpMethod.Post, "Condition", Make.Condition(mine), access);
@@ -142,7 +133,7 @@ public class AuthorizationTests(FullModeServer fixture)
     [Fact]
     public async System.Threading.Tasks.Task A_user_scope_reaches_all_patients()
     {
-        var (mine, other) = await TwoPatientsAsync();
+        var (mine, other) = await _server.TwoPatientsAsync();
         await _server.CreateAsync(Make.Condition(other));
         var access = Make.PatientAccess(mine, "user/Condition.rs");
 
@@ -152,7 +143,7 @@ public class AuthorizationTests(FullModeServer fixture)
     [Fact]
     public async System.Threading.Tasks.Task Includes_leave_out_what_the_token_cannot_read()
     {
-        var (mine, _) = await TwoPatientsAsync();
+        var (mine, _) = await _server.TwoPatientsAsync();
         await _server.CreateAsync(Make.Procedure(mine));
 
         var limited = await _server.SearchAsync($"Procedure?patient={mine}&_include=Procedure:patient", Make.PatientAccess(mine, "patient/Procedure.rs"));
@@ -165,7 +156,7 @@ public class AuthorizationTests(FullModeServer fixture)
     [Fact]
     public async System.Threading.Tasks.Task Transaction_entries_are_checked_against_the_scopes()
     {
-        var (mine, other) = await TwoPatientsAsync();
+        var (mine, other) = await _server.TwoPatientsAsync();
         var transaction = new Bundle
         {
             Type = Bundle.BundleType.Transaction,

@@ -14,19 +14,10 @@ public class CrossPatientTests(FullModeServer fixture)
 {
     private readonly SandboxServer _server = fixture.Server;
 
-    private async Task<(string Mine, string Other)> TwoPatientsAsync()
-    {
-        var mine = Make.Patient(Make.NewId());
-        var other = Make.Patient(Make.NewId());
-        await _server.PutAsync(mine);
-        await _server.PutAsync(other);
-        return (mine.Id!, other.Id!);
-    }
-
     [Fact]
     public async Task History_and_vread_of_another_patients_deleted_resource_are_403()
     {
-        var (mine, other) = await TwoPatientsAsync();
+        var (mine, other) = await _server.TwoPatientsAsync();
         var foreign = await _server.CreateAsync(Make.Condition(other, code: "F20.0"));
         foreign.Note = [new Annotation { Text = "second version" }];
         await _server.PutAsync(foreign);
@@ -49,7 +40,7 @@ public class CrossPatientTests(FullModeServer fixture)
     [Fact]
     public async Task A_deleted_resource_of_the_tokens_own_patient_keeps_its_history()
     {
-        var (mine, _) = await TwoPatientsAsync();
+        var (mine, _) = await _server.TwoPatientsAsync();
         var own = await _server.CreateAsync(Make.Condition(mine));
         await _server.SendAsync(HttpMethod.Delete, $"Condition/{own.Id}");
         var readOnly = Make.PatientAccess(mine, "patient/Condition.rs");
@@ -65,7 +56,7 @@ public class CrossPatientTests(FullModeServer fixture)
     [Fact]
     public async Task Each_version_is_checked_on_its_own_content()
     {
-        var (mine, other) = await TwoPatientsAsync();
+        var (mine, other) = await _server.TwoPatientsAsync();
         // Filed on the wrong chart, then moved to the right one: the first version stays the other patient's.
         var moved = await _server.CreateAsync(Make.Condition(other, code: "F20.0"));
         moved.Subject = new ResourceReference("Patient/" + mine);
@@ -112,7 +103,7 @@ public class CrossPatientTests(FullModeServer fixture)
     [MemberData(nameof(MultiValuedWrites))]
     public async Task A_patient_token_cannot_write_into_another_compartment_through_a_multi_valued_reference(string type)
     {
-        var (mine, other) = await TwoPatientsAsync();
+        var (mine, other) = await _server.TwoPatientsAsync();
         var access = Make.PatientAccess(mine, $"patient/{type}.cruds");
 
         var create = await _server.SendAsync(HttpMethod.Post, type, NamingBoth(type, mine, other), access);
@@ -137,7 +128,7 @@ public class CrossPatientTests(FullModeServer fixture)
     [MemberData(nameof(MultiValuedWrites))]
     public async Task A_patient_token_writes_what_names_only_its_patient(string type)
     {
-        var (mine, _) = await TwoPatientsAsync();
+        var (mine, _) = await _server.TwoPatientsAsync();
         var access = Make.PatientAccess(mine, $"patient/{type}.cruds");
 
         var create = await _server.SendAsync(HttpMethod.Post, type, NamingBoth(type, mine, mine), access);
@@ -148,7 +139,7 @@ public class CrossPatientTests(FullModeServer fixture)
     [Fact]
     public async Task A_patient_token_cannot_update_its_own_resource_to_name_another_patient_too()
     {
-        var (mine, other) = await TwoPatientsAsync();
+        var (mine, other) = await _server.TwoPatientsAsync();
         var access = Make.PatientAccess(mine, "patient/Condition.cruds");
         var condition = await _server.CreateAsync(Make.Condition(mine), access);
         condition.Asserter = new ResourceReference("Patient/" + other);
@@ -162,7 +153,7 @@ public class CrossPatientTests(FullModeServer fixture)
     [Fact]
     public async Task A_patient_token_can_read_but_not_change_or_delete_what_also_names_another_patient()
     {
-        var (mine, other) = await TwoPatientsAsync();
+        var (mine, other) = await _server.TwoPatientsAsync();
         var shared = (Appointment)NamingBoth("Appointment", mine, other);
         shared = await _server.CreateAsync(shared);
         var access = Make.PatientAccess(mine, "patient/Appointment.cruds");
@@ -182,7 +173,7 @@ public class CrossPatientTests(FullModeServer fixture)
     [Fact]
     public async Task Conditional_create_answers_the_same_whether_or_not_another_patient_has_a_match()
     {
-        var (mine, other) = await TwoPatientsAsync();
+        var (mine, other) = await _server.TwoPatientsAsync();
         var code = "G44.86-" + Make.NewId();
         await _server.CreateAsync(Make.Condition(other, code: code));
         var access = Make.PatientAccess(mine, "patient/Condition.cruds");
@@ -200,7 +191,7 @@ public class CrossPatientTests(FullModeServer fixture)
     [Fact]
     public async Task Conditional_create_in_a_transaction_matches_only_within_the_tokens_reach()
     {
-        var (mine, other) = await TwoPatientsAsync();
+        var (mine, other) = await _server.TwoPatientsAsync();
         var code = "G44.86-" + Make.NewId();
         await _server.CreateAsync(Make.Condition(other, code: code));
         var transaction = new Bundle
@@ -218,7 +209,7 @@ public class CrossPatientTests(FullModeServer fixture)
     [Fact]
     public async Task Conditional_create_without_read_access_is_refused_whatever_is_stored()
     {
-        var (mine, _) = await TwoPatientsAsync();
+        var (mine, _) = await _server.TwoPatientsAsync();
 
         var response = await _server.SendAsync(await WithIfNoneExist(HttpMethod.Post, "Condition", Make.Condition(mine), Make.PatientAccess(mine, "patient/Condition.c"), "code=nothing-" + Make.NewId()));
 

@@ -116,6 +116,16 @@ public sealed class SandboxServer : IAsyncDisposable
         return Assert.IsType<T>(response.Resource);
     }
 
+    /// <summary>Stores two fresh patients: the one a test's token is for, and another one.</summary>
+    public async Task<(string Mine, string Other)> TwoPatientsAsync()
+    {
+        var mine = Make.Patient(Make.NewId());
+        var other = Make.Patient(Make.NewId());
+        await PutAsync(mine);
+        await PutAsync(other);
+        return (mine.Id!, other.Id!);
+    }
+
     public async Task<Bundle> SearchAsync(string url, SmartAccess? access = null)
     {
         var response = await GetAsync(url, access);

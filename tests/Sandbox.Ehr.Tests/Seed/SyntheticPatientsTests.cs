@@ -130,6 +130,27 @@ public class SyntheticPatientsTests
     }
 
     [Fact]
+    public void Every_corpus_chart_parses_and_validates_as_base_R4()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Plugin.sln")))
+            root = root.Parent;
+        var folder = Path.Combine(root!.FullName, "sandbox", "Sandbox.Ehr", "Seed", "Corpus");
+        var files = Directory.EnumerateFiles(folder, "corpus-*.json").Where(f => !f.EndsWith(".expected.json", StringComparison.Ordinal)).ToList();
+        Assert.True(files.Count >= 20);
+        var parser = new FhirJsonDeserializer(new DeserializerSettings());
+        var problems = new List<string>();
+        foreach (var file in files)
+        {
+            var bundle = parser.Deserialize<Bundle>(File.ReadAllText(file));
+            problems.AddRange(BaseR4.Value.Validate(bundle).Issue
+                .Where(issue => issue.Severity is OperationOutcome.IssueSeverity.Error or OperationOutcome.IssueSeverity.Fatal)
+                .Select(issue => $"{Path.GetFileName(file)}: {issue.Details?.Text ?? issue.Diagnostics} at {string.Join(",", issue.Expression)}"));
+        }
+        Assert.True(problems.Count == 0, string.Join(Environment.NewLine, problems));
+    }
+
+    [Fact]
     public void Charts_carry_the_codes_production_EHRs_send_and_never_the_app_code_system()
     {
         var serializer = new FhirJsonSerializer();

@@ -43,6 +43,29 @@ namespace Rhizotomy.App.WriteBack.Migrations.Postgres
                     b.ToTable("drafts", (string)null);
                 });
 
+            modelBuilder.Entity("Rhizotomy.App.WriteBack.EhrWriteMemory", b =>
+                {
+                    b.Property<string>("Issuer")
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(300)
+                        .HasColumnType("character varying(300)");
+
+                    b.Property<string>("Strategy")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("bigint");
+
+                    b.HasKey("Issuer");
+
+                    b.ToTable("ehr_write_memory", (string)null);
+                });
+
             modelBuilder.Entity("Rhizotomy.App.WriteBack.OutboxNote", b =>
                 {
                     b.Property<string>("Id")

@@ -38,6 +38,29 @@ namespace Rhizotomy.App.WriteBack.Migrations.Sqlite
                     b.ToTable("drafts", (string)null);
                 });
 
+            modelBuilder.Entity("Rhizotomy.App.WriteBack.EhrWriteMemory", b =>
+                {
+                    b.Property<string>("Issuer")
+                        .HasMaxLength(512)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(300)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Strategy")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("UpdatedAt")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Issuer");
+
+                    b.ToTable("ehr_write_memory", (string)null);
+                });
+
             modelBuilder.Entity("Rhizotomy.App.WriteBack.OutboxNote", b =>
                 {
                     b.Property<string>("Id")

@@ -1,0 +1,101 @@
+using System.Data.Common;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.Caching.Memory;
+using Rhizotomy.App.Sessions;
+
+namespace Rhizotomy.App.Audit;
+
+/// <summary>One audited action: who (the practitioner's reference), what (an action), about whom (the patient's reference), which note. References and ids only: no PHI.</summary>
+public sealed class AuditRecord
+{
+    public long Id { get; set; }
+    /// <summary>Unix milliseconds.</summary>
+    public long Time { get; set; }
+    /// <summary><see cref="AuditActions"/>.</summary>
+    public required string Action { get; set; }
+    public string? User { get; set; }
+    public string? Patient { get; set; }
+    public required string Issuer { get; set; }
+    public string? Note { get; set; }
+}
+
+/// <summary>What the audit trail records.</summary>
+public static class AuditActions
+{
+    public const string OpenCase = "open-case";
+    public const string ViewNote = "view-note";
+    public const string SignNote = "sign-note";
+    public const string AmendNote = "amend-note";
+    public static readonly string[] All = [OpenCase, ViewNote, SignNote, AmendNote];
+}
+
+/// <summary>The audit trail's own database (its own DbContext; the provider switch of the outbox).</summary>
+public sealed class AuditDb(DbContextOptions<AuditDb> options) : DbContext(options)
+{
+    public DbSet<AuditRecord> Records => Set<AuditRecord>();
+
+    protected override void OnModelCreating(ModelBuilder model)
+    {
+        var record = model.Entity<AuditRecord>();
+        record.ToTable("audit_events");
+        record.HasKey(r => r.Id);
+        record.Property(r => r.Action).HasMaxLength(32);
+        record.Property(r => r.User).HasMaxLength(256);
+        record.Property(r => r.Patient).HasMaxLength(256);
+        record.Property(r => r.Issuer).HasMaxLength(512);
+        record.Property(r => r.Note).HasMaxLength(128);
+        record.HasIndex(r => r.Time);
+        record.HasIndex(r => r.Patient);
+        record.HasIndex(r => r.User);
+    }
+}
+
+/// <summary>
+/// Records audited actions of a launch. A view of the same note by the same user is recorded once per
+/// <see cref="ViewWindow"/> (the signed-note page refreshes itself while a note is pending; the status API is polled).
+/// A failure to record is logged (as an error, without PHI) and does not fail the surgeon's request.
+/// </summary>
+public sealed class AuditTrail(IDbContextFactory<AuditDb> factory, IMemoryCache recent, TimeProvider clock, ILogger<AuditTrail> log)
+{
+    public static readonly TimeSpan ViewWindow = TimeSpan.FromMinutes(5);
+
+    public async Task RecordAsync(LaunchSession session, string action, string? noteId, CancellationToken ct)
+    {
+        var user = session.FhirUser;
+        var patient = session.Patient is null ? null : "Patient/" + session.Patient;
+        if (action == AuditActions.ViewNote)
+        {
+            var key = ("audit-view", session.Issuer, user, patient, noteId);
+            if (recent.TryGetValue(key, out _))
+                return;
+            recent.Set(key, true, ViewWindow);
+        }
+        try
+        {
+            await using var db = await factory.CreateDbContextAsync(ct);
+            db.Records.Add(new AuditRecord { Time = clock.GetUtcNow().ToUnixTimeMilliseconds(), Action = action, User = user, Patient = patient, Issuer = session.Issuer, Note = noteId });
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
+        catch (Exception e) when (e is DbException or DbUpdateException or InvalidOperationException)
+        {
+            log.LogError("Audit record of {Action} could not be stored: {Error}", action, e.GetType().Name);
+        }
+    }
+
+    /// <summary>Creates the database and its table when missing (a database shared with the outbox gets the table beside its own).</summary>
+    public static void EnsureCreated(AuditDb db)
+    {
+        var creator = ((Microsoft.EntityFrameworkCore.Infrastructure.IInfrastructure<IServiceProvider>)db.Database).Instance.GetRequiredService<IRelationalDatabaseCreator>();
+        if (!creator.Exists())
+            creator.Create();
+        try
+        {
+            creator.CreateTables();
+        }
+        catch (DbException)
+        {
+            // The table is there already.
+        }
+    }
+}

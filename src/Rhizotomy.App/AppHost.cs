@@ -22,8 +22,12 @@ public static class AppHost
 {
     public static WebApplication Build(string[] args, Action<WebApplicationBuilder>? configure = null)
     {
-        var builder = WebApplication.CreateBuilder(args);
+        // The app's name, whoever hosts it (the demo, a test): its static assets' manifests are named after it.
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ApplicationName = typeof(AppHost).Assembly.GetName().Name });
         configure?.Invoke(builder);
+        // Style and script are served from the build's wwwroot (its manifest lists where) in every environment, not only
+        // in Development; a published app has them in its own wwwroot and no such manifest.
+        builder.WebHost.UseStaticWebAssets();
         // No Server header: what the app runs on is nobody's business.
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.AddServerHeader = false);
 
@@ -61,6 +65,8 @@ public static class AppHost
         builder.Services.AddHealthChecks().AddCheck<SessionStoreHealthCheck>("session-store");
         // The first launch's code runs once, offline, before /health/ready says ready.
         builder.AddStartupWarmup();
+        // Pages are Razor components rendered by the endpoints (RazorComponentResult); no interactivity, no circuit.
+        builder.Services.AddRazorComponents();
 
         var app = builder.Build();
         app.UseSecurityHeaders();
@@ -88,12 +94,16 @@ public static class AppHost
                 : error is not null || context.Response.StatusCode > 499 ? LogEventLevel.Error : LogEventLevel.Information;
         });
 
-        app.MapLaunch();
-        app.MapEvidencePage();
-        app.MapEvidenceAssets();
-        app.MapContextApi();
-        app.MapNoteForm();
-        app.MapWriteBack();
+        // Style and script: wwwroot, served with fingerprinted names, ETags and compression; pages link them through
+        // the endpoints' resource collection (Assets[...] in the components).
+        app.MapStaticAssets();
+        var site = app.MapGroup("");
+        site.WithStaticAssetLinks(app);
+        site.MapLaunch();
+        site.MapEvidencePage();
+        site.MapContextApi();
+        site.MapNoteForm();
+        site.MapWriteBack();
         app.MapAudit();
         app.MapHealthChecks("/health/live", new() { Predicate = _ => false });
         app.MapHealthChecks(WarmupSetup.ReadyPath);

@@ -15,7 +15,7 @@ namespace Rhizotomy.App.Drafts;
 /// </summary>
 public static class DraftsEndpoints
 {
-    public static WebApplication MapDraftsApi(this WebApplication app)
+    public static IEndpointRouteBuilder MapDraftsApi(this IEndpointRouteBuilder app)
     {
         var drafts = app.MapGroup("/api/drafts");
         drafts.MapPut("", async (HttpContext http, DraftStore store, TemplateCatalog catalog, CancellationToken ct) =>
@@ -62,11 +62,9 @@ public static class DraftsEndpoints
         });
 
         // The page's autosave: the form as the browser would post it (its CSRF token in the form, like a check).
-        app.MapPost("/s/{launchId}/note/draft", async (string launchId, string? template, HttpContext http, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, DraftStore store, CancellationToken ct) =>
+        app.MapPost("/s/{launchId}/note/draft", async (string? template, HttpContext http, LaunchScope bound, TemplateCatalog catalog, TimeProvider clock, DraftStore store, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery, CancellationToken ct) =>
         {
-            var session = await sessions.ResolveAsync(http, launchId, ct);
-            if (session is null)
-                return ApiErrors.SessionEnded();
+            var session = bound.Session;
             if (!http.Request.HasFormContentType)
                 return ApiErrors.Outcome(StatusCodes.Status415UnsupportedMediaType, IssueType.NotSupported, "Send the note form (application/x-www-form-urlencoded).");
             IFormCollection form;
@@ -78,7 +76,7 @@ public static class DraftsEndpoints
             {
                 return ApiErrors.Outcome(StatusCodes.Status400BadRequest, IssueType.Invalid, "The form could not be read: it was incomplete or too large.");
             }
-            if (form["csrf"].FirstOrDefault() is not { } csrf || !SessionStore.FixedTimeEquals(csrf, session.CsrfToken))
+            if (!await CsrfFilter.IsValidAsync(antiforgery, http))
                 return ApiErrors.Outcome(StatusCodes.Status403Forbidden, IssueType.Security, "The form did not come from this launch's page.");
             if (session.Patient is null || session.FhirUser is null)
                 return NoPatientOrSurgeon();
@@ -96,7 +94,7 @@ public static class DraftsEndpoints
             Own(response, session);
             await store.SaveAsync(session, response, state, ct);
             return Results.NoContent();
-        });
+        }).RequireLaunch(WhenNoLaunch.Api);
         return app;
     }
 

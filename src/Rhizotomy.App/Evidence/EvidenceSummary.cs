@@ -1,87 +1,49 @@
 using System.Globalization;
-using System.Text;
 using Rhizotomy.Core.Clinical;
-using static Rhizotomy.App.Ui.Pages;
 
 namespace Rhizotomy.App.Evidence;
 
 /// <summary>
-/// The case page's evidence at a glance (issue 17): the summary line, the medical-necessity checklist
-/// (printable), what looks wrong in the chart, diagnoses with their statuses, blocks with every fact and
-/// its source (text-derived facts marked), therapies that count and those listed apart, and a timeline
-/// that stays readable with many events. HTML fragments; every chart value goes through <see cref="E"/>.
+/// The case page's evidence at a glance (issue 17), as data for its components (Components/Case): the summary
+/// line, the medical-necessity checklist (printable), what looks wrong in the chart, diagnoses with their statuses,
+/// blocks with every fact and its source (text-derived facts marked), therapies that count and those listed apart,
+/// and the events of the lane timeline. No markup here: the components render these.
 /// </summary>
 public static class EvidenceSummary
 {
-    /// <summary>The page's own stylesheet and script (print button), served by <see cref="MapEvidenceAssets"/>.</summary>
-    public const string Head = "<link rel=\"stylesheet\" href=\"/evidence.css\"><script src=\"/evidence.js\" defer></script>";
-
-    public static WebApplication MapEvidenceAssets(this WebApplication app)
+    /// <summary>One line per kind of evidence: what a surgeon sees before scrolling (term, value).</summary>
+    public static List<(string Term, string Value)> AtAGlance(CaseEvidence ev)
     {
-        app.MapGet("/evidence.css", () => Results.Text(Css, "text/css; charset=utf-8"));
-        app.MapGet("/evidence.js", () => Results.Text(Script, "text/javascript; charset=utf-8"));
-        return app;
-    }
-
-    /// <summary>One line per kind of evidence: what a surgeon sees before scrolling.</summary>
-    public static string AtAGlance(CaseEvidence ev)
-    {
-        var html = new StringBuilder("<section class=\"glance\" aria-label=\"At a glance\"><dl>");
+        var items = new List<(string Term, string Value)>();
         var dx = ev.Diagnoses.Where(d => d.Prefillable).DistinctBy(d => d.Source.Reference).ToList();
-        Item(html, "Diagnosis", dx.Count == 0 ? "no confirmed, active diagnosis"
-            : string.Join("; ", dx.Select(d => d.Concept.Text + (d.Concept.Code is null ? "" : $" ({d.Concept.Code})"))));
+        items.Add(("Diagnosis", dx.Count == 0 ? "no confirmed, active diagnosis"
+            : string.Join("; ", dx.Select(d => d.Concept.Text + (d.Concept.Code is null ? "" : $" ({d.Concept.Code})")))));
         foreach (var side in ev.Blocks.Select(b => b.Side).Distinct().OrderBy(s => s))
         {
             var best = ev.Blocks.Where(b => b.Side == side).MaxBy(b => b.ReliefPercent ?? -1)!;
-            Item(html, $"Blocks, {Words(side)}", $"{ev.Blocks.Count(b => b.Side == side)}; best relief "
-                + (best.ReliefPercent is { } r ? r.ToString(CultureInfo.InvariantCulture) + "%" : "not recorded"));
+            items.Add(($"Blocks, {Words(side)}", $"{ev.Blocks.Count(b => b.Side == side)}; best relief "
+                + (best.ReliefPercent is { } r ? r.ToString(CultureInfo.InvariantCulture) + "%" : "not recorded")));
         }
         if (ev.Blocks.Count == 0)
-            Item(html, "Blocks", "none recorded");
-        Item(html, "Conservative treatment", $"{ev.Therapies.Count} tried, {ev.Therapies.Count(t => t.Failed == true)} stopped or failed"
-            + (ev.TherapyDetails.Count(t => !t.Counts) is > 0 and var apart ? $"; {apart} listed apart (not for the headache)" : ""));
-        Item(html, "Imaging", ev.Imaging.Count == 0 ? "none recorded" : $"{ev.Imaging.Count} head or neck studies");
+            items.Add(("Blocks", "none recorded"));
+        items.Add(("Conservative treatment", $"{ev.Therapies.Count} tried, {ev.Therapies.Count(t => t.Failed == true)} stopped or failed"
+            + (ev.TherapyDetails.Count(t => !t.Counts) is > 0 and var apart ? $"; {apart} listed apart (not for the headache)" : "")));
+        items.Add(("Imaging", ev.Imaging.Count == 0 ? "none recorded" : $"{ev.Imaging.Count} head or neck studies"));
         var met = ev.Necessity.Count(c => c.Status == CriterionStatus.Met);
         if (ev.Necessity.Count > 0)
-            Item(html, "Medical necessity", $"{met} of {ev.Necessity.Count} criteria met");
+            items.Add(("Medical necessity", $"{met} of {ev.Necessity.Count} criteria met"));
         if (ev.Flags.Count > 0)
-            Item(html, "Chart problems", $"{ev.Flags.Count} (see below)");
-        return html.Append("</dl></section>").ToString();
+            items.Add(("Chart problems", $"{ev.Flags.Count} (see below)"));
+        return items;
     }
 
-    /// <summary>The medical-necessity checklist, one row per criterion, with a print button.</summary>
-    public static string Necessity(CaseEvidence ev)
+    /// <summary>A criterion's status in words, and the class its cell carries (met, not-met, not-found).</summary>
+    public static (string Word, string Class) StatusOf(CriterionStatus status) => status switch
     {
-        if (ev.Necessity.Count == 0)
-            return "";
-        var html = new StringBuilder("<section class=\"necessity\" id=\"necessity\"><h2>Medical necessity</h2>");
-        html.Append("<p class=\"muted no-print\">Each criterion as the chart shows it, with its sources. <button type=\"button\" id=\"print-necessity\">Print the case summary</button></p>");
-        html.Append("<table><thead><tr><th>Criterion</th><th>Status</th><th>What the chart shows</th><th>Sources</th></tr></thead><tbody>");
-        foreach (var c in ev.Necessity)
-        {
-            var (word, css) = c.Status switch
-            {
-                CriterionStatus.Met => ("Met", "met"),
-                CriterionStatus.NotMet => ("Not met", "not-met"),
-                _ => ("Not found in the chart", "not-found"),
-            };
-            html.Append("<tr data-criterion=\"").Append(E(c.Id)).Append("\"><td>").Append(E(c.Text)).Append("</td><td class=\"status ").Append(css).Append("\">")
-                .Append(E(word)).Append("</td><td>").Append(E(c.Finding)).Append("</td><td>")
-                .Append(E(string.Join(", ", c.Sources.Select(s => s.Reference)))).Append("</td></tr>");
-        }
-        return html.Append("</tbody></table></section>").ToString();
-    }
-
-    /// <summary>What looks wrong in the chart: shown as written, never corrected.</summary>
-    public static string Flags(CaseEvidence ev)
-    {
-        if (ev.Flags.Count == 0)
-            return "";
-        var html = new StringBuilder("<h2>Chart problems</h2><ul class=\"flags\">");
-        foreach (var f in ev.Flags)
-            html.Append("<li data-flag=\"").Append(E(f.Code)).Append("\">").Append(E(f.Text)).Append(" <span class=\"muted\">").Append(E(f.Source.Reference)).Append("</span></li>");
-        return html.Append("</ul>").ToString();
-    }
+        CriterionStatus.Met => ("Met", "met"),
+        CriterionStatus.NotMet => ("Not met", "not-met"),
+        _ => ("Not found in the chart", "not-found"),
+    };
 
     public static IEnumerable<string[]> DiagnosisRows(CaseEvidence ev) => ev.Diagnoses.Select(d => new[]
     {
@@ -126,6 +88,15 @@ public static class EvidenceSummary
         };
     });
 
+    /// <summary>Blocks built by hand (or by an older builder) without details: what there is.</summary>
+    public static readonly string[] PlainBlockHeaders = ["Date", "Side", "Relief", "As recorded", "Source"];
+
+    public static IEnumerable<string[]> PlainBlockRows(CaseEvidence ev) => ev.Blocks.Select(b => new[]
+    {
+        b.Date ?? "", b.Side?.ToString() ?? "not stated", b.ReliefPercent is { } r ? r.ToString(CultureInfo.InvariantCulture) + "%" : "",
+        b.ReliefText ?? "", b.Source?.Reference ?? "",
+    });
+
     public static readonly string[] TherapyHeaders = ["Kind", "Treatment", "When", "Stopped or failed", "Why stopped", "Source"];
 
     public static IEnumerable<string[]> TherapyRows(IEnumerable<EvidenceTherapy> therapies) => therapies.Select(t => new[]
@@ -134,76 +105,54 @@ public static class EvidenceSummary
         t.Therapy.Failed switch { true => "yes", false => "no", null => "not recorded" }, t.WhyStopped ?? "", t.Therapy.Source?.Reference ?? "",
     });
 
+    /// <summary>The therapies that count (all of them when the evidence has no details).</summary>
+    public static IEnumerable<string[]> CountedTherapyRows(CaseEvidence ev) => ev.TherapyDetails.Count > 0
+        ? TherapyRows(ev.TherapyDetails.Where(t => t.Counts))
+        : TherapyRows(ev.Therapies.Select(t => new EvidenceTherapy(t, null, null, true, true, null)));
+
+    /// <summary>The timeline's lanes: kind, name, colour of its dots.</summary>
+    public static readonly (string Kind, string Name, string Colour)[] Lanes =
+        [("dx", "Diagnoses", "#2f6fde"), ("therapy", "Treatment", "#c98a00"), ("block", "Blocks", "#c0392b"), ("imaging", "Imaging", "#2e8b57")];
+
+    /// <summary>The dated events of the case in date order: what the timeline on the case and note pages shows.</summary>
+    public static List<(DateOnly When, string Label, string Kind)> TimelineEvents(CaseEvidence ev) => EvidencePage.TimelineEvents(ev);
+
     /// <summary>
-    /// A timeline that stays readable with many events: an SVG strip with one lane per kind (dots only,
-    /// year ticks spaced apart), then the events as a dated list; no label is ever drawn over another.
+    /// The timeline's geometry, so it stays readable with many events: the x of a date, and the year ticks at least
+    /// 60 units apart (their labels never touch).
     /// </summary>
-    public static string Timeline(CaseEvidence ev)
+    public sealed class TimelineLayout
     {
-        var events = new List<(DateOnly When, string Label, string Kind)>();
-        void Add(string? date, string label, string kind)
-        {
-            if (EvidencePage.ParseDate(date) is { } d)
-                events.Add((d, label, kind));
-        }
-        foreach (var d in ev.Diagnoses.DistinctBy(d => d.Source.Reference))
-            Add(d.Onset, "Onset: " + d.Concept.Text, "dx");
-        foreach (var b in ev.Blocks)
-            Add(b.Date, $"Block {b.Side}" + (b.ReliefPercent is { } r ? $" ({r}% relief)" : ""), "block");
-        foreach (var t in ev.Therapies)
-            Add(t.Period, t.Text, "therapy");
-        foreach (var i in ev.Imaging)
-            Add(i.Date, i.Text, "imaging");
-        if (events.Count == 0)
-            return "<p class=\"muted\">No dated events.</p>";
+        public const int Width = 900, Left = 90, Right = 20, LaneHeight = 22, Top = 10;
+        private readonly int min, span;
 
-        events.Sort((a, b) => a.When.CompareTo(b.When));
-        var lanes = new[] { ("dx", "Diagnoses", "#2f6fde"), ("therapy", "Treatment", "#c98a00"), ("block", "Blocks", "#c0392b"), ("imaging", "Imaging", "#2e8b57") };
-        var min = events[0].When.DayNumber;
-        var span = Math.Max(1, events[^1].When.DayNumber - min);
-        const int width = 900, left = 90, right = 20, laneHeight = 22, top = 10;
-        var height = top + laneHeight * lanes.Length + 22;
-        int X(DateOnly d) => left + (int)((long)(d.DayNumber - min) * (width - left - right) / span);
+        public TimelineLayout(IReadOnlyList<(DateOnly When, string Label, string Kind)> events)
+        {
+            min = events[0].When.DayNumber;
+            span = Math.Max(1, events[^1].When.DayNumber - min);
+            var last = int.MinValue;
+            for (var year = events[0].When.Year + 1; year <= events[^1].When.Year; year++)
+            {
+                var x = X(new DateOnly(year, 1, 1));
+                if (x - last < 60)
+                    continue;
+                last = x;
+                YearTicks.Add((year, x));
+            }
+        }
 
-        var svg = new StringBuilder();
-        svg.Append(CultureInfo.InvariantCulture, $"<svg role=\"img\" aria-label=\"Headache history timeline (the events are listed below)\" viewBox=\"0 0 {width} {height}\" width=\"100%\" xmlns=\"http://www.w3.org/2000/svg\">");
-        for (var l = 0; l < lanes.Length; l++)
-        {
-            var y = top + laneHeight * l + laneHeight / 2;
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"4\" y=\"{y + 4}\">{lanes[l].Item2}</text><line x1=\"{left}\" y1=\"{y}\" x2=\"{width - right}\" y2=\"{y}\" stroke=\"#e2e6ea\"/>");
-        }
-        // Year ticks at least 60 units apart, so their labels never touch.
-        var lastTick = int.MinValue;
-        for (var year = events[0].When.Year + 1; year <= events[^1].When.Year; year++)
-        {
-            var x = X(new DateOnly(year, 1, 1));
-            if (x - lastTick < 60)
-                continue;
-            lastTick = x;
-            var axis = top + laneHeight * lanes.Length;
-            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{x}\" y1=\"{top}\" x2=\"{x}\" y2=\"{axis}\" stroke=\"#d4d9de\" stroke-dasharray=\"2,3\"/><text x=\"{x}\" y=\"{axis + 14}\" text-anchor=\"middle\">{year}</text>");
-        }
-        foreach (var (when, label, kind) in events)
-        {
-            var lane = Array.FindIndex(lanes, l => l.Item1 == kind);
-            var y = top + laneHeight * lane + laneHeight / 2;
-            svg.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{X(when)}\" cy=\"{y}\" r=\"5\" fill=\"{lanes[lane].Item3}\" fill-opacity=\"0.75\"><title>{E(when.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture))} {E(label)}</title></circle>");
-        }
-        svg.Append("</svg>");
+        public int Height => Top + LaneHeight * Lanes.Length + 22;
 
-        svg.Append("<ol class=\"events\">");
-        foreach (var (when, label, kind) in events)
-        {
-            var lane = Array.Find(lanes, l => l.Item1 == kind);
-            svg.Append("<li data-kind=\"").Append(kind).Append("\"><time datetime=\"").Append(when.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)).Append("\">")
-                .Append(when.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)).Append("</time> <span class=\"kind\">").Append(lane.Item2).Append("</span> ")
-                .Append(E(label.Length > 120 ? label[..120] + "…" : label)).Append("</li>");
-        }
-        return svg.Append("</ol>").ToString();
+        public int Axis => Top + LaneHeight * Lanes.Length;
+
+        public List<(int Year, int X)> YearTicks { get; } = [];
+
+        public int X(DateOnly d) => Left + (int)((long)(d.DayNumber - min) * (Width - Left - Right) / span);
+
+        public static int LaneY(int lane) => Top + LaneHeight * lane + LaneHeight / 2;
+
+        public static int LaneOf(string kind) => Array.FindIndex(Lanes, l => l.Kind == kind);
     }
-
-    private static void Item(StringBuilder html, string term, string value) =>
-        html.Append("<div><dt>").Append(E(term)).Append("</dt><dd>").Append(E(value)).Append("</dd></div>");
 
     private static string Words(Side? side) => side?.ToString().ToLowerInvariant() ?? "side not stated";
 
@@ -214,22 +163,4 @@ public static class EvidenceSummary
         Nerve.ThirdOccipital => "third occipital",
         _ => "not stated",
     };
-
-    private const string Css = """
-        .glance dl{display:flex;flex-wrap:wrap;gap:8px 24px;margin:8px 0;padding:10px;background:#f7f9fb;border:1px solid #e2e6ea}
-        .glance dt{font-weight:600;font-size:.85em;color:#5f6b76}
-        .glance dd{margin:0}
-        .necessity .status.met{color:#1e6b3a;font-weight:600}
-        .necessity .status.not-met{color:#9a3412;font-weight:600}
-        .necessity .status.not-found{color:#5f6b76;font-weight:600}
-        .flags li{color:#9a3412}
-        ol.events{columns:2 28em;font-size:.9em;padding-left:1.2em}
-        ol.events li{break-inside:avoid;margin:2px 0}
-        ol.events .kind{font-size:.8em;padding:0 4px;border-radius:3px;background:#e8eaed}
-        @media print{.no-print,.next,.draft,.relaunch{display:none} body{font-size:11pt} main{max-width:none} a{color:inherit;text-decoration:none}}
-        """;
-
-    private const string Script = """
-        document.getElementById('print-necessity')?.addEventListener('click', () => window.print());
-        """;
 }

@@ -1,9 +1,7 @@
-using System.Text;
 using Rhizotomy.App.Sessions;
 using Rhizotomy.App.WriteBack;
 using Rhizotomy.Core.Clinical;
 using Rhizotomy.Core.Prefill;
-using static Rhizotomy.App.Ui.Pages;
 
 namespace Rhizotomy.App.Form;
 
@@ -25,7 +23,7 @@ public sealed record EncounterPick(bool Required, IReadOnlyList<EncounterChoice>
         launch.Encounter is not null || Chosen is null ? launch : launch with { Encounter = new Ref(Chosen.Reference, EncounterLookup.Label(Chosen)) };
 }
 
-/// <summary>Builds the <see cref="EncounterPick"/> of a note page and renders its control.</summary>
+/// <summary>Builds the <see cref="EncounterPick"/> of a note page (its control is <c>Components/Form/EncounterControl.razor</c>).</summary>
 public sealed class EncounterPicker(EncounterLookup lookup, WritePlanner planner)
 {
     public const string MissingText = "Choose the encounter this operation belongs to";
@@ -79,53 +77,5 @@ public sealed class EncounterPicker(EncounterLookup lookup, WritePlanner planner
         if (choices.Count == 0)
             return new EncounterPick(true, choices, null, null, new FieldMessage(FormState.EncounterField, true, NoneOnRecordText), true);
         return new EncounterPick(true, choices, null, null, checkedNow ? new FieldMessage(FormState.EncounterField, true, MissingText) : null, true);
-    }
-
-    /// <summary>The control, first in the note form: a select of the patient's encounters, or what stops it.</summary>
-    public static string Render(EncounterPick pick)
-    {
-        var id = FormRenderer.Id(FormState.EncounterField);
-        var messageId = "m-" + id[2..];
-        var html = new StringBuilder();
-        var required = pick.Required ? " <span class=\"req\">(required)</span>" : " <span class=\"req\">(optional)</span>";
-        var help = pick.Required
-            ? "The EHR did not say which encounter this note is for, and it files a note only against one."
-            : "The EHR did not say which encounter this note is for; choose one to file the note against it.";
-        if (pick.Choices is null)
-        {
-            // The list cannot be read: the control says so, and a choice made before is kept for the next check.
-            html.Append("<fieldset class=\"q encounter\" id=\"").Append(id).Append("\" tabindex=\"-1\"><legend>Encounter").Append(required).Append("</legend>");
-            if (pick.Posted is not null)
-                html.Append("<input type=\"hidden\" name=\"").Append(E(FormState.EncounterField)).Append("\" value=\"").Append(E(pick.Posted)).Append("\">");
-            Message(html, pick, messageId, keep: true);
-            if (pick.Note is not null)
-                html.Append("<p class=\"notice\" id=\"").Append(messageId).Append("\">").Append(E(pick.Note)).Append("</p>");
-            return html.Append("</fieldset>").ToString();
-        }
-        var described = "encounter-help" + (pick.Message is null ? "" : " " + messageId);
-        html.Append("<div class=\"q encounter\" id=\"w-").Append(id[2..]).Append("\"><label for=\"").Append(id).Append("\">Encounter").Append(required).Append("</label>")
-            .Append("<select id=\"").Append(id).Append("\" name=\"").Append(E(FormState.EncounterField)).Append("\" aria-describedby=\"").Append(described).Append('"')
-            .Append(pick.Required ? " aria-required=\"true\"" : "").Append(pick.Message?.Error == true ? " aria-invalid=\"true\"" : "").Append('>')
-            .Append("<option value=\"\">").Append(pick.Required ? "Choose\u2026" : "None").Append("</option>");
-        foreach (var c in pick.Choices)
-        {
-            html.Append("<option value=\"").Append(E(c.Reference)).Append('"').Append(c.Reference == pick.Posted ? " selected" : "").Append('>')
-                .Append(E(EncounterLookup.Label(c))).Append("</option>");
-        }
-        html.Append("</select> <span class=\"muted\" id=\"encounter-help\">").Append(E(help)).Append("</span>");
-        Message(html, pick, messageId, keep: pick.Message?.Text == NoneOnRecordText);
-        return html.Append("</div>").ToString();
-    }
-
-    // A message the page's live re-check cannot know about (it checks the answers only): it stays until the control has a value,
-    // or for good when nothing on the page can clear it.
-    private static void Message(StringBuilder html, EncounterPick pick, string messageId, bool keep)
-    {
-        if (pick.Message is not { } m)
-            return;
-        html.Append("<div class=\"msgs\" id=\"").Append(messageId).Append('"')
-            .Append(keep ? " data-keep" : " data-until=\"" + E(FormState.EncounterField) + "\"").Append('>')
-            .Append("<p class=\"msg ").Append(m.Error ? "error" : "warning").Append("\"><strong>").Append(m.Error ? "Error: " : "Warning: ").Append("</strong>")
-            .Append(E(m.Text)).Append("</p></div>");
     }
 }

@@ -22,13 +22,11 @@ public static class FormSetup
         TemplateCatalog.Load(TemplateCatalog.DefaultFolder, configuration["App:Templates:Folder"],
             configuration.GetValue<bool>("App:Templates:ReplaceShipped"));
 
-    public static WebApplication MapNoteForm(this WebApplication app)
+    public static IEndpointRouteBuilder MapNoteForm(this IEndpointRouteBuilder app)
     {
         app.MapTemplateApi();
         app.MapNotePage();
         app.MapSmartStyle();
-        app.MapGet("/form.css", () => Results.Text(FormAssets.Css, "text/css"));
-        app.MapGet("/form.js", () => Results.Text(FormAssets.Script, "text/javascript"));
         return app;
     }
 }

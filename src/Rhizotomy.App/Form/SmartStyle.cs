@@ -15,13 +15,13 @@ public static partial class SmartStyle
 {
     public static string Path(string launchId) => $"/s/{Uri.EscapeDataString(launchId)}/smart-style.css";
 
-    public static WebApplication MapSmartStyle(this WebApplication app)
+    public static IEndpointRouteBuilder MapSmartStyle(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/s/{launchId}/smart-style.css", async (string launchId, HttpContext context, SessionAccess sessions, IHttpClientFactory http, IMemoryCache cache, ILoggerFactory logs, CancellationToken ct) =>
+        app.MapGet("/s/{launchId}/smart-style.css", async (LaunchScope bound, IHttpClientFactory http, IMemoryCache cache, ILoggerFactory logs, CancellationToken ct) =>
         {
-            var session = await sessions.ResolveAsync(context, launchId, ct);
-            var url = session?.SmartStyleUrl;
-            if (session is null || url is null || !SameOrigin(url, session.Issuer))
+            var session = bound.Session;
+            var url = session.SmartStyleUrl;
+            if (url is null || !SameOrigin(url, session.Issuer))
                 return Results.Text("", "text/css");
             var css = await cache.GetOrCreateAsync("smart-style:" + url, async entry =>
             {
@@ -41,7 +41,7 @@ public static partial class SmartStyle
                 }
             });
             return Results.Text(css ?? "", "text/css");
-        });
+        }).RequireLaunch(WhenNoLaunch.EmptyStylesheet);
         return app;
     }
 

@@ -13,7 +13,7 @@ namespace Rhizotomy.App.Form;
 /// </summary>
 public static class TemplateApi
 {
-    public static WebApplication MapTemplateApi(this WebApplication app)
+    public static IEndpointRouteBuilder MapTemplateApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api");
 

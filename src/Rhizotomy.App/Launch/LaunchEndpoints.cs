@@ -23,7 +23,7 @@ public static partial class LaunchEndpoints
         return builder;
     }
 
-    public static WebApplication MapLaunch(this WebApplication app)
+    public static IEndpointRouteBuilder MapLaunch(this IEndpointRouteBuilder app)
     {
         app.MapGet("/launch", LaunchAsync);
         app.MapGet("/callback", CallbackAsync);
@@ -190,7 +190,6 @@ public static partial class LaunchEndpoints
             NeedPatientBanner = token.NeedPatientBanner ?? true,
             SmartStyleUrl = token.SmartStyleUrl,
             FhirUser = Relative(fhirUser, ehr.Issuer),
-            CsrfToken = SessionStore.NewId(32),
             Standalone = pending.Standalone,
             CreatedAt = now,
         };

@@ -30,16 +30,17 @@ public static class ContextEndpoints
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
     };
 
-    public static WebApplication MapContextApi(this WebApplication app)
+    public static IEndpointRouteBuilder MapContextApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api");
-        api.MapGet("/context", async (HttpContext context, SessionAccess sessions, CancellationToken ct) =>
+        api.MapGet("/context", async (HttpContext context, SessionAccess sessions, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery, CancellationToken ct) =>
         {
             var session = await sessions.ResolveAsync(context, null, ct);
             if (session is null)
                 return ApiErrors.SessionEnded();
             session = await sessions.EnsureChartAsync(session, ct);
-            return Results.Json(ContextModel.From(session), Json);
+            // This browser's antiforgery request token (the cookie half is set with it): what API calls send as X-CSRF-Token.
+            return Results.Json(ContextModel.From(session, antiforgery.GetAndStoreTokens(context).RequestToken!), Json);
         });
 
         // Refreshes the EHR token now (the UI calls it before a long form is submitted).

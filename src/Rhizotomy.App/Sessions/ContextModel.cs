@@ -71,9 +71,9 @@ public sealed record ContextModel(
             ReadOnlyReason: !practitioner ? NotPractitionerNotice : !docRef ? Ui.Pages.ReadOnlyNotice : null);
     }
 
-    public static ContextModel From(LaunchSession s) => new(
+    public static ContextModel From(LaunchSession s, string csrfToken) => new(
         s.LaunchId, s.Issuer, s.Chart?.Patient, s.Patient, s.Chart?.Practitioner, s.FhirUser, s.Chart?.Encounter, s.Encounter,
         s.FhirContext, new GrantedScopes(s.GrantedScope).All.ToList(), ModeOf(s), s.SmartStyleUrl, s.Chart?.Evidence,
-        s.Chart?.Warnings ?? [], s.Chart is { } c ? new ReadStats(c.RoundTrips, c.ResourcesRead, c.ReadAt) : null, s.CsrfToken,
+        s.Chart?.Warnings ?? [], s.Chart is { } c ? new ReadStats(c.RoundTrips, c.ResourcesRead, c.ReadAt) : null, csrfToken,
         s.Chart?.FailedReads ?? []);
 }

@@ -55,7 +55,6 @@ public sealed record LaunchSession
     public string? SmartStyleUrl { get; init; }
     /// <summary>The signed-in user from the validated id_token (<c>Practitioner/123</c>, relative when on this EHR).</summary>
     public string? FhirUser { get; init; }
-    public required string CsrfToken { get; init; }
     public bool Standalone { get; init; }
     /// <summary>The token could not be refreshed: the user must launch again (nothing else is lost).</summary>
     public bool NeedsRelaunch { get; init; }

@@ -14,7 +14,8 @@ public static class SessionsSetup
         var options = builder.Configuration.GetSection(AppOptions.Section).Get<AppOptions>() ?? new AppOptions();
         builder.Services.AddSingleton<SessionStore>();
         builder.Services.AddSingleton<SessionAccess>();
-        builder.Services.AddScoped<CsrfFilter>();
+        builder.Services.AddCsrf(options);
+        builder.Services.AddLaunchScope();
 
         // One name for every instance: protected payloads written by one are read by the others.
         var dataProtection = builder.Services.AddDataProtection().SetApplicationName("Rhizotomy.App");

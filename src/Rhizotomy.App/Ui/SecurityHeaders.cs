@@ -25,7 +25,8 @@ public static class SecurityHeaders
             context.Response.OnStarting(() =>
             {
                 var headers = context.Response.Headers;
-                if (!context.Request.Path.StartsWithSegments("/app.css") && !context.Request.Path.StartsWithSegments("/form.css") && !context.Request.Path.StartsWithSegments("/form.js"))
+                // The static style and script (wwwroot) keep the caching MapStaticAssets gives them: they carry no PHI.
+                if (!IsStaticAsset(context))
                 {
                     headers.CacheControl = "no-store";
                     headers.Pragma = "no-cache";
@@ -40,7 +41,9 @@ public static class SecurityHeaders
             });
             await next(context);
         });
-        app.MapGet("/app.css", () => Results.Text(Pages.Css, "text/css"));
         return app;
     }
+
+    private static bool IsStaticAsset(HttpContext context) =>
+        context.GetEndpoint()?.Metadata.GetMetadata<Microsoft.AspNetCore.StaticAssets.StaticAssetDescriptor>() is not null;
 }

@@ -123,7 +123,6 @@ public sealed class StartupWarmup(
             FhirContext = token.FhirContext,
             NeedPatientBanner = token.NeedPatientBanner ?? true,
             FhirUser = LaunchEndpoints.Relative(fhirUser, registration.Issuer),
-            CsrfToken = SessionStore.NewId(32),
             CreatedAt = now,
         };
         string? cookie = null;

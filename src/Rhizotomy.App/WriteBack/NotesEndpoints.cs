@@ -39,7 +39,7 @@ public sealed record NoteStatusModel(
 /// <summary><c>POST /api/notes</c> (sign) and <c>GET /api/notes/{id}</c> (status).</summary>
 public static partial class NotesEndpoints
 {
-    public static WebApplication MapNotesApi(this WebApplication app)
+    public static IEndpointRouteBuilder MapNotesApi(this IEndpointRouteBuilder app)
     {
         var notes = app.MapGroup("/api/notes");
         notes.MapPost("", (HttpContext http, NoteSigning signing, Outbox outbox, CancellationToken ct) => SignAsync(http, signing, outbox, null, ct)).RequireCsrf().RequireFhirJsonBody();

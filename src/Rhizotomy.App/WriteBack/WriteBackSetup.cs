@@ -51,9 +51,9 @@ public static class WriteBackSetup
         return builder;
     }
 
-    public static WebApplication MapWriteBack(this WebApplication app)
+    public static IEndpointRouteBuilder MapWriteBack(this IEndpointRouteBuilder app)
     {
-        using (var scope = app.Services.CreateScope())
+        using (var scope = app.ServiceProvider.CreateScope())
         {
             using var db = scope.ServiceProvider.GetRequiredService<IDbContextFactory<WriteBackDb>>().CreateDbContext();
             // The schema is the store's migrations; a store made before them (EnsureCreated) is taken as their first.

@@ -1,15 +1,17 @@
 using System.Text;
+using System.Xml.Linq;
 
 namespace Rhizotomy.Core.Notes;
 
 /// <summary>
 /// Renders a <see cref="NoteDocument"/> as plain text, as an HTML page and as XHTML narrative.
-/// Every string that came from a person or a chart is cleaned of characters XML cannot carry and
-/// escaped, so a hostile value can neither break the markup nor inject any.
+/// The markup is built with System.Xml.Linq: every string that came from a person or a chart is cleaned of
+/// characters XML cannot carry and is text to the XML writer, so a hostile value can neither break the markup
+/// nor inject any.
 /// </summary>
 public static class NoteRendering
 {
-    private const string XhtmlNamespace = "http://www.w3.org/1999/xhtml";
+    private static readonly XNamespace X = "http://www.w3.org/1999/xhtml";
 
     /// <summary>The note as a surgeon would type it: title, header, headed sections, signature.</summary>
     public static string Text(NoteDocument document)
@@ -29,67 +31,44 @@ public static class NoteRendering
     /// <summary>The note as a standalone HTML page (UTF-8), no scripts, no external resources.</summary>
     public static string Html(NoteDocument document)
     {
-        var html = new StringBuilder();
-        html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>").Append(Escape(document.Title)).Append("</title>\n</head>\n<body>\n");
-        html.Append("<h1>").Append(Escape(document.Title)).Append("</h1>\n");
-        foreach (var line in document.Header) html.Append("<p>").Append(Escape(line)).Append("</p>\n");
-        foreach (var section in document.Sections)
-        {
-            html.Append("<h2>").Append(Escape(section.Section.Title)).Append("</h2>\n");
-            AppendLines(html, section.Lines);
-            html.Append('\n');
-        }
-        html.Append("<p>").Append(Escape(document.Footer)).Append("</p>\n</body>\n</html>\n");
-        return html.ToString();
+        var body = new XElement(X + "body",
+            new XElement(X + "h1", Clean(document.Title)),
+            document.Header.Select(line => new XElement(X + "p", Clean(line))),
+            document.Sections.Select(section => new object[] { new XElement(X + "h2", Clean(section.Section.Title)), Lines(section.Lines) }),
+            new XElement(X + "p", Clean(document.Footer)));
+        var html = new XElement(X + "html", new XAttribute("lang", "en"),
+            new XElement(X + "head", new XElement(X + "meta", new XAttribute("charset", "utf-8")), new XElement(X + "title", Clean(document.Title))),
+            body);
+        return new XDocument(new XDocumentType("html", null, null, null), html).ToString() + "\n";
     }
 
     /// <summary>XHTML narrative of one section (a FHIR <c>Narrative.div</c>).</summary>
-    public static string SectionDiv(NoteSectionText section)
-    {
-        var div = new StringBuilder();
-        div.Append("<div xmlns=\"").Append(XhtmlNamespace).Append("\">");
-        AppendLines(div, section.Lines);
-        return div.Append("</div>").ToString();
-    }
+    public static string SectionDiv(NoteSectionText section) =>
+        new XElement(X + "div", Lines(section.Lines)).ToString(SaveOptions.DisableFormatting);
 
     /// <summary>XHTML narrative of a few paragraphs.</summary>
-    public static string Div(params string[] paragraphs)
-    {
-        var div = new StringBuilder();
-        div.Append("<div xmlns=\"").Append(XhtmlNamespace).Append("\">");
-        foreach (var paragraph in paragraphs) div.Append("<p>").Append(Escape(paragraph)).Append("</p>");
-        return div.Append("</div>").ToString();
-    }
+    public static string Div(params string[] paragraphs) =>
+        new XElement(X + "div", paragraphs.Select(p => new XElement(X + "p", Clean(p)))).ToString(SaveOptions.DisableFormatting);
 
-    private static void AppendLines(StringBuilder html, IReadOnlyList<NoteLine> lines)
+    // Paragraphs, and bullets gathered into lists.
+    private static IEnumerable<XElement> Lines(IReadOnlyList<NoteLine> lines)
     {
-        var inList = false;
+        XElement? list = null;
         foreach (var line in lines)
         {
-            if (line.Bullet && !inList) { html.Append("<ul>"); inList = true; }
-            if (!line.Bullet && inList) { html.Append("</ul>"); inList = false; }
-            html.Append(line.Bullet ? "<li>" : "<p>").Append(Escape(line.Text)).Append(line.Bullet ? "</li>" : "</p>");
-        }
-        if (inList) html.Append("</ul>");
-    }
-
-    /// <summary>Escapes text for HTML and XHTML content and attributes.</summary>
-    public static string Escape(string value)
-    {
-        var escaped = new StringBuilder(value.Length + 16);
-        foreach (var c in Clean(value))
-        {
-            escaped.Append(c switch
+            if (!line.Bullet)
             {
-                '&' => "&amp;",
-                '<' => "&lt;",
-                '>' => "&gt;",
-                '"' => "&quot;",
-                '\'' => "&#39;",
-                _ => c.ToString(),
-            });
+                list = null;
+                yield return new XElement(X + "p", Clean(line.Text));
+                continue;
+            }
+            if (list is null)
+            {
+                list = new XElement(X + "ul");
+                yield return list;
+            }
+            list.Add(new XElement(X + "li", Clean(line.Text)));
         }
-        return escaped.ToString();
     }
 
     /// <summary>Drops characters XML 1.0 cannot carry (control characters, unpaired surrogates); tabs and line breaks become spaces.</summary>

@@ -41,7 +41,7 @@ public class AutosaveBrowserTests(BrowserWorld w) : IClassFixture<BrowserWorld>
         page.Request += (_, r) => { if (r.Url.Contains("/note/draft", StringComparison.Ordinal)) drafts++; };
         // A slow network: the page's script arrives only after the surgeon has typed.
         var release = new TaskCompletionSource();
-        await page.RouteAsync("**/form.js", async route =>
+        await page.RouteAsync(new Regex(@"/form\.[a-z0-9]+\.js$"), async route =>
         {
             await release.Task;
             await route.ContinueAsync();

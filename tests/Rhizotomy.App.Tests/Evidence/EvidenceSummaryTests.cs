@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using Microsoft.Extensions.Configuration;
+using Rhizotomy.App.Components.Case;
 using Rhizotomy.App.Evidence;
 using Rhizotomy.App.Launch;
 using Rhizotomy.Core.Clinical;
@@ -13,7 +14,7 @@ namespace Rhizotomy.App.Tests.Evidence;
 public partial class EvidenceSummaryTests
 {
     [Fact]
-    public void A_timeline_of_many_events_draws_no_label_over_another_and_lists_every_event_in_order()
+    public async System.Threading.Tasks.Task A_timeline_of_many_events_draws_no_label_over_another_and_lists_every_event_in_order()
     {
         // 120 events within two years: the old timeline drew a label per event across the picture.
         var start = new DateOnly(2024, 1, 1);
@@ -21,7 +22,7 @@ public partial class EvidenceSummaryTests
             Nerve.GreaterOccipital, i % 2 == 0 ? Side.Left : Side.Right, 50 + i % 40, null, new Ref($"Procedure/b{i}"))).ToList();
         var evidence = new CaseEvidence([], blocks, [], [new Imaging("<b>MRI</b> brain", "2024-03-01", new Ref("DiagnosticReport/r"))], []);
 
-        var html = EvidenceSummary.Timeline(evidence);
+        var html = await ComponentHtml.RenderAsync<Timeline>(new() { [nameof(Timeline.Evidence)] = evidence });
 
         var texts = SvgText().Matches(html).Select(m => (X: int.Parse(m.Groups["x"].Value, CultureInfo.InvariantCulture), Y: int.Parse(m.Groups["y"].Value, CultureInfo.InvariantCulture))).ToList();
         Assert.True(texts.Count < 12, $"the picture draws {texts.Count} labels: lanes and year ticks only");
@@ -37,7 +38,7 @@ public partial class EvidenceSummaryTests
     }
 
     [Fact]
-    public void The_necessity_checklist_shows_each_status_its_finding_and_sources_and_offers_printing()
+    public async System.Threading.Tasks.Task The_necessity_checklist_shows_each_status_its_finding_and_sources_and_offers_printing()
     {
         var evidence = new CaseEvidence([], [], [], [], [])
         {
@@ -49,7 +50,7 @@ public partial class EvidenceSummaryTests
             ],
         };
 
-        var html = EvidenceSummary.Necessity(evidence);
+        var html = await ComponentHtml.RenderAsync<NecessityChecklist>(new() { [nameof(NecessityChecklist.Evidence)] = evidence });
 
         Assert.Contains("<td class=\"status met\">Met</td>", html, StringComparison.Ordinal);
         Assert.Contains("<td class=\"status not-met\">Not met</td>", html, StringComparison.Ordinal);
@@ -57,7 +58,7 @@ public partial class EvidenceSummaryTests
         Assert.Contains("Condition/c1", html, StringComparison.Ordinal);
         Assert.Contains("40% &lt;relief&gt;", html, StringComparison.Ordinal);
         Assert.Contains("id=\"print-necessity\"", html, StringComparison.Ordinal);
-        Assert.Contains("1 of 3 criteria met", EvidenceSummary.AtAGlance(evidence), StringComparison.Ordinal);
+        Assert.Contains("1 of 3 criteria met", await ComponentHtml.RenderAsync<AtAGlance>(new() { [nameof(AtAGlance.Evidence)] = evidence }), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Rhizotomy.App.Components.Case;
 using Rhizotomy.App.Evidence;
 using Rhizotomy.Core.Clinical;
 
@@ -17,7 +18,7 @@ public class TimelineTests
         Assert.Equal(expected, EvidencePage.ParseDate(value)?.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture));
 
     [Fact]
-    public void The_timeline_orders_events_and_encodes_their_labels()
+    public async Task The_timeline_orders_events_and_encodes_their_labels()
     {
         var evidence = new CaseEvidence(
             [new EvidenceDiagnosis(new Ref("Condition/1"), new Concept(null, null, "<script>x</script> occipital neuralgia"), true, Side.Left, true, "2021-02")],
@@ -26,7 +27,7 @@ public class TimelineTests
             [new Imaging("MRI brain", "2022-06-01", new Ref("DiagnosticReport/3"))],
             []);
 
-        var svg = EvidenceSummary.Timeline(evidence);
+        var svg = await ComponentHtml.RenderAsync<Timeline>(new() { [nameof(Timeline.Evidence)] = evidence });
 
         Assert.StartsWith("<svg", svg);
         Assert.DoesNotContain("<script>", svg);

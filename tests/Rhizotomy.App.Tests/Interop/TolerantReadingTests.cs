@@ -126,7 +126,7 @@ public class RoleTests
     private static Rhizotomy.App.Sessions.LaunchSession Session(string? fhirUser) => new()
     {
         LaunchId = "l", BrowserId = "b", Issuer = "https://ehr.example/fhir", TokenEndpoint = "https://ehr.example/token", AccessToken = "t",
-        AccessTokenExpiresAt = DateTimeOffset.UtcNow.AddHours(1), CsrfToken = "c", CreatedAt = DateTimeOffset.UtcNow, Patient = "p1",
+        AccessTokenExpiresAt = DateTimeOffset.UtcNow.AddHours(1), CreatedAt = DateTimeOffset.UtcNow, Patient = "p1",
         GrantedScope = "launch openid fhirUser patient/*.read user/DocumentReference.write user/Procedure.write", FhirUser = fhirUser,
     };
 

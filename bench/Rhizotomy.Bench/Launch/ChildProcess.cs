@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using Rhizotomy.Tests.Shared;
 
 namespace Rhizotomy.Bench.Launch;
@@ -11,17 +10,16 @@ namespace Rhizotomy.Bench.Launch;
 /// </summary>
 public sealed class ChildProcess : IAsyncDisposable
 {
-    private readonly StringBuilder _output = new();
-    private bool _disposed;
+    private readonly KeptOutputProcess _child;
 
-    private ChildProcess(Process process, string name, string origin)
+    private ChildProcess(KeptOutputProcess child, string name, string origin)
     {
-        Process = process;
+        _child = child;
         Name = name;
         Origin = origin;
     }
 
-    public Process Process { get; }
+    public Process Process => _child.Process;
     public string Name { get; }
 
     /// <summary>Where it listens (no trailing slash).</summary>
@@ -41,13 +39,7 @@ public sealed class ChildProcess : IAsyncDisposable
         var path = Path.Combine(AppContext.BaseDirectory, dll);
         if (!File.Exists(path))
             throw new FileNotFoundException($"{dll} not found beside the driver ({AppContext.BaseDirectory}).");
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = AppContext.BaseDirectory,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = AppContext.BaseDirectory };
         start.ArgumentList.Add(path);
         start.ArgumentList.Add("--urls=" + origin);
         foreach (var (key, value) in settings)
@@ -56,11 +48,11 @@ public sealed class ChildProcess : IAsyncDisposable
             start.Environment[key] = value;
 
         var started = Stopwatch.GetTimestamp();
-        var child = new ChildProcess(Process.Start(start)!, name, origin);
-        child.Process.OutputDataReceived += (_, e) => child.Keep(e.Data, echo: false);
-        child.Process.ErrorDataReceived += (_, e) => child.Keep(e.Data, echoErrors);
-        child.Process.BeginOutputReadLine();
-        child.Process.BeginErrorReadLine();
+        var child = new ChildProcess(KeptOutputProcess.Start(start, (line, error) =>
+        {
+            if (error && echoErrors)
+                Console.Error.WriteLine($"{name}: {line}");
+        }), name, origin);
         try
         {
             await child.WaitReadyAsync(new Uri(origin + readyPath), started);
@@ -74,24 +66,7 @@ public sealed class ChildProcess : IAsyncDisposable
     }
 
     /// <summary>What it wrote so far (standard output and error).</summary>
-    public string Output
-    {
-        get
-        {
-            lock (_output)
-                return _output.ToString();
-        }
-    }
-
-    private void Keep(string? line, bool echo)
-    {
-        if (line is null)
-            return;
-        lock (_output)
-            _output.AppendLine(line);
-        if (echo)
-            Console.Error.WriteLine($"{Name}: {line}");
-    }
+    public string Output => _child.Output;
 
     private async Task WaitReadyAsync(Uri ready, long started)
     {
@@ -120,16 +95,5 @@ public sealed class ChildProcess : IAsyncDisposable
         throw new InvalidOperationException($"{Name} did not become ready: {Output}");
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (_disposed)
-            return;
-        _disposed = true;
-        if (!Process.HasExited)
-        {
-            Process.Kill(entireProcessTree: true);
-            await Process.WaitForExitAsync();
-        }
-        Process.Dispose();
-    }
+    public ValueTask DisposeAsync() => _child.DisposeAsync();
 }

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text.RegularExpressions;
 
@@ -10,10 +9,9 @@ namespace Rhizotomy.App.Tests.FirstCommand;
 /// </summary>
 public sealed partial class ReadmeCommand : IAsyncDisposable
 {
-    private readonly Process _process;
-    private readonly ConcurrentQueue<string> _output = new();
+    private readonly KeptOutputProcess _process;
 
-    private ReadmeCommand(Process process, string sandboxOrigin, string appOrigin)
+    private ReadmeCommand(KeptOutputProcess process, string sandboxOrigin, string appOrigin)
     {
         _process = process;
         SandboxOrigin = sandboxOrigin;
@@ -24,7 +22,7 @@ public sealed partial class ReadmeCommand : IAsyncDisposable
     public string AppOrigin { get; }
 
     /// <summary>What the process printed so far (for failure messages).</summary>
-    public string Output => string.Join("\n", _output.TakeLast(60));
+    public string Output => string.Join("\n", _process.Output.TrimEnd('\r', '\n').Split(Environment.NewLine).TakeLast(60));
 
     public static string RepositoryRoot()
     {
@@ -49,13 +47,7 @@ public sealed partial class ReadmeCommand : IAsyncDisposable
     public static async Task<ReadmeCommand> StartAsync(string command, int sandboxPort, int appPort, string dataFolder, TimeSpan timeout)
     {
         var words = command.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var start = new ProcessStartInfo(words[0])
-        {
-            WorkingDirectory = RepositoryRoot(),
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var start = new ProcessStartInfo(words[0]) { WorkingDirectory = RepositoryRoot() };
         foreach (var word in words.Skip(1))
             start.ArgumentList.Add(word);
         foreach (var word in new[] { "--", "--sandbox-port", sandboxPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -68,28 +60,20 @@ public sealed partial class ReadmeCommand : IAsyncDisposable
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
 
-        var process = Process.Start(start) ?? throw new InvalidOperationException("The command did not start: " + command);
-        var demo = new ReadmeCommand(process, $"http://127.0.0.1:{sandboxPort}", $"http://127.0.0.1:{appPort}");
         var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        void Read(string? line)
+        var process = KeptOutputProcess.Start(start, (line, _) =>
         {
-            if (line is null)
-                return;
-            demo._output.Enqueue(line);
             if (line.StartsWith("Sandbox EHR: ", StringComparison.Ordinal))
                 started.TrySetResult();
-        }
-        process.OutputDataReceived += (_, e) => Read(e.Data);
-        process.ErrorDataReceived += (_, e) => Read(e.Data);
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
+        });
+        var demo = new ReadmeCommand(process, $"http://127.0.0.1:{sandboxPort}", $"http://127.0.0.1:{appPort}");
 
-        var exited = process.WaitForExitAsync();
+        var exited = process.Process.WaitForExitAsync();
         var done = await Task.WhenAny(started.Task, exited, Task.Delay(timeout));
         if (done == started.Task)
             return demo;
         var output = demo.Output;
-        var exitCode = done == exited ? process.ExitCode : (int?)null;
+        var exitCode = done == exited ? process.Process.ExitCode : (int?)null;
         await demo.DisposeAsync();
         if (Loopback.SaysPortTaken(output))
             throw new PortTakenException("The README's first command", appPort, output);
@@ -98,16 +82,8 @@ public sealed partial class ReadmeCommand : IAsyncDisposable
             : $"`{command}` did not say it listened within {timeout}:\n{output}");
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            // dotnet run starts the demo as its own child: stop the whole tree.
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
-    }
+    /// <summary>Stops the whole tree: <c>dotnet run</c> starts the demo as its own child.</summary>
+    public ValueTask DisposeAsync() => _process.DisposeAsync();
 
     [GeneratedRegex("^## Quick start\\s*\\n+```[a-z]*\\n(.*?)```", RegexOptions.Multiline | RegexOptions.Singleline)]
     private static partial Regex QuickStartBlock();

@@ -21,6 +21,16 @@ public class HostileWriteTests(FullModeServer fixture)
         return await _server.SendAsync(request);
     }
 
+    /// <summary>A new patient (stored) and a Condition of theirs (not stored) whose narrative is <paramref name="div"/>.</summary>
+    private async Task<(string PatientId, Condition Condition)> ConditionWithNarrativeAsync(string div)
+    {
+        var patient = Make.Patient(Make.NewId());
+        await _server.PutAsync(patient);
+        var condition = Make.Condition(patient.Id!);
+        condition.Text = new Narrative { Status = Narrative.NarrativeStatus.Generated, Div = div };
+        return (patient.Id!, condition);
+    }
+
     [Fact]
     public async Task Location_fullUrl_and_links_use_the_servers_own_base_not_the_Host_header()
     {
@@ -93,15 +103,12 @@ public class HostileWriteTests(FullModeServer fixture)
     [MemberData(nameof(HostileNarratives))]
     public async Task Narrative_with_script_or_disallowed_content_is_refused_with_400(string div)
     {
-        var patient = Make.Patient(Make.NewId());
-        await _server.PutAsync(patient);
-        var condition = Make.Condition(patient.Id!);
-        condition.Text = new Narrative { Status = Narrative.NarrativeStatus.Generated, Div = div };
+        var (patientId, condition) = await ConditionWithNarrativeAsync(div);
         var composition = new Composition
         {
             Status = CompositionStatus.Final,
             Type = new CodeableConcept("http://loinc.org", "11504-8"),
-            Subject = new ResourceReference("Patient/" + patient.Id),
+            Subject = new ResourceReference("Patient/" + patientId),
             Date = "2026-01-01",
             Author = [new ResourceReference("Practitioner/" + RealTokens.PractitionerId)],
             Title = "Operative note",
@@ -121,7 +128,7 @@ public class HostileWriteTests(FullModeServer fixture)
             Assert.Equal(HttpStatusCode.BadRequest, response.Status);
             Assert.Contains("narrative", response.Outcome.Issue[0].Diagnostics, StringComparison.OrdinalIgnoreCase);
         }
-        Assert.Equal(0, (await _server.SearchAsync($"Condition?patient={patient.Id}")).Total);
+        Assert.Equal(0, (await _server.SearchAsync($"Condition?patient={patientId}")).Total);
     }
 
     public static TheoryData<string> MalformedNarratives =>
@@ -141,29 +148,20 @@ public class HostileWriteTests(FullModeServer fixture)
     [MemberData(nameof(MalformedNarratives))]
     public async Task Malformed_or_hostile_narrative_is_a_400_never_a_500_and_stores_nothing(string div)
     {
-        var patient = Make.Patient(Make.NewId());
-        await _server.PutAsync(patient);
-        var condition = Make.Condition(patient.Id!);
-        condition.Text = new Narrative { Status = Narrative.NarrativeStatus.Generated, Div = div };
+        var (patientId, condition) = await ConditionWithNarrativeAsync(div);
 
         var response = await _server.SendAsync(HttpMethod.Post, "Condition", condition);
 
         Assert.Equal(HttpStatusCode.BadRequest, response.Status);
         Assert.DoesNotContain("root:", response.Body, StringComparison.Ordinal);
-        Assert.Equal(0, (await _server.SearchAsync($"Condition?patient={patient.Id}")).Total);
+        Assert.Equal(0, (await _server.SearchAsync($"Condition?patient={patientId}")).Total);
     }
 
     [Fact]
     public async Task Plain_formatted_narrative_is_accepted()
     {
-        var patient = Make.Patient(Make.NewId());
-        await _server.PutAsync(patient);
-        var condition = Make.Condition(patient.Id!);
-        condition.Text = new Narrative
-        {
-            Status = Narrative.NarrativeStatus.Generated,
-            Div = "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p><b>Left</b> greater occipital nerve, 80&#37; relief &amp; <a href=\"https://example.org/x\">link</a></p><table><tr><td class=\"x\" style=\"color:red\">°C</td></tr></table></div>",
-        };
+        var (_, condition) = await ConditionWithNarrativeAsync(
+            "<div xmlns=\"http://www.w3.org/1999/xhtml\"><p><b>Left</b> greater occipital nerve, 80&#37; relief &amp; <a href=\"https://example.org/x\">link</a></p><table><tr><td class=\"x\" style=\"color:red\">°C</td></tr></table></div>");
 
         Assert.Equal(HttpStatusCode.Created, (await _server.SendAsync(HttpMethod.Post, "Condition", condition)).Status);
     }

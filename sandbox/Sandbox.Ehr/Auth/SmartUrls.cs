@@ -53,10 +53,27 @@ public sealed class SmartUrls(IOptions<SandboxAuthOptions> options, IServer serv
         left is not null && right is not null &&
         string.Equals(left.TrimEnd('/'), right.TrimEnd('/'), StringComparison.OrdinalIgnoreCase);
 
-    private List<Uri> ListeningAddresses() =>
-        [.. (server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [])
+    private IReadOnlyList<Uri>? _listening;
+
+    /// <summary>
+    /// The addresses the server listens on, read once: they are fixed once it listens (every request, and each
+    /// token check on <c>/fhir</c>, asks). Before it listens the list is empty or names port 0, and is not kept.
+    /// </summary>
+    private IReadOnlyList<Uri> ListeningAddresses()
+    {
+        if (_listening is { } known)
+        {
+            return known;
+        }
+        List<Uri> addresses = [.. (server.Features.Get<IServerAddressesFeature>()?.Addresses ?? [])
             .Select(a => Uri.TryCreate(a.Replace("://+", "://0.0.0.0", StringComparison.Ordinal).Replace("://*", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri) ? uri : null)
             .OfType<Uri>()];
+        if (addresses.Count > 0 && addresses.All(a => a.Port != 0))
+        {
+            _listening = addresses;
+        }
+        return addresses;
+    }
 
     /// <summary>Whether <paramref name="host"/> reaches the listening <paramref name="address"/>: the same name, or a loopback name of a loopback or wildcard address.</summary>
     private static bool Names(Uri address, string scheme, HostString host)

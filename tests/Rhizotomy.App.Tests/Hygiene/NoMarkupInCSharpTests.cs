@@ -21,12 +21,15 @@ public partial class NoMarkupInCSharpTests
     {
         var root = RepoRoot();
         var found = new List<string>();
+        var literals = 0;
         foreach (var file in Directory.EnumerateFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories))
         {
             var relative = Path.GetRelativePath(root, file).Replace('\\', '/');
             if (relative.Contains("/obj/", StringComparison.Ordinal) || relative.Contains("/bin/", StringComparison.Ordinal))
                 continue;
-            var hits = Literals(File.ReadAllText(file)).Where(l => Markup(l.Text) is not null).ToList();
+            var all = Literals(File.ReadAllText(file)).ToList();
+            literals += all.Count;
+            var hits = all.Where(l => Markup(l.Text) is not null).ToList();
             if (NotMovedYet.Contains(relative))
             {
                 Assert.True(hits.Count > 0, relative + " holds no markup any more: take it off NotMovedYet.");
@@ -34,6 +37,10 @@ public partial class NoMarkupInCSharpTests
             }
             found.AddRange(hits.Select(h => $"{relative}:{h.Line}: {Markup(h.Text)} in {Shorten(h.Text)}"));
         }
+        // The scan read the sources (a wrong root or filter would pass with nothing read).
+        Assert.True(literals > 0, "The scan found no string literals under src/.");
+        foreach (var entry in NotMovedYet)
+            Assert.True(File.Exists(Path.Combine(root, entry)), entry + " is on NotMovedYet but no such file exists: take it off.");
         Assert.True(found.Count == 0, "HTML, CSS or script built in C# strings (move it to a Razor component or a wwwroot file):\n" + string.Join('\n', found));
     }
 

@@ -24,20 +24,10 @@ public sealed partial class ReadmeCommand : IAsyncDisposable
     /// <summary>What the process printed so far (for failure messages).</summary>
     public string Output => string.Join("\n", _process.Output.TrimEnd('\r', '\n').Split(Environment.NewLine).TakeLast(60));
 
-    public static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Plugin.sln")))
-                return dir.FullName;
-        }
-        throw new InvalidOperationException("Plugin.sln not found above the test binaries; run the tests from the repository.");
-    }
-
     /// <summary>The first line of the fenced block under "## Quick start" in the root README.</summary>
     public static string FirstCommand()
     {
-        var readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+        var readme = File.ReadAllText(Path.Combine(RepositoryRoot.Find(), "README.md"));
         var block = QuickStartBlock().Match(readme);
         Assert.True(block.Success, "The root README has no fenced block under '## Quick start'.");
         return block.Groups[1].Value.Split('\n').Select(l => l.Trim()).First(l => l.Length > 0);
@@ -47,7 +37,7 @@ public sealed partial class ReadmeCommand : IAsyncDisposable
     public static async Task<ReadmeCommand> StartAsync(string command, int sandboxPort, int appPort, string dataFolder, TimeSpan timeout)
     {
         var words = command.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        var start = new ProcessStartInfo(words[0]) { WorkingDirectory = RepositoryRoot() };
+        var start = new ProcessStartInfo(words[0]) { WorkingDirectory = RepositoryRoot.Find() };
         foreach (var word in words.Skip(1))
             start.ArgumentList.Add(word);
         foreach (var word in new[] { "--", "--sandbox-port", sandboxPort.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -19,7 +19,7 @@ public partial class NoMarkupInCSharpTests
     [Fact]
     public void No_csharp_file_under_src_builds_html_css_or_script_in_string_literals()
     {
-        var root = RepoRoot();
+        var root = RepositoryRoot.Find();
         var found = new List<string>();
         var literals = 0;
         foreach (var file in Directory.EnumerateFiles(Path.Combine(root, "src"), "*.cs", SearchOption.AllDirectories))
@@ -190,16 +190,6 @@ public partial class NoMarkupInCSharpTests
     }
 
     private static string Shorten(string literal) => literal.Length > 80 ? literal[..80] + "…" : literal;
-
-    private static string RepoRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "Plugin.sln")))
-                return dir.FullName;
-        }
-        throw new InvalidOperationException("Plugin.sln not found above the test binaries; run the tests from the repository.");
-    }
 
     // <div, </p>, <!doctype, <br/>: an HTML or SVG element right after '<' ("<", "<=", "a < b" and a usage line's
     // "<file-or-folder>" are not tags).

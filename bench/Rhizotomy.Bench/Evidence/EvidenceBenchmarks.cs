@@ -3,6 +3,7 @@ using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using Rhizotomy.Core.Clinical;
 using Rhizotomy.Core.Evidence;
+using Rhizotomy.Tests.Shared;
 using Sandbox.Ehr.Seed;
 
 namespace Rhizotomy.Bench.Evidence;
@@ -44,14 +45,5 @@ public class EvidenceBenchmarks
         return chart;
     }
 
-    private static string CorpusFolder()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var folder = Path.Combine(dir.FullName, "sandbox", "Sandbox.Ehr", "Seed", "Corpus");
-            if (Directory.Exists(folder))
-                return folder;
-        }
-        throw new InvalidOperationException("The synthetic corpus (sandbox/Sandbox.Ehr/Seed/Corpus) is not above " + AppContext.BaseDirectory);
-    }
+    private static string CorpusFolder() => Path.Combine(RepositoryRoot.Find(), "sandbox", "Sandbox.Ehr", "Seed", "Corpus");
 }

@@ -34,14 +34,7 @@ public static class FormOptions
     public static bool IsCoded(Q.ItemComponent item) =>
         !string.IsNullOrEmpty(item.AnswerValueSet) || item.AnswerOption.Any(o => o.Value is Coding);
 
-    public static string? Unit(Q.ItemComponent item) =>
-        (item.GetExtensionValue<Coding>(Known.Extensions.QuestionnaireUnit)?.Code) switch
-        {
-            null => null,
-            "Cel" => "°C",
-            "{lesions}" => null,
-            var code => code,
-        };
+    public static string? Unit(Q.ItemComponent item) => TemplateUnits.Symbol(item);
 
     public static (string? Min, string? Max) Range(Q.ItemComponent item) =>
         (Number(item.GetExtensionValue<DataType>(Known.Extensions.MinValue)), Number(item.GetExtensionValue<DataType>(Known.Extensions.MaxValue)));

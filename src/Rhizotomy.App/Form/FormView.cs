@@ -11,7 +11,7 @@ namespace Rhizotomy.App.Form;
 public sealed record FieldMessage(string Key, bool Error, string Text);
 
 /// <summary>The <c>enableWhen</c> of an item as the page script reads it (<c>data-ew</c>, <c>data-eb</c>), and whether it is shown now.</summary>
-public sealed record EnableWhen(string Conditions, string Behavior, bool Enabled);
+public sealed record EnableWhenAttributes(string Conditions, string Behavior, bool Enabled);
 
 /// <summary>
 /// What the note form's components need of a template and the answers so far: ids of fields, messages at each,
@@ -145,7 +145,7 @@ public sealed class FormView
 
     public bool IsChosen(string key, FormOption option) => State.Values(key).Any(v => FormState.CodeOf(v) == FormState.CodeOf(option.Value));
 
-    public EnableWhen? Enable(Q.ItemComponent d, string suffix)
+    public EnableWhenAttributes? Enable(Q.ItemComponent d, string suffix)
     {
         if (d.EnableWhen.Count == 0)
             return null;
@@ -164,7 +164,7 @@ public sealed class FormView
             },
             v = w.Answer is Coding c ? FormState.CodeOf(FormState.CodingValue(c)) : FormState.Encode(w.Answer, State.TimeZone),
         });
-        return new EnableWhen(JsonSerializer.Serialize(conditions), d.EnableBehavior == Q.EnableWhenBehavior.Any ? "any" : "all", Logic.Enabled(d, suffix));
+        return new EnableWhenAttributes(JsonSerializer.Serialize(conditions), d.EnableBehavior == Q.EnableWhenBehavior.Any ? "any" : "all", Logic.Enabled(d, suffix));
     }
 
     /// <summary>A nerve-side group is shown when its nerve is ticked.</summary>

@@ -79,7 +79,7 @@ public sealed class ResponseBuilder
     public bool Enabled(Q.ItemComponent item, string suffix) => Enabled(item, suffix, 0);
 
     private bool Enabled(Q.ItemComponent item, string suffix, int depth) =>
-        Rhizotomy.Core.Templates.EnableWhen.Enabled(item, question => AnswersOf(question, suffix, depth + 1));
+        EnableWhen.Enabled(item, question => AnswersOf(question, suffix, depth + 1));
 
     /// <summary>The typed answers to a question, as the response will hold them: none when the question is itself disabled.</summary>
     private List<DataType> AnswersOf(string question, string suffix, int depth)

@@ -18,17 +18,7 @@ public static class TemplateApi
         var api = app.MapGroup("/api");
 
         // Templates are not patient data: no session needed to list them.
-        api.MapGet("/templates", (TemplateCatalog catalog) =>
-        {
-            var bundle = new Bundle { Type = Bundle.BundleType.Collection };
-            foreach (var summary in catalog.List())
-            {
-                var q = catalog.Find(summary.Id ?? summary.Url)!;
-                bundle.Entry.Add(new Bundle.EntryComponent { FullUrl = q.Url, Resource = q });
-            }
-            bundle.Total = bundle.Entry.Count;
-            return FhirIo.Ok(bundle);
-        });
+        api.MapGet("/templates", (TemplateCatalog catalog) => FhirIo.Ok(TemplatesBundle(catalog)));
 
         api.MapGet("/Questionnaire/{id}", (string id, TemplateCatalog catalog) =>
             catalog.Find(id) is { } q ? FhirIo.Ok(q) : UnknownTemplate(id));
@@ -79,6 +69,19 @@ public static class TemplateApi
             return FhirIo.Ok(NoteChecks.Check(template, response, NoteSession.Evidence(session)));
         }).RequireCsrf().RequireFhirJsonBody();
         return app;
+    }
+
+    /// <summary>
+    /// Every template of the catalog as a collection Bundle: each one itself, not what a lookup by its id or url
+    /// finds (two versions of one canonical without ids would otherwise both come back as the newest).
+    /// </summary>
+    public static Bundle TemplatesBundle(TemplateCatalog catalog)
+    {
+        var bundle = new Bundle { Type = Bundle.BundleType.Collection };
+        foreach (var q in catalog.All())
+            bundle.Entry.Add(new Bundle.EntryComponent { FullUrl = q.Url, Resource = q });
+        bundle.Total = bundle.Entry.Count;
+        return bundle;
     }
 
     private static IResult UnknownTemplate(string id) => ApiErrors.Outcome(StatusCodes.Status404NotFound, OperationOutcome.IssueType.NotFound,

@@ -352,13 +352,7 @@ internal sealed class ResponseTree
         var max = Bound(d, Known.Extensions.MaxValue);
         if ((min is { } lo && value < lo) || (max is { } hi && value > hi))
         {
-            var unit = (d.GetExtensionValue<Coding>(Known.Extensions.QuestionnaireUnit)?.Code ?? string.Empty) switch
-            {
-                "Cel" => " °C",
-                "%" => "%",
-                "" or "{lesions}" => string.Empty,
-                var u => " " + u,
-            };
+            var unit = TemplateUnits.After(d);
             return $"must be between {Format(min)}{unit} and {Format(max)}{unit}";
         }
         return null;

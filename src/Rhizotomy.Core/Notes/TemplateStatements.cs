@@ -87,13 +87,7 @@ public static class TemplateStatements
 
     private static string Say(Q.ItemComponent d, DataType answer)
     {
-        var unit = d.GetExtensionValue<Coding>(Known.Extensions.QuestionnaireUnit)?.Code switch
-        {
-            null or "" or "{lesions}" => "",
-            "Cel" => " °C",
-            "%" => "%",
-            var u => " " + u,
-        };
+        var unit = TemplateUnits.After(d);
         return answer switch
         {
             FhirBoolean { Value: true } => "yes",

@@ -69,28 +69,14 @@ public static partial class Sdc
     }
 
     /// <summary>Evaluates <paramref name="expression"/> on <paramref name="focus"/> with named variables (<c>%name</c>).</summary>
-    public static IReadOnlyList<Base> Evaluate(Base? focus, string expression, IReadOnlyDictionary<string, IReadOnlyList<Base>> variables)
-    {
-        var root = (focus ?? new Parameters()).ToPocoNode(ModelInfo.ModelInspector);
-        var context = new FhirEvaluationContext();
-        foreach (var (name, values) in variables)
-        {
-            context.Environment[name] = [.. values.Select(v => v.ToPocoNode(ModelInfo.ModelInspector))];
-        }
-        return [.. Compile(expression)([root], context).Select(n => n.Poco).OfType<Base>()];
-    }
+    public static IReadOnlyList<Base> Evaluate(Base? focus, string expression, IReadOnlyDictionary<string, IReadOnlyList<Base>> variables) =>
+        [.. Run(focus, expression, variables).Select(n => n.Poco).OfType<Base>()];
 
     /// <summary>As <see cref="Evaluate"/>, with the resource each value sits in (null for computed values).</summary>
     public static IReadOnlyList<(Base Value, Resource? Resource)> EvaluateWithResources(Base? focus, string expression, IReadOnlyDictionary<string, IReadOnlyList<Base>> variables)
     {
-        var root = (focus ?? new Parameters()).ToPocoNode(ModelInfo.ModelInspector);
-        var context = new FhirEvaluationContext();
-        foreach (var (name, values) in variables)
-        {
-            context.Environment[name] = [.. values.Select(v => v.ToPocoNode(ModelInfo.ModelInspector))];
-        }
         var result = new List<(Base, Resource?)>();
-        foreach (var node in Compile(expression)([root], context))
+        foreach (var node in Run(focus, expression, variables))
         {
             if (node.Poco is not Base value)
             {
@@ -104,6 +90,18 @@ public static partial class Sdc
             result.Add((value, (top as PocoNode)?.Poco as Resource));
         }
         return result;
+    }
+
+    // The compiled expression on the focus (an empty Parameters when none), each variable visible as %name.
+    private static IEnumerable<PocoNode> Run(Base? focus, string expression, IReadOnlyDictionary<string, IReadOnlyList<Base>> variables)
+    {
+        var root = (focus ?? new Parameters()).ToPocoNode(ModelInfo.ModelInspector);
+        var context = new FhirEvaluationContext();
+        foreach (var (name, values) in variables)
+        {
+            context.Environment[name] = [.. values.Select(v => v.ToPocoNode(ModelInfo.ModelInspector))];
+        }
+        return Compile(expression)([root], context);
     }
 
     /// <summary>True when the expression gives the single boolean true; false for false or empty, as <c>questionnaire-constraint</c> reads it.</summary>

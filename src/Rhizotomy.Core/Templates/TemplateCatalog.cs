@@ -106,6 +106,9 @@ public sealed class TemplateCatalog
         return new TemplateCatalog(list);
     }
 
+    /// <summary>Every template (copies), each once, in load order.</summary>
+    public IReadOnlyList<Questionnaire> All() => [.. _templates.Select(t => (Questionnaire)t.DeepCopy())];
+
     /// <summary>(id, canonical url, version, title) of each template, for a picker.</summary>
     public IReadOnlyList<TemplateSummary> List() =>
         [.. _templates.Select(t => new TemplateSummary(t.Id, t.Url ?? string.Empty, t.Version, t.Title ?? t.Name ?? t.Id ?? t.Url ?? string.Empty))];

@@ -287,7 +287,7 @@ public static partial class CaseEvidenceBuilder
 
             var nerve = NerveOf(p);
             if (nerve.Nerve is { } n)
-                facts.Add(new("nerve", NerveWords(n), source, nerve.FromText));
+                facts.Add(new("nerve", EvidenceWords.Nerve(n), source, nerve.FromText));
 
             var agent = AgentOf(p, narrative, source, facts);
             var volume = Group(_lists.VolumeText.Match(narrative), "volume");
@@ -444,13 +444,6 @@ public static partial class CaseEvidenceBuilder
                 return null;
             return b.ReliefDuration is null ? $"{relief.Value} relief" : $"{relief.Value} relief for {b.ReliefDuration}";
         }
-
-        private static string NerveWords(Nerve n) => n switch
-        {
-            Nerve.GreaterOccipital => "greater occipital",
-            Nerve.LesserOccipital => "lesser occipital",
-            _ => "third occipital",
-        };
 
         // ---- therapies -------------------------------------------------------------------------
 

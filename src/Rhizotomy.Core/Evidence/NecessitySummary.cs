@@ -104,13 +104,7 @@ public static class NecessitySummary
 
     private static string Words(Side? side) => side?.ToString().ToLowerInvariant() ?? "side not recorded";
 
-    private static string Words(Nerve? nerve) => nerve switch
-    {
-        Nerve.GreaterOccipital => "greater occipital",
-        Nerve.LesserOccipital => "lesser occipital",
-        Nerve.ThirdOccipital => "third occipital",
-        _ => "occipital",
-    };
+    private static string Words(Nerve? nerve) => nerve is { } n ? EvidenceWords.Nerve(n) : "occipital";
 
     private static List<Ref> Sources(IEnumerable<Ref?> refs) => refs.OfType<Ref>().DistinctBy(r => r.Reference).ToList();
 

@@ -326,9 +326,11 @@ public static partial class CaseEvidenceBuilder
             }
             foreach (var text in TextsOf(p.Code).Concat(p.BodySite.SelectMany(TextsOf)))
             {
-                if (GreaterWord().IsMatch(text)) return (Nerve.GreaterOccipital, true);
-                if (LesserWord().IsMatch(text)) return (Nerve.LesserOccipital, true);
-                if (ThirdWord().IsMatch(text)) return (Nerve.ThirdOccipital, true);
+                foreach (var (pattern, named) in _lists.NerveText)
+                {
+                    if (pattern.IsMatch(text))
+                        return (named, true);
+                }
             }
             return (null, false);
         }
@@ -559,7 +561,7 @@ public static partial class CaseEvidenceBuilder
             var modality = s.Modality.Select(m => m.Code).FirstOrDefault(c => c is "MR" or "CT");
             var texts = new[] { s.Description }.Concat(s.Series.Select(x => x.Description)).Concat(s.Series.Select(x => x.BodySite?.Display))
                 .Concat(s.ProcedureCode.SelectMany(TextsOf)).Where(t => !string.IsNullOrWhiteSpace(t)).Select(t => t!).ToList();
-            var region = texts.Any(t => _lists.HeadNeckRegionText.IsMatch(t)) && !texts.Any(t => OtherRegion().IsMatch(t));
+            var region = texts.Any(t => _lists.HeadNeckRegionText.IsMatch(t)) && !texts.Any(t => _lists.OtherRegionText.IsMatch(t));
             if (!coded && !(region && (modality is not null || texts.Any(t => _lists.ImagingModalityText.IsMatch(t)))))
                 return null;
             var source = Reference(s);
@@ -575,7 +577,7 @@ public static partial class CaseEvidenceBuilder
 
         // A head or neck study by text: a modality and a head or neck region, and no other region.
         private bool IsHeadNeckImaging(string text) =>
-            _lists.ImagingModalityText.IsMatch(text) && _lists.HeadNeckRegionText.IsMatch(text) && !OtherRegion().IsMatch(text);
+            _lists.ImagingModalityText.IsMatch(text) && _lists.HeadNeckRegionText.IsMatch(text) && !_lists.OtherRegionText.IsMatch(text);
 
         // ---- sides, dates, flags -----------------------------------------------------------------
 
@@ -709,16 +711,4 @@ public static partial class CaseEvidenceBuilder
 
     [GeneratedRegex(@"(?i:\bright\b)|^\s*R\b|\bRT\b", RegexOptions.CultureInvariant)]
     private static partial Regex RightWord();
-
-    [GeneratedRegex(@"greater\s+occipital|occipital\s+nerve(\s+block)?,?\s+greater\b|\bGONB?\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex GreaterWord();
-
-    [GeneratedRegex(@"lesser\s+occipital|occipital\s+nerve(\s+block)?,?\s+lesser\b|\bLONB?\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex LesserWord();
-
-    [GeneratedRegex(@"third\s+occipital|occipital\s+nerve(\s+block)?,?\s+third\b|\bTONB?\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex ThirdWord();
-
-    [GeneratedRegex(@"\b(abdom\w*|pelvi\w*|chest|thora\w*|lumbar|knee|hip|shoulder|ankle|wrist|elbow|renal|kidney|cardiac|heart)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex OtherRegion();
 }

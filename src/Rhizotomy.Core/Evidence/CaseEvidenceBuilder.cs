@@ -58,6 +58,7 @@ public static partial class CaseEvidenceBuilder
         private readonly List<EvidenceFlag> _flags = [];
         private readonly HashSet<(string, string)> _flagged = [];
         private readonly string? _birthDate;
+        private readonly string? _today;
 
         public Run(List<Resource> resources, CaseEvidenceOptions options)
         {
@@ -71,6 +72,7 @@ public static partial class CaseEvidenceBuilder
             _analgesics = _lists.Set(EvidenceValueSets.AnalgesicMedication);
             _painScores = _lists.Set(EvidenceValueSets.PainScore);
             _diagnosisCodes = _lists.Set(EvidenceValueSets.IndicationDiagnosis);
+            _today = options.Today?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
             _birthDate = resources.OfType<Patient>().Select(p => p.BirthDate).FirstOrDefault(b => b is not null);
             var observations = new Dictionary<string, Observation>(StringComparer.Ordinal);
             foreach (var r in resources)
@@ -622,7 +624,7 @@ public static partial class CaseEvidenceBuilder
             if (date is null || date.Length < 4)
                 return;
             var day = date.Length >= 10 ? date[..10] : date;
-            if (_options.Today is { } today && string.CompareOrdinal(day, today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)[..day.Length]) > 0)
+            if (_today is { } today && string.CompareOrdinal(day, today[..day.Length]) > 0)
                 Flag("future-date", $"The {what} {date} is in the future.", source);
             if (_birthDate is { Length: >= 4 } birth)
             {

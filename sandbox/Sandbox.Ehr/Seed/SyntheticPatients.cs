@@ -21,7 +21,6 @@ public static class SyntheticPatients
     /// <summary>Local code systems of the sandbox (never standard codes in disguise).</summary>
     public const string LocalProcedures = "http://sandbox.local/CodeSystem/procedures";
     public const string LocalObservations = "http://sandbox.local/CodeSystem/observations";
-    public const string Cpt = "http://www.ama-assn.org/go/cpt";
     public const string RxNorm = "http://www.nlm.nih.gov/research/umls/rxnorm";
     public const string MrnSystem = "http://sandbox.local/sid/mrn";
     public const string PractitionerIdSystem = "http://sandbox.local/sid/practitioner-number";
@@ -354,7 +353,7 @@ public static class SyntheticPatients
             {
                 Id = $"{patient}-{suffix}",
                 Status = EventStatus.Completed,
-                Code = new CodeableConcept(Cpt, "97110", null, "Physical therapy for neck and occipital pain"),
+                Code = new CodeableConcept(Known.Systems.Cpt, "97110", null, "Physical therapy for neck and occipital pain"),
                 Subject = PatientRef(patient),
                 Performed = new Period { Start = Date(startMonthsAgo), End = Date(endMonthsAgo) },
                 ReasonReference = [Ref(reason)],
@@ -392,7 +391,7 @@ public static class SyntheticPatients
                 Id = $"{patient}-{suffix}",
                 Status = EventStatus.Completed,
                 Category = new CodeableConcept { Text = "Diagnostic procedure" },
-                Code = nerve.StartsWith("greater", StringComparison.Ordinal) ? new CodeableConcept(Cpt, "64405", null, text) : new CodeableConcept { Text = text },
+                Code = nerve.StartsWith("greater", StringComparison.Ordinal) ? new CodeableConcept(Known.Systems.Cpt, "64405", null, text) : new CodeableConcept { Text = text },
                 Subject = PatientRef(patient),
                 Performed = new FhirDateTime(Date(monthsAgo, daysAgo: 10)),
                 Performer = [new Procedure.PerformerComponent { Actor = new ResourceReference("Practitioner/surgeon-2") }],

@@ -79,7 +79,7 @@ public static class EvidenceSummary
             value is null ? "" : value + (b.Facts.FirstOrDefault(f => f.Name == name)?.FromText == true ? " (text)" : "");
         return new[]
         {
-            Fact("date", b.Date), Fact("nerve", b.Nerve is null ? null : Words(b.Nerve)), Fact("side", b.Side is null ? null : Words(b.Side)),
+            Fact("date", b.Date), Fact("nerve", b.Nerve is { } n ? EvidenceWords.Nerve(n) : null), Fact("side", b.Side is null ? null : Words(b.Side)),
             Fact("agent", b.Agent), Fact("volume", b.Volume), Fact("guidance", b.Guidance),
             Fact("relief", b.ReliefPercent is { } r ? r.ToString(CultureInfo.InvariantCulture) + "%" : null), Fact("relief-duration", b.ReliefDuration),
             b.PainBefore is { } before ? $"{before}/10 → {b.PainAfter}/10" + (b.Facts.FirstOrDefault(f => f.Name == "pain-before")?.FromText == true ? " (text)" : "") : "",
@@ -155,12 +155,4 @@ public static class EvidenceSummary
     }
 
     private static string Words(Side? side) => side?.ToString().ToLowerInvariant() ?? "side not stated";
-
-    private static string Words(Nerve? nerve) => nerve switch
-    {
-        Nerve.GreaterOccipital => "greater occipital",
-        Nerve.LesserOccipital => "lesser occipital",
-        Nerve.ThirdOccipital => "third occipital",
-        _ => "not stated",
-    };
 }

@@ -1,5 +1,16 @@
 namespace Rhizotomy.Core.Clinical;
 
+/// <summary>How the case evidence names things to a reviewer (the checklist, the case page).</summary>
+public static class EvidenceWords
+{
+    /// <summary>"greater occipital": the project's name of the nerve (<see cref="Known.Concepts"/>) without the word "nerve".</summary>
+    public static string Nerve(Nerve nerve)
+    {
+        var name = Notes.NoteWording.Nerve(nerve);
+        return name.EndsWith(" nerve", StringComparison.Ordinal) ? name[..^" nerve".Length] : name;
+    }
+}
+
 /// <summary>A diagnosis from the chart relevant to the operation.</summary>
 /// <param name="TextOnly">True when matched on text alone (no standard code, or a code written wrongly): shown as such, never silently coded.</param>
 /// <param name="Active">False for inactive/resolved/remission Conditions and for refuted or entered-in-error ones (shown, marked).</param>

@@ -58,6 +58,7 @@ public static partial class CaseEvidenceBuilder
         private readonly List<EvidenceFlag> _flags = [];
         private readonly HashSet<(string, string)> _flagged = [];
         private readonly string? _birthDate;
+        private readonly string? _today;
 
         public Run(List<Resource> resources, CaseEvidenceOptions options)
         {
@@ -71,6 +72,7 @@ public static partial class CaseEvidenceBuilder
             _analgesics = _lists.Set(EvidenceValueSets.AnalgesicMedication);
             _painScores = _lists.Set(EvidenceValueSets.PainScore);
             _diagnosisCodes = _lists.Set(EvidenceValueSets.IndicationDiagnosis);
+            _today = options.Today?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
             _birthDate = resources.OfType<Patient>().Select(p => p.BirthDate).FirstOrDefault(b => b is not null);
             var observations = new Dictionary<string, Observation>(StringComparer.Ordinal);
             foreach (var r in resources)
@@ -287,7 +289,7 @@ public static partial class CaseEvidenceBuilder
 
             var nerve = NerveOf(p);
             if (nerve.Nerve is { } n)
-                facts.Add(new("nerve", NerveWords(n), source, nerve.FromText));
+                facts.Add(new("nerve", EvidenceWords.Nerve(n), source, nerve.FromText));
 
             var agent = AgentOf(p, narrative, source, facts);
             var volume = Group(_lists.VolumeText.Match(narrative), "volume");
@@ -326,9 +328,11 @@ public static partial class CaseEvidenceBuilder
             }
             foreach (var text in TextsOf(p.Code).Concat(p.BodySite.SelectMany(TextsOf)))
             {
-                if (GreaterWord().IsMatch(text)) return (Nerve.GreaterOccipital, true);
-                if (LesserWord().IsMatch(text)) return (Nerve.LesserOccipital, true);
-                if (ThirdWord().IsMatch(text)) return (Nerve.ThirdOccipital, true);
+                foreach (var (pattern, named) in _lists.NerveText)
+                {
+                    if (pattern.IsMatch(text))
+                        return (named, true);
+                }
             }
             return (null, false);
         }
@@ -445,13 +449,6 @@ public static partial class CaseEvidenceBuilder
             return b.ReliefDuration is null ? $"{relief.Value} relief" : $"{relief.Value} relief for {b.ReliefDuration}";
         }
 
-        private static string NerveWords(Nerve n) => n switch
-        {
-            Nerve.GreaterOccipital => "greater occipital",
-            Nerve.LesserOccipital => "lesser occipital",
-            _ => "third occipital",
-        };
-
         // ---- therapies -------------------------------------------------------------------------
 
         private EvidenceTherapy? PhysicalTherapy(Procedure p)
@@ -566,7 +563,7 @@ public static partial class CaseEvidenceBuilder
             var modality = s.Modality.Select(m => m.Code).FirstOrDefault(c => c is "MR" or "CT");
             var texts = new[] { s.Description }.Concat(s.Series.Select(x => x.Description)).Concat(s.Series.Select(x => x.BodySite?.Display))
                 .Concat(s.ProcedureCode.SelectMany(TextsOf)).Where(t => !string.IsNullOrWhiteSpace(t)).Select(t => t!).ToList();
-            var region = texts.Any(t => _lists.HeadNeckRegionText.IsMatch(t)) && !texts.Any(t => OtherRegion().IsMatch(t));
+            var region = texts.Any(t => _lists.HeadNeckRegionText.IsMatch(t)) && !texts.Any(t => _lists.OtherRegionText.IsMatch(t));
             if (!coded && !(region && (modality is not null || texts.Any(t => _lists.ImagingModalityText.IsMatch(t)))))
                 return null;
             var source = Reference(s);
@@ -582,7 +579,7 @@ public static partial class CaseEvidenceBuilder
 
         // A head or neck study by text: a modality and a head or neck region, and no other region.
         private bool IsHeadNeckImaging(string text) =>
-            _lists.ImagingModalityText.IsMatch(text) && _lists.HeadNeckRegionText.IsMatch(text) && !OtherRegion().IsMatch(text);
+            _lists.ImagingModalityText.IsMatch(text) && _lists.HeadNeckRegionText.IsMatch(text) && !_lists.OtherRegionText.IsMatch(text);
 
         // ---- sides, dates, flags -----------------------------------------------------------------
 
@@ -627,7 +624,7 @@ public static partial class CaseEvidenceBuilder
             if (date is null || date.Length < 4)
                 return;
             var day = date.Length >= 10 ? date[..10] : date;
-            if (_options.Today is { } today && string.CompareOrdinal(day, today.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)[..day.Length]) > 0)
+            if (_today is { } today && string.CompareOrdinal(day, today[..day.Length]) > 0)
                 Flag("future-date", $"The {what} {date} is in the future.", source);
             if (_birthDate is { Length: >= 4 } birth)
             {
@@ -716,16 +713,4 @@ public static partial class CaseEvidenceBuilder
 
     [GeneratedRegex(@"(?i:\bright\b)|^\s*R\b|\bRT\b", RegexOptions.CultureInvariant)]
     private static partial Regex RightWord();
-
-    [GeneratedRegex(@"greater\s+occipital|occipital\s+nerve(\s+block)?,?\s+greater\b|\bGONB?\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex GreaterWord();
-
-    [GeneratedRegex(@"lesser\s+occipital|occipital\s+nerve(\s+block)?,?\s+lesser\b|\bLONB?\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex LesserWord();
-
-    [GeneratedRegex(@"third\s+occipital|occipital\s+nerve(\s+block)?,?\s+third\b|\bTONB?\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex ThirdWord();
-
-    [GeneratedRegex(@"\b(abdom\w*|pelvi\w*|chest|thora\w*|lumbar|knee|hip|shoulder|ankle|wrist|elbow|renal|kidney|cardiac|heart)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
-    private static partial Regex OtherRegion();
 }

@@ -98,13 +98,9 @@ public sealed class EvidenceCodeLists
         VolumeText = Join(terms.VolumeText);
         AgentText = Join(terms.AgentText);
         GuidanceText = terms.GuidanceText.Select(g => (new Regex(g.Pattern, Options), g.Guidance)).ToList();
-        CodeNerve = terms.CodeNerve.ToDictionary(c => (c.System, c.Code), c => c.Nerve switch
-        {
-            "greater-occipital" => Nerve.GreaterOccipital,
-            "lesser-occipital" => Nerve.LesserOccipital,
-            "third-occipital" => Nerve.ThirdOccipital,
-            _ => throw new EvidenceListException($"{TermsFile}: codeNerve names an unknown nerve '{c.Nerve}' (greater-occipital, lesser-occipital, third-occipital)."),
-        });
+        CodeNerve = terms.CodeNerve.ToDictionary(c => (c.System, c.Code), c => NerveNamed(c.Nerve, "codeNerve"));
+        NerveText = terms.NerveText.Select(n => (new Regex(n.Pattern, Options), NerveNamed(n.Nerve, "nerveText"))).ToList();
+        OtherRegionText = Join(terms.OtherRegionText);
         Medications = terms.Medications.Select(m => new MedicationTerm(m.Ingredient, m.Class, m.Brands)).ToList();
         _medicationByName = new(StringComparer.OrdinalIgnoreCase);
         foreach (var m in Medications)
@@ -146,6 +142,10 @@ public sealed class EvidenceCodeLists
     public Regex AgentText { get; }
     public IReadOnlyList<(Regex Pattern, string Guidance)> GuidanceText { get; }
     public IReadOnlyDictionary<(string System, string Code), Nerve> CodeNerve { get; }
+    /// <summary>The nerve a block's wording names, in order (the first match wins).</summary>
+    public IReadOnlyList<(Regex Pattern, Nerve Nerve)> NerveText { get; }
+    /// <summary>A body region other than the head or neck: imaging text naming one is not head or neck imaging.</summary>
+    public Regex OtherRegionText { get; }
     public IReadOnlyList<MedicationTerm> Medications { get; }
     /// <summary>Any ingredient or brand name; group <c>name</c>.</summary>
     public Regex MedicationName { get; }
@@ -221,6 +221,14 @@ public sealed class EvidenceCodeLists
         }
     }
 
+    private static Nerve NerveNamed(string name, string list) => name switch
+    {
+        "greater-occipital" => Nerve.GreaterOccipital,
+        "lesser-occipital" => Nerve.LesserOccipital,
+        "third-occipital" => Nerve.ThirdOccipital,
+        _ => throw new EvidenceListException($"{TermsFile}: {list} names an unknown nerve '{name}' (greater-occipital, lesser-occipital, third-occipital)."),
+    };
+
     private static Regex Join(IReadOnlyList<string> patterns) =>
         patterns.Count == 0 ? new Regex("(?!)", Options) : new Regex(string.Join("|", patterns.Select(p => $"(?:{p})")), Options);
 
@@ -250,10 +258,14 @@ public sealed class EvidenceCodeLists
         IReadOnlyList<string> VolumeText,
         IReadOnlyList<string> AgentText,
         IReadOnlyList<GuidanceData> GuidanceText,
+        IReadOnlyList<NerveTextData> NerveText,
+        IReadOnlyList<string> OtherRegionText,
         IReadOnlyList<CodeNerveData> CodeNerve,
         IReadOnlyList<MedicationData> Medications);
 
     private sealed record GuidanceData(string Pattern, string Guidance);
+
+    private sealed record NerveTextData(string Pattern, string Nerve);
 
     private sealed record CodeNerveData(string System, string Code, string Nerve);
 

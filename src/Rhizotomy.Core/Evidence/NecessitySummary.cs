@@ -70,7 +70,7 @@ public static class NecessitySummary
         var failed = counted.Where(t => t.Therapy.Failed == true).ToList();
         if (counted.Count == 0)
             return new(c.Id, c.Text, CriterionStatus.NotFound, "No conservative treatment for the headache in the chart.", []);
-        var words = string.Join("; ", counted.Select(t =>
+        var words = List(counted.Select(t =>
             $"{t.Therapy.Text}, {t.Therapy.Period ?? "dates not recorded"}, {(t.Therapy.Failed == true ? "stopped" : "not recorded as stopped or failed")}"
             + (t.WhyStopped is null ? "" : $": {t.WhyStopped}")));
         return new(c.Id, c.Text, failed.Count >= minimum ? CriterionStatus.Met : CriterionStatus.NotMet,
@@ -97,17 +97,14 @@ public static class NecessitySummary
     private static NecessityCriterion ImagingDone(CriterionDefinition c, CaseEvidence e) =>
         e.Imaging.Count == 0
             ? new(c.Id, c.Text, CriterionStatus.NotFound, "No head or neck imaging in the chart.", [])
-            : new(c.Id, c.Text, CriterionStatus.Met, string.Join("; ", e.Imaging.Select(i => $"{i.Date ?? "undated"} {i.Text}")), Sources(e.Imaging.Select(i => i.Source)));
+            : new(c.Id, c.Text, CriterionStatus.Met, List(e.Imaging.Select(i => $"{i.Date ?? "undated"} {i.Text}")), Sources(e.Imaging.Select(i => i.Source)));
+
+    // Items of a finding, "; " between them: chart text often ends in a full stop, which is dropped so the list never reads ".;".
+    private static string List(IEnumerable<string> items) => string.Join("; ", items.Select(i => i.TrimEnd().TrimEnd('.')));
 
     private static string Words(Side? side) => side?.ToString().ToLowerInvariant() ?? "side not recorded";
 
-    private static string Words(Nerve? nerve) => nerve switch
-    {
-        Nerve.GreaterOccipital => "greater occipital",
-        Nerve.LesserOccipital => "lesser occipital",
-        Nerve.ThirdOccipital => "third occipital",
-        _ => "occipital",
-    };
+    private static string Words(Nerve? nerve) => nerve is { } n ? EvidenceWords.Nerve(n) : "occipital";
 
     private static List<Ref> Sources(IEnumerable<Ref?> refs) => refs.OfType<Ref>().DistinctBy(r => r.Reference).ToList();
 

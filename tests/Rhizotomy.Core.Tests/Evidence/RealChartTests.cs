@@ -292,6 +292,29 @@ public class RealChartTests
         Assert.Equal(CriterionStatus.NotFound, byId["imaging"].Status);
     }
 
+    [Fact]
+    public void Checklist_findings_list_chart_text_ending_in_a_full_stop_without_a_stray_semicolon()
+    {
+        MedicationStatement Stopped(string id, string drug, string reason) => new()
+        {
+            Id = id, Status = MedicationStatement.MedicationStatusCodes.Stopped, Medication = new CodeableConcept { Text = drug },
+            StatusReason = [new CodeableConcept { Text = reason }],
+        };
+        DiagnosticReport Mri(string id, string date) => new()
+        {
+            Id = id, Status = DiagnosticReport.DiagnosticReportStatus.Final, Code = new CodeableConcept { Text = "MRI brain" },
+            Effective = new FhirDateTime(date), Conclusion = "No structural abnormality.",
+        };
+
+        var evidence = CaseEvidenceBuilder.Build([Neuralgia(), Stopped("m1", "gabapentin 300 mg", "Dizziness."), Stopped("m2", "topiramate 50 mg", "No relief."),
+            Mri("r1", "2024-02-01"), Mri("r2", "2025-02-01")], Today);
+
+        var byId = evidence.Necessity.ToDictionary(c => c.Id);
+        Assert.Contains("Dizziness; ", byId["conservative-therapy"].Finding, StringComparison.Ordinal);
+        Assert.Contains("abnormality; ", byId["imaging"].Finding, StringComparison.Ordinal);
+        Assert.DoesNotContain(evidence.Necessity, c => c.Finding.Contains(".;", StringComparison.Ordinal));
+    }
+
     private static IEnumerable<QuestionnaireResponse.ItemComponent> Flatten(IEnumerable<QuestionnaireResponse.ItemComponent> items) =>
         items.SelectMany(i => new[] { i }.Concat(Flatten(i.Item)).Concat(i.Answer.SelectMany(a => Flatten(a.Item))));
 }

@@ -158,8 +158,8 @@ public class SyntheticPatientsTests
 
         Assert.All(resources, resource => Assert.DoesNotContain(Known.ProjectCodeSystem, serializer.SerializeToString(resource), StringComparison.Ordinal));
         var classic = resources.Where(resource => resource.Id.StartsWith("classic-left-", StringComparison.Ordinal)).ToList();
-        Assert.Equal(2, classic.OfType<Procedure>().Count(p => p.Code.Coding.Any(c => c.System == SyntheticPatients.Cpt && c.Code == "64405")));
-        Assert.Contains(classic.OfType<Procedure>(), p => p.Code.Coding.Any(c => c.System == SyntheticPatients.Cpt && c.Code == "97110"));
+        Assert.Equal(2, classic.OfType<Procedure>().Count(p => p.Code.Coding.Any(c => c.System == Known.Systems.Cpt && c.Code == "64405")));
+        Assert.Contains(classic.OfType<Procedure>(), p => p.Code.Coding.Any(c => c.System == Known.Systems.Cpt && c.Code == "97110"));
         Assert.Contains(classic.OfType<MedicationStatement>(), m => ((CodeableConcept)m.Medication).Coding.Any(c => c.System == SyntheticPatients.RxNorm && c.Code == "25480"));
         Assert.Contains(classic.OfType<MedicationRequest>(), m => ((CodeableConcept)m.Medication).Text.StartsWith("Lyrica", StringComparison.Ordinal));
         Assert.Contains(classic.OfType<DiagnosticReport>(), r => r.Code.Coding.Any(c => c.System == Known.Systems.Loinc && c.Code == "30657-1"));
@@ -169,7 +169,7 @@ public class SyntheticPatientsTests
     // A block as a production chart has it: CPT 64405, or an occipital nerve block named in words.
     private static List<Procedure> Blocks(IEnumerable<Procedure> procedures) =>
         [.. procedures.Where(procedure => procedure.Status != EventStatus.NotDone
-            && (procedure.Code.Coding.Any(coding => coding.System == SyntheticPatients.Cpt && coding.Code == "64405")
+            && (procedure.Code.Coding.Any(coding => coding.System == Known.Systems.Cpt && coding.Code == "64405")
                 || (procedure.Code.Text ?? "").Contains("occipital nerve block", StringComparison.Ordinal)))];
 }
 

@@ -1,6 +1,5 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Caching.Memory;
 using Rhizotomy.App.Sessions;
 
@@ -30,9 +29,15 @@ public static class AuditActions
     public static readonly string[] All = [OpenCase, ViewNote, SignNote, AmendNote];
 }
 
-/// <summary>The audit trail's own database (its own DbContext; the provider switch of the outbox).</summary>
-public sealed class AuditDb(DbContextOptions<AuditDb> options) : DbContext(options)
+/// <summary>
+/// The audit trail's own database (its own DbContext, the outbox's provider switch: <see cref="WriteBack.AppStore"/>). The schema is
+/// EF Core migrations, one set per provider (<see cref="SqliteAuditDb"/>, <see cref="PostgresAuditDb"/>), with their own history table
+/// <see cref="HistoryTable"/> (the audit store may share the outbox's database), applied at start by <see cref="WriteBack.StoreMigrations"/>.
+/// </summary>
+public class AuditDb(DbContextOptions options) : DbContext(options)
 {
+    public const string HistoryTable = "__AuditMigrationsHistory";
+
     public DbSet<AuditRecord> Records => Set<AuditRecord>();
 
     protected override void OnModelCreating(ModelBuilder model)
@@ -80,22 +85,6 @@ public sealed class AuditTrail(IDbContextFactory<AuditDb> factory, IMemoryCache 
         catch (Exception e) when (e is DbException or DbUpdateException or InvalidOperationException)
         {
             log.LogError("Audit record of {Action} could not be stored: {Error}", action, e.GetType().Name);
-        }
-    }
-
-    /// <summary>Creates the database and its table when missing (a database shared with the outbox gets the table beside its own).</summary>
-    public static void EnsureCreated(AuditDb db)
-    {
-        var creator = ((Microsoft.EntityFrameworkCore.Infrastructure.IInfrastructure<IServiceProvider>)db.Database).Instance.GetRequiredService<IRelationalDatabaseCreator>();
-        if (!creator.Exists())
-            creator.Create();
-        try
-        {
-            creator.CreateTables();
-        }
-        catch (DbException)
-        {
-            // The table is there already.
         }
     }
 }

@@ -76,7 +76,8 @@ public sealed class EhrCheck(SmartDiscovery discovery, EhrClientFactory clients,
             lines.Add(new("CapabilityStatement", read.Reachable ? CheckLevel.Warn : CheckLevel.Fail, read.Reachable ? "not readable as FHIR" : "not reachable", read.Problem));
         else
         {
-            var skipped = await SkippedAsync(issuer, ct);
+            // What the one read of /metadata skipped, by path without list positions.
+            var skipped = (read.Skipped ?? []).Select(s => TolerantReadLog.Generic(s.Path)).Distinct().ToList();
             lines.Add(new("CapabilityStatement", skipped.Count == 0 ? CheckLevel.Ok : CheckLevel.Warn,
                 skipped.Count == 0 ? "read" : $"read; {skipped.Count} part(s) skipped", skipped.Count == 0 ? null : string.Join(", ", skipped)));
             var version = statement.FhirVersion is { } v ? Hl7.Fhir.Utility.EnumUtility.GetLiteral(v) : null;
@@ -119,16 +120,6 @@ public sealed class EhrCheck(SmartDiscovery discovery, EhrClientFactory clients,
         if (writeTestPatient is not null)
             lines.Add(await WriteTestAsync(ehr, smart, plan, writeTestPatient, accessToken, ct));
         return new EhrCheckReport(issuer, lines, plan.StrategyName);
-    }
-
-    private async Task<IReadOnlyList<string>> SkippedAsync(string issuer, CancellationToken ct)
-    {
-        using var connection = clients.Create(issuer, null);
-        using var request = new HttpRequestMessage(HttpMethod.Get, issuer + "/metadata");
-        request.Headers.Accept.ParseAdd("application/fhir+json");
-        using var response = await connection.Http.SendAsync(request, ct);
-        TolerantFhir.Parse(await response.Content.ReadAsStringAsync(ct), out var skipped);
-        return [.. skipped.Select(s => TolerantReadLog.Generic(s.Path)).Distinct()];
     }
 
     /// <summary>A v2 scope as v1 (<c>patient/Condition.rs</c> → <c>patient/Condition.read</c>).</summary>

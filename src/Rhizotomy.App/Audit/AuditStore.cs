@@ -1,6 +1,5 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Caching.Memory;
 using Rhizotomy.App.Sessions;
 
 namespace Rhizotomy.App.Audit;
@@ -58,10 +57,12 @@ public class AuditDb(DbContextOptions options) : DbContext(options)
 
 /// <summary>
 /// Records audited actions of a launch. A view of the same note by the same user is recorded once per
-/// <see cref="ViewWindow"/> (the signed-note page refreshes itself while a note is pending; the status API is polled).
+/// <see cref="ViewWindow"/> (the signed-note page refreshes itself while a note is pending; the status API is polled):
+/// the trail itself says whether it holds such a view already, so every instance sharing the store agrees, and a view
+/// that could not be stored is not taken as recorded.
 /// A failure to record is logged (as an error, without PHI) and does not fail the surgeon's request.
 /// </summary>
-public sealed class AuditTrail(IDbContextFactory<AuditDb> factory, IMemoryCache recent, TimeProvider clock, ILogger<AuditTrail> log)
+public sealed class AuditTrail(IDbContextFactory<AuditDb> factory, TimeProvider clock, ILogger<AuditTrail> log)
 {
     public static readonly TimeSpan ViewWindow = TimeSpan.FromMinutes(5);
 
@@ -69,17 +70,18 @@ public sealed class AuditTrail(IDbContextFactory<AuditDb> factory, IMemoryCache 
     {
         var user = session.FhirUser;
         var patient = session.Patient is null ? null : "Patient/" + session.Patient;
-        if (action == AuditActions.ViewNote)
-        {
-            var key = ("audit-view", session.Issuer, user, patient, noteId);
-            if (recent.TryGetValue(key, out _))
-                return;
-            recent.Set(key, true, ViewWindow);
-        }
+        var issuer = session.Issuer;
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         try
         {
             await using var db = await factory.CreateDbContextAsync(ct);
-            db.Records.Add(new AuditRecord { Time = clock.GetUtcNow().ToUnixTimeMilliseconds(), Action = action, User = user, Patient = patient, Issuer = session.Issuer, Note = noteId });
+            if (action == AuditActions.ViewNote)
+            {
+                var since = now - (long)ViewWindow.TotalMilliseconds;
+                if (await db.Records.AnyAsync(r => r.Action == action && r.Note == noteId && r.User == user && r.Patient == patient && r.Issuer == issuer && r.Time > since, CancellationToken.None))
+                    return;
+            }
+            db.Records.Add(new AuditRecord { Time = now, Action = action, User = user, Patient = patient, Issuer = issuer, Note = noteId });
             await db.SaveChangesAsync(CancellationToken.None);
         }
         catch (Exception e) when (e is DbException or DbUpdateException or InvalidOperationException)

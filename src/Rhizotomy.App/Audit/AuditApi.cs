@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.EntityFrameworkCore;
 using Rhizotomy.App.Form;
 using Rhizotomy.App.Sessions;
+using Rhizotomy.App.WriteBack;
 using Rhizotomy.Core.Clinical;
 using IssueType = Hl7.Fhir.Model.OperationOutcome.IssueType;
 
@@ -40,12 +41,12 @@ public static class AuditApi
     {
         var options = builder.Configuration.GetSection(AuditOptions.Section).Get<AuditOptions>() ?? new AuditOptions();
         builder.Services.AddOptions<AuditOptions>().Bind(builder.Configuration.GetSection(AuditOptions.Section));
-        var writeBack = builder.Configuration.GetSection(WriteBack.WriteBackOptions.Section).Get<WriteBack.WriteBackOptions>() ?? new WriteBack.WriteBackOptions();
+        var writeBack = builder.Configuration.GetSection(WriteBackOptions.Section).Get<WriteBackOptions>() ?? new WriteBackOptions();
         var provider = options.Provider ?? writeBack.Provider;
         if (string.Equals(provider, "postgres", StringComparison.OrdinalIgnoreCase))
         {
             var connection = options.ConnectionString ?? writeBack.ConnectionString ?? throw new InvalidOperationException("App:Audit:ConnectionString (or App:WriteBack:ConnectionString) is required for PostgreSQL.");
-            builder.Services.AddDbContextFactory<AuditDb>(o => o.UseNpgsql(connection));
+            builder.Services.AddStore<AuditDb, SqliteAuditDb, PostgresAuditDb>(postgres: true, connection, AuditDb.HistoryTable);
         }
         else
         {
@@ -58,7 +59,7 @@ public static class AuditApi
                 Directory.CreateDirectory(folder);
                 connection = "Data Source=" + Path.Combine(folder, "audit.db");
             }
-            builder.Services.AddDbContextFactory<AuditDb>(o => o.UseSqlite(connection));
+            builder.Services.AddStore<AuditDb, SqliteAuditDb, PostgresAuditDb>(postgres: false, connection, AuditDb.HistoryTable);
         }
         builder.Services.AddSingleton<AuditTrail>();
 
@@ -91,7 +92,8 @@ public static class AuditApi
         using (var scope = app.Services.CreateScope())
         {
             using var db = scope.ServiceProvider.GetRequiredService<IDbContextFactory<AuditDb>>().CreateDbContext();
-            AuditTrail.EnsureCreated(db);
+            // The schema is the store's migrations; a store made before them (it created its table itself) is taken as their first.
+            StoreMigrations.Apply(db, probeTable: "audit_events");
         }
         var options = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<AuditOptions>>().Value;
         if (string.IsNullOrWhiteSpace(options.Authority))

@@ -1,7 +1,5 @@
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Storage;
-using Microsoft.Extensions.Caching.Memory;
 using Rhizotomy.App.Sessions;
 
 namespace Rhizotomy.App.Audit;
@@ -30,9 +28,15 @@ public static class AuditActions
     public static readonly string[] All = [OpenCase, ViewNote, SignNote, AmendNote];
 }
 
-/// <summary>The audit trail's own database (its own DbContext; the provider switch of the outbox).</summary>
-public sealed class AuditDb(DbContextOptions<AuditDb> options) : DbContext(options)
+/// <summary>
+/// The audit trail's own database (its own DbContext, the outbox's provider switch: <see cref="WriteBack.AppStore"/>). The schema is
+/// EF Core migrations, one set per provider (<see cref="SqliteAuditDb"/>, <see cref="PostgresAuditDb"/>), with their own history table
+/// <see cref="HistoryTable"/> (the audit store may share the outbox's database), applied at start by <see cref="WriteBack.StoreMigrations"/>.
+/// </summary>
+public class AuditDb(DbContextOptions options) : DbContext(options)
 {
+    public const string HistoryTable = "__AuditMigrationsHistory";
+
     public DbSet<AuditRecord> Records => Set<AuditRecord>();
 
     protected override void OnModelCreating(ModelBuilder model)
@@ -53,10 +57,12 @@ public sealed class AuditDb(DbContextOptions<AuditDb> options) : DbContext(optio
 
 /// <summary>
 /// Records audited actions of a launch. A view of the same note by the same user is recorded once per
-/// <see cref="ViewWindow"/> (the signed-note page refreshes itself while a note is pending; the status API is polled).
+/// <see cref="ViewWindow"/> (the signed-note page refreshes itself while a note is pending; the status API is polled):
+/// the trail itself says whether it holds such a view already, so every instance sharing the store agrees, and a view
+/// that could not be stored is not taken as recorded.
 /// A failure to record is logged (as an error, without PHI) and does not fail the surgeon's request.
 /// </summary>
-public sealed class AuditTrail(IDbContextFactory<AuditDb> factory, IMemoryCache recent, TimeProvider clock, ILogger<AuditTrail> log)
+public sealed class AuditTrail(IDbContextFactory<AuditDb> factory, TimeProvider clock, ILogger<AuditTrail> log)
 {
     public static readonly TimeSpan ViewWindow = TimeSpan.FromMinutes(5);
 
@@ -64,38 +70,23 @@ public sealed class AuditTrail(IDbContextFactory<AuditDb> factory, IMemoryCache 
     {
         var user = session.FhirUser;
         var patient = session.Patient is null ? null : "Patient/" + session.Patient;
-        if (action == AuditActions.ViewNote)
-        {
-            var key = ("audit-view", session.Issuer, user, patient, noteId);
-            if (recent.TryGetValue(key, out _))
-                return;
-            recent.Set(key, true, ViewWindow);
-        }
+        var issuer = session.Issuer;
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
         try
         {
             await using var db = await factory.CreateDbContextAsync(ct);
-            db.Records.Add(new AuditRecord { Time = clock.GetUtcNow().ToUnixTimeMilliseconds(), Action = action, User = user, Patient = patient, Issuer = session.Issuer, Note = noteId });
+            if (action == AuditActions.ViewNote)
+            {
+                var since = now - (long)ViewWindow.TotalMilliseconds;
+                if (await db.Records.AnyAsync(r => r.Action == action && r.Note == noteId && r.User == user && r.Patient == patient && r.Issuer == issuer && r.Time > since, CancellationToken.None))
+                    return;
+            }
+            db.Records.Add(new AuditRecord { Time = now, Action = action, User = user, Patient = patient, Issuer = issuer, Note = noteId });
             await db.SaveChangesAsync(CancellationToken.None);
         }
         catch (Exception e) when (e is DbException or DbUpdateException or InvalidOperationException)
         {
             log.LogError("Audit record of {Action} could not be stored: {Error}", action, e.GetType().Name);
-        }
-    }
-
-    /// <summary>Creates the database and its table when missing (a database shared with the outbox gets the table beside its own).</summary>
-    public static void EnsureCreated(AuditDb db)
-    {
-        var creator = ((Microsoft.EntityFrameworkCore.Infrastructure.IInfrastructure<IServiceProvider>)db.Database).Instance.GetRequiredService<IRelationalDatabaseCreator>();
-        if (!creator.Exists())
-            creator.Create();
-        try
-        {
-            creator.CreateTables();
-        }
-        catch (DbException)
-        {
-            // The table is there already.
         }
     }
 }

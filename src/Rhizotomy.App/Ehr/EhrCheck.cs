@@ -29,15 +29,20 @@ public sealed record EhrCheckReport(string Issuer, IReadOnlyList<CheckLine> Line
 /// </summary>
 public sealed class EhrCheck(SmartDiscovery discovery, EhrClientFactory clients, EhrWriter writer, TokenClient tokens)
 {
-    /// <summary>The resource types the app reads, and whether it searches them (from <see cref="Scopes.Read"/>).</summary>
+    /// <summary>The resource types the app reads, and whether it searches them: the app's own <see cref="Scopes.Read"/>.</summary>
     public static readonly IReadOnlyList<(string Type, bool Search)> Reads =
-    [
-        ("Patient", false), ("Practitioner", false), ("Encounter", true), ("Condition", true), ("Procedure", true),
-        ("MedicationRequest", true), ("MedicationStatement", true), ("DiagnosticReport", true), ("Observation", true),
-    ];
+        [.. Scopes.Read.Select(ResourceScope).OfType<(string Type, string Ops)>().Select(s => (s.Type, s.Ops.Contains('s', StringComparison.Ordinal)))];
 
-    /// <summary>The resource types a note writes.</summary>
-    public static readonly IReadOnlyList<string> Writes = ["Procedure", "Composition", "DocumentReference", "QuestionnaireResponse", "Provenance"];
+    /// <summary>The resource types a note writes: the app's own <see cref="Scopes.Write"/>.</summary>
+    public static readonly IReadOnlyList<string> Writes = [.. Scopes.Write.Select(ResourceScope).OfType<(string Type, string Ops)>().Select(s => s.Type)];
+
+    /// <summary>The resource type and operations of a resource scope (<c>patient/Condition.rs</c>), or null (<c>openid</c>).</summary>
+    private static (string Type, string Ops)? ResourceScope(string scope)
+    {
+        var slash = scope.IndexOf('/');
+        var dot = scope.LastIndexOf('.');
+        return slash < 0 || dot < slash ? null : (scope[(slash + 1)..dot], scope[(dot + 1)..]);
+    }
 
     /// <param name="writeTestPatient">A test patient's id: write a test document with the chosen strategy, read it back, delete it where allowed.</param>
     /// <param name="accessToken">The token for the write test; null: the registration's Backend Services credentials.</param>
@@ -76,7 +81,8 @@ public sealed class EhrCheck(SmartDiscovery discovery, EhrClientFactory clients,
             lines.Add(new("CapabilityStatement", read.Reachable ? CheckLevel.Warn : CheckLevel.Fail, read.Reachable ? "not readable as FHIR" : "not reachable", read.Problem));
         else
         {
-            var skipped = await SkippedAsync(issuer, ct);
+            // What the one read of /metadata skipped, by path without list positions.
+            var skipped = (read.Skipped ?? []).Select(s => TolerantReadLog.Generic(s.Path)).Distinct().ToList();
             lines.Add(new("CapabilityStatement", skipped.Count == 0 ? CheckLevel.Ok : CheckLevel.Warn,
                 skipped.Count == 0 ? "read" : $"read; {skipped.Count} part(s) skipped", skipped.Count == 0 ? null : string.Join(", ", skipped)));
             var version = statement.FhirVersion is { } v ? Hl7.Fhir.Utility.EnumUtility.GetLiteral(v) : null;
@@ -93,7 +99,8 @@ public sealed class EhrCheck(SmartDiscovery discovery, EhrClientFactory clients,
             {
                 var readOk = Can(type, CapabilityStatement.TypeRestfulInteraction.Read);
                 var searchOk = !search || Can(type, CapabilityStatement.TypeRestfulInteraction.SearchType);
-                var essential = type is "Patient" || (search && type is "Condition" or "Procedure");
+                // Without these the app has no case to show (Scopes.ChartMinimum).
+                var essential = Scopes.ChartMinimum.Any(m => m.ResourceType == type && (search || !m.Search));
                 lines.Add(new($"Read {type}", readOk && searchOk ? CheckLevel.Ok : essential ? CheckLevel.Fail : CheckLevel.Warn,
                     (readOk ? "read" : "no read") + (search ? searchOk ? ", search" : ", no search" : "")));
             }
@@ -119,16 +126,6 @@ public sealed class EhrCheck(SmartDiscovery discovery, EhrClientFactory clients,
         if (writeTestPatient is not null)
             lines.Add(await WriteTestAsync(ehr, smart, plan, writeTestPatient, accessToken, ct));
         return new EhrCheckReport(issuer, lines, plan.StrategyName);
-    }
-
-    private async Task<IReadOnlyList<string>> SkippedAsync(string issuer, CancellationToken ct)
-    {
-        using var connection = clients.Create(issuer, null);
-        using var request = new HttpRequestMessage(HttpMethod.Get, issuer + "/metadata");
-        request.Headers.Accept.ParseAdd("application/fhir+json");
-        using var response = await connection.Http.SendAsync(request, ct);
-        TolerantFhir.Parse(await response.Content.ReadAsStringAsync(ct), out var skipped);
-        return [.. skipped.Select(s => TolerantReadLog.Generic(s.Path)).Distinct()];
     }
 
     /// <summary>A v2 scope as v1 (<c>patient/Condition.rs</c> → <c>patient/Condition.read</c>).</summary>

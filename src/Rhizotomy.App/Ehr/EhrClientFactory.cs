@@ -49,4 +49,7 @@ public sealed class EhrClientFactory(IHttpMessageHandlerFactory handlers, Tolera
 
     /// <summary>Reads an EHR's answer tolerantly (see <see cref="TolerantFhir"/>).</summary>
     public Resource? Parse(string issuer, string json) => readLog.Parse(issuer, json);
+
+    /// <summary>Reads an EHR's answer tolerantly, with what was skipped.</summary>
+    public Resource? Parse(string issuer, string json, out IReadOnlyList<SkippedElement> skipped) => readLog.Parse(issuer, json, out skipped);
 }

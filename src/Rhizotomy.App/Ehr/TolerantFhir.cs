@@ -117,9 +117,11 @@ public sealed class TolerantReadLog(ILogger<TolerantReadLog> log)
 {
     private readonly ConcurrentDictionary<string, byte> _seen = new();
 
-    public Resource? Parse(string issuer, string json)
+    public Resource? Parse(string issuer, string json) => Parse(issuer, json, out _);
+
+    public Resource? Parse(string issuer, string json, out IReadOnlyList<SkippedElement> skipped)
     {
-        var resource = TolerantFhir.Parse(json, out var skipped);
+        var resource = TolerantFhir.Parse(json, out skipped);
         Report(issuer, resource?.TypeName ?? "unreadable", skipped);
         return resource;
     }

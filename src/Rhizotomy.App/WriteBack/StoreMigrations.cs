@@ -17,8 +17,10 @@ public static class StoreMigrations
     {
         var firstMigration = db.Database.GetMigrations().First();
         var history = db.GetService<IHistoryRepository>();
+        // The store's own history table where it names one (stores that share a database keep their histories apart).
+        var historyTable = RelationalOptionsExtension.Extract(db.GetService<IDbContextOptions>()).MigrationsHistoryTableName ?? HistoryRepository.DefaultTableName;
         // Both checks by the same catalogue query (the providers' own Exists differ in where they look).
-        if (!TableExists(db, HistoryRepository.DefaultTableName) && TableExists(db, probeTable))
+        if (!TableExists(db, historyTable) && TableExists(db, probeTable))
         {
             db.Database.ExecuteSqlRaw(history.GetCreateScript());
             db.Database.ExecuteSqlRaw(history.GetInsertScript(new HistoryRow(firstMigration, ProductInfo.GetVersion())));

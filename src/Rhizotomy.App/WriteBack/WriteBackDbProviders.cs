@@ -9,13 +9,6 @@ public sealed class SqliteWriteBackDb(DbContextOptions<SqliteWriteBackDb> option
 /// <summary>The store on PostgreSQL: its migrations are under <c>WriteBack/Migrations/Postgres</c>.</summary>
 public sealed class PostgresWriteBackDb(DbContextOptions<PostgresWriteBackDb> options) : WriteBackDb(options);
 
-/// <summary>Hands out the provider's context as the <see cref="WriteBackDb"/> the app works with.</summary>
-public sealed class WriteBackDbFactory<TContext>(IDbContextFactory<TContext> inner) : IDbContextFactory<WriteBackDb>
-    where TContext : WriteBackDb
-{
-    public WriteBackDb CreateDbContext() => inner.CreateDbContext();
-}
-
 /// <summary>For <c>dotnet ef migrations add ... --context SqliteWriteBackDb</c> (no database is opened).</summary>
 public sealed class SqliteWriteBackDbDesignFactory : IDesignTimeDbContextFactory<SqliteWriteBackDb>
 {

@@ -19,8 +19,7 @@ public static class WriteBackSetup
         if (string.Equals(options.Provider, "postgres", StringComparison.OrdinalIgnoreCase))
         {
             var connection = options.ConnectionString is { Length: > 0 } given ? given : throw new SettingsException("App:WriteBack:ConnectionString is empty: Provider postgres needs a PostgreSQL connection string (Host=...;Database=...;Username=...).");
-            builder.Services.AddDbContextFactory<PostgresWriteBackDb>(o => o.UseNpgsql(connection));
-            builder.Services.AddSingleton<IDbContextFactory<WriteBackDb>>(sp => new WriteBackDbFactory<PostgresWriteBackDb>(sp.GetRequiredService<IDbContextFactory<PostgresWriteBackDb>>()));
+            builder.Services.AddStore<WriteBackDb, SqliteWriteBackDb, PostgresWriteBackDb>(postgres: true, connection);
         }
         else
         {
@@ -31,8 +30,7 @@ public static class WriteBackSetup
                 Directory.CreateDirectory(folder);
                 connection = "Data Source=" + Path.Combine(folder, "outbox.db");
             }
-            builder.Services.AddDbContextFactory<SqliteWriteBackDb>(o => o.UseSqlite(connection));
-            builder.Services.AddSingleton<IDbContextFactory<WriteBackDb>>(sp => new WriteBackDbFactory<SqliteWriteBackDb>(sp.GetRequiredService<IDbContextFactory<SqliteWriteBackDb>>()));
+            builder.Services.AddStore<WriteBackDb, SqliteWriteBackDb, PostgresWriteBackDb>(postgres: false, connection);
         }
 
         builder.Services.TryAddSingleton(_ => Form.FormSetup.LoadTemplates(builder.Configuration));

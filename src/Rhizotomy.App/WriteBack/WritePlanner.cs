@@ -15,7 +15,8 @@ public sealed class WritePlanner(EhrClientFactory clients, WriteLadder ladder, I
 {
     /// <summary>What reading an EHR's <c>/metadata</c> came to.</summary>
     /// <param name="Reachable">False when the EHR did not answer (or answered with an error): worth trying again later.</param>
-    public sealed record CapabilityRead(CapabilityStatement? Statement, bool Reachable, string? Problem);
+    /// <param name="Skipped">The parts of the statement that could not be read (see <see cref="TolerantFhir"/>).</param>
+    public sealed record CapabilityRead(CapabilityStatement? Statement, bool Reachable, string? Problem, IReadOnlyList<SkippedElement>? Skipped = null);
 
     /// <summary>The plan for an EHR; null when its CapabilityStatement cannot be had now and nothing else says how to write (try again later).</summary>
     public async Task<WritePlan?> PlanAsync(string issuer, CancellationToken ct)
@@ -52,9 +53,9 @@ public sealed class WritePlanner(EhrClientFactory clients, WriteLadder ladder, I
             using var response = await connection.Http.SendAsync(request, timeout.Token);
             if (!response.IsSuccessStatusCode)
                 return new CapabilityRead(null, false, $"HTTP {(int)response.StatusCode}");
-            var statement = clients.Parse(issuer, await response.Content.ReadAsStringAsync(timeout.Token)) as CapabilityStatement;
+            var statement = clients.Parse(issuer, await response.Content.ReadAsStringAsync(timeout.Token), out var skipped) as CapabilityStatement;
             // An answer that is not a CapabilityStatement at all is read as none: the default plan, never a block.
-            return new CapabilityRead(statement, true, statement is null ? "not a CapabilityStatement" : null);
+            return new CapabilityRead(statement, true, statement is null ? "not a CapabilityStatement" : null, skipped);
         }
         catch (Exception e) when (!ct.IsCancellationRequested && ChartReader.IsEhrFailure(e))
         {

@@ -25,13 +25,14 @@ public sealed class StoreUpgradeTests : IDisposable
         Directory.Delete(_folder, recursive: true);
     }
 
-    private WebApplication App(string provider, string connection, string keys) =>
+    private WebApplication App(string provider, string connection, string keys, string? audit = null) =>
         AppHost.Build(["--urls", "http://127.0.0.1:0"], b => b.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["App:PublicOrigin"] = "http://127.0.0.1:5090",
             ["App:DataProtectionKeys"] = keys,
             ["App:WriteBack:Provider"] = provider,
             ["App:WriteBack:ConnectionString"] = connection,
+            ["App:Audit:ConnectionString"] = audit,
             // Nothing is sent: the pending note must still be pending after the upgrade.
             ["App:WriteBack:SenderEnabled"] = "false",
             ["App:Warmup:Enabled"] = "false",
@@ -114,6 +115,30 @@ public sealed class StoreUpgradeTests : IDisposable
         await using var app = App("sqlite", $"Data Source={Path.Combine(_folder, "new.db")}", Path.Combine(_folder, "keys"));
         await app.StartAsync();
         Assert.NotEmpty(await AppliedAsync(app));
+        await app.StopAsync();
+    }
+
+    [Fact]
+    public async Task An_audit_store_that_created_its_table_itself_opens_with_its_rows_beside_the_outbox_in_one_database()
+    {
+        // The audit store before migrations: its table, no history, here in the outbox's own file.
+        var file = $"Data Source={Path.Combine(_folder, "shared.db")}";
+        await using (var db = new Rhizotomy.App.Audit.SqliteAuditDb(new DbContextOptionsBuilder<Rhizotomy.App.Audit.SqliteAuditDb>().UseSqlite(file).Options))
+        {
+            Assert.True(await db.Database.EnsureCreatedAsync());
+            db.Records.Add(new Rhizotomy.App.Audit.AuditRecord { Time = 1, Action = Rhizotomy.App.Audit.AuditActions.OpenCase, Issuer = "http://127.0.0.1:5080/fhir", Patient = "Patient/p" });
+            await db.SaveChangesAsync();
+        }
+
+        await using var app = App("sqlite", file, Path.Combine(_folder, "keys"), audit: file);
+        await app.StartAsync();
+        await using (var audit = await app.Services.GetRequiredService<IDbContextFactory<Rhizotomy.App.Audit.AuditDb>>().CreateDbContextAsync())
+        {
+            Assert.Equal(audit.Database.GetMigrations(), await audit.Database.GetAppliedMigrationsAsync());
+            Assert.Equal("Patient/p", (await audit.Records.AsNoTracking().SingleAsync()).Patient);
+        }
+        await using (var outbox = await app.Services.GetRequiredService<IDbContextFactory<WriteBackDb>>().CreateDbContextAsync())
+            Assert.Equal(outbox.Database.GetMigrations(), await outbox.Database.GetAppliedMigrationsAsync());
         await app.StopAsync();
     }
 

@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Caching.Memory;
@@ -8,8 +7,9 @@ namespace Rhizotomy.App.Form;
 
 /// <summary>
 /// The EHR's <c>smart_style_url</c> applied: its JSON (colours, fonts, sizes) read by the server, without the
-/// token, only from the EHR's own origin, and served as a small same-origin stylesheet of the launch. Every
-/// value is checked against a strict pattern, so a style file cannot inject CSS.
+/// token, only from the EHR's own origin, and served as a small same-origin stylesheet of the launch that holds
+/// only CSS custom-property values (the rules are <c>wwwroot/ehr-style.css</c>). Every value is checked against a
+/// strict pattern, so a style file cannot inject CSS.
 /// </summary>
 public static partial class SmartStyle
 {
@@ -45,34 +45,32 @@ public static partial class SmartStyle
         return app;
     }
 
-    /// <summary>The stylesheet for a SMART style JSON: only values that are plainly a colour, a font list or a size.</summary>
+    /// <summary>
+    /// The launch's stylesheet for a SMART style JSON: only the values, as CSS custom properties on <c>:root</c>
+    /// (<c>--ehr-background</c>, …), and only values that are plainly a colour, a font list or a size and keep AA
+    /// contrast. The rules that use them are <c>wwwroot/ehr-style.css</c>, each falling back to the app's own value.
+    /// </summary>
     public static string Css(JsonElement style)
+    {
+        var values = Values(style);
+        return values.Count == 0 ? "" : ":root{" + string.Join(';', values.Select(v => v.Property + ":" + v.Value)) + "}\n";
+    }
+
+    /// <summary>The EHR's values that are kept, each with the custom property <c>wwwroot/ehr-style.css</c> reads it from.</summary>
+    public static IReadOnlyList<(string Property, string Value)> Values(JsonElement style)
     {
         string? Get(string name, Regex pattern) =>
             style.ValueKind == JsonValueKind.Object && style.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String
             && v.GetString() is { Length: < 100 } s && pattern.IsMatch(s) ? s : null;
         var (background, text, highlight, error, success) = Accessible(
             Get("color_background", Colour()), Get("color_text", Colour()), Get("color_highlight", Colour()), Get("color_error", Colour()), Get("color_success", Colour()));
-        var body = Get("font_family_body", Fonts());
-        var heading = Get("font_family_heading", Fonts());
-        var size = Get("dim_font_size", Size());
-        var css = new StringBuilder();
-        void Rule(string selector, params (string Property, string? Value)[] declarations)
-        {
-            var set = declarations.Where(d => d.Value is not null).ToList();
-            if (set.Count == 0)
-                return;
-            css.Append(selector).Append('{').AppendJoin(';', set.Select(d => d.Property + ":" + d.Value)).Append("}\n");
-        }
-        Rule("body", ("background", background), ("color", text), ("font-family", body), ("font-size", size));
-        Rule(".actions", ("background", background));
-        Rule("h1,h2,h3,legend", ("font-family", heading));
-        Rule("button", ("background", highlight), ("border-color", highlight));
-        Rule("button.secondary", ("color", highlight), ("background", background));
-        Rule(":focus-visible", ("outline-color", highlight));
-        Rule(".msg.error,.summary.bad,.nerve-warnings li", ("border-color", error));
-        Rule(".summary.ok", ("border-color", success));
-        return css.ToString();
+        (string Property, string? Value)[] all =
+        [
+            ("--ehr-background", background), ("--ehr-text", text), ("--ehr-highlight", highlight), ("--ehr-error", error), ("--ehr-success", success),
+            ("--ehr-font-body", Get("font_family_body", Fonts())), ("--ehr-font-heading", Get("font_family_heading", Fonts())),
+            ("--ehr-font-size", Get("dim_font_size", Size())),
+        ];
+        return [.. all.Where(v => v.Value is not null).Select(v => (v.Property, v.Value!))];
     }
 
     /// <summary>The app's own colours, used wherever the EHR's would fail WCAG 2.2 AA (the app's stylesheet has the same).</summary>

@@ -137,8 +137,9 @@ public class NotePageTests(FormWorld f) : IClassFixture<FormWorld>
     {
         var html = await f.Browser.GetStringAsync(f.Url($"/s/{f.LaunchId}/note"));
         Assert.Contains($"/s/{f.LaunchId}/smart-style.css", html);
+        Assert.Matches("/ehr-style[.a-z0-9]*css", html);
         var css = await f.Browser.GetStringAsync(f.Url($"/s/{f.LaunchId}/smart-style.css"));
-        Assert.Contains("body{background:#f6f7f9", css);
+        Assert.StartsWith(":root{--ehr-background:#f6f7f9", css, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -5,18 +5,32 @@ namespace Rhizotomy.App.Tests.Form;
 
 public class SmartStyleTests
 {
+    /// <summary>Every value the launch's stylesheet can set is read by a rule of wwwroot/ehr-style.css, with the app's own value as fallback.</summary>
     [Fact]
-    public void The_ehr_style_becomes_css_and_values_that_could_inject_css_are_dropped()
+    public void Every_custom_property_is_used_by_the_ehr_stylesheet_with_a_fallback()
+    {
+        using var style = JsonDocument.Parse("""
+            {"color_background":"#f6f7f9","color_text":"#111827","color_highlight":"#0b5394","color_error":"#b42318","color_success":"#1e7b45",
+             "font_family_body":"Arial","font_family_heading":"Georgia","dim_font_size":"16px"}
+            """);
+        var properties = SmartStyle.Values(style.RootElement).Select(v => v.Property).ToList();
+        Assert.Equal(8, properties.Count);
+        var stylesheet = File.ReadAllText(Path.Combine(RepositoryRoot.Find(), "src", "Rhizotomy.App", "wwwroot", "ehr-style.css"));
+        Assert.All(properties, p => Assert.Contains("var(" + p + ",", stylesheet, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_ehr_style_becomes_custom_property_values_and_values_that_could_inject_css_are_dropped()
     {
         using var style = JsonDocument.Parse("""
             {"color_background":"#f6f7f9","color_highlight":"red;}body{display:none","font_family_body":"system-ui, sans-serif",
              "dim_font_size":"16px","color_error":"url(javascript:alert(1))","color_text":42}
             """);
         var css = SmartStyle.Css(style.RootElement);
-        Assert.Contains("body{background:#f6f7f9;font-family:system-ui, sans-serif;font-size:16px}", css);
+        Assert.Equal(":root{--ehr-background:#f6f7f9;--ehr-font-body:system-ui, sans-serif;--ehr-font-size:16px}\n", css);
         Assert.DoesNotContain("display:none", css);
         Assert.DoesNotContain("javascript", css);
-        Assert.DoesNotContain("button{", css);
+        Assert.DoesNotContain("--ehr-highlight", css);
     }
 }
 
@@ -41,13 +55,11 @@ public class SmartStyleContrastTests
         Assert.DoesNotContain("#999999", css, StringComparison.Ordinal);
         Assert.DoesNotContain("#9ec5fe", css, StringComparison.Ordinal);
         Assert.DoesNotContain("#ffd6d6", css, StringComparison.Ordinal);
-        Assert.Contains("body{background:#ffffff}", css, StringComparison.Ordinal);
+        Assert.Equal(":root{--ehr-background:#ffffff}\n", css);
 
         using var good = JsonDocument.Parse("""{"color_background":"#f6f7f9","color_text":"#111827","color_highlight":"#0b5394","color_error":"#b42318"}""");
         var kept = SmartStyle.Css(good.RootElement);
-        Assert.Contains("body{background:#f6f7f9;color:#111827}", kept, StringComparison.Ordinal);
-        Assert.Contains("button{background:#0b5394;border-color:#0b5394}", kept, StringComparison.Ordinal);
-        Assert.Contains("border-color:#b42318", kept, StringComparison.Ordinal);
+        Assert.Equal(":root{--ehr-background:#f6f7f9;--ehr-text:#111827;--ehr-highlight:#0b5394;--ehr-error:#b42318}\n", kept);
     }
 
     [Fact]

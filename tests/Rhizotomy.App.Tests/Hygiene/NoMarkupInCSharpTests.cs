@@ -52,6 +52,13 @@ public partial class NoMarkupInCSharpTests
     [InlineData(" style=\"color:red\"", "an HTML attribute")]
     [InlineData("body{font-family:system-ui;margin:0}", "a CSS rule")]
     [InlineData(".banner { color: #333 }", "a CSS rule")]
+    [InlineData("font-family", "a CSS property")]
+    [InlineData("border-color:#b42318", "a CSS property")]
+    [InlineData("background", "a CSS property")]
+    [InlineData("h1,h2,h3,legend", "a CSS selector")]
+    [InlineData("button.secondary", "a CSS selector")]
+    [InlineData(":focus-visible", "a CSS selector")]
+    [InlineData(".msg.error,.summary.bad,.nerve-warnings li", "a CSS selector")]
     [InlineData("(function () { 'use strict'; })();", "a script")]
     [InlineData("document.getElementById('x')", "a script")]
     public void The_scan_recognises_markup(string literal, string what) => Assert.Equal(what, Markup(literal));
@@ -65,6 +72,14 @@ public partial class NoMarkupInCSharpTests
     [InlineData("{0} of {1}")]
     [InlineData("usage: rhizotomy validate <file-or-folder>...")]
     [InlineData("Patient/{id}")]
+    [InlineData("--ehr-background")]
+    [InlineData(":root{")]
+    [InlineData("color_background")]
+    [InlineData("form.css")]
+    [InlineData("urn:oid:2.16.840.1.113883.6.1")]
+    [InlineData("display")]
+    [InlineData(".answer.value.extension")]
+    [InlineData("a, b and c")]
     public void The_scan_leaves_plain_strings_alone(string literal) => Assert.Null(Markup(literal));
 
     [Fact]
@@ -85,6 +100,10 @@ public partial class NoMarkupInCSharpTests
             return "an HTML attribute";
         if (CssRule().IsMatch(literal))
             return "a CSS rule";
+        if (CssProperty().IsMatch(literal))
+            return "a CSS property";
+        if (CssSelector().IsMatch(literal))
+            return "a CSS selector";
         if (Script().IsMatch(literal))
             return "a script";
         return null;
@@ -205,6 +224,17 @@ public partial class NoMarkupInCSharpTests
     // selector { property: value } (a rule), as in a stylesheet.
     [GeneratedRegex(@"[a-zA-Z0-9\]\)*]\s*\{\s*[a-z-]+\s*:\s*[^;{}]+;?\s*(\}|[a-z-]+\s*:)")]
     private static partial Regex CssRule();
+
+    // A stylesheet built piece by piece (Rule("body", ("background", value))): a CSS property, or a declaration, as a
+    // literal of its own. Custom properties (--ehr-background) carry values, not rules, and pass.
+    [GeneratedRegex(@"^\s*(background(-color)?|color|font(-family|-size|-weight)?|border(-(top|right|bottom|left))?(-(color|width|style))?|outline(-(color|width|style|offset))?|text-decoration|box-shadow)\s*(:.*)?$")]
+    private static partial Regex CssProperty();
+
+    // ...and its selectors: element lists (h1,h2), element.class (button.secondary), compound classes in a list or before
+    // a brace (.msg.error,.summary.bad; a lone .answer.value is a FHIRPath),
+    // pseudo-classes (:focus-visible; :root, where custom properties are set, passes).
+    [GeneratedRegex(@"^\s*((h[1-6]|body|button|legend|label|input|select|textarea|fieldset)\s*,\s*[\w.#\s,>-]+|(h[1-6]|body|button|legend|label|input|select|textarea|fieldset|li|ul|p|a|div|span)(\.[a-z][\w-]*)+|\.[a-z][\w-]*\.[a-z][\w-]*[\w.#\s>-]*((,[\w.#\s>-]+)+|\s*\{)|[\w.#\s-]*:(focus|focus-visible|focus-within|hover|active|visited|checked|disabled|first-child|last-child)\b[\w.#\s,>:-]*)\s*\{?\s*$")]
+    private static partial Regex CssSelector();
 
     [GeneratedRegex(@"\bfunction\s*\(|\bdocument\.[a-zA-Z]+|addEventListener\(|'use strict'|=>\s*\{\s*(var|let|const)\s")]
     private static partial Regex Script();

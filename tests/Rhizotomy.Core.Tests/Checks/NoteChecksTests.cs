@@ -5,14 +5,15 @@ using Rhizotomy.Core.Templates;
 using Rhizotomy.Core.Tests.TestData;
 using static Rhizotomy.Core.Tests.TestData.Responses;
 using static Rhizotomy.Tests.Shared.NoteAnswers;
+using Rhizotomy.Tests.Shared;
 
 namespace Rhizotomy.Core.Tests.Checks;
 
 public class NoteChecksTests
 {
-    private static readonly NerveLinkIds LeftGon = LinkIds.For(Nerve.GreaterOccipital, Side.Left);
-    private static readonly NerveLinkIds RightGon = LinkIds.For(Nerve.GreaterOccipital, Side.Right);
-    private static readonly NerveLinkIds LeftLon = LinkIds.For(Nerve.LesserOccipital, Side.Left);
+    private static readonly NerveSide LeftGon = NoteAnswers.For(Nerve.GreaterOccipital, Side.Left);
+    private static readonly NerveSide RightGon = NoteAnswers.For(Nerve.GreaterOccipital, Side.Right);
+    private static readonly NerveSide LeftLon = NoteAnswers.For(Nerve.LesserOccipital, Side.Left);
 
     private static OperationOutcome Check(QuestionnaireResponse qr, CaseEvidence? evidence = null) =>
         NoteChecks.Check(NeurectomyTemplate, qr, evidence ?? Cases.ClassicLeft());

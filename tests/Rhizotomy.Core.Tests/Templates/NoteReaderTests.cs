@@ -4,13 +4,14 @@ using Rhizotomy.Core.Templates;
 using Rhizotomy.Core.Tests.TestData;
 using static Rhizotomy.Core.Tests.TestData.Responses;
 using static Rhizotomy.Tests.Shared.NoteAnswers;
+using Rhizotomy.Tests.Shared;
 
 namespace Rhizotomy.Core.Tests.Templates;
 
 public class NoteReaderTests
 {
-    private static readonly NerveLinkIds LeftGon = LinkIds.For(Nerve.GreaterOccipital, Side.Left);
-    private static readonly NerveLinkIds RightLon = LinkIds.For(Nerve.LesserOccipital, Side.Right);
+    private static readonly NerveSide LeftGon = NoteAnswers.For(Nerve.GreaterOccipital, Side.Left);
+    private static readonly NerveSide RightLon = NoteAnswers.For(Nerve.LesserOccipital, Side.Right);
 
     private static NoteReadResult Read(QuestionnaireResponse qr, CaseEvidence evidence, Questionnaire? template = null) =>
         NoteReader.Read(template ?? NeurectomyTemplate, qr, Cases.Context(), evidence);

@@ -50,7 +50,7 @@ public static partial class NoteChecks
             // Consent, complications, laterality, the C-CDA sections and any site rule: the template's own constraints.
             TemplateConstraints.Check(tree, evidence, issues);
             Times(tree, issues);
-            Evidence(tree, treated, evidence, issues);
+            Evidence(tree, evidence, issues);
             return (tree, issues);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -146,21 +146,9 @@ public static partial class NoteChecks
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$", RegexOptions.None, 100)]
     private static partial Regex FullDateTime();
 
-    private static void Evidence(ResponseTree tree, List<(NerveSide Ids, ResponseNode Group)> treated, CaseEvidence evidence, IssueList issues)
+    private static void Evidence(ResponseTree tree, CaseEvidence evidence, IssueList issues)
     {
-        var blocks = (evidence.Blocks ?? []).Where(b => b is not null).Select(b => (b.Nerve, b.Side))
-            .Concat(tree.All(LinkIds.PriorBlock).Select(b => (
-                TemplateAnswers.NerveOf(b.Child(LinkIds.PriorBlockNerve)?.Coding),
-                TemplateAnswers.SideOf(b.Child(LinkIds.PriorBlockSide)?.Coding))))
-            .ToList();
-        foreach (var (ids, _) in treated)
-        {
-            if (!blocks.Any(b => b.Item1 == ids.Nerve && b.Item2 == ids.Side))
-            {
-                issues.Warning("no-diagnostic-block", ResponseTree.PathOf(LinkIds.Indication, LinkIds.PriorBlock),
-                    $"{ids.Label}: no diagnostic block of this nerve on this side is on record. Reviewers look for one before surgery.");
-            }
-        }
+        // A same-side diagnostic block before the operation (or a stated reason) is the template's rule 'block-before-operation'.
         var failedTherapy = (evidence.Therapies ?? []).Any(t => t?.Failed == true)
             || tree.All(LinkIds.Therapy).Any(t => t.Child(LinkIds.TherapyFailed)?.Bool == true);
         if (!failedTherapy)

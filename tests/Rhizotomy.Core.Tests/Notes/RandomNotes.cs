@@ -50,9 +50,14 @@ public static class RandomNotes
         var none = random.Next(3) != 0;
         var complications = new ComplicationStatement(none, none ? [] : [.. complicationCodes.Where(_ => random.Next(2) == 0).DefaultIfEmpty(complicationCodes[0])], Maybe("complication"));
 
+        // One laterality story, as the checks demand of a note that is signed: every treated side has a diagnosis on it (or one without a side).
+        var preoperative = Enumerable.Range(0, 1 + random.Next(3)).Select(_ => NewDiagnosis()).ToList();
+        foreach (var side in treatments.Select(t => t.Side).Distinct().Where(s => !preoperative.Any(d => d.Side is null || d.Side == s)).ToList())
+            preoperative.Add(NewDiagnosis() with { Side = side });
+
         return new OperativeNote(
             context, start, start.AddMinutes(30 + random.Next(180)),
-            [.. Enumerable.Range(0, 1 + random.Next(3)).Select(_ => NewDiagnosis())],
+            preoperative,
             [.. Enumerable.Range(0, 1 + random.Next(2)).Select(_ => NewDiagnosis())],
             new Indication(
                 [.. Enumerable.Range(0, random.Next(3)).Select(_ => new PriorBlock(random.Next(2) == 0 ? "2025-0" + (1 + random.Next(9)) : null, random.Next(2) == 0 ? Pick(Nerves) : null, random.Next(2) == 0 ? Side.Left : null, random.Next(2) == 0 ? random.Next(101) : null, Maybe("relief"), MaybeRef("Procedure")))],

@@ -10,6 +10,12 @@ namespace Rhizotomy.Tests.Shared;
 /// </summary>
 public static class NoteAnswers
 {
+    private static readonly Lazy<Questionnaire> Shipped = new(() => TemplateDefinitions.Build(Technique.Neurectomy));
+
+    /// <summary>One nerve on one side as the shipped templates document it (their nerve-side groups are alike).</summary>
+    public static NerveSide For(Nerve nerve, Side side) =>
+        NerveSides.Of(Shipped.Value).Single(n => n.Nerve == nerve && n.Side == side);
+
     public static Coding Project(string code) =>
         new(Known.ProjectCodeSystem, code, Known.Concepts.Single(c => c.Code == code).Display);
 
@@ -32,7 +38,7 @@ public static class NoteAnswers
         Set(qr, [LinkIds.Performed, LinkIds.PerformedEnd], new FhirDateTime("2026-11-20T10:30:00+01:00"));
     }
 
-    public static void Neurectomy(QuestionnaireResponse qr, NerveLinkIds n, decimal segmentMm = 10m)
+    public static void Neurectomy(QuestionnaireResponse qr, NerveSide n, decimal segmentMm = 10m)
     {
         Treat(qr, n, Known.Codes.Neurectomy);
         Set(qr, [LinkIds.Nerves, n.Group, n.SegmentLength], new FhirDecimal(segmentMm));
@@ -40,7 +46,7 @@ public static class NoteAnswers
         Set(qr, [LinkIds.Nerves, n.Group, n.SpecimenSent], new FhirBoolean(true));
     }
 
-    public static void Radiofrequency(QuestionnaireResponse qr, NerveLinkIds n, decimal celsius = 80m, decimal seconds = 90m, int lesions = 3)
+    public static void Radiofrequency(QuestionnaireResponse qr, NerveSide n, decimal celsius = 80m, decimal seconds = 90m, int lesions = 3)
     {
         Treat(qr, n, Known.Codes.Coagulation);
         Set(qr, [LinkIds.Nerves, n.Group, n.EnergyMethod], Project(Known.Codes.Radiofrequency));
@@ -49,7 +55,7 @@ public static class NoteAnswers
         Set(qr, [LinkIds.Nerves, n.Group, n.RfLesions], new Integer(lesions));
     }
 
-    public static void Treat(QuestionnaireResponse qr, NerveLinkIds n, string technique)
+    public static void Treat(QuestionnaireResponse qr, NerveSide n, string technique)
     {
         Set(qr, [LinkIds.Nerves, n.Group, n.Treated], new FhirBoolean(true));
         Set(qr, [LinkIds.Nerves, n.Group, n.Technique], Project(technique));

@@ -250,7 +250,7 @@ public static class WriteBackLoadDriver
             var launch = new LaunchContext(new Ref("Patient/" + Patient), new Ref($"Encounter/{Patient}-surgery"), new Ref("Practitioner/bench-surgeon"), DateTimeOffset.UtcNow, noteId);
             var qr = Populator.Populate(Template, launch, CaseEvidenceBuilder.Build(Chart()));
             NoteAnswers.CompleteCommon(qr);
-            NoteAnswers.Neurectomy(qr, LinkIds.For(Nerve.GreaterOccipital, Side.Left));
+            NoteAnswers.Neurectomy(qr, NoteAnswers.For(Nerve.GreaterOccipital, Side.Left));
             qr.Status = QuestionnaireResponse.QuestionnaireResponseStatus.Completed;
             return qr;
         }

@@ -66,10 +66,13 @@ public sealed class FormView
     public static string Instance(string suffix, int i) => suffix + "." + i.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The nerve-side groups the nerves item holds (a site's template may leave some out).</summary>
-    public static IReadOnlyList<Q.ItemComponent> NerveGroups(Q.ItemComponent nerves) =>
-        [.. nerves.Item.Where(g => LinkIds.NerveSides.Any(n => n.Group == g.LinkId))];
+    public IReadOnlyList<Q.ItemComponent> NerveGroups(Q.ItemComponent nerves) =>
+        [.. nerves.Item.Where(g => NerveSides.ByGroup(Template, g.LinkId) is not null)];
 
-    public bool Treated(NerveLinkIds ids, string suffix) => State.Value(ids.Treated + suffix) == "true";
+    /// <summary>The nerve-side group <paramref name="group"/> documents.</summary>
+    public NerveSide NerveSide(Q.ItemComponent group) => NerveSides.ByGroup(Template, group.LinkId)!;
+
+    public bool Treated(NerveSide ids, string suffix) => State.Value(ids.Treated + suffix) == "true";
 
     // The same walk as the components: which keys get an element (the summary above the form links to them).
     private void Collect(HashSet<string> keys, Q.ItemComponent d, string suffix)
@@ -82,7 +85,7 @@ public sealed class FormView
             foreach (var g in NerveGroups(d))
             {
                 keys.Add(g.LinkId + suffix);
-                var ids = LinkIds.NerveSides.First(n => n.Group == g.LinkId);
+                var ids = NerveSide(g);
                 keys.Add(ids.Treated + suffix);
                 foreach (var child in g.Item.Where(c => c.LinkId != ids.Treated))
                     Collect(keys, child, suffix);
@@ -167,7 +170,7 @@ public sealed class FormView
     }
 
     /// <summary>A nerve-side group is shown when its nerve is ticked.</summary>
-    public static string TreatedCondition(NerveLinkIds ids, string suffix) =>
+    public static string TreatedCondition(NerveSide ids, string suffix) =>
         JsonSerializer.Serialize(new[] { new { k = ids.Treated + suffix, op = "=", v = "true" } });
 
     public string WorkUpSummary(Q.ItemComponent indication)

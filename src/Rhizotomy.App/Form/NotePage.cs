@@ -90,7 +90,7 @@ public static partial class NotePage
             launch = pick?.Apply(launch) ?? launch;
             if (copy)
             {
-                CopyFromOtherSide(state, action["copy:".Length..]);
+                CopyFromOtherSide(q, state, action["copy:".Length..]);
                 return Page(session, q, state, launch, outcome: null, builderProblems: null, noteId, pick, focus: action["copy:".Length..], templates: catalog.List());
             }
             // A note signed already (a second click, Back then Sign, a replayed post): its page, and nothing is saved or filed again.
@@ -197,13 +197,12 @@ public static partial class NotePage
     }
 
     /// <summary>"Same as the other side": technique and details of the other side's nerve copied onto this one.</summary>
-    public static void CopyFromOtherSide(FormState state, string groupLinkId)
+    public static void CopyFromOtherSide(Questionnaire q, FormState state, string groupLinkId)
     {
-        var target = LinkIds.NerveSides.FirstOrDefault(n => n.Group == groupLinkId);
-        if (target is null)
+        var target = NerveSides.ByGroup(q, groupLinkId);
+        if (target is null || NerveSides.OtherSide(q, target) is not { } source)
             return;
-        var source = LinkIds.For(target.Nerve, target.Side == Side.Left ? Side.Right : Side.Left);
-        static string[] Items(NerveLinkIds n) =>
+        static string[] Items(NerveSide n) =>
             [n.Technique, n.Findings, n.FindingsText, n.SegmentLength, n.Stump, n.SpecimenSent, n.EnergyMethod, n.RfTemperature, n.RfDuration, n.RfLesions];
         foreach (var (from, to) in Items(source).Zip(Items(target)))
         {
@@ -238,7 +237,7 @@ public static partial class NotePage
         }
         passed = passed && messages.Count == 0;
         var evidence = NoteSession.Evidence(session);
-        var view = new FormView(q, state, new ResponseBuilder(q, state), messages, NerveMap.Evidence(evidence));
+        var view = new FormView(q, state, new ResponseBuilder(q, state), messages, NerveMap.Evidence(q, evidence));
         var model = new NotePageModel(session, q, view, launch, pick, messages, outcome is not null, passed, noteId, focus, preview, resumedFrom, evidence, templates ?? []);
         return Render<NoteFormPage>(new() { [nameof(NoteFormPage.Model)] = model }, status);
     }

@@ -46,14 +46,11 @@ public static partial class NoteChecks
                 issues.Error(OperationOutcome.IssueType.Required, "no-nerve-treated", ResponseTree.PathOf(LinkIds.Nerves),
                     "No nerve is marked as treated. Tick each nerve and side that was operated on.");
             }
-            foreach (var (ids, group) in treated)
-            {
-                TechniqueDetails(ids, group, issues);
-            }
+            // Technique details: the template's required items behind their enableWhen (checked with the structure above).
             // Consent, complications, laterality, the C-CDA sections and any site rule: the template's own constraints.
             TemplateConstraints.Check(tree, evidence, issues);
             Times(tree, issues);
-            Evidence(tree, treated, evidence, issues);
+            Evidence(tree, evidence, issues);
             return (tree, issues);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
@@ -90,53 +87,15 @@ public static partial class NoteChecks
         return true;
     }
 
-    internal static IEnumerable<(NerveLinkIds Ids, ResponseNode Group)> TreatedNerves(ResponseTree tree)
+    internal static IEnumerable<(NerveSide Ids, ResponseNode Group)> TreatedNerves(ResponseTree tree)
     {
-        foreach (var ids in LinkIds.NerveSides)
+        foreach (var ids in NerveSides.Of(tree.Template))
         {
             var group = tree.First(ids.Group);
             if (group?.Child(ids.Treated)?.Bool == true)
             {
                 yield return (ids, group);
             }
-        }
-    }
-
-    private static void TechniqueDetails(NerveLinkIds ids, ResponseNode group, IssueList issues)
-    {
-        void Require(string linkId, string what, Func<ResponseNode, bool> answered)
-        {
-            var node = group.Child(linkId);
-            var expression = node?.Expression ?? $"{group.Expression}.item.where(linkId='{linkId}')";
-            if ((node is null || !answered(node)) && !issues.HasErrorAt(expression))
-            {
-                issues.Error(OperationOutcome.IssueType.Required, "technique-details-missing", expression, $"{ids.Label}: {what} is missing.");
-            }
-        }
-
-        var technique = group.Child(ids.Technique)?.Coding?.Code;
-        if (technique is null)
-        {
-            Require(ids.Technique, "technique (neurectomy or coagulation)", n => n.Coding is not null);
-            return;
-        }
-        if (technique == Known.Codes.Neurectomy)
-        {
-            Require(ids.SegmentLength, "segment length", n => n.Decimal is not null);
-            Require(ids.Stump, "proximal stump management", n => n.Coding is not null);
-            Require(ids.SpecimenSent, "whether a specimen went to pathology", n => n.Bool is not null);
-            return;
-        }
-        var method = group.Child(ids.EnergyMethod)?.Coding?.Code;
-        if (method is null)
-        {
-            Require(ids.EnergyMethod, "energy method", n => n.Coding is not null);
-        }
-        else if (method == Known.Codes.Radiofrequency)
-        {
-            Require(ids.RfTemperature, "radiofrequency temperature", n => n.Decimal is not null);
-            Require(ids.RfDuration, "lesion duration", n => n.Decimal is not null);
-            Require(ids.RfLesions, "number of lesions", n => n.Int is not null);
         }
     }
 
@@ -187,21 +146,9 @@ public static partial class NoteChecks
     [GeneratedRegex(@"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$", RegexOptions.None, 100)]
     private static partial Regex FullDateTime();
 
-    private static void Evidence(ResponseTree tree, List<(NerveLinkIds Ids, ResponseNode Group)> treated, CaseEvidence evidence, IssueList issues)
+    private static void Evidence(ResponseTree tree, CaseEvidence evidence, IssueList issues)
     {
-        var blocks = (evidence.Blocks ?? []).Where(b => b is not null).Select(b => (b.Nerve, b.Side))
-            .Concat(tree.All(LinkIds.PriorBlock).Select(b => (
-                TemplateAnswers.NerveOf(b.Child(LinkIds.PriorBlockNerve)?.Coding),
-                TemplateAnswers.SideOf(b.Child(LinkIds.PriorBlockSide)?.Coding))))
-            .ToList();
-        foreach (var (ids, _) in treated)
-        {
-            if (!blocks.Any(b => b.Item1 == ids.Nerve && b.Item2 == ids.Side))
-            {
-                issues.Warning("no-diagnostic-block", ResponseTree.PathOf(LinkIds.Indication, LinkIds.PriorBlock),
-                    $"{ids.Label}: no diagnostic block of this nerve on this side is on record. Reviewers look for one before surgery.");
-            }
-        }
+        // A same-side diagnostic block before the operation (or a stated reason) is the template's rule 'block-before-operation'.
         var failedTherapy = (evidence.Therapies ?? []).Any(t => t?.Failed == true)
             || tree.All(LinkIds.Therapy).Any(t => t.Child(LinkIds.TherapyFailed)?.Bool == true);
         if (!failedTherapy)

@@ -11,15 +11,20 @@ public sealed record TemplateConstraint(string Key, bool Error, string Expressio
 /// <summary>
 /// Checks as data: the template's <c>questionnaire-constraint</c> rules (FHIRPath, severity, a human message,
 /// the items pointed at), evaluated with Firely's FHIRPath on the response as signing would see it (answers of
-/// disabled items removed), with <c>%evidence</c> (the chart's case evidence) and <c>%questionnaire</c>.
+/// disabled items removed), with <c>%evidence</c> (the chart's case evidence), <c>%questionnaire</c> and the template's root
+/// FHIRPath <c>variable</c>s (evaluated on that response).
 /// Some rules a template must never lose (<see cref="EssentialRules"/>); a template without one, or whose rule
 /// names a linkId it does not have, is refused when it is loaded.
 /// </summary>
 public static class TemplateConstraints
 {
-    /// <summary>Rule keys every operative-note template must carry: laterality, consent, complications stated, the C-CDA required sections.</summary>
+    /// <summary>
+    /// Rule keys every operative-note template must carry: laterality (against the chart's diagnoses, and against the note's own
+    /// pre- and post-operative diagnoses), a same-side diagnostic block before the operation (or a stated reason), consent,
+    /// complications stated, the C-CDA required sections.
+    /// </summary>
     public static readonly IReadOnlyList<string> EssentialRules =
-        ["laterality-unconfirmed", "consent-not-obtained", "complications-missing", "complications-contradictory", "ccda-required-sections"];
+        ["laterality-unconfirmed", "laterality-diagnosis-side", "block-before-operation", "consent-not-obtained", "complications-missing", "complications-contradictory", "ccda-required-sections"];
 
     /// <summary>Every constraint of the template, root first, then items depth first.</summary>
     public static IReadOnlyList<TemplateConstraint> Of(Questionnaire template)
@@ -94,6 +99,23 @@ public static class TemplateConstraints
             [Sdc.EvidenceVariable] = [EvidenceParameters.From(evidence)],
             ["questionnaire"] = [tree.Template],
         };
+        // The template's root FHIRPath variables, evaluated on the response as SDC does while a form is filled
+        // (a site's threshold, the operation's date, the diagnoses as entered): every rule sees them as %name.
+        foreach (var variable in tree.Template.Extension.Where(e => e.Url == Sdc.Variable).Select(Sdc.ExpressionOf).OfType<Expression>())
+        {
+            if (variable is not { Name: { Length: > 0 } name, Expression_: { Length: > 0 } expression } || variable.Language != Sdc.FhirPathLanguage)
+            {
+                continue;
+            }
+            try
+            {
+                variables[name] = Sdc.Evaluate(effective, expression, variables);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                variables[name] = [];
+            }
+        }
         foreach (var c in Of(tree.Template))
         {
             if (c.OnLinkId is null)

@@ -6,8 +6,28 @@ namespace Rhizotomy.Core.Clinical;
 /// <summary>Side of the body a nerve is on.</summary>
 public enum Side { Left, Right }
 
-/// <summary>Occipital nerves the product documents.</summary>
-public enum Nerve { GreaterOccipital, LesserOccipital, ThirdOccipital }
+/// <summary>
+/// A nerve, as data: a concept of the project CodeSystem (group <c>nerve</c>) named by a template's nerve-side group
+/// (see <see cref="Templates.NerveSides"/>). Two nerves are the same when their codes are.
+/// </summary>
+/// <param name="Code">Project CodeSystem code (<c>greater-occipital-nerve</c>).</param>
+/// <param name="Display">How a template named it, when the code is not one the product knows.</param>
+public sealed record Nerve(string Code, string? Display = null)
+{
+    /// <summary>The shipped nerves (the chart readers recognise them in Procedure codes and texts).</summary>
+    public static Nerve GreaterOccipital { get; } = new(Known.Codes.GreaterOccipitalNerve);
+    public static Nerve LesserOccipital { get; } = new(Known.Codes.LesserOccipitalNerve);
+    public static Nerve ThirdOccipital { get; } = new(Known.Codes.ThirdOccipitalNerve);
+
+    /// <summary>"Greater occipital nerve": the CodeSystem's display, else the template's, else the code.</summary>
+    public string Name => Known.Concepts.FirstOrDefault(c => c.Code == Code)?.Display ?? Display ?? Code;
+
+    public bool Equals(Nerve? other) => other is not null && other.Code == Code;
+
+    public override int GetHashCode() => Code.GetHashCode(StringComparison.Ordinal);
+
+    public override string ToString() => Code;
+}
 
 /// <summary>How a nerve was treated.</summary>
 public enum Technique { Neurectomy, Coagulation }

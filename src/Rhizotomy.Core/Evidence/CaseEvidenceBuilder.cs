@@ -314,12 +314,8 @@ public static partial class CaseEvidenceBuilder
         {
             foreach (var coding in p.BodySite.SelectMany(b => b.Coding).Where(c => c.System == Known.ProjectCodeSystem))
             {
-                switch (coding.Code)
-                {
-                    case Known.Codes.GreaterOccipitalNerve: return (Nerve.GreaterOccipital, false);
-                    case Known.Codes.LesserOccipitalNerve: return (Nerve.LesserOccipital, false);
-                    case Known.Codes.ThirdOccipitalNerve: return (Nerve.ThirdOccipital, false);
-                }
+                if (Known.Concepts.FirstOrDefault(k => k.Group == "nerve" && k.Code == coding.Code) is { } known)
+                    return (new Nerve(known.Code), false);
             }
             foreach (var coding in p.Code?.Coding ?? [])
             {

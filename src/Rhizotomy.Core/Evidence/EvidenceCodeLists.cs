@@ -221,13 +221,11 @@ public sealed class EvidenceCodeLists
         }
     }
 
-    private static Nerve NerveNamed(string name, string list) => name switch
-    {
-        "greater-occipital" => Nerve.GreaterOccipital,
-        "lesser-occipital" => Nerve.LesserOccipital,
-        "third-occipital" => Nerve.ThirdOccipital,
-        _ => throw new EvidenceListException($"{TermsFile}: {list} names an unknown nerve '{name}' (greater-occipital, lesser-occipital, third-occipital)."),
-    };
+    // A nerve of the project CodeSystem, named without its "-nerve" ("greater-occipital").
+    private static Nerve NerveNamed(string name, string list) =>
+        Known.Concepts.FirstOrDefault(c => c.Group == "nerve" && c.Code == name + "-nerve") is { } concept
+            ? new Nerve(concept.Code)
+            : throw new EvidenceListException($"{TermsFile}: {list} names an unknown nerve '{name}' ({string.Join(", ", Known.Concepts.Where(c => c.Group == "nerve").Select(c => c.Code[..^"-nerve".Length]))}).");
 
     private static Regex Join(IReadOnlyList<string> patterns) =>
         patterns.Count == 0 ? new Regex("(?!)", Options) : new Regex(string.Join("|", patterns.Select(p => $"(?:{p})")), Options);

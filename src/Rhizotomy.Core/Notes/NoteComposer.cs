@@ -173,11 +173,8 @@ public sealed class NoteComposer(NoteComposerOptions? options = null)
             ],
         };
 
-        // The diagnoses on this side (or without a side); all of them when none is on this side,
-        // which is the case the laterality reason explains.
-        var reasons = note.PreoperativeDiagnoses.Where(d => d.Side is null || d.Side == treatment.Side).ToList();
-        if (reasons.Count == 0) reasons = [.. note.PreoperativeDiagnoses];
-        foreach (var diagnosis in reasons)
+        // The diagnoses on this side (or without a side): a diagnosis of the other side is never cited as the reason.
+        foreach (var diagnosis in note.PreoperativeDiagnoses.Where(d => d.Side is null || d.Side == treatment.Side))
         {
             if (diagnosis.Condition is not null) procedure.ReasonReference.Add(Reference(diagnosis.Condition));
             else procedure.ReasonCode.Add(ToCodeableConcept(diagnosis.Concept));

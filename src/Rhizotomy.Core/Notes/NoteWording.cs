@@ -11,14 +11,9 @@ internal static class NoteWording
 
     public static string Side(Side side) => side == Clinical.Side.Left ? "left" : "right";
 
-    public static string NerveCode(Nerve nerve) => nerve switch
-    {
-        Clinical.Nerve.GreaterOccipital => Known.Codes.GreaterOccipitalNerve,
-        Clinical.Nerve.LesserOccipital => Known.Codes.LesserOccipitalNerve,
-        _ => Known.Codes.ThirdOccipitalNerve,
-    };
+    public static string NerveCode(Nerve nerve) => nerve.Code;
 
-    public static string Nerve(Nerve nerve) => Display(NerveCode(nerve)).ToLowerInvariant();
+    public static string Nerve(Nerve nerve) => nerve.Name.ToLowerInvariant();
 
     public static string ProcedureCode(Clinical.Technique technique) =>
         technique == Clinical.Technique.Neurectomy ? Known.Codes.OccipitalNeurectomy : Known.Codes.OccipitalNerveCoagulation;

@@ -21,28 +21,20 @@ public sealed record NoteStatement(string SectionCode, string Text);
 /// </summary>
 public static class TemplateStatements
 {
-    /// <summary>linkIds the clinical model (<see cref="NoteReader"/>) reads itself; every other answered item becomes a statement.</summary>
-    private static readonly HashSet<string> ReadByTheModel = ModelLinkIds();
-
-    private static HashSet<string> ModelLinkIds()
-    {
-        var ids = typeof(LinkIds).GetFields(BindingFlags.Public | BindingFlags.Static)
-            .Where(f => f.IsLiteral && f.FieldType == typeof(string)).Select(f => (string)f.GetRawConstantValue()!).ToHashSet(StringComparer.Ordinal);
-        foreach (var n in LinkIds.NerveSides)
-        {
-            ids.UnionWith(typeof(NerveLinkIds).GetProperties().Where(p => p.PropertyType == typeof(string) && p.Name != nameof(NerveLinkIds.Label))
-                .Select(p => (string)p.GetValue(n)!));
-        }
-        return ids;
-    }
+    /// <summary>linkIds the clinical model (<see cref="NoteReader"/>) reads itself, whatever the template.</summary>
+    private static readonly HashSet<string> ReadByTheModel = [.. typeof(LinkIds).GetFields(BindingFlags.Public | BindingFlags.Static)
+        .Where(f => f.IsLiteral && f.FieldType == typeof(string)).Select(f => (string)f.GetRawConstantValue()!)];
 
     internal static IReadOnlyList<NoteStatement> From(ResponseTree tree)
     {
+        // The nerve-side items the model reads come from the template's own nerve-side groups; every other answered item becomes a statement.
+        var readByTheModel = new HashSet<string>(ReadByTheModel, StringComparer.Ordinal);
+        readByTheModel.UnionWith(NerveSides.Of(tree.Template).SelectMany(n => n.ModelItems));
         var statements = new List<NoteStatement>();
         foreach (var node in ResponseTree.Descendants(tree.Roots).Where(n => n.Enabled && n.HasAnswer))
         {
             var d = node.Definition;
-            if (d.LinkId is null || ReadByTheModel.Contains(d.LinkId))
+            if (d.LinkId is null || readByTheModel.Contains(d.LinkId))
             {
                 continue;
             }

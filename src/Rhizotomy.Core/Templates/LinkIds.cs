@@ -1,5 +1,3 @@
-using Rhizotomy.Core.Clinical;
-
 namespace Rhizotomy.Core.Templates;
 
 /// <summary>
@@ -70,52 +68,4 @@ public static class LinkIds
     public const string PostopDiagnosisSide = "postop-diagnosis-side";
 
     public const string AdditionalNotes = "additional-notes";
-
-    /// <summary>Every nerve and side the templates document, in template order.</summary>
-    public static readonly IReadOnlyList<NerveLinkIds> NerveSides =
-    [
-        .. from nerve in new[] { Nerve.GreaterOccipital, Nerve.LesserOccipital, Nerve.ThirdOccipital }
-           from side in new[] { Side.Left, Side.Right }
-           select new NerveLinkIds(nerve, side),
-    ];
-
-    /// <summary>The linkIds of one nerve on one side.</summary>
-    public static NerveLinkIds For(Nerve nerve, Side side) => NerveSides.First(n => n.Nerve == nerve && n.Side == side);
-
-    /// <summary>Short prefix of a nerve: <c>gon</c>, <c>lon</c>, <c>ton</c>.</summary>
-    public static string Abbreviation(Nerve nerve) => nerve switch
-    {
-        Nerve.GreaterOccipital => "gon",
-        Nerve.LesserOccipital => "lon",
-        _ => "ton",
-    };
-}
-
-/// <summary>linkIds of the group documenting one nerve on one side (<c>treat-gon-left</c> and its items).</summary>
-public sealed record NerveLinkIds(Nerve Nerve, Side Side)
-{
-    private string Prefix => LinkIds.Abbreviation(Nerve) + "-" + (Side == Side.Left ? "left" : "right");
-
-    /// <summary>The group: present (and <see cref="Treated"/> true) when this nerve on this side was treated.</summary>
-    public string Group => "treat-" + Prefix;
-    public string Treated => Prefix + "-treated";
-    public string Technique => Prefix + "-technique";
-    public string Findings => Prefix + "-findings";
-    public string FindingsText => Prefix + "-findings-text";
-    public string SegmentLength => Prefix + "-segment-length";
-    public string Stump => Prefix + "-stump";
-    public string SpecimenSent => Prefix + "-specimen-sent";
-    public string EnergyMethod => Prefix + "-energy-method";
-    public string RfTemperature => Prefix + "-rf-temperature";
-    public string RfDuration => Prefix + "-rf-duration";
-    public string RfLesions => Prefix + "-rf-lesions";
-    public string LateralityReason => Prefix + "-laterality-reason";
-
-    /// <summary>"Left greater occipital nerve": how the checks name this group to a surgeon.</summary>
-    public string Label => (Side == Side.Left ? "Left " : "Right ") + Nerve switch
-    {
-        Nerve.GreaterOccipital => "greater occipital nerve",
-        Nerve.LesserOccipital => "lesser occipital nerve",
-        _ => "third occipital nerve",
-    };
 }

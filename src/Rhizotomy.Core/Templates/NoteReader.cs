@@ -109,6 +109,7 @@ public static class NoteReader
         var preop = Diagnoses(tree, LinkIds.PreopDiagnosis, LinkIds.PreopDiagnosisCode, LinkIds.PreopDiagnosisSide);
         var postop = Diagnoses(tree, LinkIds.PostopDiagnosis, LinkIds.PostopDiagnosisCode, LinkIds.PostopDiagnosisSide);
         var treatments = NoteChecks.TreatedNerves(tree).Select(t => Treatment(t.Ids, t.Group)).ToList();
+        var labels = NoteChecks.TreatedNerves(tree).ToDictionary(t => (t.Ids.Nerve, t.Ids.Side), t => t.Ids.Label);
         var complicationCodes = tree.First(LinkIds.Complication)?.Codings.Select(c => c.Code).OfType<string>().ToList() ?? [];
         var anaesthesia = tree.First(LinkIds.Anaesthesia);
 
@@ -129,7 +130,7 @@ public static class NoteReader
             Approach: tree.First(LinkIds.Incision)?.Text ?? string.Empty,
             Magnification: tree.First(LinkIds.Magnification)?.Coding?.Code,
             Treatments: treatments,
-            SpecimensText: tree.First(LinkIds.Specimens)?.Text ?? SpecimensFrom(treatments),
+            SpecimensText: tree.First(LinkIds.Specimens)?.Text ?? SpecimensFrom(treatments, labels),
             Implants: NoneOrText(tree.First(LinkIds.Implants)),
             Drains: NoneOrText(tree.First(LinkIds.Drains)),
             Complications: new ComplicationStatement(
@@ -175,7 +176,7 @@ public static class NoteReader
     private static Clinical.Imaging Imaging(ResponseNode i) =>
         new(i.Child(LinkIds.ImagingText)?.Text ?? string.Empty, i.Child(LinkIds.ImagingDate)?.DateText, SourceOf(i));
 
-    private static NerveTreatment Treatment(NerveLinkIds ids, ResponseNode group)
+    private static NerveTreatment Treatment(NerveSide ids, ResponseNode group)
     {
         var neurectomy = group.Child(ids.Technique)?.Coding?.Code == Known.Codes.Neurectomy;
         NeurectomyDetails? cut = null;
@@ -234,10 +235,10 @@ public static class NoteReader
         }
     }
 
-    private static string SpecimensFrom(IReadOnlyList<NerveTreatment> treatments)
+    private static string SpecimensFrom(IReadOnlyList<NerveTreatment> treatments, Dictionary<(Nerve, Side), string> labels)
     {
         var sent = treatments.Where(t => t.Neurectomy?.SpecimenSentToPathology == true)
-            .Select(t => $"Segment of {LinkIds.For(t.Nerve, t.Side).Label.ToLowerInvariant()} sent to pathology.")
+            .Select(t => $"Segment of {labels[(t.Nerve, t.Side)].ToLowerInvariant()} sent to pathology.")
             .ToList();
         return sent.Count == 0 ? "None." : string.Join(" ", sent);
     }

@@ -24,12 +24,7 @@ public static class TemplateAnswers
         : new Coding(Known.Systems.Snomed, Known.Snomed.Right, "Right");
 
     /// <summary>Project coding of a nerve.</summary>
-    public static Coding Nerve(Nerve nerve) => ProjectCoding(nerve switch
-    {
-        Clinical.Nerve.GreaterOccipital => Known.Codes.GreaterOccipitalNerve,
-        Clinical.Nerve.LesserOccipital => Known.Codes.LesserOccipitalNerve,
-        _ => Known.Codes.ThirdOccipitalNerve,
-    });
+    public static Coding Nerve(Nerve nerve) => new(Known.ProjectCodeSystem, nerve.Code, nerve.Name);
 
     /// <summary>
     /// The codings a ValueSet canonical allows, or null when the ValueSet is not one of ours (a site's own
@@ -69,11 +64,6 @@ public static class TemplateAnswers
         _ => null,
     };
 
-    internal static Nerve? NerveOf(Coding? coding) => coding?.System != Known.ProjectCodeSystem ? null : coding.Code switch
-    {
-        Known.Codes.GreaterOccipitalNerve => Clinical.Nerve.GreaterOccipital,
-        Known.Codes.LesserOccipitalNerve => Clinical.Nerve.LesserOccipital,
-        Known.Codes.ThirdOccipitalNerve => Clinical.Nerve.ThirdOccipital,
-        _ => null,
-    };
+    internal static Nerve? NerveOf(Coding? coding) =>
+        coding?.System != Known.ProjectCodeSystem || string.IsNullOrEmpty(coding.Code) ? null : new Nerve(coding.Code, coding.Display);
 }

@@ -82,7 +82,7 @@ public sealed class FirstCommandTests
         Assert.Equal(HttpStatusCode.OK, populated.StatusCode);
         var response = Parser.Deserialize<QuestionnaireResponse>(await populated.Content.ReadAsStringAsync());
         NoteAnswers.CompleteCommon(response);
-        NoteAnswers.Neurectomy(response, LinkIds.For(Nerve.GreaterOccipital, Side.Left));
+        NoteAnswers.Neurectomy(response, NoteAnswers.For(Nerve.GreaterOccipital, Side.Left));
         response.Status = QuestionnaireResponse.QuestionnaireResponseStatus.Completed;
         var json = new FhirJsonSerializer().SerializeToString(response);
 

@@ -44,7 +44,7 @@ public sealed class SiteTemplateTests
             var qr = await PopulateAsync(world, tab);
             Assert.Equal("prone", Assert.IsType<FhirString>(qr.Item.Single(i => i.LinkId == SiteTemplates.Positioning).Answer.Single().Value).Value);
             NoteAnswers.CompleteCommon(qr);
-            NoteAnswers.Neurectomy(qr, LinkIds.For(Nerve.GreaterOccipital, Side.Left));
+            NoteAnswers.Neurectomy(qr, NoteAnswers.For(Nerve.GreaterOccipital, Side.Left));
             qr.Identifier = new Identifier(Known.NoteIdentifierSystem, "note-site-template");
             qr.Status = QuestionnaireResponse.QuestionnaireResponseStatus.Completed;
 

@@ -85,7 +85,7 @@ public class TemplateApiTests(FormWorld f) : IClassFixture<FormWorld>
     {
         using var populated = await f.Browser.SendAsync(f.Post($"/api/Questionnaire/{TemplateDefinitions.NeurectomyId}/$populate", null));
         var qr = FormWorld.Parse<QuestionnaireResponse>(await populated.Content.ReadAsStringAsync());
-        var right = LinkIds.For(Nerve.GreaterOccipital, Side.Right);
+        var right = NoteAnswers.For(Nerve.GreaterOccipital, Side.Right);
         var nerves = new QuestionnaireResponse.ItemComponent { LinkId = LinkIds.Nerves };
         var group = new QuestionnaireResponse.ItemComponent { LinkId = right.Group };
         group.Item.Add(new() { LinkId = right.Treated, Answer = [new() { Value = new FhirBoolean(true) }] });

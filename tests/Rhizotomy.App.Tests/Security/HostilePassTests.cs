@@ -252,7 +252,7 @@ public class HostilePassTests(ITestOutputHelper output)
         Assert.Equal("written", (await SurgeonTab.FinalAsync(tab, signed)).GetProperty("status").GetString());
         var csrf = await CsrfAsync(world, tab);
         var corrected = SignedNotes.LeftNeurectomy("event-note");
-        NoteAnswers.Neurectomy(corrected, Rhizotomy.Core.Templates.LinkIds.For(Rhizotomy.Core.Clinical.Nerve.GreaterOccipital, Rhizotomy.Core.Clinical.Side.Left), segmentMm: 12m);
+        NoteAnswers.Neurectomy(corrected, NoteAnswers.For(Rhizotomy.Core.Clinical.Nerve.GreaterOccipital, Rhizotomy.Core.Clinical.Side.Left), segmentMm: 12m);
         using (var amend = await tab.Browser.SendAsync(Api(HttpMethod.Post, world.AppOrigin + "/api/notes/event-note/$amend", tab, csrf,
             new StringContent(Json.SerializeToString(corrected), Encoding.UTF8, "application/fhir+json"))))
             Assert.True(amend.StatusCode is HttpStatusCode.Created or HttpStatusCode.Accepted, amend.StatusCode.ToString());

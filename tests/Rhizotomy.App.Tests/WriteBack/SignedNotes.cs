@@ -96,7 +96,7 @@ public static class SignedNotes
             new Ref("Practitioner/test-surgeon"), DateTimeOffset.UtcNow, noteId);
         var qr = Populator.Populate(NeurectomyTemplate, launch, Evidence);
         NoteAnswers.CompleteCommon(qr);
-        NoteAnswers.Neurectomy(qr, LinkIds.For(Nerve.GreaterOccipital, Side.Left));
+        NoteAnswers.Neurectomy(qr, NoteAnswers.For(Nerve.GreaterOccipital, Side.Left));
         qr.Status = QuestionnaireResponse.QuestionnaireResponseStatus.Completed;
         return qr;
     }

@@ -5,14 +5,15 @@ using Rhizotomy.Core.Templates;
 using Rhizotomy.Core.Tests.TestData;
 using static Rhizotomy.Core.Tests.TestData.Responses;
 using static Rhizotomy.Tests.Shared.NoteAnswers;
+using Rhizotomy.Tests.Shared;
 
 namespace Rhizotomy.Core.Tests.Checks;
 
 public class NoteChecksTests
 {
-    private static readonly NerveLinkIds LeftGon = LinkIds.For(Nerve.GreaterOccipital, Side.Left);
-    private static readonly NerveLinkIds RightGon = LinkIds.For(Nerve.GreaterOccipital, Side.Right);
-    private static readonly NerveLinkIds LeftLon = LinkIds.For(Nerve.LesserOccipital, Side.Left);
+    private static readonly NerveSide LeftGon = NoteAnswers.For(Nerve.GreaterOccipital, Side.Left);
+    private static readonly NerveSide RightGon = NoteAnswers.For(Nerve.GreaterOccipital, Side.Right);
+    private static readonly NerveSide LeftLon = NoteAnswers.For(Nerve.LesserOccipital, Side.Left);
 
     private static OperationOutcome Check(QuestionnaireResponse qr, CaseEvidence? evidence = null) =>
         NoteChecks.Check(NeurectomyTemplate, qr, evidence ?? Cases.ClassicLeft());
@@ -191,6 +192,9 @@ public class NoteChecksTests
     {
         var evidence = Cases.LateralityTrap();
         var qr = CompletedLeftNeurectomy(evidence);
+        // The note's diagnoses (prefilled right from the chart) are corrected to the side operated on: only the chart disagrees now.
+        Set(qr, [LinkIds.PreopDiagnosis, LinkIds.PreopDiagnosisSide], TemplateAnswers.Laterality(Side.Left));
+        Set(qr, [LinkIds.PostopDiagnosis, LinkIds.PostopDiagnosisSide], TemplateAnswers.Laterality(Side.Left));
 
         var error = SingleError(Check(qr, evidence));
 
@@ -206,6 +210,8 @@ public class NoteChecksTests
         var evidence = Cases.LateralityTrap();
         var qr = CompletedLeftNeurectomy(evidence);
         Set(qr, [LinkIds.Nerves, LeftGon.Group, LeftGon.LateralityReason], new FhirString("Pain moved to the left; left block gave 70% relief; chart not yet updated"));
+        Set(qr, [LinkIds.PreopDiagnosis, LinkIds.PreopDiagnosisSide], TemplateAnswers.Laterality(Side.Left));
+        Set(qr, [LinkIds.PostopDiagnosis, LinkIds.PostopDiagnosisSide], TemplateAnswers.Laterality(Side.Left));
 
         Assert.Empty(Errors(Check(qr, evidence)));
     }
@@ -308,19 +314,57 @@ public class NoteChecksTests
     }
 
     [Fact]
-    public void A_treated_nerve_and_side_with_no_diagnostic_block_on_record_is_a_warning()
+    public void A_treated_nerve_and_side_with_no_diagnostic_block_on_record_does_not_sign()
     {
         var evidence = Cases.ClassicLeft() with { Diagnoses = [.. Cases.ClassicLeft().Diagnoses, Cases.OccipitalNeuralgia(Side.Right, "right-on")] };
         var qr = CompletedLeftNeurectomy(evidence);
         Neurectomy(qr, RightGon);
 
-        var outcome = Check(qr, evidence);
+        var error = SingleError(Check(qr, evidence));
 
-        Assert.Empty(Errors(outcome));
-        var warning = Assert.Single(Warnings(outcome));
-        Assert.Equal("no-diagnostic-block", CheckKey(warning));
-        Assert.Equal(Path(LinkIds.Indication, LinkIds.PriorBlock), warning.Expression.Single());
-        Assert.StartsWith("Right greater occipital nerve: no diagnostic block", warning.Details!.Text);
+        Assert.Equal("block-before-operation", CheckKey(error));
+        Assert.Equal(Path(LinkIds.Nerves, "treat-gon-right", "gon-right-block-reason"), error.Expression.Single());
+        Assert.Equal("Right greater occipital nerve: no diagnostic block of this nerve on this side, done before the operation with at least 50% relief, "
+            + "is on record. Record the block, or give the reason for operating without one.", error.Details!.Text);
+    }
+
+    [Theory]
+    [InlineData("2026-05-12", 10, "a 10% block")]
+    [InlineData("2026-11-21", 80, "a block dated after the operation")]
+    [InlineData("2026-05-12", 49, "just under the site threshold")]
+    public void A_block_that_does_not_qualify_does_not_sign(string date, int relief, string what)
+    {
+        var evidence = Cases.ClassicLeft() with { Blocks = [new PriorBlock(date, Nerve.GreaterOccipital, Side.Left, relief, null, new Ref("Procedure/b"))] };
+        var qr = CompletedLeftNeurectomy(evidence);
+
+        var error = SingleError(Check(qr, evidence));
+
+        Assert.True(CheckKey(error) == "block-before-operation", what);
+        Assert.StartsWith("Left greater occipital nerve: no diagnostic block of this nerve on this side", error.Details!.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_block_of_the_other_side_or_another_nerve_does_not_qualify()
+    {
+        var evidence = Cases.ClassicLeft() with { Blocks = [
+            new PriorBlock("2026-05-12", Nerve.GreaterOccipital, Side.Right, 90, null, new Ref("Procedure/b1")),
+            new PriorBlock("2026-05-12", Nerve.LesserOccipital, Side.Left, 90, null, new Ref("Procedure/b2"))] };
+
+        Assert.Equal("block-before-operation", CheckKey(SingleError(Check(CompletedLeftNeurectomy(evidence), evidence))));
+    }
+
+    [Fact]
+    public void Operating_without_a_qualifying_block_signs_with_a_stated_reason_and_the_reason_is_filed()
+    {
+        var evidence = Cases.ClassicLeft() with { Blocks = [] };
+        var qr = CompletedLeftNeurectomy(evidence);
+        Set(qr, [LinkIds.Nerves, LeftGon.Group, "gon-left-block-reason"], new FhirString("block contraindicated by anticoagulation"));
+
+        var result = NoteReader.Read(NeurectomyTemplate, qr, Cases.Context(), evidence);
+
+        Assert.True(result.CanSign, string.Join("\n", result.Outcome.Issue.Select(i => i.Details?.Text)));
+        var text = Rhizotomy.Core.Notes.NoteRendering.Text(Rhizotomy.Core.Notes.NoteDocument.From(result.Note!));
+        Assert.Contains("Left greater occipital nerve treated without a qualifying diagnostic block: block contraindicated by anticoagulation.", text, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -331,10 +375,51 @@ public class NoteChecksTests
         Set(qr, [LinkIds.Indication, LinkIds.PriorBlock, LinkIds.PriorBlockDate], new Date("2026-03"));
         Set(qr, [LinkIds.Indication, LinkIds.PriorBlock, LinkIds.PriorBlockNerve], TemplateAnswers.Nerve(Nerve.GreaterOccipital));
         Set(qr, [LinkIds.Indication, LinkIds.PriorBlock, LinkIds.PriorBlockSide], TemplateAnswers.Laterality(Side.Left));
+        Set(qr, [LinkIds.Indication, LinkIds.PriorBlock, LinkIds.PriorBlockReliefPercent], new Integer(70));
 
         var outcome = Check(qr, evidence);
 
         Assert.Equal("all-checks-passed", CheckKey(Assert.Single(outcome.Issue)));
+    }
+
+    [Fact]
+    public void A_right_pre_operative_diagnosis_with_a_left_neurectomy_does_not_sign()
+    {
+        var evidence = Cases.ClassicLeft();
+        var qr = CompletedLeftNeurectomy(evidence);
+        Set(qr, [LinkIds.PreopDiagnosis, LinkIds.PreopDiagnosisSide], TemplateAnswers.Laterality(Side.Right));
+
+        var error = SingleError(Check(qr, evidence));
+
+        Assert.Equal("laterality-diagnosis-side", CheckKey(error));
+        Assert.Equal(Path(LinkIds.Nerves, "treat-gon-left", "gon-left-treated"), error.Expression.Single());
+        Assert.Equal("Left greater occipital nerve: the pre-operative diagnosis is on the right side only. "
+            + "Correct the side of the diagnosis or of the nerve: a note whose sides disagree cannot be signed.", error.Details!.Text);
+    }
+
+    [Fact]
+    public void A_right_post_operative_diagnosis_with_a_left_neurectomy_does_not_sign()
+    {
+        var evidence = Cases.ClassicLeft();
+        var qr = CompletedLeftNeurectomy(evidence);
+        Set(qr, [LinkIds.PostopDiagnosis, LinkIds.PostopDiagnosisCode], new Coding(Known.Systems.Icd10Cm, Known.Icd10Cm.OccipitalNeuralgia));
+        Set(qr, [LinkIds.PostopDiagnosis, LinkIds.PostopDiagnosisSide], TemplateAnswers.Laterality(Side.Right));
+
+        var error = SingleError(Check(qr, evidence));
+
+        Assert.Equal("laterality-diagnosis-side", CheckKey(error));
+        Assert.Equal("Left greater occipital nerve: the post-operative diagnosis is on the right side only. "
+            + "Correct the side of the diagnosis or of the nerve: a note whose sides disagree cannot be signed.", error.Details!.Text);
+    }
+
+    [Fact]
+    public void A_diagnosis_without_a_side_or_one_on_each_side_agrees_with_a_left_neurectomy()
+    {
+        var evidence = Cases.ClassicLeft();
+        var unsided = CompletedLeftNeurectomy(evidence);
+        Remove(unsided, LinkIds.PreopDiagnosis, LinkIds.PreopDiagnosisSide);
+
+        Assert.Empty(Errors(Check(unsided, evidence)));
     }
 
     [Fact]

@@ -103,13 +103,7 @@ public class CorpusTests(ITestOutputHelper output)
 
     private static string? Side(Side? side) => side?.ToString().ToLowerInvariant();
 
-    private static string? Nerve(Nerve? nerve) => nerve switch
-    {
-        Clinical.Nerve.GreaterOccipital => "greater-occipital",
-        Clinical.Nerve.LesserOccipital => "lesser-occipital",
-        Clinical.Nerve.ThirdOccipital => "third-occipital",
-        _ => null,
-    };
+    private static string? Nerve(Nerve? nerve) => nerve?.Code.Replace("-nerve", "", StringComparison.Ordinal);
 
     private sealed class Tally
     {

@@ -55,6 +55,20 @@ public class NoteComposerTests(ValidationFixture fixture)
     }
 
     [Fact]
+    public void A_procedure_never_cites_a_diagnosis_of_the_other_side_as_its_reason()
+    {
+        var note = SampleNotes.BilateralCoagulation();
+        // Only the right-sided diagnosis: the left Procedure has no reason on its side, and must not borrow the right one.
+        note = note with { PreoperativeDiagnoses = [.. note.PreoperativeDiagnoses.Where(d => d.Side == Side.Right)] };
+
+        var procedures = Compose(note).Procedures;
+
+        Assert.Empty(procedures[0].ReasonReference);
+        Assert.Empty(procedures[0].ReasonCode);
+        Assert.Equal("Condition/example-occipital-neuralgia-right", procedures[1].ReasonReference.Single().Reference);
+    }
+
+    [Fact]
     public void Every_resource_carries_the_note_identifier_and_procedures_a_suffixed_one()
     {
         var composed = Compose(SampleNotes.BilateralCoagulation());

@@ -5,6 +5,8 @@ namespace Rhizotomy.Core.Tests.Notes;
 /// <summary>Random valid operative notes from a seeded <see cref="Random"/> (same seed, same notes).</summary>
 public static class RandomNotes
 {
+    private static readonly Nerve[] Nerves = [.. Known.Concepts.Where(c => c.Group == "nerve").Select(c => new Nerve(c.Code))];
+
     private static readonly string[] Hostile = ["<b>bold</b>", "a & b", "\"quoted\"", "naïve café 神経", "line\nbreak", "'single'", "x > y < z"];
 
     public static OperativeNote Next(Random random, int index)
@@ -19,7 +21,7 @@ public static class RandomNotes
         var context = new NoteContext($"note-{index}-{random.Next(1_000_000)}", new Ref("Patient/p" + index, Maybe("Patient")),
             MaybeRef("Encounter"), new Ref("Practitioner/s" + random.Next(50), Maybe("Dr")), new Ref("Organization/o1", "Hospital"), start.AddHours(3));
 
-        var pairs = Enum.GetValues<Nerve>().SelectMany(n => Enum.GetValues<Side>().Select(s => (n, s))).OrderBy(_ => random.Next()).Take(1 + random.Next(4)).ToList();
+        var pairs = Nerves.SelectMany(n => Enum.GetValues<Side>().Select(s => (n, s))).OrderBy(_ => random.Next()).Take(1 + random.Next(4)).ToList();
         var findingCodes = Known.Concepts.Where(c => c.Group == "nerve-finding").Select(c => c.Code).ToList();
         var stumps = Known.Concepts.Where(c => c.Group == "stump-management").Select(c => c.Code).ToList();
         var treatments = pairs.Select(p =>
@@ -48,12 +50,17 @@ public static class RandomNotes
         var none = random.Next(3) != 0;
         var complications = new ComplicationStatement(none, none ? [] : [.. complicationCodes.Where(_ => random.Next(2) == 0).DefaultIfEmpty(complicationCodes[0])], Maybe("complication"));
 
+        // One laterality story, as the checks demand of a note that is signed: every treated side has a diagnosis on it (or one without a side).
+        var preoperative = Enumerable.Range(0, 1 + random.Next(3)).Select(_ => NewDiagnosis()).ToList();
+        foreach (var side in treatments.Select(t => t.Side).Distinct().Where(s => !preoperative.Any(d => d.Side is null || d.Side == s)).ToList())
+            preoperative.Add(NewDiagnosis() with { Side = side });
+
         return new OperativeNote(
             context, start, start.AddMinutes(30 + random.Next(180)),
-            [.. Enumerable.Range(0, 1 + random.Next(3)).Select(_ => NewDiagnosis())],
+            preoperative,
             [.. Enumerable.Range(0, 1 + random.Next(2)).Select(_ => NewDiagnosis())],
             new Indication(
-                [.. Enumerable.Range(0, random.Next(3)).Select(_ => new PriorBlock(random.Next(2) == 0 ? "2025-0" + (1 + random.Next(9)) : null, random.Next(2) == 0 ? Pick(Enum.GetValues<Nerve>()) : null, random.Next(2) == 0 ? Side.Left : null, random.Next(2) == 0 ? random.Next(101) : null, Maybe("relief"), MaybeRef("Procedure")))],
+                [.. Enumerable.Range(0, random.Next(3)).Select(_ => new PriorBlock(random.Next(2) == 0 ? "2025-0" + (1 + random.Next(9)) : null, random.Next(2) == 0 ? Pick(Nerves) : null, random.Next(2) == 0 ? Side.Left : null, random.Next(2) == 0 ? random.Next(101) : null, Maybe("relief"), MaybeRef("Procedure")))],
                 [.. Enumerable.Range(0, random.Next(3)).Select(_ => new TherapyTried(Pick(["medication", "physical therapy", "other"]), Text("therapy"), Maybe("period"), random.Next(3) switch { 0 => null, 1 => true, _ => false }, MaybeRef("MedicationStatement")))],
                 [.. Enumerable.Range(0, random.Next(2)).Select(_ => new Imaging(Text("MRI"), Maybe("date"), MaybeRef("DiagnosticReport")))],
                 Maybe("summary")),

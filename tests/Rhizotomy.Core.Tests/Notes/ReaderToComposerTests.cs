@@ -20,7 +20,7 @@ public class ReaderToComposerTests(ValidationFixture fixture)
     {
         if (name == "neurectomy") return (Responses.NeurectomyTemplate, Responses.CompletedLeftNeurectomy(TestData.Cases.ClassicLeft()));
         var response = Responses.CompletedLeftNeurectomy(TestData.Cases.ClassicLeft(), Responses.CoagulationTemplate);
-        NoteAnswers.Radiofrequency(response, LinkIds.For(Nerve.GreaterOccipital, Side.Left));
+        NoteAnswers.Radiofrequency(response, NoteAnswers.For(Nerve.GreaterOccipital, Side.Left));
         return (Responses.CoagulationTemplate, response);
     }
 

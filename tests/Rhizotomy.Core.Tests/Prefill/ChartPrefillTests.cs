@@ -39,9 +39,12 @@ public class ChartPrefillTests
 
         var outcome = NoteChecks.Check(NeurectomyTemplate, qr, evidence);
 
-        var error = Assert.Single(outcome.Issue, i => i.Severity == OperationOutcome.IssueSeverity.Error);
+        // The chart's right diagnosis against the left nerve (a reason may override it), and the note's own pre-operative
+        // diagnosis, prefilled right, against the left nerve (the note must tell one story).
+        var errors = outcome.Issue.Where(i => i.Severity == OperationOutcome.IssueSeverity.Error).ToList();
+        Assert.Equal(["laterality-unconfirmed", "laterality-diagnosis-side"], errors.Select(e => e.Details!.Coding[0].Code));
         Assert.Equal("QuestionnaireResponse.item.where(linkId='nerves').item.where(linkId='treat-gon-left').item.where(linkId='gon-left-laterality-reason')",
-            error.Expression.Single());
+            errors[0].Expression.Single());
     }
 
     [Fact]

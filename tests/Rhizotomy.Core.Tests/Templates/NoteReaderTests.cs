@@ -4,13 +4,14 @@ using Rhizotomy.Core.Templates;
 using Rhizotomy.Core.Tests.TestData;
 using static Rhizotomy.Core.Tests.TestData.Responses;
 using static Rhizotomy.Tests.Shared.NoteAnswers;
+using Rhizotomy.Tests.Shared;
 
 namespace Rhizotomy.Core.Tests.Templates;
 
 public class NoteReaderTests
 {
-    private static readonly NerveLinkIds LeftGon = LinkIds.For(Nerve.GreaterOccipital, Side.Left);
-    private static readonly NerveLinkIds RightLon = LinkIds.For(Nerve.LesserOccipital, Side.Right);
+    private static readonly NerveSide LeftGon = NoteAnswers.For(Nerve.GreaterOccipital, Side.Left);
+    private static readonly NerveSide RightLon = NoteAnswers.For(Nerve.LesserOccipital, Side.Right);
 
     private static NoteReadResult Read(QuestionnaireResponse qr, CaseEvidence evidence, Questionnaire? template = null) =>
         NoteReader.Read(template ?? NeurectomyTemplate, qr, Cases.Context(), evidence);
@@ -114,6 +115,8 @@ public class NoteReaderTests
         Set(qr, [LinkIds.Nerves, LeftGon.Group, LeftGon.LateralityReason], new FhirString("Symptoms now left-sided"));
         Set(qr, [LinkIds.PostopDiagnosis, LinkIds.PostopDiagnosisCode], new FhirString("Occipital neuralgia, left, nerve entrapment confirmed"));
         Set(qr, [LinkIds.PostopDiagnosis, LinkIds.PostopDiagnosisSide], TemplateAnswers.Laterality(Side.Left));
+        // One laterality story: the pre-operative diagnosis the chart gave (right) is corrected to the side operated on.
+        Set(qr, [LinkIds.PreopDiagnosis, LinkIds.PreopDiagnosisSide], TemplateAnswers.Laterality(Side.Left));
 
         var note = Read(qr, evidence).Note!;
 
@@ -121,7 +124,7 @@ public class NoteReaderTests
         var postop = Assert.Single(note.PostoperativeDiagnoses);
         Assert.Equal(new Concept(null, null, "Occipital neuralgia, left, nerve entrapment confirmed"), postop.Concept);
         Assert.Equal(Side.Left, postop.Side);
-        Assert.Equal(Side.Right, note.PreoperativeDiagnoses.Single().Side);
+        Assert.Equal(Side.Left, note.PreoperativeDiagnoses.Single().Side);
     }
 
     [Fact]

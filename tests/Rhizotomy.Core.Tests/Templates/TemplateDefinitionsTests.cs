@@ -50,8 +50,8 @@ public class TemplateDefinitionsTests
     {
         var q = Responses.NeurectomyTemplate;
         var items = TemplateCatalog.Flatten(q.Item).ToDictionary(i => i.LinkId!);
-        Assert.Equal(6, LinkIds.NerveSides.Count);
-        foreach (var n in LinkIds.NerveSides)
+        Assert.Equal(6, NerveSides.Of(q).Count);
+        foreach (var n in NerveSides.Of(q))
         {
             Assert.Contains(n.Group, items.Keys);
             var segment = items[n.SegmentLength];

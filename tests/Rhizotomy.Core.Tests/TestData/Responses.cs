@@ -3,6 +3,7 @@ using Rhizotomy.Core.Clinical;
 using Rhizotomy.Core.Prefill;
 using Rhizotomy.Core.Templates;
 using static Rhizotomy.Tests.Shared.NoteAnswers;
+using Rhizotomy.Tests.Shared;
 
 namespace Rhizotomy.Core.Tests.TestData;
 
@@ -19,7 +20,7 @@ internal static class Responses
     {
         var qr = Populator.Populate(template ?? NeurectomyTemplate, Launch(), evidence);
         CompleteCommon(qr);
-        Neurectomy(qr, LinkIds.For(Nerve.GreaterOccipital, Side.Left));
+        Neurectomy(qr, NoteAnswers.For(Nerve.GreaterOccipital, Side.Left));
         return qr;
     }
 }

@@ -1,0 +1,67 @@
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
+using Rhizotomy.Core.Clinical;
+using Rhizotomy.Core.Notes;
+using Rhizotomy.Core.Templates;
+using Rhizotomy.Core.Tests.TestData;
+using Rhizotomy.Tests.Shared;
+using static Rhizotomy.Core.Tests.TestData.Responses;
+using static Rhizotomy.Tests.Shared.NoteAnswers;
+
+namespace Rhizotomy.Core.Tests.Templates;
+
+/// <summary>Nerves are data: the nerve-side groups, their labels and items come from the template, never from code.</summary>
+public class NerveSidesTests
+{
+    [Fact]
+    public void The_shipped_templates_document_three_nerves_on_each_side_read_from_their_groups()
+    {
+        var sides = NerveSides.Of(NeurectomyTemplate);
+
+        Assert.Equal(["treat-gon-left", "treat-gon-right", "treat-lon-left", "treat-lon-right", "treat-ton-left", "treat-ton-right"], sides.Select(s => s.Group));
+        Assert.Equal([Nerve.GreaterOccipital, Nerve.LesserOccipital, Nerve.ThirdOccipital], NerveSides.Nerves(NeurectomyTemplate));
+        Assert.Equal("Right lesser occipital nerve", sides[3].Label);
+        Assert.Equal("lon-right-rf-lesions", sides[3].RfLesions);
+    }
+
+    [Fact]
+    public void A_nerve_a_template_adds_is_offered_checked_and_read_without_code()
+    {
+        var template = WithLeftSupraorbitalNerve();
+        var supraorbital = Assert.Single(NerveSides.Of(template), s => s.Nerve.Code == "supraorbital-nerve");
+        Assert.Equal(("treat-son-left", "son-left-treated", Side.Left, "Left supraorbital nerve"), (supraorbital.Group, supraorbital.Treated, supraorbital.Side, supraorbital.Label));
+
+        var evidence = Cases.ClassicLeft();
+        var qr = CompletedLeftNeurectomy(evidence, template);
+        Neurectomy(qr, supraorbital, segmentMm: 8m);
+
+        // Checked by its own copy of the rules: no block of this nerve is on record.
+        var refused = NoteReader.Read(template, qr, Cases.Context(), evidence);
+        Assert.False(refused.CanSign);
+        Assert.Contains(refused.Outcome.Issue, i => i.Details?.Text?.StartsWith("Left supraorbital nerve: no diagnostic block", StringComparison.Ordinal) == true);
+
+        Set(qr, [LinkIds.Nerves, supraorbital.Group, "son-left-block-reason"], new FhirString("supraorbital trigger point confirmed by examination"));
+        var read = NoteReader.Read(template, qr, Cases.Context(), evidence);
+        Assert.True(read.CanSign, string.Join("\n", read.Outcome.Issue.Select(i => i.Details?.Text)));
+        var treatment = Assert.Single(read.Note!.Treatments, t => t.Nerve.Code == "supraorbital-nerve");
+        Assert.Equal((Side.Left, Technique.Neurectomy, 8m), (treatment.Side, treatment.Technique, treatment.Neurectomy!.SegmentLengthMm));
+        var text = NoteRendering.Text(NoteDocument.From(read.Note));
+        Assert.Contains("Left supraorbital neurectomy", text, StringComparison.Ordinal);
+        Assert.Contains("Segment of left supraorbital nerve sent to pathology.", text, StringComparison.Ordinal);
+    }
+
+    /// <summary>The shipped template with a left supraorbital nerve-side group, made as a site would: the left greater occipital group copied in JSON, its nerve code and names replaced.</summary>
+    private static Questionnaire WithLeftSupraorbitalNerve()
+    {
+        var template = (Questionnaire)NeurectomyTemplate.DeepCopy();
+        var nerves = template.Item.Single(i => i.LinkId == LinkIds.Nerves);
+        var json = new FhirJsonSerializer().SerializeToString(nerves.Item.Single(g => g.LinkId == "treat-gon-left"))
+            .Replace("gon-left", "son-left", StringComparison.Ordinal)
+            .Replace(Known.Codes.GreaterOccipitalNerve, "supraorbital-nerve", StringComparison.Ordinal)
+            .Replace("Left greater occipital nerve", "Left supraorbital nerve", StringComparison.Ordinal);
+        var group = new FhirJsonDeserializer().Deserialize<Questionnaire.ItemComponent>(json);
+        group.Code.Single(c => c.System == Known.ProjectCodeSystem).Display = "Supraorbital nerve";
+        nerves.Item.Add(group);
+        return template;
+    }
+}

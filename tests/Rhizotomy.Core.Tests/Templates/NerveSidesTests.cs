@@ -4,7 +4,6 @@ using Rhizotomy.Core.Clinical;
 using Rhizotomy.Core.Notes;
 using Rhizotomy.Core.Templates;
 using Rhizotomy.Core.Tests.TestData;
-using Rhizotomy.Tests.Shared;
 using static Rhizotomy.Core.Tests.TestData.Responses;
 using static Rhizotomy.Tests.Shared.NoteAnswers;
 

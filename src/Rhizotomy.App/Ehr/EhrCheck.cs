@@ -201,7 +201,7 @@ public sealed class EhrCheck(SmartDiscovery discovery, EhrClientFactory clients,
     /// <summary>The test patient's most recent encounter (<c>Encounter/12</c>), for an EHR that files notes only against one.</summary>
     private static async Task<string?> LatestEncounterAsync(EhrConnection connection, string issuer, string patient, CancellationToken ct)
     {
-        using var response = await connection.Http.GetAsync($"{issuer.TrimEnd('/')}/Encounter?patient={Uri.EscapeDataString(patient)}", ct);
+        using var response = await connection.Http.GetAsync($"{issuer.TrimEnd('/')}/Encounter?patient={Uri.EscapeDataString(ChartReader.PatientReference(patient))}", ct);
         if (!response.IsSuccessStatusCode)
             return null;
         var bundle = TolerantFhir.Parse(await response.Content.ReadAsStringAsync(ct), out _) as Bundle;

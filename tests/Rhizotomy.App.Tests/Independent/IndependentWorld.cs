@@ -53,6 +53,13 @@ public sealed class IndependentWorld : IAsyncDisposable
         }
     }
 
+    /// <summary>Loads a chart into the independent server and into the sandbox (whose launcher checks the patient it launches for).</summary>
+    public async Task LoadAsync(Hl7.Fhir.Model.Resource[] chart)
+    {
+        await Server.LoadAsync(chart);
+        await World.SeedAsync(chart);
+    }
+
     /// <summary>An EHR launch from the hospital's launcher with the independent server as <c>iss</c>; the tab ends on the app's page.</summary>
     public async Task<SurgeonTab> LaunchAsync(string patient = "test-classic-left", string? encounter = "test-classic-left-surgery")
     {

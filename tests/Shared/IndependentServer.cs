@@ -5,10 +5,9 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Rest;
-using Hl7.Fhir.Serialization;
 using Task = System.Threading.Tasks.Task;
 
-namespace Rhizotomy.App.Tests.Independent;
+namespace Rhizotomy.Tests.Shared;
 
 /// <summary>
 /// An independent open-source FHIR R4 server nobody here wrote: Medplum's FHIR router (npm <c>@medplum/fhir-router</c>,
@@ -84,7 +83,8 @@ public sealed partial class IndependentServer : IAsyncDisposable
         var origin = new Uri(Base).GetLeftPart(UriPartial.Authority);
         using var response = await client.PostAsync(origin + "/admin/authorization",
             new StringContent($"{{\"origin\":\"{sandboxOrigin}\"}}", Encoding.UTF8, "application/json"));
-        Assert.True(response.IsSuccessStatusCode, $"The listener did not take the authorization server: {(int)response.StatusCode} {_process.Output}");
+        if (!response.IsSuccessStatusCode)
+            throw new InvalidOperationException($"The listener did not take the authorization server: {(int)response.StatusCode} {_process.Output}");
     }
 
     /// <summary>Stores resources with their ids (FHIR update, Firely's client), as a hospital's chart would hold them.</summary>

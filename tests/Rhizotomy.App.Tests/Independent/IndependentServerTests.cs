@@ -77,9 +77,14 @@ public class IndependentServerTests(ITestOutputHelper output)
             return;
         var procedure = Assert.Single(SignedNotes.Written<Procedure>(await world.Server.AllAsync<Procedure>(), "indep-"));
         Assert.Contains("Procedure/" + procedure.Id, references);
-        // The transaction's urn:uuid references were resolved to what the server created.
-        Assert.Contains(document.Context!.Related, r => r.Reference == "Procedure/" + procedure.Id);
-        Assert.Single(await world.Server.AllAsync<Provenance>(), p => p.Target.Any(t => t.Reference == "DocumentReference/" + document.Id));
+        // The urn:uuid references of the request were resolved to what the server created.
+        var composition = Assert.Single(SignedNotes.Written<Composition>(await world.Server.AllAsync<Composition>(), "indep-"));
+        Assert.Contains(composition.Section.SelectMany(s => s.Entry), e => e.Reference == "Procedure/" + procedure.Id);
+        var provenance = Assert.Single(await world.Server.AllAsync<Provenance>(), p => p.Target.Any(t => t.Reference == "DocumentReference/" + document.Id));
+        Assert.Contains(provenance.Target, t => t.Reference == "Procedure/" + procedure.Id);
+        Assert.Contains(provenance.Target, t => t.Reference == "Composition/" + composition.Id);
+        Resource[] written = [document, procedure, composition, provenance];
+        Assert.DoesNotContain(written, r => new FhirJsonSerializer().SerializeToString(r).Contains("urn:uuid:", StringComparison.Ordinal));
     }
 
     [Fact]

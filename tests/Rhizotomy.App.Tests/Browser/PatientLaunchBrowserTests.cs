@@ -29,23 +29,7 @@ public class PatientLaunchBrowserTests(PatientUserBrowserWorld w) : IClassFixtur
         // The note page: the same reason; the note can be filled and checked, then signing is not offered.
         await page.GetByRole(AriaRole.Link, new() { Name = "Write the operative note (neurectomy)" }).ClickAsync();
         await Assertions.Expect(page.Locator("#read-only")).ToHaveTextAsync(ContextModel.NotPractitionerNotice);
-        await page.Locator("#f-consent-obtained").CheckAsync();
-        await page.GetByRole(AriaRole.Button, new() { Name = "Tick all the risks listed" }).ClickAsync();
-        await page.GetByLabel("Approach and incision").FillAsync("Transverse incision below the hairline");
-        await page.Locator("#f-gon-left-treated").CheckAsync();
-        var section = page.Locator("#f-treat-gon-left");
-        await section.GetByLabel("Nerve entrapped").CheckAsync();
-        await section.GetByLabel("Segment length").FillAsync("15");
-        await section.GetByLabel("Proximal stump buried in muscle").CheckAsync();
-        await section.GetByRole(AriaRole.Group, new() { Name = "Specimen sent to pathology" }).GetByLabel("Yes").CheckAsync();
-        await page.GetByRole(AriaRole.Group, new() { Name = "Complications (or: no complications)" }).GetByLabel("No complications").CheckAsync();
-        await page.GetByLabel("Estimated blood loss").FillAsync("5");
-        await page.GetByLabel("Discharged home the same day").CheckAsync();
-        await page.GetByLabel("Pain management").FillAsync("Paracetamol and ibuprofen for 5 days");
-        await page.GetByLabel("Wound care and infection prevention").FillAsync("Keep the wound dry for 48 hours");
-        await page.GetByLabel("Return to activity").FillAsync("Light activity after one week");
-        await page.GetByLabel("Start").FillAsync("2026-11-27T08:00");
-        await page.GetByLabel("End (required)").FillAsync("2026-11-27T09:05");
+        await FailurePage.FillCleanLeftNeurectomyAsync(page);
         await page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync();
 
         await Assertions.Expect(page.Locator("pre.preview")).ToBeVisibleAsync();

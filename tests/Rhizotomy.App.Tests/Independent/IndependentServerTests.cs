@@ -91,11 +91,8 @@ public class IndependentServerTests(ITestOutputHelper output)
     public async Task A_six_side_note_the_server_refuses_as_one_transaction_goes_down_the_ladder_and_is_written()
     {
         await using var world = await IndependentWorld.StartAsync();
-        await world.LoadAsync(SixSides.Chart());
-        using var tab = await world.LaunchAsync(SixSides.Patient, SixSides.Patient + "-surgery");
-
-        using var signed = await tab.SignAsync(SixSides.Note("indep-six"));
-        var body = await SurgeonTab.FinalAsync(tab, signed);
+        var (tab, body) = await SignSixSidesAsync(world, "indep-six");
+        tab.Dispose();
 
         // Medplum's router refuses a transaction with conditional entries above 8 entries (400 "Transaction requires strict
         // isolation but has too many entries"); this note's has 9. The ladder moves down at once and remembers the EHR.
@@ -104,9 +101,7 @@ public class IndependentServerTests(ITestOutputHelper output)
         Assert.Equal(1, body.GetProperty("attempts").GetInt32());
         Assert.Equal(6, SignedNotes.Written<Procedure>(await world.Server.AllAsync<Procedure>(), "indep-six").Count);
         Assert.Single(SignedNotes.Written<DocumentReference>(await world.Server.AllAsync<DocumentReference>(), "indep-six"));
-        var factory = world.World.App.Services.GetRequiredService<IDbContextFactory<WriteBackDb>>();
-        await using var db = await factory.CreateDbContextAsync();
-        var remembered = await db.Ladder.SingleAsync();
+        var remembered = Assert.Single(await LadderAsync(world));
         Assert.Equal("individual", remembered.Strategy);
         Assert.Contains("HTTP 400", remembered.Reason, StringComparison.Ordinal);
     }
@@ -115,24 +110,36 @@ public class IndependentServerTests(ITestOutputHelper output)
     public async Task A_transaction_limit_the_server_states_is_planned_within_before_any_refusal()
     {
         await using var world = await IndependentWorld.StartAsync(stateLimit: true);
-        await world.LoadAsync(SixSides.Chart());
-        using var tab = await world.LaunchAsync(SixSides.Patient, SixSides.Patient + "-surgery");
-
-        using var signed = await tab.SignAsync(SixSides.Note("indep-six-stated"));
-        var body = await SurgeonTab.FinalAsync(tab, signed);
+        var (tab, body) = await SignSixSidesAsync(world, "indep-six-stated");
+        using var _ = tab;
 
         Assert.True(body.GetProperty("status").GetString() == "written", body.ToString());
         Assert.Equal(("individual", "capability"), (body.GetProperty("strategy").GetString(), body.GetProperty("strategySource").GetString()));
         // No refused transaction first: one create per resource (6 Procedures, Composition, DocumentReference, QuestionnaireResponse, Provenance).
         Assert.Equal(10, body.GetProperty("roundTrips").GetInt32());
-        var factory = world.World.App.Services.GetRequiredService<IDbContextFactory<WriteBackDb>>();
-        await using (var db = await factory.CreateDbContextAsync())
-            Assert.Empty(await db.Ladder.ToListAsync());
+        Assert.Empty(await LadderAsync(world));
 
         // A note within the limit still goes as one transaction.
         using var small = await tab.SignAsync(SixSides.Note("indep-one-stated", sides: 1));
         var smallBody = await SurgeonTab.FinalAsync(tab, small);
         Assert.Equal(("written", "transaction"), (smallBody.GetProperty("status").GetString(), smallBody.GetProperty("strategy").GetString()));
+    }
+
+    /// <summary>Loads the six-side chart, launches for it and signs a six-side neurectomy; the note's final status.</summary>
+    private static async Task<(SurgeonTab Tab, JsonElement Body)> SignSixSidesAsync(IndependentWorld world, string noteId)
+    {
+        await world.LoadAsync(SixSides.Chart());
+        var tab = await world.LaunchAsync(SixSides.Patient, SixSides.Patient + "-surgery");
+        using var signed = await tab.SignAsync(SixSides.Note(noteId));
+        return (tab, await SurgeonTab.FinalAsync(tab, signed));
+    }
+
+    /// <summary>What the write ladder remembers, per EHR, in the app's store.</summary>
+    private static async Task<List<EhrWriteMemory>> LadderAsync(IndependentWorld world)
+    {
+        var factory = world.World.App.Services.GetRequiredService<IDbContextFactory<WriteBackDb>>();
+        await using var db = await factory.CreateDbContextAsync();
+        return await db.Ladder.ToListAsync();
     }
 
     [Fact]

@@ -96,7 +96,7 @@ public sealed partial class IndependentServer : IAsyncDisposable
             await client.UpdateAsync(resource);
     }
 
-    /// <summary>Every resource of <paramref name="type"/> the server holds (all pages).</summary>
+    /// <summary>Every resource of <typeparamref name="T"/> the server holds (all pages).</summary>
     public async Task<List<T>> AllAsync<T>() where T : Resource, new()
     {
         using var http = Admin();

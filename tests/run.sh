@@ -23,6 +23,17 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 
+# The independent FHIR server's node modules (npm; pinned by tests/IndependentFhir/package-lock.json).
+if [ ! -d tests/IndependentFhir/node_modules ]; then
+  if command -v npm >/dev/null 2>&1; then
+    echo "Installing the independent FHIR server's node modules (npm ci in tests/IndependentFhir)"
+    (cd tests/IndependentFhir && npm ci --no-audit --no-fund --loglevel=error)
+  else
+    echo "Missing test prerequisite: npm (Node.js), for tests/IndependentFhir" >&2
+    exit 1
+  fi
+fi
+
 results="TestResults"
 rm -rf "$results"
 status=0

@@ -20,6 +20,7 @@ public sealed class SandboxSettingsTests
     [InlineData("Sandbox:PublicOrigin", "ftp://x", "Sandbox:PublicOrigin is 'ftp://x'")]
     [InlineData("Sandbox:AccessTokenMinutes", "0", "Sandbox:AccessTokenMinutes is 0: put a number of minutes above 0")]
     [InlineData("Sandbox:StandaloneUser", "nurse", "Sandbox:StandaloneUser is 'nurse': put practitioner or patient.")]
+    [InlineData("Sandbox:ExternalFhirBases:0", "fhir-elsewhere", "Sandbox:ExternalFhirBases:0 is 'fhir-elsewhere': put the FHIR base URL of a server this one authorizes for")]
     [InlineData("Sandbox:Clients:0:Type", "secret", "Sandbox:Clients:0:Type is 'secret': put public, symmetric or asymmetric.")]
     public async Task A_wrong_setting_stops_the_start_naming_it_and_what_to_put(string key, string value, string expected)
     {

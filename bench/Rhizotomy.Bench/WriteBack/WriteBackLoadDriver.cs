@@ -27,10 +27,12 @@ namespace Rhizotomy.Bench.WriteBack;
 /// Load driver for signing and write-back: the sandbox EHR and the app in this process on loopback
 /// ports, a real EHR launch, then signed notes over HTTP.
 /// Part 1, per strategy (sandbox with added FHIR latency): round trips per sign and time from the
-/// sign request to "written" (p50/p95). Part 2, the fault run: about 30% of the EHR's writes fail
+/// sign request to "written" (p50/p95), each row with the machine's load average; with <c>--servers sandbox,independent</c>
+/// also against the independent FHIR server (Medplum's FHIR router, <c>tests/IndependentFhir</c>; no added latency there),
+/// the sandbox authorizing for it. Part 2, the fault run: about 30% of the EHR's writes fail
 /// (429, 500, 503, hang, dropped connection, failure after commit), N notes signed; counts attempts,
 /// notes written, duplicates and lost notes.
-/// <code>dotnet run -c Release --project bench/Rhizotomy.Bench -- writeback [--notes 50] [--latency-ms 50] [--fault-notes 1000] [--fault-modes epic-like,full]</code>
+/// <code>dotnet run -c Release --project bench/Rhizotomy.Bench -- writeback [--notes 50] [--latency-ms 50] [--fault-notes 1000] [--fault-modes epic-like,full] [--servers sandbox,independent]</code>
 /// </summary>
 public static class WriteBackLoadDriver
 {
@@ -44,14 +46,27 @@ public static class WriteBackLoadDriver
         var latency = int.Parse(Option(args, "--latency-ms", "50"), CultureInfo.InvariantCulture);
         var faultNotes = int.Parse(Option(args, "--fault-notes", "1000"), CultureInfo.InvariantCulture);
         var faultModes = Option(args, "--fault-modes", "epic-like,full").Split(',', StringSplitOptions.RemoveEmptyEntries);
+        var servers = Option(args, "--servers", "sandbox").Split(',', StringSplitOptions.RemoveEmptyEntries);
         Console.WriteLine($"Write-back: {notes} notes per strategy at +{latency} ms FHIR latency; fault run {faultNotes} notes; {Environment.ProcessorCount} cores, .NET {Environment.Version}");
 
         Console.WriteLine();
-        Console.WriteLine("| EHR mode | strategy | round trips per sign | sign to written p50 (ms) | p95 (ms) |");
-        Console.WriteLine("|---|---|---:|---:|---:|");
-        foreach (var (mode, strategy) in new[] { ("full", (string?)null), ("full", "individual"), ("oracle-like", null), ("epic-like", null) })
+        Console.WriteLine("| server | EHR mode | strategy | round trips per sign | sign to written p50 (ms) | p95 (ms) | load average (1 min) |");
+        Console.WriteLine("|---|---|---|---:|---:|---:|---:|");
+        (string Server, string Mode, string? Strategy)[] rows =
+        [
+            .. servers.Contains("sandbox") ? new (string, string, string?)[]
+            {
+                ("sandbox", "full", null), ("sandbox", "full", "individual"), ("sandbox", "full", "document-only"), ("sandbox", "oracle-like", null), ("sandbox", "epic-like", null),
+            } : [],
+            .. servers.Contains("independent") ? new (string, string, string?)[]
+            {
+                ("independent", "-", null), ("independent", "-", "individual"), ("independent", "-", "document-only"),
+            } : [],
+        ];
+        foreach (var (server, mode, strategy) in rows)
         {
-            await using var world = await World.StartAsync(mode, strategy, latency, faults: false);
+            await using var independent = server == "independent" ? await IndependentServer.StartAsync() : null;
+            await using var world = await World.StartAsync(independent is null ? mode : "full", strategy, independent is null ? latency : 0, faults: false, independent);
             var tab = await world.LaunchAsync();
             await world.SignAsync(tab, "warmup-" + mode + strategy);
             var times = new List<double>();
@@ -66,7 +81,7 @@ public static class WriteBackLoadDriver
                 used = status.GetProperty("strategy").GetString();
             }
             times.Sort();
-            Console.WriteLine($"| {mode} | {used} | {trips.Average():F1} | {Percentile(times, 0.5):F0} | {Percentile(times, 0.95):F0} |");
+            Console.WriteLine($"| {server} | {mode} | {used} | {trips.Average():F1} | {Percentile(times, 0.5):F0} | {Percentile(times, 0.95):F0} | {LoadAverage()} |");
         }
 
         Console.WriteLine();
@@ -121,10 +136,12 @@ public static class WriteBackLoadDriver
         private readonly WebApplication _app;
         private readonly string _sandboxOrigin;
         private readonly string _appOrigin;
+        private readonly string? _iss;
         private static readonly Questionnaire Template = TemplateDefinitions.Build(Technique.Neurectomy);
 
-        private World(string folder, WebApplication sandbox, WebApplication app, string sandboxOrigin, string appOrigin)
+        private World(string folder, WebApplication sandbox, WebApplication app, string sandboxOrigin, string appOrigin, string? iss)
         {
+            _iss = iss;
             _folder = folder;
             _sandbox = sandbox;
             _app = app;
@@ -132,7 +149,8 @@ public static class WriteBackLoadDriver
             _appOrigin = appOrigin;
         }
 
-        public static async Task<World> StartAsync(string mode, string? strategy, int latency, bool faults)
+        /// <param name="independent">The EHR's FHIR server is this one (the sandbox authorizes for it); null: the sandbox's own.</param>
+        public static async Task<World> StartAsync(string mode, string? strategy, int latency, bool faults, IndependentServer? independent = null)
         {
             var folder = Directory.CreateTempSubdirectory("writeback-bench-").FullName;
             var appOrigin = $"http://127.0.0.1:{FreePort()}";
@@ -144,6 +162,8 @@ public static class WriteBackLoadDriver
                 ["Sandbox:Fhir:MaxCount"] = "5000",
                 ["Sandbox:Faults:LatencyMs"] = latency.ToString(CultureInfo.InvariantCulture),
             };
+            if (independent is not null)
+                sandboxConfig["Sandbox:ExternalFhirBases:0"] = independent.Base;
             if (faults)
             {
                 sandboxConfig["Sandbox:Faults:Seed"] = "11";
@@ -165,6 +185,11 @@ public static class WriteBackLoadDriver
             await sandbox.StartAsync();
             var sandboxOrigin = sandbox.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
             await Seed(sandbox.Services.GetRequiredService<IFhirStore>());
+            if (independent is not null)
+            {
+                await independent.AuthorizeWithAsync(sandboxOrigin);
+                await independent.LoadAsync(Chart());
+            }
 
             var app = AppHost.Build(["--urls", appOrigin], b =>
             {
@@ -172,7 +197,7 @@ public static class WriteBackLoadDriver
                 {
                     ["App:PublicOrigin"] = appOrigin,
                     ["App:DataProtectionKeys"] = Path.Combine(folder, "app-keys"),
-                    ["App:Ehrs:0:Issuer"] = sandboxOrigin + "/fhir",
+                    ["App:Ehrs:0:Issuer"] = independent?.Base ?? sandboxOrigin + "/fhir",
                     ["App:Ehrs:0:ClientId"] = ClientId,
                     ["App:Ehrs:0:AuthMethod"] = "Public",
                     ["App:Ehrs:0:Custodian"] = "Organization/bench-hospital",
@@ -188,13 +213,14 @@ public static class WriteBackLoadDriver
                 });
             });
             await app.StartAsync();
-            return new World(folder, sandbox, app, sandboxOrigin, appOrigin);
+            return new World(folder, sandbox, app, sandboxOrigin, appOrigin, independent?.Base);
         }
 
         public async Task<Tab> LaunchAsync()
         {
             var browser = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), UseCookies = true, AllowAutoRedirect = true }) { Timeout = TimeSpan.FromSeconds(120) };
-            using var page = await browser.GetAsync($"{_sandboxOrigin}/launcher/launch?practitioner=bench-surgeon&patient={Patient}&encounter={Patient}-surgery&app={Uri.EscapeDataString(_appOrigin + "/launch")}");
+            using var page = await browser.GetAsync($"{_sandboxOrigin}/launcher/launch?practitioner=bench-surgeon&patient={Patient}&encounter={Patient}-surgery&app={Uri.EscapeDataString(_appOrigin + "/launch")}"
+                + (_iss is null ? "" : "&iss=" + Uri.EscapeDataString(_iss)));
             page.EnsureSuccessStatusCode();
             using var context = JsonDocument.Parse(await browser.GetStringAsync(_appOrigin + "/api/context"));
             return new Tab(browser, context.RootElement.GetProperty("launchId").GetString()!, context.RootElement.GetProperty("csrfToken").GetString()!);
@@ -312,6 +338,10 @@ public static class WriteBackLoadDriver
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
+
+    /// <summary>The machine's 1-minute load average (the machine is shared: each figure is read with it).</summary>
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a";
 
     private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 

@@ -41,8 +41,9 @@ internal static partial class AuthorizeEndpoint
         }
 
         var options = settings.Value;
-        var fhirBase = urls.FhirBase(http);
-        if (!SmartUrls.SameUrl((string?)request["aud"], fhirBase))
+        // This server's FHIR base, or another server's it authorizes for (Sandbox:ExternalFhirBases).
+        var fhirBase = options.FhirBaseFor((string?)request["aud"], urls.FhirBase(http));
+        if (fhirBase is null)
         {
             return OAuthError.Reject(Errors.InvalidRequest, "The aud parameter must be this server's FHIR base URL.");
         }

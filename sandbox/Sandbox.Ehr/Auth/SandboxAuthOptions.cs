@@ -43,5 +43,16 @@ public sealed class SandboxAuthOptions
     /// <summary>Client registrations; they add to (or replace, by client id) <see cref="SmartClientRegistration.Defaults"/>.</summary>
     public List<SmartClientRegistration> Clients { get; set; } = [];
 
+    /// <summary>
+    /// FHIR bases of other servers this authorization server serves as the hospital's (an independent FHIR server in the
+    /// tests): an <c>aud</c> naming one of them is accepted, its tokens carry it as audience and <c>fhirUser</c> under it,
+    /// and the launcher can launch the app with it as <c>iss</c>. Empty: only the sandbox's own FHIR base.
+    /// </summary>
+    public List<string> ExternalFhirBases { get; set; } = [];
+
+    /// <summary>The FHIR base <paramref name="aud"/> names: the sandbox's own (<paramref name="own"/>) or one of <see cref="ExternalFhirBases"/>; else null.</summary>
+    public string? FhirBaseFor(string? aud, string own) =>
+        SmartUrls.SameUrl(aud, own) ? own : ExternalFhirBases.FirstOrDefault(b => SmartUrls.SameUrl(aud, b))?.TrimEnd('/');
+
     public bool InMemory => string.Equals(Storage, "memory", StringComparison.OrdinalIgnoreCase);
 }

@@ -29,6 +29,11 @@ public sealed class SandboxSettingsValidator : IValidateOptions<SandboxAuthOptio
             failures.Add($"{S}:AccessTokenMinutes is {options.AccessTokenMinutes}: put a number of minutes above 0, such as 60.");
         if (options.LaunchContextMinutes <= 0)
             failures.Add($"{S}:LaunchContextMinutes is {options.LaunchContextMinutes}: put a number of minutes above 0, such as 10.");
+        for (var i = 0; i < options.ExternalFhirBases.Count; i++)
+        {
+            if (!IsHttpUrl(options.ExternalFhirBases[i]))
+                failures.Add($"{S}:ExternalFhirBases:{i} is '{options.ExternalFhirBases[i]}': put the FHIR base URL of a server this one authorizes for, such as http://127.0.0.1:5081/fhir.");
+        }
         for (var i = 0; i < options.Clients.Count; i++)
             failures.AddRange(Check($"{S}:Clients:{i}", options.Clients[i]));
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);

@@ -16,7 +16,7 @@ internal static class TokenEndpoint
     public static void MapTokenEndpoint(this WebApplication app) =>
         app.MapPost(SmartUrls.TokenPath, HandleAsync).ExcludeFromDescription();
 
-    private static async Task<IResult> HandleAsync(HttpContext http, SmartClients clients, SmartUrls urls)
+    private static async Task<IResult> HandleAsync(HttpContext http, SmartClients clients, SmartUrls urls, Microsoft.Extensions.Options.IOptions<SandboxAuthOptions> options)
     {
         var request = http.GetOpenIddictServerRequest();
         if (request is null)
@@ -54,7 +54,9 @@ internal static class TokenEndpoint
             var identity = TokenClaims.NewIdentity();
             identity.SetClaim(Claims.Subject, request.ClientId);
             identity.SetScopes(granted);
-            identity.SetResources(urls.FhirBase(http));
+            // A Backend Services token reaches every FHIR server this one authorizes for (Sandbox:ExternalFhirBases).
+            string[] audiences = [urls.FhirBase(http), .. options.Value.ExternalFhirBases.Select(b => b.TrimEnd('/'))];
+            identity.SetResources(audiences);
             TokenClaims.SetDestinations(identity);
             return Results.SignIn(new ClaimsPrincipal(identity), properties: null, OpenIddictServerAspNetCoreDefaults.AuthenticationScheme);
         }

@@ -17,7 +17,7 @@ public static class CapabilityStatementBuilder
     public static async Task Handle(HttpContext http, FhirServerOptions options, SmartUrls urls)
     {
         var origin = urls.Origin(http);
-        var json = Cache.GetOrAdd((options.Mode, origin, options.MaxConditionalEntries, options.WildMetadata), key =>
+        var json = Cache.GetOrAdd((options.Mode, origin, options.StateMaxConditionalEntries ? options.MaxConditionalEntries : 0, options.WildMetadata), key =>
         {
             var statement = Build(key.Mode, key.Origin, key.MaxConditional);
             return key.Wild ? Wild(statement) : FhirRepository.Serialize(statement);

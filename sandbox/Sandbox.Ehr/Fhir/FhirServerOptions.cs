@@ -34,6 +34,10 @@ public sealed class FhirServerOptions
     /// <summary>Transactions with more conditional (<c>ifNoneExist</c>) entries than this get 400 "too many entries"; 0: no limit.</summary>
     public int MaxConditionalEntries { get; set; }
 
+    /// <summary>The CapabilityStatement states <see cref="MaxConditionalEntries"/> in <c>rest.documentation</c> (false: the limit is
+    /// met only as a refusal, as from the independent server the issue saw).</summary>
+    public bool StateMaxConditionalEntries { get; set; } = true;
+
     /// <summary>Serve <c>/metadata</c> with the malformed content real servers send (see <see cref="CapabilityStatementBuilder.Wild"/>).</summary>
     public bool WildMetadata { get; set; }
 
@@ -69,6 +73,7 @@ public sealed class FhirServerOptions
             options.MaxConditionalEntries = maxConditional;
         }
         options.WildMetadata = bool.TryParse(fhir["WildMetadata"], out var wild) && wild;
+        options.StateMaxConditionalEntries = !bool.TryParse(fhir["StateMaxConditionalEntries"], out var state) || state;
         options.DefaultCount = Math.Min(options.DefaultCount, options.MaxCount);
         return options;
     }

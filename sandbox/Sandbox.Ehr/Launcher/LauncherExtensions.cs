@@ -86,8 +86,15 @@ public static partial class LauncherExtensions
     private static async Task<IResult> LaunchAsync(
         HttpContext http, [FromServices] IFhirStore store, SmartClients clients, LaunchContexts launches, SmartUrls urls,
         IOptions<SandboxAuthOptions> options, string? practitioner, string? patient, string? encounter, string? app,
-        string? need_patient_banner, CancellationToken cancellationToken)
+        string? need_patient_banner, string? iss, CancellationToken cancellationToken)
     {
+        // The FHIR base the app is launched against: this server's, or another it authorizes for (Sandbox:ExternalFhirBases).
+        var fhirBase = string.IsNullOrEmpty(iss) ? urls.FhirBase(http) : options.Value.FhirBaseFor(iss, urls.FhirBase(http));
+        if (fhirBase is null)
+        {
+            return Problem("The iss is neither this server's FHIR base nor one in Sandbox:ExternalFhirBases.");
+        }
+
         var launchUrl = string.IsNullOrEmpty(app) ? clients.Find(SmartClientRegistration.AppClientId)?.LaunchUrl : app;
         if (launchUrl is null || clients.FindByLaunchUrl(launchUrl) is null)
         {
@@ -127,7 +134,7 @@ public static partial class LauncherExtensions
         // Bound to the apps registered at this launch URL: another client cannot redeem the launch id.
         var forClients = clients.All.Where(c => string.Equals(c.LaunchUrl, launchUrl, StringComparison.Ordinal)).Select(c => c.ClientId);
         var launch = launches.Create(practitioner!, patient, encounter, banner, forClients);
-        var target = QueryHelpers.AddQueryString(launchUrl, new Dictionary<string, string?> { ["iss"] = urls.FhirBase(http), ["launch"] = launch });
+        var target = QueryHelpers.AddQueryString(launchUrl, new Dictionary<string, string?> { ["iss"] = fhirBase, ["launch"] = launch });
         http.Response.Headers.CacheControl = "no-store";
         return Results.Redirect(target);
     }

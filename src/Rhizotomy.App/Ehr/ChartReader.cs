@@ -147,12 +147,19 @@ public sealed partial class ChartReader(EhrClientFactory clients, IOptions<AppOp
         }
     }
 
+    /// <summary>
+    /// The patient's reference as a search value: <c>Patient/{id}</c>, the typed form every server matches (a bare id is
+    /// valid FHIR too, but Medplum's FHIR router, one independent server the tests run, matches nothing with it).
+    /// </summary>
+    public static string PatientReference(string? patientId) =>
+        string.IsNullOrEmpty(patientId) || patientId.StartsWith("Patient/", StringComparison.Ordinal) ? patientId ?? "" : "Patient/" + patientId;
+
     private async Task<List<Resource>> SearchAll(FhirClient client, string type, string patientId, string label, Findings findings, CancellationToken ct)
     {
         var found = new List<Resource>();
         try
         {
-            var bundle = await client.SearchAsync(type, [$"patient={patientId}"], pageSize: options.Value.PageSize, ct: ct);
+            var bundle = await client.SearchAsync(type, ["patient=" + PatientReference(patientId)], pageSize: options.Value.PageSize, ct: ct);
             var pages = 1;
             while (bundle is not null)
             {

@@ -64,7 +64,7 @@ public sealed class EhrCheck(SmartDiscovery discovery, EhrClientFactory clients,
             var needed = Scopes.Read.Concat(Scopes.Write).SelectMany(s => smart.PermissionV2 || ehr.ScopeVersion == "v2" ? [s] : Scopes.ToV1(s)).Distinct().ToList();
             if (smart.ScopesSupported is { Count: > 0 } offered)
             {
-                var missing = needed.Where(n => !offered.Contains(n) && !Covered(n, offered)).ToList();
+                var missing = needed.Where(n => !Covered(n, offered)).ToList();
                 lines.Add(new("Scopes", missing.Count == 0 ? CheckLevel.Ok : CheckLevel.Warn,
                     missing.Count == 0 ? $"all {needed.Count} offered" : $"{missing.Count} of {needed.Count} not listed", missing.Count == 0 ? null : string.Join(" ", missing)));
             }
@@ -115,7 +115,9 @@ public sealed class EhrCheck(SmartDiscovery discovery, EhrClientFactory clients,
                 lines.Add(new($"Write {type}", level, interactions.Count == 0 ? "none" : string.Join(", ", interactions)));
             }
             var transaction = rest.Interaction.Any(i => i.Code == CapabilityStatement.SystemRestfulInteraction.Transaction);
-            lines.Add(new("Transaction", CheckLevel.Info, transaction ? "supported" : "not supported"));
+            var limit = WritePlan.StatedLimit(rest.Documentation);
+            lines.Add(new("Transaction", CheckLevel.Info, transaction ? "supported" : "not supported",
+                transaction && limit is not null ? $"at most {limit.Max} {(limit.ConditionalOnly ? "conditional " : "")}entries (stated in rest.documentation): larger notes go as individual creates" : null));
         }
 
         var plan = WritePlan.Choose(statement, ehr);
@@ -128,17 +130,40 @@ public sealed class EhrCheck(SmartDiscovery discovery, EhrClientFactory clients,
         return new EhrCheckReport(issuer, lines, plan.StrategyName);
     }
 
-    /// <summary>A v2 scope as v1 (<c>patient/Condition.rs</c> → <c>patient/Condition.read</c>).</summary>
-    private static bool Covered(string scope, IReadOnlyList<string> offered)
+    /// <summary>
+    /// Whether the scopes a server lists grant what <paramref name="scope"/> asks: the scope itself, or one of the same
+    /// context whose resource type is it or <c>*</c> and whose permissions include its own, in either syntax
+    /// (<c>patient/*.rs</c> and <c>patient/*.read</c> cover <c>patient/Condition.rs</c>; <c>patient/*.cruds</c>,
+    /// <c>patient/*.*</c> or <c>patient/*.read</c> with <c>patient/*.write</c> cover <c>patient/DocumentReference.crus</c>).
+    /// A scope narrowed by a query (<c>patient/Observation.rs?category=...</c>) covers only the same scope.
+    /// </summary>
+    public static bool Covered(string scope, IReadOnlyCollection<string> offered)
     {
-        var slash = scope.IndexOf('/');
-        var dot = scope.LastIndexOf('.');
-        if (slash < 0 || dot < slash)
+        if (offered.Contains(scope))
+            return true;
+        if (ResourceScope(scope) is not { } needed || Permissions(needed.Ops) is not { } wanted)
             return false;
-        var context = scope[..slash];
-        return offered.Contains($"{context}/*.*") || offered.Contains($"{context}/*.read") && scope.EndsWith(".read", StringComparison.Ordinal)
-            || offered.Contains($"{context}/*.{scope[(dot + 1)..]}");
+        var context = scope[..scope.IndexOf('/')];
+        var granted = new HashSet<char>();
+        foreach (var candidate in offered)
+        {
+            if (!candidate.StartsWith(context + "/", StringComparison.Ordinal) || ResourceScope(candidate) is not { } o
+                || (o.Type != "*" && o.Type != needed.Type) || Permissions(o.Ops) is not { } letters)
+                continue;
+            granted.UnionWith(letters);
+        }
+        return wanted.All(granted.Contains);
     }
+
+    /// <summary>The SMART v2 permission letters of a scope's operations (<c>read</c> → r and s, <c>write</c> → c, u and d, <c>*</c> → all), or null.</summary>
+    private static string? Permissions(string ops) => ops switch
+    {
+        "*" => "cruds",
+        "read" => "rs",
+        "write" => "cud",
+        _ when ops.Length > 0 && ops.All(c => "cruds".Contains(c, StringComparison.Ordinal)) => ops,
+        _ => null,
+    };
 
     /// <summary>
     /// A real round trip against a test patient with the chosen strategy: a test document (and its Provenance, when the
@@ -201,7 +226,7 @@ public sealed class EhrCheck(SmartDiscovery discovery, EhrClientFactory clients,
     /// <summary>The test patient's most recent encounter (<c>Encounter/12</c>), for an EHR that files notes only against one.</summary>
     private static async Task<string?> LatestEncounterAsync(EhrConnection connection, string issuer, string patient, CancellationToken ct)
     {
-        using var response = await connection.Http.GetAsync($"{issuer.TrimEnd('/')}/Encounter?patient={Uri.EscapeDataString(patient)}", ct);
+        using var response = await connection.Http.GetAsync($"{issuer.TrimEnd('/')}/Encounter?patient={Uri.EscapeDataString(ChartReader.PatientReference(patient))}", ct);
         if (!response.IsSuccessStatusCode)
             return null;
         var bundle = TolerantFhir.Parse(await response.Content.ReadAsStringAsync(ct), out _) as Bundle;

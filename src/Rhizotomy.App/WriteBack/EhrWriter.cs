@@ -190,7 +190,7 @@ public sealed partial class EhrWriter(EhrClientFactory clients, IOptions<WriteBa
         // No conditional create here: the app itself makes sure an earlier attempt did not already write it.
         if (s.Request.LookFirst)
         {
-            var search = $"DocumentReference?identifier={Uri.EscapeDataString(Known.NoteIdentifierSystem + "|" + s.Request.NoteId)}&patient={Uri.EscapeDataString(s.Request.PatientId)}";
+            var search = $"DocumentReference?identifier={Uri.EscapeDataString(Known.NoteIdentifierSystem + "|" + s.Request.NoteId)}&patient={Uri.EscapeDataString(ChartReader.PatientReference(s.Request.PatientId))}";
             using var found = await s.SendAsync(HttpMethod.Get, search, null, null, ct);
             if (s.Parse(await found.Content.ReadAsStringAsync(ct)) is Bundle hits
                 && hits.Entry.FirstOrDefault(e => e.Resource is DocumentReference && e.Search?.Mode is null or Bundle.SearchEntryMode.Match)?.Resource is { Id: not null } existing)

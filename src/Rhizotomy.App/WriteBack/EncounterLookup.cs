@@ -40,7 +40,7 @@ public sealed class EncounterLookup(EhrClientFactory clients, ILogger<EncounterL
     /// <summary>The patient's encounters; null when the EHR could not be read (down, refused), which an empty list would hide.</summary>
     public async Task<IReadOnlyList<EncounterChoice>?> TryListAsync(LaunchSession session, CancellationToken ct)
     {
-        var bundle = await ReadAsync(session, (client, token) => client.SearchAsync<Encounter>(["patient=" + session.Patient], pageSize: 100, ct: token), ct);
+        var bundle = await ReadAsync(session, (client, token) => client.SearchAsync<Encounter>(["patient=" + ChartReader.PatientReference(session.Patient)], pageSize: 100, ct: token), ct);
         if (bundle is null)
             return null;
         return [.. bundle.Entry.Select(e => e.Resource).OfType<Encounter>().Select(Choice)];

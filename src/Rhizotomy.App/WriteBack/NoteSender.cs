@@ -188,6 +188,14 @@ public sealed class NoteSender(
         }
 
         var bundle = new FhirJsonDeserializer(new DeserializerSettings()).Deserialize<Bundle>(payload.Bundle);
+        // A transaction larger than the EHR says it takes goes as individual creates from the start (this note only).
+        var fitted = plan.Within(bundle);
+        if (!ReferenceEquals(fitted, plan))
+        {
+            plan = fitted;
+            note.Plan = Outbox.PlanJson(plan);
+            note.Strategy = plan.StrategyName;
+        }
         AttemptResult result = null!;
         var lookFirst = note.Ambiguous || note.Attempts > 0;
         // The ladder: a refusal of the request's shape moves this note (and the EHR, remembered) one step down at once.

@@ -24,8 +24,9 @@ public enum WriteStrategy
 /// <param name="Why">One line on why this strategy (for <c>ehr-check</c> and the logs; no PHI).</param>
 /// <param name="CanUpdateDocument">The EHR allows DocumentReference <c>update</c>: an amended note's original becomes <c>superseded</c> there.</param>
 /// <param name="NoteType">The DocumentReference's LOINC type when the EHR refuses 11504-8 (<c>28570-0</c>); null: as composed.</param>
-public sealed record WritePlan(WriteStrategy Strategy, bool PlainTextOnly, bool SingleContent, bool RequiresEncounter, string Source,
-    string? Why = null, bool CanUpdateDocument = false, string? NoteType = null)
+/// <param name="TransactionLimit">The most entries one transaction may hold, as the EHR's CapabilityStatement states it; null: none stated.</param>
+public sealed partial record WritePlan(WriteStrategy Strategy, bool PlainTextOnly, bool SingleContent, bool RequiresEncounter, string Source,
+    string? Why = null, bool CanUpdateDocument = false, string? NoteType = null, TransactionLimit? TransactionLimit = null)
 {
     public string StrategyName => Name(Strategy);
 
@@ -62,6 +63,38 @@ public sealed record WritePlan(WriteStrategy Strategy, bool PlainTextOnly, bool 
         _ => null,
     };
 
+    /// <summary>
+    /// This plan for one note: a transaction that would hold more entries than the EHR's stated <see cref="TransactionLimit"/>
+    /// is planned as individual creates from the start (no refusal needed). Only this note: smaller notes still fit, so the
+    /// EHR is not moved down the ladder.
+    /// </summary>
+    public WritePlan Within(Bundle note)
+    {
+        if (Strategy != WriteStrategy.Transaction || TransactionLimit is not { } limit)
+            return this;
+        var entries = EhrWriter.EntriesFor(this, note).Where(e => !e.AfterDocument).ToList();
+        var counted = limit.ConditionalOnly ? entries.Count(e => e.IfNoneExist is not null) : entries.Count;
+        return counted <= limit.Max ? this : this with
+        {
+            Strategy = WriteStrategy.Individual,
+            Why = $"this note's transaction would hold {counted} {(limit.ConditionalOnly ? "conditional " : "")}entries; the EHR's CapabilityStatement allows at most {limit.Max}",
+        };
+    }
+
+    /// <summary>
+    /// A transaction limit stated in words in the CapabilityStatement's <c>rest.documentation</c>, as servers state it (there is
+    /// no structured element for it in R4): "at most 8 conditional entries" (only entries with <c>ifNoneExist</c> count) or
+    /// "at most 8 entries" (every entry counts).
+    /// </summary>
+    public static TransactionLimit? StatedLimit(string? documentation) =>
+        documentation is not null && Limit().Match(documentation) is { Success: true } m
+        && int.TryParse(m.Groups[1].Value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var max) && max > 0
+            ? new TransactionLimit(max, m.Groups[2].Success)
+            : null;
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"\bat most (\d{1,6}) (conditional )?entries\b", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex Limit();
+
     private static readonly string[] FullTypes = ["Procedure", "Composition", "DocumentReference", "Provenance"];
 
     /// <summary>
@@ -79,6 +112,7 @@ public sealed record WritePlan(WriteStrategy Strategy, bool PlainTextOnly, bool 
         var single = false;
         var encounter = false;
         var update = false;
+        TransactionLimit? limit = null;
         string why;
         if (rest is null)
         {
@@ -107,6 +141,7 @@ public sealed record WritePlan(WriteStrategy Strategy, bool PlainTextOnly, bool 
                     string.Join(", ", FullTypes.Where(t => !Can(t, CapabilityStatement.TypeRestfulInteraction.Create) || !Conditional(t))),
             };
             update = Can("DocumentReference", CapabilityStatement.TypeRestfulInteraction.Update);
+            limit = StatedLimit(rest.Documentation);
             var documentation = resources.TryGetValue("DocumentReference", out var doc) ? doc.Documentation ?? "" : "";
             plainText = documentation.Contains("text/plain", StringComparison.OrdinalIgnoreCase);
             single = documentation.Contains("exactly one content", StringComparison.OrdinalIgnoreCase);
@@ -137,9 +172,12 @@ public sealed record WritePlan(WriteStrategy Strategy, bool PlainTextOnly, bool 
             encounter = source != "ladder" || encounter;
         }
         var noteType = ehr?.NoteType == Known.Loinc.ProcedureNote ? Known.Loinc.ProcedureNote : null;
-        return new WritePlan(strategy, plainText, single, encounter, source, why, update, noteType);
+        return new WritePlan(strategy, plainText, single, encounter, source, why, update, noteType, limit);
     }
 }
+
+/// <summary>The most entries one transaction may hold; <paramref name="ConditionalOnly"/>: only entries with <c>ifNoneExist</c> count.</summary>
+public sealed record TransactionLimit(int Max, bool ConditionalOnly);
 
 /// <summary>What an EHR's refusals taught: the strategy to start at (persisted per issuer) and why.</summary>
 public sealed record LadderMemory(WriteStrategy Strategy, string Why);

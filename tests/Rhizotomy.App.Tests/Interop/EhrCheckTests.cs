@@ -48,6 +48,8 @@ public class EhrCheckTests
         Assert.Equal("4.0.1", checks["FHIR version"].GetProperty("result").GetString());
         Assert.Equal(mode == "epic-like" ? "not supported" : "supported", checks["Transaction"].GetProperty("result").GetString());
         Assert.Equal("read, search", checks["Read Condition"].GetProperty("result").GetString());
+        // The sandbox lists wildcards (patient/*.rs, patient/*.cruds, ...): they cover every scope the app asks.
+        Assert.Equal(("ok", "all 18 offered"), (checks["Scopes"].GetProperty("level").GetString(), checks["Scopes"].GetProperty("result").GetString()));
 
         // The table says the same for people.
         var (tableExit, table, _) = Run("ehr-check", "--issuer", world.Issuer);

@@ -13,8 +13,12 @@ public class LadderTests
     [Fact]
     public async Task A_transaction_size_limit_moves_the_note_down_to_individual_creates_and_the_ehr_is_remembered()
     {
-        // The limit seen in the field (more than 8 conditional entries: 400); a one-nerve note has 4, so the limit here is 2.
-        await using var world = await SigningTests.WorldAsync("full", more: o => o.Sandbox["Sandbox:Fhir:MaxConditionalEntries"] = "2");
+        // The limit seen in the field (more than 8 conditional entries: 400, stated nowhere); a one-nerve note has 4, so the limit here is 2.
+        await using var world = await SigningTests.WorldAsync("full", more: o =>
+        {
+            o.Sandbox["Sandbox:Fhir:MaxConditionalEntries"] = "2";
+            o.Sandbox["Sandbox:Fhir:StateMaxConditionalEntries"] = "false";
+        });
         using var tab = await SurgeonTab.LaunchAsync(world);
 
         using var first = await tab.SignAsync(SignedNotes.LeftNeurectomy("ladder-1"));
@@ -41,6 +45,25 @@ public class LadderTests
             (next.GetProperty("status").GetString(), next.GetProperty("strategy").GetString(), next.GetProperty("strategySource").GetString()));
         Assert.True(next.GetProperty("roundTrips").GetInt32() < written.GetProperty("roundTrips").GetInt32(),
             "the second note wastes no round trip on a transaction the EHR refuses");
+    }
+
+    [Fact]
+    public async Task A_transaction_limit_the_capability_statement_states_is_planned_within_before_any_refusal()
+    {
+        // The same limit, stated in rest.documentation (the sandbox's default): no refused transaction, nothing remembered.
+        await using var world = await SigningTests.WorldAsync("full", more: o => o.Sandbox["Sandbox:Fhir:MaxConditionalEntries"] = "2");
+        using var tab = await SurgeonTab.LaunchAsync(world);
+
+        using var signed = await tab.SignAsync(SignedNotes.LeftNeurectomy("stated-limit"));
+        var written = await SurgeonTab.FinalAsync(tab, signed);
+
+        Assert.Equal(("written", "individual", "capability"),
+            (written.GetProperty("status").GetString(), written.GetProperty("strategy").GetString(), written.GetProperty("strategySource").GetString()));
+        // One create per resource (Procedure, Composition, DocumentReference, QuestionnaireResponse, Provenance), no transaction first.
+        Assert.Equal(5, written.GetProperty("roundTrips").GetInt32());
+        var factory = world.App.Services.GetRequiredService<IDbContextFactory<WriteBackDb>>();
+        await using var db = await factory.CreateDbContextAsync();
+        Assert.Empty(await db.Ladder.ToListAsync());
     }
 
     [Fact]

@@ -6,7 +6,8 @@ using Rhizotomy.Cli;
 namespace Rhizotomy.App.Tests.Interop;
 
 /// <summary>Issue 14 point 7: <c>rhizotomy ehr-check</c> against the sandbox in every mode (the CLI run in-process, the sandbox over loopback).</summary>
-public class EhrCheckTests
+[Collection(EhrWorldsCollection.Name)]
+public class EhrCheckTests(EhrWorlds worlds)
 {
     private const string BackendClientId = "rhizotomy-ehr-check";
 
@@ -34,7 +35,7 @@ public class EhrCheckTests
     [InlineData("epic-like", "document-only", "yes")]
     public async Task The_check_reports_each_sandbox_mode_with_the_strategy_the_app_will_use(string mode, string strategy, string encounter)
     {
-        await using var world = await SigningTests.WorldAsync(mode);
+        var world = await worlds.ModeAsync(mode);
 
         var (exit, report, checks, _) = Json(world.Issuer);
 

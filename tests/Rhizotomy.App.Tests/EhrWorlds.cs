@@ -39,7 +39,26 @@ public sealed class EhrWorlds : IAsyncLifetime
     };
 
     private Task<SmartWorld> GetAsync(string name, Func<Task<SmartWorld>> start) =>
-        _worlds.GetOrAdd(name, _ => new Lazy<Task<SmartWorld>>(start)).Value;
+        _worlds.GetOrAdd(name, _ => new Lazy<Task<SmartWorld>>(() => StartWarmAsync(start))).Value;
+
+    /// <summary>
+    /// Starts the world and makes its first launch once, with a generous timeout: the first launch of a fresh host
+    /// (code paths compiled on first use, the first chart read) can outlast a test browser's 60 seconds on a busy
+    /// machine, and it is the world's cost, not any one test's. No timing is asserted.
+    /// </summary>
+    private static async Task<SmartWorld> StartWarmAsync(Func<Task<SmartWorld>> start)
+    {
+        var world = await start();
+        using var browser = SmartWorld.Browser();
+        browser.Timeout = TimeSpan.FromMinutes(5);
+        using var page = await browser.GetAsync(world.LaunchUrl("test-classic-left", "test-surgeon", "test-classic-left-surgery"));
+        if (!page.IsSuccessStatusCode)
+        {
+            await world.DisposeAsync();
+            throw new InvalidOperationException($"The first launch of a shared world answered {(int)page.StatusCode}.");
+        }
+        return world;
+    }
 
     public Task InitializeAsync() => Task.CompletedTask;
 

@@ -39,6 +39,7 @@ public sealed class EncounterWorld : IAsyncLifetime
     public async Task DisposeAsync() => await World.DisposeAsync();
 }
 
+[Trait("Category", "Slow")]
 public class EncounterChoiceTests(EncounterWorld e) : IClassFixture<EncounterWorld>
 {
     private const string Field = "~encounter";

@@ -6,6 +6,7 @@ using Rhizotomy.Cli;
 namespace Rhizotomy.App.Tests.Interop;
 
 /// <summary>Issue 14 point 7: <c>rhizotomy ehr-check</c> against the sandbox in every mode (the CLI run in-process, the sandbox over loopback).</summary>
+[Trait("Category", "Slow")]
 [Collection(EhrWorldsCollection.Name)]
 public class EhrCheckTests(EhrWorlds worlds)
 {

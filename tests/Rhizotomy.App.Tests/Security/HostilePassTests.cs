@@ -22,6 +22,7 @@ namespace Rhizotomy.App.Tests.Security;
 /// on https, the key ring encrypted with a certificate, security events logged. Every hostile input is counted:
 /// the test prints inputs tried, 5xx seen, leaks and data lost, and asserts 0 for the last three.
 /// </summary>
+[Trait("Category", "Slow")]
 public class HostilePassTests(ITestOutputHelper output)
 {
     private static readonly FhirJsonSerializer Json = new();

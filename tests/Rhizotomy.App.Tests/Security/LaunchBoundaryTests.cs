@@ -19,6 +19,7 @@ namespace Rhizotomy.App.Tests.Security;
 /// reaches nothing; a note is read only by a launch of its patient, surgeon and EHR; a pending note is
 /// never handed another patient's token; a 403 after a rebind waits; a failed note can be signed again.
 /// </summary>
+[Trait("Category", "Slow")]
 [Collection(EhrWorldsCollection.Name)]
 public class LaunchBoundaryTests(EhrWorlds worlds)
 {

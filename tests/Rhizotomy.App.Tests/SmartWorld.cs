@@ -5,18 +5,29 @@ using System.Net;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Time.Testing;
 using Rhizotomy.App.Launch;
 using Sandbox.Ehr;
 using Sandbox.Ehr.Fhir;
 
 namespace Rhizotomy.App.Tests;
 
-/// <summary>A clock the test moves (token expiry, session expiry) without waiting.</summary>
-public sealed class TestClock : TimeProvider
+/// <summary>
+/// The app host's clock in a test world: the time of day is a <see cref="FakeTimeProvider"/> the test moves
+/// (token and session expiry, the outbox's back-off, retention and give-up) without waiting; timers and
+/// timestamps stay on the system clock, because inside the host they time a real peer (HTTP timeouts and
+/// Polly's retry delays against the sandbox, the sender's poll) and must elapse on their own.
+/// </summary>
+public sealed class TestClock : FakeTimeProvider
 {
-    private DateTimeOffset _now = DateTimeOffset.UtcNow;
-    public override DateTimeOffset GetUtcNow() => _now;
-    public void Advance(TimeSpan by) => _now += by;
+    public TestClock() : base(DateTimeOffset.UtcNow) => SetLocalTimeZone(TimeZoneInfo.Local);
+
+    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period) =>
+        TimeProvider.System.CreateTimer(callback, state, dueTime, period);
+
+    public override long GetTimestamp() => TimeProvider.System.GetTimestamp();
+
+    public override long TimestampFrequency => TimeProvider.System.TimestampFrequency;
 }
 
 /// <summary>How the app authenticates in one test world.</summary>

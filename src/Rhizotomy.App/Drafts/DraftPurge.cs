@@ -7,13 +7,14 @@ namespace Rhizotomy.App.Drafts;
 /// <summary>
 /// Removes drafts nobody saved for <see cref="DraftOptions.RetentionDays"/>: a draft holds PHI at rest, like a
 /// signed note's content, which the outbox purges after its own retention. Runs at start and then every
-/// <see cref="DraftOptions.PurgeIntervalSeconds"/>; "not saved for" is read on the app's clock.
+/// <see cref="DraftOptions.PurgeIntervalSeconds"/>; both the interval and "not saved for" are read on the app's clock
+/// (the <see cref="TimeProvider"/> of its services).
 /// </summary>
-public sealed class DraftPurge(DraftStore drafts, IOptions<DraftOptions> options, ILogger<DraftPurge> log) : BackgroundService
+public sealed class DraftPurge(DraftStore drafts, IOptions<DraftOptions> options, TimeProvider clock, ILogger<DraftPurge> log) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Max(1, options.Value.PurgeIntervalSeconds)));
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Max(1, options.Value.PurgeIntervalSeconds)), clock);
         do
         {
             try

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
-using System.Text.RegularExpressions;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Rhizotomy.App.Sessions;
@@ -86,7 +85,7 @@ public class AutosaveTests(FormWorld f) : IClassFixture<FormWorld>
         Assert.Equal(["true"], resumed.Values("gon-left-treated"));
         // The same note: signing the resumed form cannot file a second one.
         Assert.Equal([noteId], resumed.Values("noteId"));
-        Assert.DoesNotMatch("id=\"w-gon-left-segment-length\"[^>]*hidden", resumed.Html);
+        Assert.True(Html.Hidden(resumed.Html, "w-gon-left-segment-length") == false, "w-gon-left-segment-length is shown");
 
         // Start over: the chart prefill, not the draft.
         var fresh = await OpenAsync(again, "template=occipital-neurectomy&fresh=1");
@@ -152,7 +151,8 @@ public class AutosaveTests(FormWorld f) : IClassFixture<FormWorld>
         Assert.Equal(["Coagulation draft only"], resumedCoagulation.Values("plan-activity"));
         // The case page of the re-launch offers both.
         var casePage = await again.Browser.GetStringAsync(f.Url($"/s/{again.LaunchId}"));
-        var offers = Regex.Matches(casePage, "<p class=\"notice draft\">Unsigned draft: <a href=\"([^\"]+)\">").Select(m => m.Groups[1].Value).ToList();
+        var offers = Html.Parse(casePage).QuerySelectorAll("p.notice.draft > a[href]")
+            .Where(a => a.ParentElement!.TextContent.StartsWith("Unsigned draft: ", StringComparison.Ordinal)).Select(a => a.GetAttribute("href")!).ToList();
         Assert.Equal(2, offers.Count);
         Assert.Contains($"/s/{again.LaunchId}/note?template=occipital-neurectomy", offers);
         Assert.Contains($"/s/{again.LaunchId}/note?template=occipital-coagulation", offers);
@@ -196,7 +196,7 @@ public class AutosaveTests(FormWorld f) : IClassFixture<FormWorld>
         Assert.Equal(["999"], resumed.Values("gon-left-segment-length"));
         Assert.Equal(["Typed before unticking the right nerve"], resumed.Values("gon-right-findings-text"));
         Assert.Empty(resumed.Values("gon-right-treated"));
-        Assert.Matches("id=\"f-treat-gon-right\"[^>]*hidden", resumed.Html);
+        Assert.True(Html.Hidden(resumed.Html, "f-treat-gon-right") == true, "f-treat-gon-right is hidden");
 
         // A check of the resumed form says what is wrong with the kept values, and still keeps them.
         using var checkedPage = await again.Browser.PostAsync(f.Url(resumed.Action), resumed.Content());

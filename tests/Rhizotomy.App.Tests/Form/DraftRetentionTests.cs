@@ -82,7 +82,7 @@ public class DraftRetentionTests
             Assert.Equal(HttpStatusCode.OK, await DraftStatusAsync(world, tab, TemplateDefinitions.CoagulationId));
             var casePage = await tab.Browser.GetStringAsync(new Uri(world.AppOrigin + "/s/" + tab.LaunchId));
             // The case page offers the coagulation draft alone.
-            Assert.Single(System.Text.RegularExpressions.Regex.Matches(casePage, "class=\"notice draft\""));
+            Assert.Single(Html.Parse(casePage).QuerySelectorAll(".notice.draft"));
             Assert.Contains("template=" + TemplateDefinitions.CoagulationId, casePage, StringComparison.Ordinal);
         }
     }

@@ -1,42 +1,49 @@
-using System.Net;
-using System.Text.RegularExpressions;
+using AngleSharp.Dom;
+using AngleSharp.Html.Dom;
 
 namespace Rhizotomy.App.Tests.Form;
 
 /// <summary>What a browser would post from a page's form: its successful controls (hidden, text, checked boxes, selected options).</summary>
-public sealed partial class HtmlForm
+public sealed class HtmlForm
 {
     private readonly List<KeyValuePair<string, string>> _fields = [];
 
     public HtmlForm(string html)
     {
         Html = html;
-        foreach (Match m in Input().Matches(html))
+        Page = Rhizotomy.Tests.Shared.Html.Parse(html);
+        foreach (var control in Page.QuerySelectorAll("input[name], textarea[name], select[name]"))
         {
-            var tag = m.Value;
-            var name = Attr(tag, "name");
-            if (name is null)
-                continue;
-            var type = Attr(tag, "type") ?? "text";
-            if (type is "checkbox" or "radio" && !Regex.IsMatch(tag, @"\schecked[\s>]"))
-                continue;
-            if (type == "submit")
-                continue;
-            _fields.Add(new(name, Attr(tag, "value") ?? ""));
-        }
-        foreach (Match m in TextArea().Matches(html))
-            _fields.Add(new(WebUtility.HtmlDecode(m.Groups[1].Value), WebUtility.HtmlDecode(m.Groups[2].Value)));
-        foreach (Match m in Select().Matches(html))
-        {
-            var selected = Regex.Match(m.Groups[2].Value, "<option value=\"([^\"]*)\" selected>");
-            if (selected.Success && selected.Groups[1].Value.Length > 0)
-                _fields.Add(new(WebUtility.HtmlDecode(m.Groups[1].Value), WebUtility.HtmlDecode(selected.Groups[1].Value)));
+            var name = control.GetAttribute("name")!;
+            switch (control)
+            {
+                case IHtmlInputElement input:
+                    var type = input.Type;
+                    if (type is "checkbox" or "radio" && !input.HasAttribute("checked"))
+                        continue;
+                    if (type == "submit")
+                        continue;
+                    _fields.Add(new(name, input.GetAttribute("value") ?? ""));
+                    break;
+                case IHtmlTextAreaElement area:
+                    _fields.Add(new(name, area.TextContent));
+                    break;
+                case IHtmlSelectElement select:
+                    // The option the page marks selected, when it has a value (none: nothing is posted, as the app's forms expect).
+                    var selected = select.Options.FirstOrDefault(o => o.HasAttribute("selected"))?.GetAttribute("value");
+                    if (!string.IsNullOrEmpty(selected))
+                        _fields.Add(new(name, selected));
+                    break;
+            }
         }
     }
 
     public string Html { get; }
 
-    public string Action => WebUtility.HtmlDecode(Regex.Match(Html, "<form method=\"post\" action=\"([^\"]*)\"").Groups[1].Value);
+    /// <summary>The page, parsed.</summary>
+    public IHtmlDocument Page { get; }
+
+    public string Action => Page.QuerySelector("form[method=post]")?.GetAttribute("action") ?? "";
 
     public IEnumerable<string> Values(string name) => _fields.Where(f => f.Key == name).Select(f => f.Value);
 
@@ -52,29 +59,17 @@ public sealed partial class HtmlForm
 
     public IEnumerable<string> Options(string name)
     {
-        var escaped = Regex.Escape(WebUtility.HtmlEncode(name));
-        foreach (Match m in Regex.Matches(Html, $"name=\"{escaped}\" value=\"([^\"]*)\""))
-            yield return WebUtility.HtmlDecode(m.Groups[1].Value);
-        var select = Regex.Match(Html, $"<select[^>]*name=\"{escaped}\"[^>]*>(.*?)</select>", RegexOptions.Singleline);
-        foreach (Match m in Regex.Matches(select.Groups[1].Value, "<option value=\"([^\"]+)\""))
-            yield return WebUtility.HtmlDecode(m.Groups[1].Value);
+        foreach (var input in Page.QuerySelectorAll("input[name][value]").Where(i => i.GetAttribute("name") == name))
+            yield return input.GetAttribute("value")!;
+        var select = Page.QuerySelectorAll("select[name]").FirstOrDefault(s => s.GetAttribute("name") == name);
+        foreach (var option in select?.QuerySelectorAll("option[value]") ?? Enumerable.Empty<IElement>())
+        {
+            var value = option.GetAttribute("value")!;
+            if (value.Length > 0)
+                yield return value;
+        }
     }
 
     public FormUrlEncodedContent Content(string action = "check") =>
         new(_fields.Append(new("action", action)));
-
-    private static string? Attr(string tag, string name)
-    {
-        var m = Regex.Match(tag, $"\\s{name}=\"([^\"]*)\"");
-        return m.Success ? WebUtility.HtmlDecode(m.Groups[1].Value) : null;
-    }
-
-    [GeneratedRegex("<input\\b[^>]*>")]
-    private static partial Regex Input();
-
-    [GeneratedRegex("<textarea[^>]*name=\"([^\"]*)\"[^>]*>(.*?)</textarea>", RegexOptions.Singleline)]
-    private static partial Regex TextArea();
-
-    [GeneratedRegex("<select[^>]*name=\"([^\"]*)\"[^>]*>(.*?)</select>", RegexOptions.Singleline)]
-    private static partial Regex Select();
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Text.RegularExpressions;
 
 namespace Rhizotomy.App.Tests.Form;
 
@@ -56,14 +55,14 @@ public class NotePageTests(FormWorld f) : IClassFixture<FormWorld>
         Assert.Contains("Segment length", html);
         Assert.Contains("class=\"tag default\">default", html);
         // Every visible control has a label that names it.
-        foreach (Match control in Regex.Matches(html, "<(input|select|textarea)\\b[^>]*\\bid=\"([^\"]+)\"[^>]*>"))
+        foreach (var control in form.Page.QuerySelectorAll("input[id], select[id], textarea[id]"))
         {
-            if (control.Value.Contains("type=\"hidden\"", StringComparison.Ordinal))
+            if (control.GetAttribute("type") == "hidden")
                 continue;
-            Assert.Contains($"for=\"{control.Groups[2].Value}\"", html);
+            Assert.Contains(form.Page.QuerySelectorAll("label[for]"), label => label.GetAttribute("for") == control.Id);
         }
         // Branches behind an unmet enableWhen are on the page but hidden.
-        Assert.Matches("id=\"w-gon-left-segment-length\"[^>]*hidden", html);
+        Assert.True(Html.Hidden(html, "w-gon-left-segment-length") == true, "w-gon-left-segment-length is hidden");
         // The evidence page links here.
         var evidence = await f.Browser.GetStringAsync(f.Url($"/s/{f.LaunchId}"));
         Assert.Contains($"/s/{f.LaunchId}/note?template=occipital-neurectomy", evidence);
@@ -81,11 +80,11 @@ public class NotePageTests(FormWorld f) : IClassFixture<FormWorld>
         Assert.Equal(["Paracetamol <b>as needed</b>"], after.Values("plan-pain"));
         Assert.Equal(["2025-02-03"], after.Values("prior-block-date.1"));
         Assert.Contains("is not a number", html);
-        Assert.Matches("id=\"m-gon-left-segment-length\"", html);
+        Assert.NotNull(Html.Parse(html).GetElementById("m-gon-left-segment-length"));
         Assert.Contains("role=\"alert\"", html);
         Assert.Contains("Consent", html);
         // The section of the ticked nerve is open now.
-        Assert.DoesNotMatch("id=\"f-treat-gon-left\"[^>]*hidden", html);
+        Assert.True(Html.Hidden(html, "f-treat-gon-left") == false, "f-treat-gon-left is shown");
         Assert.DoesNotContain("<b>as needed</b>", html);
     }
 
@@ -105,7 +104,7 @@ public class NotePageTests(FormWorld f) : IClassFixture<FormWorld>
             .Set("gon-right-findings", form.FirstOption("gon-right-findings")).Set("gon-right-segment-length", "10")
             .Set("gon-right-stump", form.FirstOption("gon-right-stump")).Set("gon-right-specimen-sent", "false");
         var html = (await PostAsync(form)).Html;
-        Assert.Matches("id=\"m-gon-right-laterality-reason\"[^>]*><p class=\"msg error\">.*no active diagnosis on the right side", html);
+        Assert.Contains(Html.Parse(html).QuerySelectorAll("#m-gon-right-laterality-reason > p.msg.error"), m => m.TextContent.Contains("no active diagnosis on the right side", StringComparison.Ordinal));
         Assert.Contains("Right greater occipital nerve: no diagnosis on the right side in the chart.", html);
     }
 
@@ -146,12 +145,12 @@ public class NotePageTests(FormWorld f) : IClassFixture<FormWorld>
     public async Task The_coagulation_template_opens_the_radiofrequency_details_when_radiofrequency_is_chosen()
     {
         var form = await OpenAsync("occipital-coagulation");
-        Assert.Matches("id=\"w-gon-left-rf-temperature\"[^>]*hidden", form.Html);
+        Assert.True(Html.Hidden(form.Html, "w-gon-left-rf-temperature") == true, "w-gon-left-rf-temperature is hidden");
         form.Set("gon-left-treated", "true").Set("gon-left-energy-method", form.Options("gon-left-energy-method").First(o => o.Contains("adiofrequency", StringComparison.Ordinal)));
         var html = (await PostAsync(form)).Html;
-        Assert.DoesNotMatch("id=\"w-gon-left-rf-temperature\"[^>]*hidden", html);
-        Assert.Matches("id=\"w-gon-left-segment-length\"[^>]*hidden", html);
+        Assert.True(Html.Hidden(html, "w-gon-left-rf-temperature") == false, "w-gon-left-rf-temperature is shown");
+        Assert.True(Html.Hidden(html, "w-gon-left-segment-length") == true, "w-gon-left-segment-length is hidden");
         Assert.Contains("Left greater occipital nerve: radiofrequency temperature is missing.", html);
-        Assert.Matches("<span class=\"unit\">(°|&#xB0;)C</span>", html);
+        Assert.Contains(Html.Parse(html).QuerySelectorAll("span.unit"), u => u.TextContent == "°C");
     }
 }

@@ -6,7 +6,9 @@ using Rhizotomy.Cli;
 namespace Rhizotomy.App.Tests.Interop;
 
 /// <summary>Issue 14 point 7: <c>rhizotomy ehr-check</c> against the sandbox in every mode (the CLI run in-process, the sandbox over loopback).</summary>
-public class EhrCheckTests
+[Trait("Category", "Slow")]
+[Collection(EhrWorldsCollection.Name)]
+public class EhrCheckTests(EhrWorlds worlds)
 {
     private const string BackendClientId = "rhizotomy-ehr-check";
 
@@ -34,7 +36,7 @@ public class EhrCheckTests
     [InlineData("epic-like", "document-only", "yes")]
     public async Task The_check_reports_each_sandbox_mode_with_the_strategy_the_app_will_use(string mode, string strategy, string encounter)
     {
-        await using var world = await SigningTests.WorldAsync(mode);
+        var world = await worlds.ModeAsync(mode);
 
         var (exit, report, checks, error) = Json(world.Issuer);
 

@@ -8,6 +8,7 @@ using Task = System.Threading.Tasks.Task;
 namespace Rhizotomy.App.Tests.Interop;
 
 /// <summary>Point 2 of issue 14 against the sandbox's field imitations: the ladder always ends written or honestly failed.</summary>
+[Trait("Category", "Slow")]
 public class LadderTests
 {
     [Fact]

@@ -15,6 +15,7 @@ namespace Rhizotomy.App.Tests.Security;
 /// AuditEvents, with a JWT access token from the configured authority (the sandbox's OpenIddict server playing
 /// the hospital's identity provider; a client-credentials client with the audit scope) and nothing else.
 /// </summary>
+[Trait("Category", "Slow")]
 public class AuditTrailTests
 {
     private const string Scope = "system/AuditEvent.rs";

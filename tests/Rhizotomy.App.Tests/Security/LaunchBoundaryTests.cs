@@ -18,13 +18,24 @@ namespace Rhizotomy.App.Tests.Security;
 /// reaches nothing; a note is read only by a launch of its patient, surgeon and EHR; a pending note is
 /// never handed another patient's token; a 403 after a rebind waits; a failed note can be signed again.
 /// </summary>
-public class LaunchBoundaryTests
+[Trait("Category", "Slow")]
+[Collection(EhrWorldsCollection.Name)]
+public class LaunchBoundaryTests(EhrWorlds worlds)
 {
     private const string PatientB = "test-b";
 
-    private static async Task<SmartWorld> WorldAsync(Action<SmartWorld.Options>? more = null)
+    /// <summary>A world of this test's own (its EHR or clock is changed by the test), with patient B.</summary>
+    private static async Task<SmartWorld> WorldAsync(Action<SmartWorld.Options> more)
     {
         var world = await SigningTests.WorldAsync("full", more: more);
+        await world.SeedAsync(Charts.ClassicLeft(PatientB));
+        return world;
+    }
+
+    /// <summary>The shared full EHR, with patient B (stored again: the same resources, the same ids).</summary>
+    private async Task<SmartWorld> SharedWorldAsync()
+    {
+        var world = await worlds.FullAsync();
         await world.SeedAsync(Charts.ClassicLeft(PatientB));
         return world;
     }
@@ -40,7 +51,7 @@ public class LaunchBoundaryTests
     [Fact]
     public async Task A_planted_browser_cookie_gets_nothing_of_the_surgeons_launch_context_case_page_draft_or_signing()
     {
-        await using var world = await WorldAsync();
+        var world = await SharedWorldAsync();
 
         // Two plants: a value the app never issued, and one it issued to the planter's own browser at /launch.
         var issuedToPlanter = await IssuedCookieAsync(world);
@@ -91,7 +102,7 @@ public class LaunchBoundaryTests
     [Fact]
     public async Task The_callback_replaces_the_browser_id_and_earlier_tabs_of_the_same_browser_stay_open()
     {
-        await using var world = await WorldAsync();
+        var world = await SharedWorldAsync();
         var jar = new CookieContainer();
         using var browser = new HttpClient(new HttpClientHandler { CookieContainer = jar, UseCookies = true }) { Timeout = TimeSpan.FromSeconds(60) };
         using var first = await browser.GetAsync(world.LaunchUrl("test-classic-left", "test-surgeon", "test-classic-left-surgery"));
@@ -112,7 +123,7 @@ public class LaunchBoundaryTests
     [Fact]
     public async Task A_launch_for_patient_B_cannot_read_patient_As_note_by_page_api_or_amend()
     {
-        await using var world = await WorldAsync();
+        var world = await SharedWorldAsync();
         using var tabA = await SurgeonTab.LaunchAsync(world);
         using var signed = await tabA.SignAsync(SignedNotes.LeftNeurectomy("note-of-a"));
         Assert.Equal("written", (await SurgeonTab.FinalAsync(tabA, signed)).GetProperty("status").GetString());

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using Rhizotomy.App.WriteBack;
 using Task = System.Threading.Tasks.Task;
 
@@ -15,7 +16,7 @@ namespace Rhizotomy.App.Tests.WriteBack;
 public sealed class OutboxTests : IDisposable
 {
     private readonly string _folder = Directory.CreateTempSubdirectory("rhizotomy-outbox-").FullName;
-    private readonly TestClock _clock = new();
+    private readonly FakeTimeProvider _clock = new(DateTimeOffset.UtcNow);
     private readonly PooledDbContextFactory<WriteBackDb> _factory;
     private readonly Outbox _outbox;
 

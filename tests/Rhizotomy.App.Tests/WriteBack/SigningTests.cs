@@ -8,7 +8,8 @@ using Task = System.Threading.Tasks.Task;
 namespace Rhizotomy.App.Tests.WriteBack;
 
 [Trait("Category", "Slow")]
-public class SigningTests
+[Collection(EhrWorldsCollection.Name)]
+public class SigningTests(EhrWorlds worlds)
 {
     public static async Task<SmartWorld> WorldAsync(string mode, string? strategy = null, bool realClock = true, Action<SmartWorld.Options>? more = null)
     {
@@ -31,10 +32,11 @@ public class SigningTests
     [InlineData("epic-like", null, "document-only", 1)]
     public async Task Signing_writes_exactly_the_resources_the_ehr_accepts_linked_and_valid(string mode, string? configured, string strategy, int resources)
     {
-        await using var world = await WorldAsync(mode, configured);
+        var world = await worlds.ModeAsync(mode, configured);
         using var tab = await SurgeonTab.LaunchAsync(world);
+        var noteId = $"note-{mode}-{configured ?? "capability"}";
 
-        using var signed = await tab.SignAsync(SignedNotes.LeftNeurectomy("note-" + mode));
+        using var signed = await tab.SignAsync(SignedNotes.LeftNeurectomy(noteId));
         var body = await SurgeonTab.FinalAsync(tab, signed);
 
         Assert.True(body.GetProperty("status").GetString() == "written", body.ToString());
@@ -44,7 +46,7 @@ public class SigningTests
         Assert.Equal(resources, references.Count);
 
         var chart = await SignedNotes.ChartAsync(world);
-        var documents = SignedNotes.Written<DocumentReference>(chart);
+        var documents = SignedNotes.Written<DocumentReference>(chart, noteId);
         var document = Assert.Single(documents);
         Assert.Contains("DocumentReference/" + document.Id, references);
         Assert.Equal(CompositionStatus.Final, document.DocStatus);
@@ -60,10 +62,10 @@ public class SigningTests
         if (mode != "full")
             Assert.Single(document.Content);
 
-        var procedures = SignedNotes.Written<Procedure>(chart);
-        var compositions = SignedNotes.Written<Composition>(chart);
-        var provenances = SignedNotes.Written<Provenance>(chart);
-        var responses = SignedNotes.Written<QuestionnaireResponse>(chart);
+        var procedures = SignedNotes.Written<Procedure>(chart, noteId);
+        var compositions = SignedNotes.Written<Composition>(chart, noteId);
+        var provenances = SignedNotes.Written<Provenance>(chart, noteId);
+        var responses = SignedNotes.Written<QuestionnaireResponse>(chart, noteId);
         if (strategy == "document-only")
         {
             Assert.Empty(procedures);
@@ -103,9 +105,10 @@ public class SigningTests
     [InlineData("epic-like")]
     public async Task The_same_sign_request_five_times_at_once_and_five_times_in_a_row_writes_one_note(string mode)
     {
-        await using var world = await WorldAsync(mode);
+        var world = await worlds.ModeAsync(mode);
         using var tab = await SurgeonTab.LaunchAsync(world);
-        var body = new FhirJsonSerializer().SerializeToString(SignedNotes.LeftNeurectomy("replayed-note"));
+        var noteId = "replayed-note-" + mode;
+        var body = new FhirJsonSerializer().SerializeToString(SignedNotes.LeftNeurectomy(noteId));
 
         var concurrent = await Task.WhenAll(Enumerable.Range(0, 5).Select(_ => tab.SignAsync(body)));
         var sequential = new List<HttpResponseMessage>();
@@ -115,20 +118,20 @@ public class SigningTests
         foreach (var response in concurrent.Concat(sequential))
         {
             Assert.True(response.StatusCode is HttpStatusCode.Created or HttpStatusCode.Accepted, response.StatusCode.ToString());
-            Assert.Equal("replayed-note", (await SmartWorld.JsonAsync(response)).GetProperty("id").GetString());
+            Assert.Equal(noteId, (await SmartWorld.JsonAsync(response)).GetProperty("id").GetString());
             response.Dispose();
         }
-        var status = await tab.SettledAsync("replayed-note");
+        var status = await tab.SettledAsync(noteId);
         Assert.Equal("written", status.GetProperty("status").GetString());
         var chart = await SignedNotes.ChartAsync(world);
-        Assert.Single(SignedNotes.Written<DocumentReference>(chart, "replayed-note"));
-        Assert.Equal(mode == "full" ? 1 : 0, SignedNotes.Written<Composition>(chart, "replayed-note").Count);
+        Assert.Single(SignedNotes.Written<DocumentReference>(chart, noteId));
+        Assert.Equal(mode == "full" ? 1 : 0, SignedNotes.Written<Composition>(chart, noteId).Count);
     }
 
     [Fact]
     public async Task A_note_that_cannot_be_signed_gets_422_with_the_checks_outcome_and_nothing_is_stored()
     {
-        await using var world = await WorldAsync("full");
+        var world = await worlds.FullAsync();
         using var tab = await SurgeonTab.LaunchAsync(world);
         var incomplete = SignedNotes.LeftNeurectomy("incomplete-note");
         incomplete.Item.RemoveAll(i => i.LinkId == Rhizotomy.Core.Templates.LinkIds.Complications);
@@ -142,13 +145,13 @@ public class SigningTests
         using var status = new HttpRequestMessage(HttpMethod.Get, world.AppOrigin + "/api/notes/incomplete-note");
         using var missing = await tab.Browser.SendAsync(status);
         Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
-        Assert.Empty(SignedNotes.Written<DocumentReference>(await SignedNotes.ChartAsync(world)));
+        Assert.Empty(SignedNotes.Written<DocumentReference>(await SignedNotes.ChartAsync(world), "incomplete-note"));
     }
 
     [Fact]
     public async Task Signing_without_the_csrf_token_is_refused()
     {
-        await using var world = await WorldAsync("full");
+        var world = await worlds.FullAsync();
         using var tab = await SurgeonTab.LaunchAsync(world);
         using var request = new HttpRequestMessage(HttpMethod.Post, world.AppOrigin + "/api/notes")
         {
@@ -156,13 +159,13 @@ public class SigningTests
         };
         using var response = await tab.Browser.SendAsync(request);
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
-        Assert.Empty(SignedNotes.Written<DocumentReference>(await SignedNotes.ChartAsync(world)));
+        Assert.Empty(SignedNotes.Written<DocumentReference>(await SignedNotes.ChartAsync(world), "csrf-note"));
     }
 
     [Fact]
     public async Task A_document_only_ehr_asks_for_an_encounter_when_the_launch_has_none_and_takes_a_chosen_one_of_the_patient()
     {
-        await using var world = await WorldAsync("epic-like");
+        var world = await worlds.EpicLikeAsync();
         using var tab = await SurgeonTab.LaunchAsync(world, encounter: null);
         var response = SignedNotes.LeftNeurectomy("no-encounter-note");
         response.Encounter = null;
@@ -180,7 +183,7 @@ public class SigningTests
         response.Encounter = new ResourceReference("Encounter/test-classic-left-surgery");
         using var signed = await tab.SignAsync(response);
         Assert.Equal("written", (await SurgeonTab.FinalAsync(tab, signed)).GetProperty("status").GetString());
-        var document = Assert.Single(SignedNotes.Written<DocumentReference>(await SignedNotes.ChartAsync(world)));
+        var document = Assert.Single(SignedNotes.Written<DocumentReference>(await SignedNotes.ChartAsync(world), "no-encounter-note"));
         Assert.Equal("Encounter/test-classic-left-surgery", document.Context!.Encounter.Single().Reference);
     }
 
@@ -188,7 +191,7 @@ public class SigningTests
     public async Task A_business_rule_refusal_marks_the_note_failed_with_the_ehrs_reason_and_keeps_it()
     {
         // Configuration that breaks the EHR's rule (HTML content to an EHR that takes plain text only).
-        await using var world = await WorldAsync("epic-like", more: o => o.App["App:Ehrs:0:PlainTextOnly"] = "false");
+        var world = await worlds.EpicLikeRefusingAsync();
         using var tab = await SurgeonTab.LaunchAsync(world);
 
         using var signed = await tab.SignAsync(SignedNotes.LeftNeurectomy("refused-note"));
@@ -207,19 +210,20 @@ public class SigningTests
         var outbox = world.App.Services.GetRequiredService<Rhizotomy.App.WriteBack.Outbox>();
         var stored = await outbox.FindAsync("refused-note", CancellationToken.None);
         Assert.NotNull(stored?.Payload);
-        Assert.Empty(SignedNotes.Written<DocumentReference>(await SignedNotes.ChartAsync(world)));
+        Assert.Empty(SignedNotes.Written<DocumentReference>(await SignedNotes.ChartAsync(world), "refused-note"));
     }
 }
 
 [Trait("Category", "Slow")]
-public class AmendTests
+[Collection(EhrWorldsCollection.Name)]
+public class AmendTests(EhrWorlds worlds)
 {
     [Theory]
     [InlineData("full", 2, 1)]
     [InlineData("epic-like", 2, 0)]
     public async Task An_amendment_replaces_the_signed_note_updates_its_procedure_and_has_its_own_provenance(string mode, int documents, int procedures)
     {
-        await using var world = await SigningTests.WorldAsync(mode);
+        var world = await worlds.ModeAsync(mode);
         using var tab = await SurgeonTab.LaunchAsync(world);
         using var signed = await tab.SignAsync(SignedNotes.LeftNeurectomy("amended-note"));
         Assert.Equal("written", (await SurgeonTab.FinalAsync(tab, signed)).GetProperty("status").GetString());
@@ -278,12 +282,13 @@ public class AmendTests
 }
 
 [Trait("Category", "Slow")]
-public class PreviewTests
+[Collection(EhrWorldsCollection.Name)]
+public class PreviewTests(EhrWorlds worlds)
 {
     [Fact]
     public async Task The_preview_shows_the_rendered_note_and_strategy_and_writes_nothing()
     {
-        await using var world = await SigningTests.WorldAsync("epic-like");
+        var world = await worlds.EpicLikeAsync();
         using var tab = await SurgeonTab.LaunchAsync(world);
         var context = await SmartWorld.JsonAsync(await tab.Browser.GetAsync(new Uri(world.AppOrigin + "/api/context")));
         using var request = new HttpRequestMessage(HttpMethod.Post, world.AppOrigin + "/api/notes/$preview")
@@ -302,6 +307,6 @@ public class PreviewTests
         using var status = new HttpRequestMessage(HttpMethod.Get, world.AppOrigin + "/api/notes/preview-note");
         status.Headers.Add("X-Launch-Id", tab.LaunchId);
         Assert.Equal(HttpStatusCode.NotFound, (await tab.Browser.SendAsync(status)).StatusCode);
-        Assert.Empty(SignedNotes.Written<DocumentReference>(await SignedNotes.ChartAsync(world)));
+        Assert.Empty(SignedNotes.Written<DocumentReference>(await SignedNotes.ChartAsync(world), "preview-note"));
     }
 }

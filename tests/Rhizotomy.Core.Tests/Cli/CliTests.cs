@@ -113,22 +113,7 @@ public sealed class CliTests : IDisposable
         Type = Bundle.BundleType.Collection,
         Entry =
         [
-            .. new Resource[]
-            {
-                response,
-                new Patient { Id = "classic-left", Name = [new HumanName { Given = ["Synthetic"], Family = "Classic" }] },
-                new Practitioner { Id = "surgeon-1", Name = [new HumanName { Prefix = ["Dr"], Given = ["Synthetic"], Family = "Surgeon" }] },
-                new Encounter { Id = "classic-left-surgery", Status = Encounter.EncounterStatus.InProgress, Class = new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "AMB") },
-                new Organization { Id = "site", Name = "Synthetic Hospital" },
-                new Condition
-                {
-                    Id = "classic-left-on",
-                    ClinicalStatus = new CodeableConcept(Known.Systems.ConditionClinical, "active"),
-                    Code = new CodeableConcept(Known.Systems.Icd10Cm, Known.Icd10Cm.OccipitalNeuralgia, "Occipital neuralgia"),
-                    BodySite = [new CodeableConcept(Known.Systems.Snomed, Known.Snomed.Left, "Left")],
-                    Subject = new ResourceReference("Patient/classic-left"),
-                },
-            }.Select(r => new Bundle.EntryComponent { FullUrl = $"http://ehr.example/fhir/{r.TypeName}/{r.Id ?? "qr"}", Resource = r }),
+            .. new Resource[] { response }.Concat(FhirFixtures.Chart("cli-context")).Select(r => new Bundle.EntryComponent { FullUrl = $"http://ehr.example/fhir/{r.TypeName}/{r.Id ?? "qr"}", Resource = r }),
         ],
     };
 

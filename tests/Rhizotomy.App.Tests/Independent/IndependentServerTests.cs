@@ -221,7 +221,7 @@ internal static class SixSides
         var qr = Populator.Populate(Template, launch, CaseEvidenceBuilder.Build(Chart()));
         NoteAnswers.CompleteCommon(qr);
         foreach (var (nerve, side) in Nerves.SelectMany(n => new[] { (n.Nerve, Side.Left), (n.Nerve, Side.Right) }).Take(sides))
-            NoteAnswers.Neurectomy(qr, LinkIds.For(nerve, side));
+            NoteAnswers.Neurectomy(qr, NoteAnswers.For(nerve, side));
         qr.Status = QuestionnaireResponse.QuestionnaireResponseStatus.Completed;
         return new FhirJsonSerializer().SerializeToString(qr);
     }

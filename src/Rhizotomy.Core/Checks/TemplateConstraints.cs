@@ -19,6 +19,12 @@ public sealed record TemplateConstraint(string Key, bool Error, string Expressio
 public static class TemplateConstraints
 {
     /// <summary>Rule keys every operative-note template must carry: laterality, consent, complications stated, the C-CDA required sections.</summary>
+    /// <summary>The moment of signing, as <c>%signed</c> in a rule.</summary>
+    public const string SignedVariable = "signed";
+
+    /// <summary>The key of the rule that marks a note signed long after the operation as a late entry.</summary>
+    public const string LateEntryRule = "late-entry";
+
     public static readonly IReadOnlyList<string> EssentialRules =
         ["laterality-unconfirmed", "consent-not-obtained", "complications-missing", "complications-contradictory", "ccda-required-sections"];
 
@@ -86,15 +92,27 @@ public static class TemplateConstraints
         }
     }
 
-    /// <summary>Evaluates every rule on the response as read; issues go to <paramref name="issues"/>.</summary>
-    internal static void Check(ResponseTree tree, CaseEvidence evidence, IssueList issues)
+    /// <summary>
+    /// Evaluates every rule on the response as read; issues go to <paramref name="issues"/>. Rules see <c>%evidence</c>,
+    /// <c>%questionnaire</c>, <c>%signed</c> (the moment of signing, a dateTime) and the template's root
+    /// <c>variable</c> extensions in FHIRPath (a site's thresholds and lists: <c>%maxOperationDuration</c>).
+    /// </summary>
+    internal static void Check(ResponseTree tree, CaseEvidence evidence, IssueList issues, DateTimeOffset signedAt)
     {
         var (effective, nodes) = tree.Effective();
         var variables = new Dictionary<string, IReadOnlyList<Base>>(StringComparer.Ordinal)
         {
             [Sdc.EvidenceVariable] = [EvidenceParameters.From(evidence)],
             ["questionnaire"] = [tree.Template],
+            [SignedVariable] = [new FhirDateTime(signedAt)],
         };
+        foreach (var v in tree.Template.Extension.Where(e => e.Url == Sdc.Variable).Select(Sdc.ExpressionOf).OfType<Expression>())
+        {
+            if (v.Language == Sdc.FhirPathLanguage && !string.IsNullOrWhiteSpace(v.Name) && !string.IsNullOrWhiteSpace(v.Expression_))
+            {
+                variables[v.Name] = Sdc.Evaluate(effective, v.Expression_, variables);
+            }
+        }
         foreach (var c in Of(tree.Template))
         {
             if (c.OnLinkId is null)

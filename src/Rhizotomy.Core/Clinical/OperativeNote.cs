@@ -80,6 +80,7 @@ public sealed record NerveTreatment(
 public sealed record ComplicationStatement(bool None, IReadOnlyList<string> Codes, string? Text);
 
 /// <summary>A completed operative note for occipital nerve rhizotomy.</summary>
+/// <param name="LateEntry">Signed longer after the operation than the template's late-entry limit (its <c>late-entry</c> rule): the note says so.</param>
 /// <param name="Statements">What the template says beyond the clinical model (items a site added), per section: every answered item reaches the note.</param>
 /// <remarks>
 /// <see cref="Implants"/> and <see cref="Drains"/>: null when not recorded (no section is written),
@@ -108,7 +109,8 @@ public sealed record OperativeNote(
     IReadOnlyList<string> Plan,
     string? FollowUp,
     string? AdditionalNotes,
-    IReadOnlyList<Notes.NoteStatement>? Statements = null)
+    IReadOnlyList<Notes.NoteStatement>? Statements = null,
+    bool LateEntry = false)
 {
     /// <summary>The value of <see cref="Implants"/> or <see cref="Drains"/> that says there were none (a structured answer, not text to print).</summary>
     public const string NoneRecorded = "none";

@@ -33,6 +33,8 @@ public sealed record NoteDocument(string Title, IReadOnlyList<string> Header, IR
             $"Start: {DateTime(note.PerformedStart)}; end: {DateTime(note.PerformedEnd)}",
             "Note identifier: " + context.NoteId,
         };
+        if (note.LateEntry)
+            header.Insert(0, $"Late entry: written and signed on {DateTime(context.SignedAt)}, after the operation ended on {DateTime(note.PerformedEnd)}.");
         var sections = new List<NoteSectionText>
         {
             new(OperativeNoteSections.PreoperativeDiagnosis, Diagnoses(note.PreoperativeDiagnoses)),

@@ -41,7 +41,7 @@ public static class NoteReader
     /// <summary>Reads <paramref name="response"/> as an answer to <paramref name="template"/>.</summary>
     public static NoteReadResult Read(Questionnaire template, QuestionnaireResponse response, NoteContext context, CaseEvidence evidence)
     {
-        var (tree, issues) = NoteChecks.Run(template, response, evidence);
+        var (tree, issues) = NoteChecks.Run(template, response, evidence, context.SignedAt);
         var outcome = issues.ToOutcome();
         if (tree is null || issues.HasErrors)
         {
@@ -49,7 +49,7 @@ public static class NoteReader
         }
         try
         {
-            return new NoteReadResult(Build(tree, context), outcome);
+            return new NoteReadResult(Build(tree, context) with { LateEntry = issues.Has(TemplateConstraints.LateEntryRule) }, outcome);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

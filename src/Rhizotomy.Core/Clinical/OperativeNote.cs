@@ -76,10 +76,15 @@ public sealed record NerveTreatment(
     CoagulationDetails? Coagulation,
     string? LateralityReason);
 
+/// <summary>A member of the operating team beside the signing surgeon, with the role the note gives them ("Resident").</summary>
+/// <param name="Practitioner">The EHR's Practitioner when the member was chosen from it; null for a name typed.</param>
+public sealed record TeamMember(string Name, string? Role, Ref? Practitioner = null);
+
 /// <summary>Complications: <see cref="None"/> is the explicit "no complications" statement.</summary>
 public sealed record ComplicationStatement(bool None, IReadOnlyList<string> Codes, string? Text);
 
 /// <summary>A completed operative note for occipital nerve rhizotomy.</summary>
+/// <param name="Team">Assistants, residents and co-surgeons (the signer is <see cref="NoteContext.Surgeon"/>): each a <c>Procedure.performer</c> with the role as its function.</param>
 /// <param name="LateEntry">Signed longer after the operation than the template's late-entry limit (its <c>late-entry</c> rule): the note says so.</param>
 /// <param name="Statements">What the template says beyond the clinical model (items a site added), per section: every answered item reaches the note.</param>
 /// <remarks>
@@ -110,7 +115,8 @@ public sealed record OperativeNote(
     string? FollowUp,
     string? AdditionalNotes,
     IReadOnlyList<Notes.NoteStatement>? Statements = null,
-    bool LateEntry = false)
+    bool LateEntry = false,
+    IReadOnlyList<TeamMember>? Team = null)
 {
     /// <summary>The value of <see cref="Implants"/> or <see cref="Drains"/> that says there were none (a structured answer, not text to print).</summary>
     public const string NoneRecorded = "none";

@@ -165,7 +165,15 @@ public sealed class NoteComposer(NoteComposerOptions? options = null)
             Subject = Reference(note.Context.Patient),
             Encounter = OptionalReference(note.Context.Encounter),
             Performed = Performed(note),
-            Performer = [new Procedure.PerformerComponent { Actor = Reference(note.Context.Surgeon) }],
+            Performer =
+            [
+                new Procedure.PerformerComponent { Actor = Reference(note.Context.Surgeon), Function = new CodeableConcept { Text = "Primary surgeon" } },
+                .. (note.Team ?? []).Select(m => new Procedure.PerformerComponent
+                {
+                    Actor = m.Practitioner is { } p ? Reference(p) : new ResourceReference { Display = m.Name },
+                    Function = m.Role is null ? null : new CodeableConcept { Text = m.Role },
+                }),
+            ],
             BodySite =
             [
                 ProjectConcept(NerveCode(treatment.Nerve)),

@@ -24,15 +24,16 @@ public sealed record NoteDocument(string Title, IReadOnlyList<string> Header, IR
     {
         var context = note.Context;
         // Whom the note is about, in words a reader checks: name and birth date, and the encounter it belongs to.
-        var header = new List<string>
-        {
+        List<string> header =
+        [
             "Patient: " + (context.Patient.Display ?? context.Patient.Reference) + (context.PatientBirthDate is { } born ? ", born " + born : ""),
             "Encounter: " + (context.Encounter is { } encounter ? encounter.Display ?? encounter.Reference : "none recorded"),
             "Surgeon: " + (context.Surgeon.Display ?? context.Surgeon.Reference),
+            .. (note.Team ?? []).Select(m => (m.Role ?? "Assistant") + ": " + m.Name),
             "Operation: " + string.Join("; ", note.Treatments.Select(ProcedureTitle)),
             $"Start: {DateTime(note.PerformedStart)}; end: {DateTime(note.PerformedEnd)}",
             "Note identifier: " + context.NoteId,
-        };
+        ];
         if (note.LateEntry)
             header.Insert(0, $"Late entry: written and signed on {DateTime(context.SignedAt)}, after the operation ended on {DateTime(note.PerformedEnd)}.");
         var sections = new List<NoteSectionText>
@@ -52,7 +53,8 @@ public sealed record NoteDocument(string Title, IReadOnlyList<string> Header, IR
             sections.Add(new(OperativeNoteSections.Implants, [new(OperativeNote.IsNone(note.Implants) ? "No implants." : note.Implants)]));
         if (!string.IsNullOrWhiteSpace(note.Drains))
             sections.Add(new(OperativeNoteSections.Drains, [new(OperativeNote.IsNone(note.Drains) ? "No drains." : note.Drains)]));
-        sections.Add(new(OperativeNoteSections.Disposition, [new(Capitalise(Display(note.Disposition)) + ".")]));
+        // The disposition is what is planned when the note is signed, not a fact yet.
+        sections.Add(new(OperativeNoteSections.Disposition, [new("Planned at signing: " + Display(note.Disposition).ToLowerInvariant() + ".")]));
         sections.Add(new(OperativeNoteSections.PlanOfTreatment, PlanLines(note)));
         AddStatements(sections, note.Statements ?? []);
         var footer = $"Electronically signed by {context.Surgeon.Display ?? context.Surgeon.Reference} on {DateTime(context.SignedAt)}.";

@@ -36,13 +36,16 @@ public static class TemplateStatements
         return ids;
     }
 
+    /// <summary>SDC definition of a template group that is a member of the operating team (read by the model, a <c>Procedure.performer</c>).</summary>
+    public const string Performer = "http://hl7.org/fhir/StructureDefinition/Procedure#Procedure.performer";
+
     internal static IReadOnlyList<NoteStatement> From(ResponseTree tree)
     {
         var statements = new List<NoteStatement>();
         foreach (var node in ResponseTree.Descendants(tree.Roots).Where(n => n.Enabled && n.HasAnswer))
         {
             var d = node.Definition;
-            if (d.LinkId is null || ReadByTheModel.Contains(d.LinkId))
+            if (d.LinkId is null || ReadByTheModel.Contains(d.LinkId) || d.Definition?.StartsWith(Performer, StringComparison.Ordinal) == true)
             {
                 continue;
             }

@@ -141,7 +141,28 @@ public static class NoteReader
             Plan: [.. Plan(tree)],
             FollowUp: tree.First(LinkIds.FollowUp)?.Text,
             AdditionalNotes: tree.First(LinkIds.AdditionalNotes)?.Text,
-            Statements: Notes.TemplateStatements.From(tree));
+            Statements: Notes.TemplateStatements.From(tree),
+            Team: [.. Team(tree)]);
+    }
+
+    /// <summary>
+    /// The operating team, found by SDC definition-based extraction rather than by linkId: each group whose
+    /// <c>definition</c> is <c>Procedure.performer</c>, its <c>.actor</c> item the name (or the Practitioner chosen) and its
+    /// <c>.function</c> item the role.
+    /// </summary>
+    private static IEnumerable<TeamMember> Team(ResponseTree tree)
+    {
+        foreach (var member in ResponseTree.Descendants(tree.Roots).Where(n => n.Enabled && n.Definition.Definition == Notes.TemplateStatements.Performer))
+        {
+            var actor = member.Children.FirstOrDefault(c => c.Definition.Definition == Notes.TemplateStatements.Performer + ".actor");
+            var role = member.Children.FirstOrDefault(c => c.Definition.Definition == Notes.TemplateStatements.Performer + ".function");
+            var chosen = actor?.Answers.OfType<ResourceReference>().FirstOrDefault(r => !string.IsNullOrWhiteSpace(r.Reference));
+            var name = chosen?.Display ?? actor?.Text?.Trim();
+            if (!string.IsNullOrEmpty(name))
+            {
+                yield return new TeamMember(name, role?.Text ?? role?.Coding?.Display, chosen?.Reference is { } reference ? new Ref(reference, chosen.Display) : null);
+            }
+        }
     }
 
     private static List<Diagnosis> Diagnoses(ResponseTree tree, string groupId, string codeId, string sideId) =>

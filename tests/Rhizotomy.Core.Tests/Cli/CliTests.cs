@@ -168,6 +168,8 @@ public sealed class CliTests : IDisposable
     {
         var response = Responses.CompletedLeftNeurectomy(Cases.ClassicLeft());
         response.Identifier = new Identifier(Known.NoteIdentifierSystem, "cli-note-1");
+        // Render signs at the response's authored time, which must be after the operation ended (rule signed-before-end).
+        response.AuthoredElement = new FhirDateTime(Cases.Context().SignedAt);
         var bundle = Write("context.json", ContextBundle(response));
         var outFolder = Path.Combine(_folder, "out");
 

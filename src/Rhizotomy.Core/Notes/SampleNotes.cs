@@ -1,5 +1,7 @@
 using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
 using Rhizotomy.Core.Clinical;
+using Rhizotomy.Core.Templates;
 
 namespace Rhizotomy.Core.Notes;
 
@@ -10,6 +12,35 @@ namespace Rhizotomy.Core.Notes;
 public static class SampleNotes
 {
     private static readonly TimeSpan Offset = TimeSpan.FromHours(-5);
+
+    /// <summary>The sample operations answered on the shipped templates, in <c>profiles/answers/</c>: an open neurectomy, a percutaneous radiofrequency ablation.</summary>
+    public static readonly IReadOnlyList<string> Names = ["example-neurectomy-0001", "example-radiofrequency-0002"];
+
+    /// <summary>
+    /// A sample operation through the real path: its answers (<c>profiles/answers/QuestionnaireResponse-{name}.json</c>)
+    /// read against the shipped template they name, the checks before signing passed, and the note read from them,
+    /// signed at the response's authored time. Throws, with the checks' messages, when the answers no longer sign.
+    /// </summary>
+    public static (QuestionnaireResponse Response, OperativeNote Note) Filled(string name)
+    {
+        var file = Path.Combine(AppContext.BaseDirectory, "profiles", "answers", $"QuestionnaireResponse-{name}.json");
+        var response = new FhirJsonDeserializer(new DeserializerSettings()).Deserialize<QuestionnaireResponse>(File.ReadAllText(file));
+        var signed = DateTimeOffset.Parse(response.Authored ?? throw new InvalidDataException($"The sample {name} has no authored time."), System.Globalization.CultureInfo.InvariantCulture);
+        var context = Context(name) with { SignedAt = signed };
+        // The example patient's chart: occipital neuralgia on the side(s) operated on.
+        Side[] sides = name == Names[0] ? [Side.Left] : [Side.Left, Side.Right];
+        var chart = new CaseEvidence(
+            [.. sides.Select(side => new EvidenceDiagnosis(
+                new Ref(side == Side.Left ? "Condition/example-occipital-neuralgia" : "Condition/example-occipital-neuralgia-right", "Occipital neuralgia"),
+                new Concept(Known.Systems.Icd10Cm, Known.Icd10Cm.OccipitalNeuralgia, "Occipital neuralgia"), TextOnly: false, side, Active: true, "2025-01"))],
+            [], [], [], []);
+        var read = NoteReader.Read(TemplateCatalog.LoadDefault(), response, context, chart);
+        if (read.Note is null)
+        {
+            throw new InvalidOperationException($"The sample {name} does not sign: " + string.Join(" ", read.Outcome.Issue.Select(i => i.Details?.Text)));
+        }
+        return (response, read.Note);
+    }
 
     private static NoteContext Context(string noteId) => new(
         noteId,

@@ -129,7 +129,8 @@ public static class NoteReader
             Approach: tree.First(LinkIds.Incision)?.Text ?? string.Empty,
             Magnification: tree.First(LinkIds.Magnification)?.Coding?.Code,
             Treatments: treatments,
-            SpecimensText: tree.First(LinkIds.Specimens)?.Text ?? SpecimensFrom(treatments),
+            // What the surgeon typed; the segments sent are said from the nerve answers, in one place only.
+            SpecimensText: tree.First(LinkIds.Specimens)?.Text,
             Implants: NoneOrText(tree.First(LinkIds.Implants)),
             Drains: NoneOrText(tree.First(LinkIds.Drains)),
             Complications: new ComplicationStatement(
@@ -142,7 +143,8 @@ public static class NoteReader
             FollowUp: tree.First(LinkIds.FollowUp)?.Text,
             AdditionalNotes: tree.First(LinkIds.AdditionalNotes)?.Text,
             Statements: Notes.TemplateStatements.From(tree),
-            Team: [.. Team(tree)]);
+            Team: [.. Team(tree)],
+            ApproachKind: tree.First("approach-kind")?.Text?.Trim().ToLowerInvariant());
     }
 
     /// <summary>
@@ -253,14 +255,6 @@ public static class NoteReader
                 yield return $"{label}: {text}";
             }
         }
-    }
-
-    private static string SpecimensFrom(IReadOnlyList<NerveTreatment> treatments)
-    {
-        var sent = treatments.Where(t => t.Neurectomy?.SpecimenSentToPathology == true)
-            .Select(t => $"Segment of {LinkIds.For(t.Nerve, t.Side).Label.ToLowerInvariant()} sent to pathology.")
-            .ToList();
-        return sent.Count == 0 ? "None." : string.Join(" ", sent);
     }
 
     private static Concept? ConceptOf(ResponseNode? node)

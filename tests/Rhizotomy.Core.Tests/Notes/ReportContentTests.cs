@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using Hl7.Fhir.Model;
 using Rhizotomy.Core.Clinical;
 using Rhizotomy.Core.Notes;
@@ -136,5 +137,61 @@ public class ReportContentTests
         var error = Assert.Single(Errors(Read(qr)));
         Assert.Equal("numbness-as-complication", Key(error));
         Assert.StartsWith("Complications: numbness in the treated nerve's territory is the expected result of the operation, not a complication.", error.Details!.Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_title_names_the_operation_done_in_the_composition_the_document_reference_and_the_heading()
+    {
+        var read = Read(FullNote());
+        var composed = new NoteComposer().Compose(read.Note!);
+
+        Assert.Equal("Left greater occipital neurectomy", composed.Composition.Title);
+        Assert.Equal("Left greater occipital neurectomy", composed.DocumentReference.Description);
+        Assert.StartsWith("LEFT GREATER OCCIPITAL NEURECTOMY\n", composed.Text, StringComparison.Ordinal);
+        Assert.Contains("<h1>Left greater occipital neurectomy</h1>", composed.Html, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Both_sides_of_the_same_nerve_and_technique_are_titled_bilateral()
+    {
+        var qr = CompletedLeftNeurectomy(Cases.ClassicLeft(), CoagulationTemplate);
+        Remove(qr, LinkIds.Nerves);
+        Radiofrequency(qr, LinkIds.For(Nerve.GreaterOccipital, Side.Left));
+        Radiofrequency(qr, LinkIds.For(Nerve.GreaterOccipital, Side.Right));
+        Set(qr, [LinkIds.Nerves, LinkIds.For(Nerve.GreaterOccipital, Side.Right).Group, LinkIds.For(Nerve.GreaterOccipital, Side.Right).LateralityReason], new FhirString("bilateral symptoms, right block 70% relief"));
+        var read = NoteReader.Read(CoagulationTemplate, qr, Cases.Context(), Cases.ClassicLeft());
+        Assert.True(read.CanSign, string.Join("\n", Errors(read).Select(e => e.Details!.Text)));
+
+        var composed = new NoteComposer().Compose(read.Note!);
+
+        Assert.Equal("Bilateral greater occipital nerve radiofrequency ablation", composed.Composition.Title);
+        Assert.Equal(["Left greater occipital nerve radiofrequency ablation", "Right greater occipital nerve radiofrequency ablation"], composed.Procedures.Select(p => p.Code!.Text));
+    }
+
+    [Fact]
+    public void The_composed_note_has_no_doubled_punctuation_no_raw_labels_keeps_the_surgeons_line_breaks_and_says_nothing_twice()
+    {
+        var qr = FullNote();
+        Set(qr, ["before-incision", "hair"], new FhirString("No hair was removed."));
+        Set(qr, [LinkIds.AdditionalNotes], new FhirString("Dense fascia over the nerve.\nThe occipital artery was preserved."));
+        Set(qr, [LinkIds.Specimens], new FhirString("Left greater occipital nerve segment (10 mm) sent to pathology."));
+        var read = Read(qr);
+        Assert.True(read.CanSign, string.Join("\n", Errors(read).Select(e => e.Details!.Text)));
+
+        var composed = new NoteComposer().Compose(read.Note!);
+        var text = composed.Text;
+
+        Assert.Contains("No hair was removed.\n", text, StringComparison.Ordinal);
+        Assert.DoesNotMatch(new Regex(@"(?<!\.)\.\s*\.(?!\.)|[,;:]\s*\.|[!?]\."), text);
+        Assert.Contains("Dense fascia over the nerve.\nThe occipital artery was preserved.\n", text, StringComparison.Ordinal);
+        Assert.Contains("<p>The occipital artery was preserved.</p>", composed.Html, StringComparison.Ordinal);
+        Assert.DoesNotContain("Physical-therapy:", text, StringComparison.Ordinal);
+        Assert.Contains("- Physical therapy, 12 sessions (2025), failed", text, StringComparison.Ordinal);
+        // Within a section nothing is said twice (the typed specimen line is the one the nerve answers give).
+        foreach (var section in text.Split("\n\n"))
+        {
+            var lines = section.Split('\n').Select(l => l.TrimStart('-', ' ')).Where(l => l.Length > 0).ToList();
+            Assert.Equal(lines.Count, lines.Distinct(StringComparer.OrdinalIgnoreCase).Count());
+        }
     }
 }

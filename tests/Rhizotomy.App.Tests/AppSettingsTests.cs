@@ -83,6 +83,14 @@ public sealed class AppSettingsTests : IDisposable
     }
 
     [Fact]
+    public void A_lease_no_longer_than_the_attempt_timeout_is_named_while_the_host_is_built()
+    {
+        var error = Assert.Throws<SettingsException>(() => Build(new() { ["App:WriteBack:LeaseSeconds"] = "3" }));
+        Assert.Equal(["Setting error: App:WriteBack:LeaseSeconds is 3 and App:WriteBack:AttemptTimeoutSeconds is 30: put an attempt timeout above 0 and a lease longer than it, such as 60 and 30."],
+            StartupSettings.Describe(error));
+    }
+
+    [Fact]
     public async Task Complete_settings_start()
     {
         await StartAsync([]);

@@ -267,8 +267,8 @@ public static class EhrCheckServices
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<AppOptions>().Bind(configuration.GetSection(AppOptions.Section));
         services.AddOptions<WriteBackOptions>().Bind(configuration.GetSection(WriteBackOptions.Section));
-        services.AddHttpClient(SmartDiscovery.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
-        services.AddHttpClient(TokenClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
+        EhrGateway.AddResilience(services.AddHttpClient(SmartDiscovery.HttpClientName));
+        EhrGateway.AddResilience(services.AddHttpClient(TokenClient.HttpClientName));
         EhrGateway.AddResilience(services.AddHttpClient(EhrClientFactory.HttpClientName));
         services.AddSingleton<TolerantReadLog>();
         services.AddSingleton<EhrClientFactory>();

@@ -17,9 +17,10 @@ public static partial class LaunchEndpoints
         builder.Services.AddSingleton<ClientKeys>();
         builder.Services.AddSingleton<TokenClient>();
         builder.Services.AddSingleton<IdTokenValidator>();
-        // Discovery and token calls: POSTs to the token endpoint are never retried (a code is good once).
-        builder.Services.AddHttpClient(SmartDiscovery.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
-        builder.Services.AddHttpClient(TokenClient.HttpClientName, c => c.Timeout = TimeSpan.FromSeconds(30));
+        // Discovery and token calls go through the gateway's resilience pipeline too: GETs are retried, POSTs to the
+        // token endpoint never are (a code is good once), and each attempt and the whole call have a time limit.
+        Ehr.EhrGateway.AddResilience(builder.Services.AddHttpClient(SmartDiscovery.HttpClientName));
+        Ehr.EhrGateway.AddResilience(builder.Services.AddHttpClient(TokenClient.HttpClientName));
         return builder;
     }
 

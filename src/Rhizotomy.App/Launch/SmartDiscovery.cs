@@ -4,6 +4,8 @@ using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
+using Polly.CircuitBreaker;
+using Polly.Timeout;
 
 namespace Rhizotomy.App.Launch;
 
@@ -74,29 +76,39 @@ public sealed class SmartDiscovery(IHttpClientFactory http, IMemoryCache cache, 
         if (cache.TryGetValue(key, out SmartConfiguration? cached))
             return cached;
 
-        var config = await FromWellKnownAsync(ehr.Issuer, ct) ?? await FromCapabilityStatementAsync(ehr.Issuer, ct);
+        // SMART 2.2: the well-known document is the source. /metadata is asked only when the EHR answered and has
+        // no usable document there (an older server), never because it did not answer: a slow EHR is not an old one.
+        var (config, answered) = await FromWellKnownAsync(ehr.Issuer, ct);
+        if (config is null && answered)
+            config = await FromCapabilityStatementAsync(ehr.Issuer, ct);
         if (config is not null)
             cache.Set(key, config, TimeSpan.FromMinutes(Math.Max(1, options.Value.DiscoveryCacheMinutes)));
         return config;
     }
 
-    private async Task<SmartConfiguration?> FromWellKnownAsync(string issuer, CancellationToken ct)
+    /// <returns>The configuration, or null; <c>Answered</c> says whether the EHR answered at all.</returns>
+    private async Task<(SmartConfiguration? Config, bool Answered)> FromWellKnownAsync(string issuer, CancellationToken ct)
     {
         try
         {
             using var response = await http.CreateClient(HttpClientName).GetAsync(new Uri(issuer.TrimEnd('/') + "/.well-known/smart-configuration"), ct);
             if (!response.IsSuccessStatusCode)
-                return null;
+                return (null, true);
             using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync(ct));
             var config = SmartConfiguration.Read(json.RootElement, out var skipped);
             if (skipped.Count > 0)
                 log.LogWarning("Parts of an EHR's SMART configuration could not be read and were skipped: {SkippedPaths}; EHR {Issuer}", skipped, issuer);
-            return config is { AuthorizationEndpoint: not null, TokenEndpoint: not null } ? config : null;
+            return (config is { AuthorizationEndpoint: not null, TokenEndpoint: not null } ? config : null, true);
         }
-        catch (Exception e) when (e is HttpRequestException or JsonException or TaskCanceledException or NotSupportedException)
+        catch (Exception e) when (e is JsonException or NotSupportedException)
         {
             log.LogWarning("SMART configuration of an EHR could not be read: {Error}", e.GetType().Name);
-            return null;
+            return (null, true);
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or TimeoutRejectedException or BrokenCircuitException)
+        {
+            log.LogWarning("SMART configuration of an EHR could not be fetched: {Error}", e.GetType().Name);
+            return (null, false);
         }
     }
 
@@ -120,7 +132,8 @@ public sealed class SmartDiscovery(IHttpClientFactory http, IMemoryCache cache, 
             // Servers old enough to need this fallback speak SMART v1 scopes.
             return new SmartConfiguration(null, authorize, token, null, ["launch-ehr", "launch-standalone", "permission-v1"], null, null);
         }
-        catch (Exception e) when (e is HttpRequestException or FormatException or DeserializationFailedException or TaskCanceledException)
+        catch (Exception e) when (e is HttpRequestException or FormatException or DeserializationFailedException or TaskCanceledException
+                                       or TimeoutRejectedException or BrokenCircuitException)
         {
             log.LogWarning("CapabilityStatement of an EHR could not be read: {Error}", e.GetType().Name);
             return null;

@@ -16,6 +16,11 @@ public static class WriteBackSetup
 
         if (options.Provider?.ToLowerInvariant() is not ("sqlite" or "postgres"))
             throw new SettingsException($"App:WriteBack:Provider is '{options.Provider}': put sqlite or postgres.");
+        // A sender that dies mid-attempt leaves its claim: another may take the note only once the dead one's call to
+        // the EHR has surely ended, or an EHR without conditional create could file the note twice.
+        if (options.AttemptTimeoutSeconds <= 0 || options.LeaseSeconds <= options.AttemptTimeoutSeconds)
+            throw new SettingsException($"App:WriteBack:LeaseSeconds is {options.LeaseSeconds} and App:WriteBack:AttemptTimeoutSeconds is {options.AttemptTimeoutSeconds}: "
+                + "put an attempt timeout above 0 and a lease longer than it, such as 60 and 30.");
         if (string.Equals(options.Provider, "postgres", StringComparison.OrdinalIgnoreCase))
         {
             var connection = options.ConnectionString is { Length: > 0 } given ? given : throw new SettingsException("App:WriteBack:ConnectionString is empty: Provider postgres needs a PostgreSQL connection string (Host=...;Database=...;Username=...).");

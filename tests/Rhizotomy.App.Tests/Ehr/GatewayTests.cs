@@ -81,4 +81,31 @@ public class GatewayTests
         Assert.Equal(2, old.Requests.Count);
         Assert.Contains("patient/Condition.read", Scopes.Request(registration, first, standalone: false));
     }
+
+    [Fact]
+    public async System.Threading.Tasks.Task An_ehr_that_does_not_answer_discovery_is_not_taken_for_an_old_server_Fake()
+    {
+        // The connection is dropped on every try: the EHR did not answer, so /metadata must not be asked and the
+        // launch must not fall back to SMART v1 and a configuration without PKCE.
+        await using var silent = await RecordingServer.StartAsync(app =>
+        {
+            app.MapGet("/fhir/.well-known/smart-configuration", (HttpContext context) => context.Abort());
+            app.MapGet("/fhir/metadata", () => Results.Problem("must not be asked"));
+        });
+        var collection = new ServiceCollection().AddMemoryCache();
+        EhrGateway.AddResilience(collection.AddHttpClient(SmartDiscovery.HttpClientName));
+        var services = collection.BuildServiceProvider();
+        var discovery = new SmartDiscovery(services.GetRequiredService<IHttpClientFactory>(), services.GetRequiredService<IMemoryCache>(),
+            Microsoft.Extensions.Options.Options.Create(new AppOptions()), NullLogger<SmartDiscovery>.Instance);
+
+        var found = await discovery.DiscoverAsync(new EhrRegistration { Issuer = silent.Origin + "/fhir", ClientId = "app" }, CancellationToken.None);
+
+        Assert.Null(found);
+        lock (silent.Requests)
+        {
+            Assert.DoesNotContain(silent.Requests, r => r.Path.EndsWith("/metadata", StringComparison.Ordinal));
+            // The resilience pipeline tried again before giving up.
+            Assert.True(silent.Requests.Count > 1, $"{silent.Requests.Count} request(s)");
+        }
+    }
 }

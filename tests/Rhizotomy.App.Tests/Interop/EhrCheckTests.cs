@@ -36,9 +36,9 @@ public class EhrCheckTests
     {
         await using var world = await SigningTests.WorldAsync(mode);
 
-        var (exit, report, checks, _) = Json(world.Issuer);
+        var (exit, report, checks, error) = Json(world.Issuer);
 
-        Assert.Equal(0, exit);
+        Assert.True(exit == 0, $"ehr-check exited {exit}: {report}\n{error}");
         Assert.True(report.GetProperty("canWork").GetBoolean());
         Assert.Equal(strategy, report.GetProperty("strategy").GetString());
         Assert.Equal(strategy, checks["Write strategy"].GetProperty("result").GetString());

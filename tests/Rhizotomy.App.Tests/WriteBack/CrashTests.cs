@@ -98,7 +98,10 @@ public sealed class CrashTests : IAsyncLifetime
         env["App__Ehrs__0__Custodian"] = "Organization/test-hospital";
         env["App__WriteBack__ConnectionString"] = "Data Source=" + OutboxFile;
         env["App__WriteBack__InlineWaitMs"] = "100";
-        env["App__WriteBack__LeaseSeconds"] = "3";
+        // The lease outlasts the attempt timeout (the app refuses to start otherwise) and the sandbox's 2 s hang with
+        // room for a loaded machine: a request the killed app left in flight has landed before the note is claimed again.
+        env["App__WriteBack__AttemptTimeoutSeconds"] = "4";
+        env["App__WriteBack__LeaseSeconds"] = "10";
         env["App__WriteBack__PollMs"] = "200";
         env["App__WriteBack__BaseDelayMs"] = "100";
         env["App__WriteBack__MaxDelayMs"] = "1000";

@@ -6,8 +6,9 @@ using Rhizotomy.Core.Templates;
 namespace Rhizotomy.Core.Notes;
 
 /// <summary>
-/// Two synthetic operative notes (no real person): the profile examples, golden files,
-/// benchmarks and the CLI's self-check are made from them.
+/// Synthetic operative notes (no real person). <see cref="Filled"/> is the real path (answers on the shipped
+/// templates, checks, reader): the profile examples and golden notes are made from it. <see cref="Neurectomy"/>
+/// and <see cref="BilateralCoagulation"/> build the clinical model directly, for composer tests and benchmarks.
 /// </summary>
 public static class SampleNotes
 {
@@ -126,7 +127,7 @@ public static class SampleNotes
         "Clinic review in 2 weeks",
         null);
 
-    /// <summary>A minimal completed template response for <paramref name="note"/> (the templates feature makes the real ones).</summary>
+    /// <summary>A stand-in source response for composer tests of <paramref name="note"/>; it answers no shipped template (use <see cref="Filled"/> for one that does).</summary>
     public static QuestionnaireResponse Response(OperativeNote note) => new()
     {
         Questionnaire = Known.CanonicalBase + "/Questionnaire/occipital-rhizotomy-operative-note",

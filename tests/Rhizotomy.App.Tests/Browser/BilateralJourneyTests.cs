@@ -128,7 +128,7 @@ public class BilateralJourneyTests(BrowserWorld w, ITestOutputHelper output) : I
         foreach (var reference in written.Where(r => r != document))
             await Assertions.Expect(page.Locator("small", new() { HasTextString = reference })).ToHaveCountAsync(1);
         var procedures = page.Locator("li", new() { Has = page.Locator("small", new() { HasTextRegex = new Regex("^Procedure/") }) })
-            .Filter(new() { HasTextRegex = new Regex("coagulation", RegexOptions.IgnoreCase) });
+            .Filter(new() { HasTextRegex = new Regex("radiofrequency ablation|coagulation", RegexOptions.IgnoreCase) });
         await Assertions.Expect(procedures.Filter(new() { HasTextString = "Left" })).Not.ToHaveCountAsync(0);
         await Assertions.Expect(procedures.Filter(new() { HasTextString = "Right" })).Not.ToHaveCountAsync(0);
         await w.ShotAsync(page, "24-bilateral-sandbox-chart");

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
-using Rhizotomy.App;
 
 namespace Rhizotomy.App.Tests;
 

@@ -59,7 +59,7 @@ public static class SearchLoadDriver
                 ["--urls=http://127.0.0.1:0", $"--Sandbox:Storage={storage}", $"--Sandbox:DataFolder={folder}", "--Sandbox:Reseed=true", "--Sandbox:Seed=false"],
                 builder =>
                 {
-                    builder.Services.AddSingleton<IStartupFilter, BenchAccessStartupFilter>();
+                    builder.Services.AddSingleton<IStartupFilter>(new BenchAccessStartupFilter());
                     builder.Logging.SetMinimumLevel(LogLevel.Warning);
                 });
             await app.StartAsync();

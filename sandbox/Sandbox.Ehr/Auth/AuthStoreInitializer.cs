@@ -6,7 +6,7 @@ using static OpenIddict.Abstractions.OpenIddictConstants;
 namespace Sandbox.Ehr.Auth;
 
 /// <summary>
-/// Creates the auth database and brings the registered clients in line with the configuration at
+/// Brings the auth database to the current schema (its migrations) and brings the registered clients in line with the configuration at
 /// start-up: the configuration is the single source of truth for client registrations.
 /// </summary>
 public sealed class AuthStoreInitializer(IServiceProvider services, SmartClients clients) : IHostedService
@@ -18,7 +18,7 @@ public sealed class AuthStoreInitializer(IServiceProvider services, SmartClients
 
         await using var scope = services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<AuthDbContext>();
-        await db.Database.EnsureCreatedAsync(cancellationToken);
+        await AuthStoreMigrations.ApplyAsync(db, cancellationToken);
 
         var manager = scope.ServiceProvider.GetRequiredService<IOpenIddictApplicationManager>();
         var registered = new List<object>();

@@ -20,6 +20,12 @@ internal static class SmartDiscovery
         "patient/*.read", "patient/*.write", "user/*.read", "user/*.write", "system/*.read", "system/*.write",
     ];
 
+    private static readonly string[] GrantTypes = ["authorization_code", "refresh_token", "client_credentials"];
+    private static readonly string[] CodeChallengeMethods = ["S256"];
+    private static readonly string[] ClientAuthMethods = ["client_secret_basic", "private_key_jwt"];
+    private static readonly string[] ClientAssertionAlgorithms = ["RS384", "ES384"];
+    private static readonly string[] ResponseTypes = ["code"];
+
     public static void MapSmartDiscovery(this WebApplication app)
     {
         app.MapGet("/fhir/.well-known/smart-configuration", (HttpContext http, SmartUrls urls) =>
@@ -32,12 +38,12 @@ internal static class SmartDiscovery
                 ["authorization_endpoint"] = origin + SmartUrls.AuthorizePath,
                 ["token_endpoint"] = origin + SmartUrls.TokenPath,
                 ["introspection_endpoint"] = origin + SmartUrls.IntrospectPath,
-                ["grant_types_supported"] = new[] { "authorization_code", "refresh_token", "client_credentials" },
-                ["code_challenge_methods_supported"] = new[] { "S256" },
-                ["token_endpoint_auth_methods_supported"] = new[] { "client_secret_basic", "private_key_jwt" },
-                ["token_endpoint_auth_signing_alg_values_supported"] = new[] { "RS384", "ES384" },
+                ["grant_types_supported"] = GrantTypes,
+                ["code_challenge_methods_supported"] = CodeChallengeMethods,
+                ["token_endpoint_auth_methods_supported"] = ClientAuthMethods,
+                ["token_endpoint_auth_signing_alg_values_supported"] = ClientAssertionAlgorithms,
                 ["scopes_supported"] = ScopesSupported,
-                ["response_types_supported"] = new[] { "code" },
+                ["response_types_supported"] = ResponseTypes,
                 ["capabilities"] = Capabilities,
             });
         }).ExcludeFromDescription();

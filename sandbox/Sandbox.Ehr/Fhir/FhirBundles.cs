@@ -137,7 +137,7 @@ public sealed partial class FhirEngine
     }
 
     /// <summary>A conditional reference (<c>Patient?identifier=s|v</c>) becomes Type/id when exactly one resource matches.</summary>
-    private (string? Resolved, FhirResult? Error)? ConditionalReference(DbSession session, CallContext context, string target)
+    private static (string? Resolved, FhirResult? Error)? ConditionalReference(DbSession session, CallContext context, string target)
     {
         var question = target.IndexOf('?', StringComparison.Ordinal);
         if (question <= 0 || !IsKnownType(target[..question]))

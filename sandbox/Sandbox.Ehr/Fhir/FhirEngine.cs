@@ -285,7 +285,7 @@ public sealed partial class FhirEngine(FhirServerOptions options, FhirRepository
         return decision.Allowed ? null : FhirResult.Error(403, IssueType.Forbidden, decision.Reason ?? "Forbidden.");
     }
 
-    private bool AllowedToRead(DbSession session, CallContext context, StoredResource row)
+    private static bool AllowedToRead(DbSession session, CallContext context, StoredResource row)
     {
         if (context.Policy is null)
         {
@@ -397,7 +397,7 @@ public sealed partial class FhirEngine(FhirServerOptions options, FhirRepository
     /// The resources a conditional create or reference matches, among those the caller may read:
     /// the answer never tells a token about resources outside its reach.
     /// </summary>
-    private (IReadOnlyList<StoredResource> Rows, FhirResult? Error) MatchConditional(DbSession session, CallContext context, string type, string query)
+    private static (IReadOnlyList<StoredResource> Rows, FhirResult? Error) MatchConditional(DbSession session, CallContext context, string type, string query)
     {
         var where = new SqlWhere();
         if (context.Policy is not null)

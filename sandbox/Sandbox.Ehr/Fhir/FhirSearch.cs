@@ -7,12 +7,6 @@ namespace Sandbox.Ehr.Fhir;
 
 public sealed partial class FhirEngine
 {
-    /// <summary>Parameters that shape the result rather than select resources.</summary>
-    private static readonly HashSet<string> ResultParameters = new(StringComparer.Ordinal)
-    {
-        "_count", "_sort", "_include", "_revinclude", "_summary", "_elements", "_format", "_pretty", "_total", CursorParameter,
-    };
-
     /// <summary>The continuation token in paging links: the offset, opaque to clients.</summary>
     public const string CursorParameter = "_cursor";
 

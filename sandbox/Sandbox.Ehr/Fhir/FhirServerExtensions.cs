@@ -18,7 +18,7 @@ public static class FhirServerExtensions
         builder.Services.AddSingleton<IFhirStore, SqliteFhirStore>();
         builder.Services.AddSingleton<FaultInjector>();
         // Faults go first in the pipeline, before token validation, like a flaky network in front of the EHR.
-        builder.Services.AddSingleton<IStartupFilter, FaultStartupFilter>();
+        builder.Services.AddSingleton<IStartupFilter>(new FaultStartupFilter());
         return builder;
     }
 

@@ -183,8 +183,7 @@ public static class ReferenceParts
             return false;
         }
         var path = reference;
-        var query = path.IndexOf('?', StringComparison.Ordinal);
-        if (query >= 0)
+        if (path.Contains('?', StringComparison.Ordinal))
         {
             return false;
         }

@@ -39,9 +39,9 @@ public class AuditDb(DbContextOptions options) : DbContext(options)
 
     public DbSet<AuditRecord> Records => Set<AuditRecord>();
 
-    protected override void OnModelCreating(ModelBuilder model)
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
-        var record = model.Entity<AuditRecord>();
+        var record = modelBuilder.Entity<AuditRecord>();
         record.ToTable("audit_events");
         record.HasKey(r => r.Id);
         record.Property(r => r.Action).HasMaxLength(32);

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Rhizotomy.App.Ehr;
-using Rhizotomy.App.Launch;
 using Rhizotomy.App.Sessions;
 using Rhizotomy.App.Ui;
 using Rhizotomy.Core.Clinical;

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using Hl7.Fhir.Model;
-using Rhizotomy.Core.Clinical;
 using Rhizotomy.Core.Templates;
 using Q = Hl7.Fhir.Model.Questionnaire;
 

@@ -3,7 +3,6 @@ using Rhizotomy.App.Components.Form;
 using System.Text.RegularExpressions;
 using Hl7.Fhir.Model;
 using Rhizotomy.App.Drafts;
-using Rhizotomy.App.Ehr;
 using Rhizotomy.App.Evidence;
 using Rhizotomy.App.Sessions;
 using Rhizotomy.Core.Checks;

@@ -1,6 +1,5 @@
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.DataProtection;
-using Microsoft.Extensions.Options;
 using Rhizotomy.App.Launch;
 using StackExchange.Redis;
 

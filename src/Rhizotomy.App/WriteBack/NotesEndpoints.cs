@@ -3,8 +3,6 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
-using Microsoft.Extensions.Options;
-using Rhizotomy.App.Launch;
 using Rhizotomy.App.Security;
 using Rhizotomy.App.Sessions;
 using Rhizotomy.Core.Clinical;

@@ -4,7 +4,6 @@ using Rhizotomy.App.Components.Notes;
 using System.Text.Json;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
-using Rhizotomy.App.Form;
 using Rhizotomy.App.Sessions;
 using static Rhizotomy.App.Ui.Pages;
 

@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Rhizotomy.App.Drafts;
-using Rhizotomy.Core.Templates;
 
 namespace Rhizotomy.App.WriteBack;
 

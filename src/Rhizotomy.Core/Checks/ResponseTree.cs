@@ -236,7 +236,7 @@ internal sealed class ResponseTree
         }
     }
 
-    private void CheckAnswers(ResponseNode node)
+    private static void CheckAnswers(ResponseNode node)
     {
         var d = node.Definition;
         var answers = node.Item!.Answer;

@@ -1,7 +1,6 @@
 using Hl7.Fhir.Model;
 using Rhizotomy.Core.Clinical;
 using Rhizotomy.Core.Templates;
-using Q = Hl7.Fhir.Model.Questionnaire;
 
 namespace Rhizotomy.Core.Checks;
 

@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using Hl7.Fhir.Model;
-using Hl7.Fhir.Introspection;
 using Rhizotomy.Core.Templates;
 
 namespace Rhizotomy.Core.Prefill;

@@ -8,7 +8,7 @@ namespace Rhizotomy.Core.Profiles;
 /// Builds the project's conformance resources (CodeSystem, ValueSets, StructureDefinition
 /// differentials) from <see cref="Known"/>. They derive from base FHIR R4 and restate what US Core
 /// 6.1.0 and the C-CDA on FHIR 1.2.0 Operative Note require, so the product needs no published
-/// package at run time (see profiles/README.md). Snapshots are added once by <see cref="Validation.ProfileValidator"/>.
+/// package at run time (see profiles/README.md). Snapshots are added once by the validator (<c>Rhizotomy.Core.Validation.ProfileValidator</c>).
 /// </summary>
 public static class ConformanceResources
 {

@@ -43,7 +43,7 @@ public class PolishTests(BrowserWorld w, ITestOutputHelper output) : IClassFixtu
         foreach (var (kind, name, href) in controls)
         {
             output.WriteLine($"{where}: {kind} \"{name}\"" + (href is null ? "" : " -> " + href));
-            var words = Regex.Matches(name, "[A-Za-z]+").Count;
+            var words = Regex.Count(name, "[A-Za-z]+");
             Assert.True(words >= 2 && !name.StartsWith('(') && !Regex.IsMatch(name, "^[a-z]+(-[a-z]+)+$"),
                 $"On the {where} the {kind} \"{name}\" does not say what it does on its own.");
         }

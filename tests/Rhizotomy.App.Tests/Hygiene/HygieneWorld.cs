@@ -67,13 +67,13 @@ public abstract partial class HygieneWorldBase : IAsyncLifetime
 
     public async Task DisposeAsync() => await World.DisposeAsync();
 
+    /// <summary>The patient chosen on the sandbox's standalone picker.</summary>
+    public const string StandalonePatient = "odd-data";
+
     /// <summary>
     /// Follows a launch one redirect at a time, as a browser would, answering the sandbox's consent
     /// screen with <paramref name="decision"/>; records every request and the protocol values seen on the way.
     /// </summary>
-    /// <summary>The patient chosen on the sandbox's standalone picker.</summary>
-    public const string StandalonePatient = "odd-data";
-
     public async Task<List<Hop>> WalkAsync(HttpClient browser, Uri start, string decision = "approve")
     {
         var hops = new List<Hop>();

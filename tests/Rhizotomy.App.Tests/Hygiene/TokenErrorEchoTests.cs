@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Configuration;
-using Rhizotomy.App.Tests.Ehr;
 
 namespace Rhizotomy.App.Tests.Hygiene;
 

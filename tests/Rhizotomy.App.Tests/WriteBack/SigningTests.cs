@@ -2,7 +2,6 @@ using System.Net;
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using Microsoft.Extensions.DependencyInjection;
-using Rhizotomy.Core.Clinical;
 using Rhizotomy.Core.Validation;
 using Task = System.Threading.Tasks.Task;
 

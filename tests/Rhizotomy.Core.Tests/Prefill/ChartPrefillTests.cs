@@ -6,7 +6,6 @@ using Rhizotomy.Core.Prefill;
 using Rhizotomy.Core.Templates;
 using Rhizotomy.Core.Tests.TestData;
 using static Rhizotomy.Core.Tests.TestData.Responses;
-using static Rhizotomy.Tests.Shared.NoteAnswers;
 
 namespace Rhizotomy.Core.Tests.Prefill;
 

@@ -27,7 +27,7 @@ public partial class LinkIdsInCodeTests
                 && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)))
         {
             var code = File.ReadAllText(file);
-            var count = Reference().Matches(code).Count + Literal().Matches(code).Count(m => linkIds.Contains(m.Groups[1].Value));
+            var count = Reference().Count(code) + Literal().Matches(code).Count(m => linkIds.Contains(m.Groups[1].Value));
             if (count > 0)
             {
                 perFile[Path.GetRelativePath(src, file)] = count;

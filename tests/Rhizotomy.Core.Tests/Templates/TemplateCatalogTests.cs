@@ -2,7 +2,6 @@ using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
 using Rhizotomy.Core.Clinical;
 using Rhizotomy.Core.Templates;
-using Rhizotomy.Core.Tests.TestData;
 
 namespace Rhizotomy.Core.Tests.Templates;
 

@@ -1,7 +1,4 @@
-using System.Text;
-using System.Text.Json;
 using Hl7.Fhir.Model;
-using Hl7.Fhir.Serialization;
 using Rhizotomy.Core.Clinical;
 using Rhizotomy.Core.Templates;
 using Rhizotomy.Core.Tests.TestData;

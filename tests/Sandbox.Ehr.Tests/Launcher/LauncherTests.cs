@@ -1,6 +1,5 @@
 using System.Net;
 using Hl7.Fhir.Model;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Hl7.Fhir.Serialization;
 using Sandbox.Ehr.Tests.Auth;

@@ -1,5 +1,4 @@
 using System.Net;
-using Hl7.Fhir.Model;
 using IssueType = Hl7.Fhir.Model.OperationOutcome.IssueType;
 using Task = System.Threading.Tasks.Task;
 

@@ -1,4 +1,3 @@
-using Rhizotomy.Core.Clinical;
 using Rhizotomy.Core.Notes;
 
 namespace Rhizotomy.Core.Tests.Notes;

@@ -16,6 +16,10 @@ public static class NoteAnswers
     public static NerveSide For(Nerve nerve, Side side) =>
         NerveSides.Of(Shipped.Value).Single(n => n.Nerve == nerve && n.Side == side);
 
+    /// <summary>A form's date and time (datetime-local, UTC) some hours ago: a note of a recent operation is neither late nor signed before it ended.</summary>
+    public static string HoursAgo(int hours) =>
+        DateTime.UtcNow.AddHours(-hours).ToString("yyyy-MM-dd'T'HH:mm", System.Globalization.CultureInfo.InvariantCulture);
+
     public static Coding Project(string code) =>
         new(Known.ProjectCodeSystem, code, Known.Concepts.Single(c => c.Code == code).Display);
 
@@ -23,6 +27,8 @@ public static class NoteAnswers
     {
         Set(qr, [LinkIds.Consent, LinkIds.ConsentObtained], new FhirBoolean(true));
         Set(qr, [LinkIds.Consent, LinkIds.RisksDiscussed], Project(Known.Codes.ScalpNumbness), Project(Known.Codes.Infection), Project(Known.Codes.Bleeding));
+        Set(qr, [LinkIds.Anaesthesia], new Coding(Known.Systems.Snomed, Known.Snomed.GeneralAnesthesia, "General anesthesia"));
+        Set(qr, ["before-incision", "time-out"], new FhirBoolean(true));
         Set(qr, [LinkIds.Approach, LinkIds.Incision], new FhirString("3 cm transverse incision below the occipital hairline"));
         Set(qr, [LinkIds.Approach, LinkIds.Magnification], Project(Known.Codes.OperatingMicroscope));
         Set(qr, [LinkIds.Implants], new FhirString(TemplateAnswers.None));

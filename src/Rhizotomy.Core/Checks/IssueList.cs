@@ -15,6 +15,9 @@ internal sealed class IssueList
 
     public bool HasErrorAt(string expression) => _errorExpressions.Contains(expression);
 
+    /// <summary>True when the check with this key found something (error or warning).</summary>
+    public bool Has(string check) => _issues.Any(i => i.Details?.Coding.Any(c => c.Code == check) == true);
+
     public void Error(OperationOutcome.IssueType type, string check, string expression, string text)
     {
         if (_errorExpressions.Add(expression))

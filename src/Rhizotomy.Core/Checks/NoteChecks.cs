@@ -15,11 +15,11 @@ namespace Rhizotomy.Core.Checks;
 /// </summary>
 public static partial class NoteChecks
 {
-    /// <summary>Runs every check. Never throws for anything a client can send.</summary>
-    public static OperationOutcome Check(Questionnaire template, QuestionnaireResponse response, CaseEvidence evidence) =>
-        Run(template, response, evidence).Issues.ToOutcome();
+    /// <summary>Runs every check, as if signing at <paramref name="signedAt"/> (now when not given). Never throws for anything a client can send.</summary>
+    public static OperationOutcome Check(Questionnaire template, QuestionnaireResponse response, CaseEvidence evidence, DateTimeOffset? signedAt = null) =>
+        Run(template, response, evidence, signedAt).Issues.ToOutcome();
 
-    internal static (ResponseTree? Tree, IssueList Issues) Run(Questionnaire template, QuestionnaireResponse response, CaseEvidence evidence)
+    internal static (ResponseTree? Tree, IssueList Issues) Run(Questionnaire template, QuestionnaireResponse response, CaseEvidence evidence, DateTimeOffset? signedAt = null)
     {
         var issues = new IssueList();
         try
@@ -48,7 +48,7 @@ public static partial class NoteChecks
             }
             // Technique details: the template's required items behind their enableWhen (checked with the structure above).
             // Consent, complications, laterality, the C-CDA sections and any site rule: the template's own constraints.
-            TemplateConstraints.Check(tree, evidence, issues);
+            TemplateConstraints.Check(tree, evidence, issues, signedAt ?? DateTimeOffset.UtcNow);
             Times(tree, issues);
             Evidence(tree, evidence, issues);
             return (tree, issues);

@@ -18,6 +18,12 @@ public sealed record TemplateConstraint(string Key, bool Error, string Expressio
 /// </summary>
 public static class TemplateConstraints
 {
+    /// <summary>The moment of signing, as <c>%signed</c> in a rule.</summary>
+    public const string SignedVariable = "signed";
+
+    /// <summary>The key of the rule that marks a note signed long after the operation as a late entry.</summary>
+    public const string LateEntryRule = "late-entry";
+
     /// <summary>
     /// Rule keys every operative-note template must carry: laterality (against the chart's diagnoses, and against the note's own
     /// pre- and post-operative diagnoses), a same-side diagnostic block before the operation (or a stated reason), consent,
@@ -90,14 +96,19 @@ public static class TemplateConstraints
         }
     }
 
-    /// <summary>Evaluates every rule on the response as read; issues go to <paramref name="issues"/>.</summary>
-    internal static void Check(ResponseTree tree, CaseEvidence evidence, IssueList issues)
+    /// <summary>
+    /// Evaluates every rule on the response as read; issues go to <paramref name="issues"/>. Rules see <c>%evidence</c>,
+    /// <c>%questionnaire</c>, <c>%signed</c> (the moment of signing, a dateTime) and the template's root
+    /// <c>variable</c> extensions in FHIRPath (a site's thresholds and lists: <c>%maxOperationDuration</c>).
+    /// </summary>
+    internal static void Check(ResponseTree tree, CaseEvidence evidence, IssueList issues, DateTimeOffset signedAt)
     {
         var (effective, nodes) = tree.Effective();
         var variables = new Dictionary<string, IReadOnlyList<Base>>(StringComparer.Ordinal)
         {
             [Sdc.EvidenceVariable] = [EvidenceParameters.From(evidence)],
             ["questionnaire"] = [tree.Template],
+            [SignedVariable] = [new FhirDateTime(signedAt)],
         };
         // The template's root FHIRPath variables, evaluated on the response as SDC does while a form is filled
         // (a site's threshold, the operation's date, the diagnoses as entered): every rule sees them as %name.

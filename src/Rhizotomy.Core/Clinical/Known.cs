@@ -207,7 +207,7 @@ public static class Known
         new(Codes.FindingInflamed, "Nerve inflamed", "The nerve or its sheath looks inflamed (hyperaemic, oedematous).", "nerve-finding"),
         new(Codes.FindingNormal, "Nerve normal in appearance", "No abnormality of the nerve is seen under magnification.", "nerve-finding"),
 
-        new(Codes.DispositionHomeSameDay, "Discharged home the same day", "The patient goes home on the day of surgery.", "disposition"),
+        new(Codes.DispositionHomeSameDay, "Discharge home the same day", "The plan at signing: the patient goes home on the day of surgery.", "disposition"),
         new(Codes.DispositionShortStay, "Short hospital stay", "The patient is admitted for a short post-operative stay.", "disposition"),
 
         new(Codes.OperatingMicroscope, "Operating microscope", "Magnification with an operating microscope.", "magnification"),

@@ -96,10 +96,17 @@ public sealed record NerveTreatment(
     CoagulationDetails? Coagulation,
     string? LateralityReason);
 
+/// <summary>A member of the operating team beside the signing surgeon, with the role the note gives them ("Resident").</summary>
+/// <param name="Practitioner">The EHR's Practitioner when the member was chosen from it; null for a name typed.</param>
+public sealed record TeamMember(string Name, string? Role, Ref? Practitioner = null);
+
 /// <summary>Complications: <see cref="None"/> is the explicit "no complications" statement.</summary>
 public sealed record ComplicationStatement(bool None, IReadOnlyList<string> Codes, string? Text);
 
 /// <summary>A completed operative note for occipital nerve rhizotomy.</summary>
+/// <param name="ApproachKind">"open" or "percutaneous" when the template asks (its <c>approach-kind</c> item): a key of the site's coding table.</param>
+/// <param name="Team">Assistants, residents and co-surgeons (the signer is <see cref="NoteContext.Surgeon"/>): each a <c>Procedure.performer</c> with the role as its function.</param>
+/// <param name="LateEntry">Signed longer after the operation than the template's late-entry limit (its <c>late-entry</c> rule): the note says so.</param>
 /// <param name="Statements">What the template says beyond the clinical model (items a site added), per section: every answered item reaches the note.</param>
 /// <remarks>
 /// <see cref="Implants"/> and <see cref="Drains"/>: null when not recorded (no section is written),
@@ -128,7 +135,10 @@ public sealed record OperativeNote(
     IReadOnlyList<string> Plan,
     string? FollowUp,
     string? AdditionalNotes,
-    IReadOnlyList<Notes.NoteStatement>? Statements = null)
+    IReadOnlyList<Notes.NoteStatement>? Statements = null,
+    bool LateEntry = false,
+    IReadOnlyList<TeamMember>? Team = null,
+    string? ApproachKind = null)
 {
     /// <summary>The value of <see cref="Implants"/> or <see cref="Drains"/> that says there were none (a structured answer, not text to print).</summary>
     public const string NoneRecorded = "none";

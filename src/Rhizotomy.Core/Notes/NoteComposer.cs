@@ -7,13 +7,10 @@ using static Rhizotomy.Core.Notes.NoteWording;
 
 namespace Rhizotomy.Core.Notes;
 
-/// <summary>A coding a site adds beside a project code (e.g. CPT 64744 beside occipital-neurectomy); the product ships none.</summary>
-public sealed record SiteCoding(string System, string Code, string? Display = null);
-
 /// <summary>Site configuration the composer applies.</summary>
-/// <param name="ProcedureCodings">Extra codings per project procedure code, added to <c>Procedure.code</c>.</param>
+/// <param name="Coding">The site's coding table (nerve, technique, approach to a suggested code and laterality modifier); the product ships it empty.</param>
 /// <param name="Language">Language of the note (Composition.language).</param>
-public sealed record NoteComposerOptions(IReadOnlyDictionary<string, IReadOnlyList<SiteCoding>>? ProcedureCodings = null, string Language = "en-US");
+public sealed record NoteComposerOptions(CodingTable? Coding = null, string Language = "en-US");
 
 /// <summary>One resource of a composed note with its transaction identity.</summary>
 /// <param name="FullUrl"><c>urn:uuid</c> derived from the note id: the same note always gets the same one.</param>
@@ -107,7 +104,7 @@ public sealed class NoteComposer(NoteComposerOptions? options = null)
 
         var composition = Composition(note, document, procedures.Select(p => p.FullUrl).ToList());
         entries.Add(new(UrnFor(noteId, "composition"), composition, IdentifierSearch(noteId)));
-        entries.Add(new(UrnFor(noteId, "documentreference"), DocumentReference(note, text, html), IdentifierSearch(noteId)));
+        entries.Add(new(UrnFor(noteId, "documentreference"), DocumentReference(note, document, text, html), IdentifierSearch(noteId)));
 
         var provenance = Provenance(note, entries.Select(e => e.FullUrl).ToList(), sourceUrl);
         entries.Add(new(UrnFor(noteId, "provenance"), provenance, $"_tag={Known.NoteIdentifierSystem}|{SearchValue(noteId)}"));
@@ -152,8 +149,10 @@ public sealed class NoteComposer(NoteComposerOptions? options = null)
     private Procedure Procedure(OperativeNote note, NerveTreatment treatment, string identifier)
     {
         var code = ProjectConcept(ProcedureCode(treatment.Technique), ProcedureTitle(treatment));
-        if (_options.ProcedureCodings?.TryGetValue(ProcedureCode(treatment.Technique), out var mapped) == true)
-            code.Coding.AddRange(mapped.Select(m => new Coding(m.System, m.Code, m.Display)));
+        var bilateral = note.Treatments.Any(t => t.Side != treatment.Side && t.Nerve == treatment.Nerve && t.Technique == treatment.Technique
+            && t.Coagulation?.Method == treatment.Coagulation?.Method);
+        var suggestion = _options.Coding?.Suggest(treatment, note.ApproachKind, bilateral);
+        if (suggestion is { } s) code.Coding.Add(new Coding(_options.Coding!.System, s.Row.Code, s.Row.Display));
 
         var procedure = new Procedure
         {
@@ -165,7 +164,15 @@ public sealed class NoteComposer(NoteComposerOptions? options = null)
             Subject = Reference(note.Context.Patient),
             Encounter = OptionalReference(note.Context.Encounter),
             Performed = Performed(note),
-            Performer = [new Procedure.PerformerComponent { Actor = Reference(note.Context.Surgeon) }],
+            Performer =
+            [
+                new Procedure.PerformerComponent { Actor = Reference(note.Context.Surgeon), Function = new CodeableConcept { Text = "Primary surgeon" } },
+                .. (note.Team ?? []).Select(m => new Procedure.PerformerComponent
+                {
+                    Actor = m.Practitioner is { } p ? Reference(p) : new ResourceReference { Display = m.Name },
+                    Function = m.Role is null ? null : new CodeableConcept { Text = m.Role },
+                }),
+            ],
             BodySite =
             [
                 ProjectConcept(NerveCode(treatment.Nerve)),
@@ -188,6 +195,8 @@ public sealed class NoteComposer(NoteComposerOptions? options = null)
 
         if (!string.IsNullOrWhiteSpace(note.FollowUp)) procedure.FollowUp.Add(new CodeableConcept { Text = note.FollowUp });
         procedure.Note.Add(new Annotation { Text = new Markdown(Technique(treatment)) });
+        if (suggestion is { } coding)
+            procedure.Note.Add(new Annotation { Text = new Markdown($"Coding support (site table, for the coder to review): {coding.Row.Code}" + (coding.Modifier is { } m ? $" with modifier {m}." : ".")) });
         if (!string.IsNullOrWhiteSpace(treatment.FindingsText) || treatment.Findings.Count > 0)
             procedure.Note.Add(new Annotation { Text = new Markdown("Findings: " + Findings(treatment)) });
         return procedure;
@@ -244,7 +253,7 @@ public sealed class NoteComposer(NoteComposerOptions? options = null)
         return refs.OfType<Ref>().DistinctBy(r => r.Reference).Select(Reference);
     }
 
-    private static DocumentReference DocumentReference(OperativeNote note, string text, string html)
+    private static DocumentReference DocumentReference(OperativeNote note, NoteDocument document, string text, string html)
     {
         var context = note.Context;
         var created = new FhirDateTime(context.SignedAt).Value;
@@ -261,17 +270,17 @@ public sealed class NoteComposer(NoteComposerOptions? options = null)
             Author = [Reference(context.Surgeon)],
             Authenticator = Reference(context.Surgeon),
             Custodian = Reference(context.Custodian),
-            Description = NoteDocument.DocumentTitle,
+            Description = document.Title,
             Content =
             [
                 new DocumentReference.ContentComponent
                 {
-                    Attachment = new Attachment { ContentType = Known.Media.PlainText, Language = "en-US", Data = Encoding.UTF8.GetBytes(text), Title = NoteDocument.DocumentTitle, Creation = created },
+                    Attachment = new Attachment { ContentType = Known.Media.PlainText, Language = "en-US", Data = Encoding.UTF8.GetBytes(text), Title = document.Title, Creation = created },
                     Format = new Coding(Known.Systems.IheFormatCode, Known.Media.MimeTypeSufficient, "mimeType Sufficient"),
                 },
                 new DocumentReference.ContentComponent
                 {
-                    Attachment = new Attachment { ContentType = Known.Media.Html, Language = "en-US", Data = Encoding.UTF8.GetBytes(html), Title = NoteDocument.DocumentTitle, Creation = created },
+                    Attachment = new Attachment { ContentType = Known.Media.Html, Language = "en-US", Data = Encoding.UTF8.GetBytes(html), Title = document.Title, Creation = created },
                     Format = new Coding(Known.Systems.IheFormatCode, Known.Media.MimeTypeSufficient, "mimeType Sufficient"),
                 },
             ],

@@ -14,25 +14,24 @@ public sealed record NoteSectionText(OperativeNoteSection Section, IReadOnlyList
 /// The note in words: a title, header lines and the sections, all said from the structured
 /// answers only. The plain text, the HTML and the Composition narratives are renderings of it.
 /// </summary>
-public sealed record NoteDocument(string Title, IReadOnlyList<string> Header, IReadOnlyList<NoteSectionText> Sections, string Footer)
+public sealed partial record NoteDocument(string Title, IReadOnlyList<string> Header, IReadOnlyList<NoteSectionText> Sections, string Footer)
 {
-    /// <summary>Title of every rendering and of the Composition.</summary>
-    public const string DocumentTitle = "Operative note: occipital nerve rhizotomy";
-
     /// <summary>Says <paramref name="note"/> in words.</summary>
     public static NoteDocument From(OperativeNote note)
     {
         var context = note.Context;
         // Whom the note is about, in words a reader checks: name and birth date, and the encounter it belongs to.
-        var header = new List<string>
-        {
+        List<string> header =
+        [
             "Patient: " + (context.Patient.Display ?? context.Patient.Reference) + (context.PatientBirthDate is { } born ? ", born " + born : ""),
             "Encounter: " + (context.Encounter is { } encounter ? encounter.Display ?? encounter.Reference : "none recorded"),
             "Surgeon: " + (context.Surgeon.Display ?? context.Surgeon.Reference),
-            "Operation: " + string.Join("; ", note.Treatments.Select(ProcedureTitle)),
+            .. (note.Team ?? []).Select(m => (m.Role ?? "Assistant") + ": " + m.Name),
             $"Start: {DateTime(note.PerformedStart)}; end: {DateTime(note.PerformedEnd)}",
             "Note identifier: " + context.NoteId,
-        };
+        ];
+        if (note.LateEntry)
+            header.Insert(0, $"Late entry: written and signed on {DateTime(context.SignedAt)}, after the operation ended on {DateTime(note.PerformedEnd)}.");
         var sections = new List<NoteSectionText>
         {
             new(OperativeNoteSections.PreoperativeDiagnosis, Diagnoses(note.PreoperativeDiagnoses)),
@@ -50,12 +49,52 @@ public sealed record NoteDocument(string Title, IReadOnlyList<string> Header, IR
             sections.Add(new(OperativeNoteSections.Implants, [new(OperativeNote.IsNone(note.Implants) ? "No implants." : note.Implants)]));
         if (!string.IsNullOrWhiteSpace(note.Drains))
             sections.Add(new(OperativeNoteSections.Drains, [new(OperativeNote.IsNone(note.Drains) ? "No drains." : note.Drains)]));
-        sections.Add(new(OperativeNoteSections.Disposition, [new(Capitalise(Display(note.Disposition)) + ".")]));
+        // The disposition is what is planned when the note is signed, not a fact yet.
+        sections.Add(new(OperativeNoteSections.Disposition, [new("Planned at signing: " + Display(note.Disposition).ToLowerInvariant() + ".")]));
         sections.Add(new(OperativeNoteSections.PlanOfTreatment, PlanLines(note)));
         AddStatements(sections, note.Statements ?? []);
         var footer = $"Electronically signed by {context.Surgeon.Display ?? context.Surgeon.Reference} on {DateTime(context.SignedAt)}.";
-        return new NoteDocument(DocumentTitle, header, sections, footer);
+        // The title names the operation done (Composition.title, DocumentReference.description, the heading).
+        return new NoteDocument(OperationTitle(note.Treatments), header, [.. sections.Select(Tidy)], footer);
     }
+
+    /// <summary>
+    /// A section as a surgeon would write it: the surgeon's own line breaks kept (each line its own paragraph), no doubled
+    /// punctuation where a phrase's full stop meets an answer's, and nothing said twice.
+    /// </summary>
+    private static NoteSectionText Tidy(NoteSectionText section)
+    {
+        var lines = new List<NoteLine>();
+        var said = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var line in section.Lines)
+        {
+            var parts = line.Text.Split('\n').Select(p => Punctuation(p.Trim())).Where(p => p.Length > 0).ToList();
+            for (var i = 0; i < parts.Count; i++)
+            {
+                if (said.Add(parts[i]))
+                {
+                    lines.Add(new NoteLine(parts[i], line.Bullet && i == 0));
+                }
+            }
+        }
+        return section with { Lines = lines };
+    }
+
+    private static string Punctuation(string text)
+    {
+        text = DoubledStop().Replace(text, ".");
+        text = StopAfterMark().Replace(text, "$1");
+        return CommaBeforeStop().Replace(text, ".");
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"(?<!\.)\.\s*\.(?!\.)", System.Text.RegularExpressions.RegexOptions.None, 100)]
+    private static partial System.Text.RegularExpressions.Regex DoubledStop();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"([!?])\.", System.Text.RegularExpressions.RegexOptions.None, 100)]
+    private static partial System.Text.RegularExpressions.Regex StopAfterMark();
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"[,;:]\s*\.", System.Text.RegularExpressions.RegexOptions.None, 100)]
+    private static partial System.Text.RegularExpressions.Regex CommaBeforeStop();
 
     /// <summary>Template items beyond the clinical model, each in its section (created, in the Operative Note's order, when the note has none yet).</summary>
     private static void AddStatements(List<NoteSectionText> sections, IReadOnlyList<NoteStatement> statements)

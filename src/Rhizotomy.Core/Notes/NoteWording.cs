@@ -23,10 +23,31 @@ internal static class NoteWording
     /// <summary>"Left greater occipital nerve".</summary>
     public static string Target(NerveTreatment t) => Capitalise(Side(t.Side) + " " + Nerve(t.Nerve));
 
-    /// <summary>"Left greater occipital neurectomy".</summary>
-    public static string ProcedureTitle(NerveTreatment t) => t.Technique == Clinical.Technique.Neurectomy
-        ? Capitalise(Side(t.Side) + " " + Nerve(t.Nerve).Replace(" nerve", "") + " neurectomy")
-        : Capitalise("coagulation of the " + Side(t.Side) + " " + Nerve(t.Nerve));
+    /// <summary>"Left greater occipital neurectomy": the title of one procedure.</summary>
+    public static string ProcedureTitle(NerveTreatment t) => OperationTitle([t]);
+
+    /// <summary>
+    /// The operation done, as a coder reads a title: "Left greater occipital neurectomy", "Bilateral greater occipital
+    /// nerve radiofrequency ablation"; the same nerve and technique on both sides is said once, as bilateral. Nerve names
+    /// are the project concepts' displays.
+    /// </summary>
+    public static string OperationTitle(IReadOnlyList<NerveTreatment> treatments)
+    {
+        var parts = treatments
+            .GroupBy(t => (t.Nerve, t.Technique, Method: t.Coagulation?.Method))
+            .Select(g =>
+            {
+                var sides = g.Select(t => t.Side).Distinct().ToList();
+                var side = sides.Count > 1 ? "bilateral" : Side(sides[0]);
+                var (nerve, technique, method) = g.Key;
+                return technique == Clinical.Technique.Neurectomy ? $"{side} {Nerve(nerve).Replace(" nerve", "", StringComparison.Ordinal)} neurectomy"
+                    : method == EnergyMethod.Radiofrequency ? $"{side} {Nerve(nerve)} radiofrequency ablation"
+                    : $"{side} {Nerve(nerve)} coagulation";
+            })
+            .ToList();
+        var title = parts.Count <= 1 ? string.Concat(parts) : string.Join(", ", parts[..^1]) + " and " + parts[^1];
+        return Capitalise(title);
+    }
 
     /// <summary>Display of a project code, or the value itself when it is free text.</summary>
     public static string Display(string codeOrText) => ByCode.TryGetValue(codeOrText, out var concept) ? concept.Display : codeOrText;
@@ -109,7 +130,9 @@ internal static class NoteWording
 
     public static string Therapy(TherapyTried t)
     {
-        var text = $"{Capitalise(t.Kind)}: {t.Text}";
+        // The kind is a code ("physical-therapy"): said in words, and not at all when the text already says it.
+        var kind = t.Kind.Replace('-', ' ');
+        var text = t.Text.StartsWith(kind, StringComparison.OrdinalIgnoreCase) ? Capitalise(t.Text) : $"{Capitalise(kind)}: {t.Text}";
         if (t.Period is not null) text += $" ({t.Period})";
         return t.Failed switch
         {

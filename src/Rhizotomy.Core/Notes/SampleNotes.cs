@@ -1,15 +1,47 @@
 using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
 using Rhizotomy.Core.Clinical;
+using Rhizotomy.Core.Templates;
 
 namespace Rhizotomy.Core.Notes;
 
 /// <summary>
-/// Two synthetic operative notes (no real person): the profile examples, golden files,
-/// benchmarks and the CLI's self-check are made from them.
+/// Synthetic operative notes (no real person). <see cref="Filled"/> is the real path (answers on the shipped
+/// templates, checks, reader): the profile examples and golden notes are made from it. <see cref="Neurectomy"/>
+/// and <see cref="BilateralCoagulation"/> build the clinical model directly, for composer tests and benchmarks.
 /// </summary>
 public static class SampleNotes
 {
     private static readonly TimeSpan Offset = TimeSpan.FromHours(-5);
+
+    /// <summary>The sample operations answered on the shipped templates, in <c>profiles/answers/</c>: an open neurectomy, a percutaneous radiofrequency ablation.</summary>
+    public static readonly IReadOnlyList<string> Names = ["example-neurectomy-0001", "example-radiofrequency-0002"];
+
+    /// <summary>
+    /// A sample operation through the real path: its answers (<c>profiles/answers/QuestionnaireResponse-{name}.json</c>)
+    /// read against the shipped template they name, the checks before signing passed, and the note read from them,
+    /// signed at the response's authored time. Throws, with the checks' messages, when the answers no longer sign.
+    /// </summary>
+    public static (QuestionnaireResponse Response, OperativeNote Note) Filled(string name)
+    {
+        var file = Path.Combine(AppContext.BaseDirectory, "profiles", "answers", $"QuestionnaireResponse-{name}.json");
+        var response = new FhirJsonDeserializer(new DeserializerSettings()).Deserialize<QuestionnaireResponse>(File.ReadAllText(file));
+        var signed = DateTimeOffset.Parse(response.Authored ?? throw new InvalidDataException($"The sample {name} has no authored time."), System.Globalization.CultureInfo.InvariantCulture);
+        var context = Context(name) with { SignedAt = signed };
+        // The example patient's chart: occipital neuralgia on the side(s) operated on.
+        Side[] sides = name == Names[0] ? [Side.Left] : [Side.Left, Side.Right];
+        var chart = new CaseEvidence(
+            [.. sides.Select(side => new EvidenceDiagnosis(
+                new Ref(side == Side.Left ? "Condition/example-occipital-neuralgia" : "Condition/example-occipital-neuralgia-right", "Occipital neuralgia"),
+                new Concept(Known.Systems.Icd10Cm, Known.Icd10Cm.OccipitalNeuralgia, "Occipital neuralgia"), TextOnly: false, side, Active: true, "2025-01"))],
+            [], [], [], []);
+        var read = NoteReader.Read(TemplateCatalog.LoadDefault(), response, context, chart);
+        if (read.Note is null)
+        {
+            throw new InvalidOperationException($"The sample {name} does not sign: " + string.Join(" ", read.Outcome.Issue.Select(i => i.Details?.Text)));
+        }
+        return (response, read.Note);
+    }
 
     private static NoteContext Context(string noteId) => new(
         noteId,
@@ -95,7 +127,7 @@ public static class SampleNotes
         "Clinic review in 2 weeks",
         null);
 
-    /// <summary>A minimal completed template response for <paramref name="note"/> (the templates feature makes the real ones).</summary>
+    /// <summary>A stand-in source response for composer tests of <paramref name="note"/>; it answers no shipped template (use <see cref="Filled"/> for one that does).</summary>
     public static QuestionnaireResponse Response(OperativeNote note) => new()
     {
         Questionnaire = Known.CanonicalBase + "/Questionnaire/occipital-rhizotomy-operative-note",

@@ -25,6 +25,9 @@ public static class TemplateStatements
     private static readonly HashSet<string> ReadByTheModel = [.. typeof(LinkIds).GetFields(BindingFlags.Public | BindingFlags.Static)
         .Where(f => f.IsLiteral && f.FieldType == typeof(string)).Select(f => (string)f.GetRawConstantValue()!)];
 
+    /// <summary>SDC definition of a template group that is a member of the operating team (read by the model, a <c>Procedure.performer</c>).</summary>
+    public const string Performer = "http://hl7.org/fhir/StructureDefinition/Procedure#Procedure.performer";
+
     internal static IReadOnlyList<NoteStatement> From(ResponseTree tree)
     {
         // The nerve-side items the model reads come from the template's own nerve-side groups; every other answered item becomes a statement.
@@ -34,7 +37,7 @@ public static class TemplateStatements
         foreach (var node in ResponseTree.Descendants(tree.Roots).Where(n => n.Enabled && n.HasAnswer))
         {
             var d = node.Definition;
-            if (d.LinkId is null || readByTheModel.Contains(d.LinkId))
+            if (d.LinkId is null || readByTheModel.Contains(d.LinkId) || d.Definition?.StartsWith(Performer, StringComparison.Ordinal) == true)
             {
                 continue;
             }

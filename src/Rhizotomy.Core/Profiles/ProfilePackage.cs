@@ -27,16 +27,17 @@ public static class ProfilePackage
     }
 
     /// <summary>
-    /// Every resource the composer writes for the two sample notes, with ids for the files, and
+    /// Every resource the composer writes for the two sample operations (<see cref="SampleNotes.Filled"/>), with ids for the files, and
     /// each note's transaction Bundle. References between them stay the bundle's urn:uuid ones.
     /// </summary>
     public static IReadOnlyList<Resource> Examples()
     {
         var examples = new List<Resource>();
         var composer = new NoteComposer();
-        foreach (var note in new[] { SampleNotes.Neurectomy(), SampleNotes.BilateralCoagulation() })
+        // Through the real path: the answers on the shipped templates, the checks, the reader, the composer.
+        foreach (var (response, note) in SampleNotes.Names.Select(SampleNotes.Filled))
         {
-            var composed = composer.Compose(note, SampleNotes.Response(note));
+            var composed = composer.Compose(note, response);
             var noteId = note.Context.NoteId;
             var procedureNumber = 0;
             foreach (var entry in composed.Entries)

@@ -41,7 +41,7 @@ public static class NoteReader
     /// <summary>Reads <paramref name="response"/> as an answer to <paramref name="template"/>.</summary>
     public static NoteReadResult Read(Questionnaire template, QuestionnaireResponse response, NoteContext context, CaseEvidence evidence)
     {
-        var (tree, issues) = NoteChecks.Run(template, response, evidence);
+        var (tree, issues) = NoteChecks.Run(template, response, evidence, context.SignedAt);
         var outcome = issues.ToOutcome();
         if (tree is null || issues.HasErrors)
         {
@@ -49,7 +49,7 @@ public static class NoteReader
         }
         try
         {
-            return new NoteReadResult(Build(tree, context), outcome);
+            return new NoteReadResult(Build(tree, context) with { LateEntry = issues.Has(TemplateConstraints.LateEntryRule) }, outcome);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -130,7 +130,8 @@ public static class NoteReader
             Approach: tree.First(LinkIds.Incision)?.Text ?? string.Empty,
             Magnification: tree.First(LinkIds.Magnification)?.Coding?.Code,
             Treatments: treatments,
-            SpecimensText: tree.First(LinkIds.Specimens)?.Text ?? SpecimensFrom(treatments, labels),
+            // What the surgeon typed; the segments sent are said from the nerve answers, in one place only.
+            SpecimensText: tree.First(LinkIds.Specimens)?.Text,
             Implants: NoneOrText(tree.First(LinkIds.Implants)),
             Drains: NoneOrText(tree.First(LinkIds.Drains)),
             Complications: new ComplicationStatement(
@@ -142,7 +143,29 @@ public static class NoteReader
             Plan: [.. Plan(tree)],
             FollowUp: tree.First(LinkIds.FollowUp)?.Text,
             AdditionalNotes: tree.First(LinkIds.AdditionalNotes)?.Text,
-            Statements: Notes.TemplateStatements.From(tree));
+            Statements: Notes.TemplateStatements.From(tree),
+            Team: [.. Team(tree)],
+            ApproachKind: tree.First("approach-kind")?.Text?.Trim().ToLowerInvariant());
+    }
+
+    /// <summary>
+    /// The operating team, found by SDC definition-based extraction rather than by linkId: each group whose
+    /// <c>definition</c> is <c>Procedure.performer</c>, its <c>.actor</c> item the name (or the Practitioner chosen) and its
+    /// <c>.function</c> item the role.
+    /// </summary>
+    private static IEnumerable<TeamMember> Team(ResponseTree tree)
+    {
+        foreach (var member in ResponseTree.Descendants(tree.Roots).Where(n => n.Enabled && n.Definition.Definition == Notes.TemplateStatements.Performer))
+        {
+            var actor = member.Children.FirstOrDefault(c => c.Definition.Definition == Notes.TemplateStatements.Performer + ".actor");
+            var role = member.Children.FirstOrDefault(c => c.Definition.Definition == Notes.TemplateStatements.Performer + ".function");
+            var chosen = actor?.Answers.OfType<ResourceReference>().FirstOrDefault(r => !string.IsNullOrWhiteSpace(r.Reference));
+            var name = chosen?.Display ?? actor?.Text?.Trim();
+            if (!string.IsNullOrEmpty(name))
+            {
+                yield return new TeamMember(name, role?.Text ?? role?.Coding?.Display, chosen?.Reference is { } reference ? new Ref(reference, chosen.Display) : null);
+            }
+        }
     }
 
     private static List<Diagnosis> Diagnoses(ResponseTree tree, string groupId, string codeId, string sideId) =>
@@ -233,14 +256,6 @@ public static class NoteReader
                 yield return $"{label}: {text}";
             }
         }
-    }
-
-    private static string SpecimensFrom(IReadOnlyList<NerveTreatment> treatments, Dictionary<(Nerve, Side), string> labels)
-    {
-        var sent = treatments.Where(t => t.Neurectomy?.SpecimenSentToPathology == true)
-            .Select(t => $"Segment of {labels[(t.Nerve, t.Side)].ToLowerInvariant()} sent to pathology.")
-            .ToList();
-        return sent.Count == 0 ? "None." : string.Join(" ", sent);
     }
 
     private static Concept? ConceptOf(ResponseNode? node)

@@ -68,8 +68,7 @@ public class BilateralJourneyTests(BrowserWorld w, ITestOutputHelper output) : I
         await Assertions.Expect(page.GetByLabel("Approach and incision")).ToHaveValueAsync("Two paramedian incisions below the hairline");
         await w.ShotAsync(page, "21-bilateral-copied");
 
-        var today = DateTime.UtcNow.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
-        await _interactions.CloseTheNoteAsync(page, "10", "Keep both wounds dry for 48 hours", today + "T07:30", today + "T08:40");
+        await _interactions.CloseTheNoteAsync(page, "10", "Keep both wounds dry for 48 hours", NoteAnswers.HoursAgo(3), NoteAnswers.HoursAgo(2));
         await _interactions.Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync());
 
         await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("All checks passed");
@@ -129,7 +128,7 @@ public class BilateralJourneyTests(BrowserWorld w, ITestOutputHelper output) : I
         foreach (var reference in written.Where(r => r != document))
             await Assertions.Expect(page.Locator("small", new() { HasTextString = reference })).ToHaveCountAsync(1);
         var procedures = page.Locator("li", new() { Has = page.Locator("small", new() { HasTextRegex = new Regex("^Procedure/") }) })
-            .Filter(new() { HasTextRegex = new Regex("coagulation", RegexOptions.IgnoreCase) });
+            .Filter(new() { HasTextRegex = new Regex("radiofrequency ablation|coagulation", RegexOptions.IgnoreCase) });
         await Assertions.Expect(procedures.Filter(new() { HasTextString = "Left" })).Not.ToHaveCountAsync(0);
         await Assertions.Expect(procedures.Filter(new() { HasTextString = "Right" })).Not.ToHaveCountAsync(0);
         await w.ShotAsync(page, "24-bilateral-sandbox-chart");

@@ -39,14 +39,16 @@ public class EncounterPickerTests(EpicLikeBrowserWorld w, ITestOutputHelper outp
         await section.GetByLabel("Segment length").FillAsync("15");
         await section.GetByLabel("Proximal stump buried in muscle").CheckAsync();
         await section.GetByRole(AriaRole.Group, new() { Name = "Specimen sent to pathology" }).GetByLabel("Yes").CheckAsync();
+        await page.GetByRole(AriaRole.Group, new() { Name = "Anaesthesia" }).GetByLabel("General anesthesia").CheckAsync();
+        await page.Locator("#f-time-out").CheckAsync();
         await page.GetByRole(AriaRole.Group, new() { Name = "Complications (or: no complications)" }).GetByLabel("No complications").CheckAsync();
         await page.GetByLabel("Estimated blood loss").FillAsync("5");
-        await page.GetByLabel("Discharged home the same day").CheckAsync();
+        await page.GetByLabel("Discharge home the same day").CheckAsync();
         await page.GetByLabel("Pain management").FillAsync("Paracetamol and ibuprofen for 5 days");
         await page.GetByLabel("Wound care and infection prevention").FillAsync("Keep the wound dry for 48 hours");
         await page.GetByLabel("Return to activity").FillAsync("Light activity after one week");
-        await page.GetByLabel("Start").FillAsync("2026-11-27T08:00");
-        await page.GetByLabel("End (required)").FillAsync("2026-11-27T09:05");
+        await page.GetByLabel("Start").FillAsync(NoteAnswers.HoursAgo(3));
+        await page.GetByLabel("End (required)").FillAsync(NoteAnswers.HoursAgo(2));
         await page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync();
 
         // The only problem: the encounter, in the surgeon's words, at the control and in the summary; no Sign yet.

@@ -47,7 +47,7 @@ internal static class FailurePage
         await section.GetByLabel("Segment length").FillAsync("15");
         await section.GetByLabel("Proximal stump buried in muscle").CheckAsync();
         await section.GetByRole(AriaRole.Group, new() { Name = "Specimen sent to pathology" }).GetByLabel("Yes").CheckAsync();
-        await new Interactions().CloseTheNoteAsync(page, "5", "Keep the wound dry for 48 hours", "2026-11-27T08:00", "2026-11-27T09:05");
+        await new Interactions().CloseTheNoteAsync(page, "5", "Keep the wound dry for 48 hours", NoteAnswers.HoursAgo(3), NoteAnswers.HoursAgo(2));
     }
 
     public static Regex AppPage(string appOrigin) => new("^" + Regex.Escape(appOrigin) + "/s/[^/?]+$");

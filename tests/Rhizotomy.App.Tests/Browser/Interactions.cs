@@ -19,12 +19,17 @@ public sealed class Interactions
         await interaction();
     }
 
-    /// <summary>After the nerves: no complications, the blood loss, home the same day, the plan, and the times (eight interactions).</summary>
+    /// <summary>
+    /// What nothing prefills: the anaesthesia (never pre-selected) and the time-out, then after the nerves no complications,
+    /// the blood loss, home the same day, the plan, and the times (ten interactions).
+    /// </summary>
     public async Task CloseTheNoteAsync(IPage page, string bloodLossMl, string woundCare, string start, string end)
     {
+        await Act(() => page.GetByRole(AriaRole.Group, new() { Name = "Anaesthesia" }).GetByLabel("General anesthesia").CheckAsync());
+        await Act(() => page.Locator("#f-time-out").CheckAsync());
         await Act(() => page.GetByRole(AriaRole.Group, new() { Name = "Complications (or: no complications)" }).GetByLabel("No complications").CheckAsync());
         await Act(() => page.GetByLabel("Estimated blood loss").FillAsync(bloodLossMl));
-        await Act(() => page.GetByLabel("Discharged home the same day").CheckAsync());
+        await Act(() => page.GetByLabel("Discharge home the same day").CheckAsync());
         await Act(() => page.GetByLabel("Pain management").FillAsync("Paracetamol and ibuprofen for 5 days"));
         await Act(() => page.GetByLabel("Wound care and infection prevention").FillAsync(woundCare));
         await Act(() => page.GetByLabel("Return to activity").FillAsync("Light activity after one week"));

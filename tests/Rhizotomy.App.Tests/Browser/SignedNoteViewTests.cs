@@ -39,7 +39,7 @@ public class SignedNoteViewTests(BrowserWorld w, ITestOutputHelper output) : ICl
         await _interactions.Act(() => risks.GetByLabel("Bleeding").CheckAsync());
         await _interactions.Act(() => page.GetByLabel("Approach and incision").FillAsync("Transverse incision below the hairline"));
         await _interactions.Act(() => page.Locator("#f-gon-left-treated").CheckAsync());
-        await _interactions.CloseTheNoteAsync(page, "5", "Keep the wound dry for 48 hours", "2026-11-27T08:00", "2026-11-27T09:05");
+        await _interactions.CloseTheNoteAsync(page, "5", "Keep the wound dry for 48 hours", NoteAnswers.HoursAgo(3), NoteAnswers.HoursAgo(2));
     }
 
     private async Task FillTheNerveAsync(IPage page)

@@ -25,6 +25,8 @@ public class NotePageTests(FormWorld f) : IClassFixture<FormWorld>
     public static HtmlForm FillLeftGreaterOccipitalNeurectomy(HtmlForm form)
     {
         form.Set("consent-obtained", "true")
+            .Set("anaesthesia", form.FirstOption("anaesthesia"))
+            .Set("time-out", "true")
             .Set("risks-discussed", form.Options("risks-discussed").Take(2).ToArray())
             .Set("incision", "Midline incision below the hairline")
             .Set("gon-left-treated", "true")
@@ -38,8 +40,8 @@ public class NotePageTests(FormWorld f) : IClassFixture<FormWorld>
             .Set("plan-pain", "Paracetamol and ibuprofen")
             .Set("plan-wound", "Keep dry 48 h")
             .Set("plan-activity", "Light activity after one week")
-            .Set("performed-start", "2026-11-27T08:00")
-            .Set("performed-end", "2026-11-27T09:10");
+            .Set("performed-start", NoteAnswers.HoursAgo(3))
+            .Set("performed-end", NoteAnswers.HoursAgo(2));
         return form;
     }
 

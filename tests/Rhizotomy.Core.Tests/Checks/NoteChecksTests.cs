@@ -16,7 +16,7 @@ public class NoteChecksTests
     private static readonly NerveSide LeftLon = NoteAnswers.For(Nerve.LesserOccipital, Side.Left);
 
     private static OperationOutcome Check(QuestionnaireResponse qr, CaseEvidence? evidence = null) =>
-        NoteChecks.Check(NeurectomyTemplate, qr, evidence ?? Cases.ClassicLeft());
+        NoteChecks.Check(NeurectomyTemplate, qr, evidence ?? Cases.ClassicLeft(), Cases.Context().SignedAt);
 
     private static List<OperationOutcome.IssueComponent> Errors(OperationOutcome o) =>
         [.. o.Issue.Where(i => i.Severity == OperationOutcome.IssueSeverity.Error)];

@@ -153,14 +153,15 @@ public sealed class CliTests : IDisposable
     {
         var response = Responses.CompletedLeftNeurectomy(Cases.ClassicLeft());
         response.Identifier = new Identifier(Known.NoteIdentifierSystem, "cli-note-1");
+        // Render signs at the response's authored time, which must be after the operation ended (rule signed-before-end).
+        response.AuthoredElement = new FhirDateTime(Cases.Context().SignedAt);
         var bundle = Write("context.json", ContextBundle(response));
         var outFolder = Path.Combine(_folder, "out");
 
         var (code, output, error) = Run("render", bundle, "--out", outFolder);
 
         Assert.True(code == CliApp.Valid, output + error);
-        Assert.Contains("OPERATIVE NOTE: OCCIPITAL NERVE RHIZOTOMY", output);
-        Assert.Contains("Left greater occipital neurectomy", output);
+        Assert.StartsWith("LEFT GREATER OCCIPITAL NEURECTOMY\n", output, StringComparison.Ordinal);
         Assert.Contains("Patient: Synthetic Classic", output);
         Assert.Equal(output, File.ReadAllText(Path.Combine(outFolder, "note.txt")));
         Assert.Contains("<h1>", File.ReadAllText(Path.Combine(outFolder, "note.html")));

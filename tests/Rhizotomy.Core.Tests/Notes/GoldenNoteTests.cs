@@ -6,13 +6,14 @@ namespace Rhizotomy.Core.Tests.Notes;
 // in review. Set UPDATE_GOLDEN=1 to rewrite the files after an intended change.
 public class GoldenNoteTests
 {
-    public static TheoryData<string> Cases() => ["neurectomy", "bilateral-coagulation"];
+    public static TheoryData<string> Cases() => ["neurectomy", "radiofrequency"];
 
-    private static ComposedNote Compose(string name) => new NoteComposer().Compose(name switch
+    // Through the real path: the sample answers on the shipped template, the checks, the reader, the composer.
+    private static ComposedNote Compose(string name)
     {
-        "neurectomy" => SampleNotes.Neurectomy(),
-        _ => SampleNotes.BilateralCoagulation(),
-    });
+        var (response, note) = SampleNotes.Filled(SampleNotes.Names[name == "neurectomy" ? 0 : 1]);
+        return new NoteComposer().Compose(note, response);
+    }
 
     [Theory]
     [MemberData(nameof(Cases))]

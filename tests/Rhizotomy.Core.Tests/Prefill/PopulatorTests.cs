@@ -66,13 +66,11 @@ public class PopulatorTests
     }
 
     [Fact]
-    public void Anaesthesia_starts_as_general_and_post_operative_diagnosis_as_the_pre_operative_one()
+    public void Anaesthesia_starts_unanswered_and_post_operative_diagnosis_as_the_pre_operative_one()
     {
         var qr = Populate(Cases.ClassicLeft());
 
-        var anaesthesia = qr.Item.Single(i => i.LinkId == LinkIds.Anaesthesia);
-        Assert.Equal(Known.Snomed.GeneralAnesthesia, Value<Coding>(anaesthesia).Code);
-        Assert.Null(SourceOf(anaesthesia)); // a template default, not something the chart said
+        Assert.DoesNotContain(qr.Item, i => i.LinkId == LinkIds.Anaesthesia); // the surgeon chooses it; nothing is pre-selected
 
         var postop = Assert.Single(qr.Item, i => i.LinkId == LinkIds.PostopDiagnosis);
         Assert.Equal(Known.Icd10Cm.OccipitalNeuralgia, Value<Coding>(Child(postop, LinkIds.PostopDiagnosisCode)).Code);
@@ -84,11 +82,11 @@ public class PopulatorTests
     {
         var qr = Populate(Cases.ClassicLeft());
 
-        Assert.Equal([LinkIds.PreopDiagnosis, LinkIds.Indication, LinkIds.Anaesthesia, LinkIds.PostopDiagnosis], qr.Item.Select(i => i.LinkId));
+        Assert.Equal([LinkIds.PreopDiagnosis, LinkIds.Indication, LinkIds.PostopDiagnosis], qr.Item.Select(i => i.LinkId));
         Assert.DoesNotContain(qr.Item, i => i.LinkId == LinkIds.Nerves);
 
         var empty = Populate(Cases.Empty());
-        Assert.Equal([LinkIds.Anaesthesia], empty.Item.Select(i => i.LinkId));
+        Assert.Empty(empty.Item);
     }
 
     [Fact]

@@ -107,11 +107,13 @@ public class TemplateDefinitionsTests
     }
 
     [Fact]
-    public void Anaesthesia_defaults_to_general_anaesthesia_and_the_template_technique_is_offered_first()
+    public void Anaesthesia_is_never_pre_selected_and_the_template_technique_is_offered_first()
     {
+        // Issue 16: a default that was not confirmed must never reach a signed record.
         var items = TemplateCatalog.Flatten(Responses.NeurectomyTemplate.Item).ToDictionary(i => i.LinkId!);
-        var initial = Assert.Single(items[LinkIds.Anaesthesia].AnswerOption, o => o.InitialSelected == true).Value as Coding;
-        Assert.Equal((Known.Systems.Snomed, Known.Snomed.GeneralAnesthesia), (initial!.System, initial.Code));
+        Assert.DoesNotContain(items[LinkIds.Anaesthesia].AnswerOption, o => o.InitialSelected == true);
+        Assert.Empty(items[LinkIds.Anaesthesia].Initial);
+        Assert.Equal(4, items[LinkIds.Anaesthesia].AnswerOption.Count);
         Assert.Equal(Known.Codes.Neurectomy, ((Coding)items["gon-left-technique"].Initial[0].Value).Code);
         var coag = TemplateCatalog.Flatten(Responses.CoagulationTemplate.Item).Single(i => i.LinkId == "gon-left-technique");
         Assert.Equal(Known.Codes.Coagulation, ((Coding)coag.Initial[0].Value).Code);

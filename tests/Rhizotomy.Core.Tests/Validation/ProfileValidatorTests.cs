@@ -91,10 +91,8 @@ public class ProfileValidatorTests(ValidationFixture fixture)
     [Fact]
     public void A_procedure_with_a_site_cpt_coding_beside_the_project_code_is_valid()
     {
-        var options = new NoteComposerOptions(new Dictionary<string, IReadOnlyList<SiteCoding>>
-        {
-            [Known.Codes.OccipitalNeurectomy] = [new SiteCoding(Known.Systems.Cpt, "64744")],
-        });
+        var options = new NoteComposerOptions(new CodingTable(Known.Systems.Cpt,
+            [new CodingRow(Known.Codes.GreaterOccipitalNerve, Known.Codes.Neurectomy, null, "64744", null, "LT", "RT", "50")]));
         var procedure = new NoteComposer(options).Compose(SampleNotes.Neurectomy()).Procedures[0];
 
         Assert.Contains(procedure.Code!.Coding, c => c.System == Known.Systems.Cpt && c.Code == "64744");

@@ -14,7 +14,7 @@ namespace Rhizotomy.Core.Tests.Checks;
 /// </summary>
 public class ReportRulesTests
 {
-    private static readonly NerveLinkIds LeftGon = LinkIds.For(Nerve.GreaterOccipital, Side.Left);
+    private static readonly NerveSide LeftGon = For(Nerve.GreaterOccipital, Side.Left);
 
     /// <summary>CompleteCommon's operation ends 2026-11-20 09:30Z; the note is signed at 12:00Z the same day.</summary>
     private static readonly DateTimeOffset SignedAt = Cases.Context().SignedAt;

@@ -156,9 +156,9 @@ public class ReportContentTests
     {
         var qr = CompletedLeftNeurectomy(Cases.ClassicLeft(), CoagulationTemplate);
         Remove(qr, LinkIds.Nerves);
-        Radiofrequency(qr, LinkIds.For(Nerve.GreaterOccipital, Side.Left));
-        Radiofrequency(qr, LinkIds.For(Nerve.GreaterOccipital, Side.Right));
-        Set(qr, [LinkIds.Nerves, LinkIds.For(Nerve.GreaterOccipital, Side.Right).Group, LinkIds.For(Nerve.GreaterOccipital, Side.Right).LateralityReason], new FhirString("bilateral symptoms, right block 70% relief"));
+        Radiofrequency(qr, For(Nerve.GreaterOccipital, Side.Left));
+        Radiofrequency(qr, For(Nerve.GreaterOccipital, Side.Right));
+        Set(qr, [LinkIds.Nerves, For(Nerve.GreaterOccipital, Side.Right).Group, For(Nerve.GreaterOccipital, Side.Right).LateralityReason], new FhirString("bilateral symptoms, right block 70% relief"));
         var read = NoteReader.Read(CoagulationTemplate, qr, Cases.Context(), Cases.ClassicLeft());
         Assert.True(read.CanSign, string.Join("\n", Errors(read).Select(e => e.Details!.Text)));
 

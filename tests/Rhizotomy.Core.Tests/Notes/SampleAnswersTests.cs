@@ -94,7 +94,7 @@ public class SampleAnswersTests
         Set(qr, [LinkIds.Approach, "incision-orientation"], new FhirString("Transverse"));
         Set(qr, [LinkIds.Approach, "incision-length"], new FhirDecimal(3m));
         Set(qr, [LinkIds.Approach, "incision-landmarks"], new FhirString("external occipital protuberance"), new FhirString("hairline"));
-        var gon = LinkIds.For(Nerve.GreaterOccipital, Clinical.Side.Left);
+        var gon = For(Nerve.GreaterOccipital, Clinical.Side.Left);
         Neurectomy(qr, gon, 15m);
         Set(qr, [LinkIds.Nerves, gon.Group, gon.FindingsText], new FhirString("Compressed where it pierces the trapezius fascia"));
         Set(qr, ["closing", "haemostasis"], new FhirString("with bipolar electrocautery"));
@@ -119,7 +119,7 @@ public class SampleAnswersTests
         Remove(qr, LinkIds.Approach, LinkIds.Magnification);
         foreach (var side in new[] { Clinical.Side.Left, Clinical.Side.Right })
         {
-            var gon = LinkIds.For(Nerve.GreaterOccipital, side);
+            var gon = For(Nerve.GreaterOccipital, side);
             Radiofrequency(qr, gon, 80m, 90m, 2);
             Set(qr, [LinkIds.Nerves, gon.Group, gon.Findings], Project(Known.Codes.FindingThickened));
         }

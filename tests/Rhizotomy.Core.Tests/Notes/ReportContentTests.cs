@@ -158,7 +158,12 @@ public class ReportContentTests
         Remove(qr, LinkIds.Nerves);
         Radiofrequency(qr, For(Nerve.GreaterOccipital, Side.Left));
         Radiofrequency(qr, For(Nerve.GreaterOccipital, Side.Right));
-        Set(qr, [LinkIds.Nerves, For(Nerve.GreaterOccipital, Side.Right).Group, For(Nerve.GreaterOccipital, Side.Right).LateralityReason], new FhirString("bilateral symptoms, right block 70% relief"));
+        var right = For(Nerve.GreaterOccipital, Side.Right);
+        Set(qr, [LinkIds.Nerves, right.Group, right.LateralityReason], new FhirString("bilateral symptoms, right block 70% relief"));
+        Set(qr, [LinkIds.Nerves, right.Group, right.Prefix + "-block-reason"], new FhirString("right block done elsewhere, 70% relief, report not in the chart"));
+        // Diagnoses without a side agree with both treated sides.
+        Remove(qr, LinkIds.PreopDiagnosis, LinkIds.PreopDiagnosisSide);
+        Remove(qr, LinkIds.PostopDiagnosis, LinkIds.PostopDiagnosisSide);
         var read = NoteReader.Read(CoagulationTemplate, qr, Cases.Context(), Cases.ClassicLeft());
         Assert.True(read.CanSign, string.Join("\n", Errors(read).Select(e => e.Details!.Text)));
 

@@ -45,8 +45,9 @@ public class NerveSidesTests
         var treatment = Assert.Single(read.Note!.Treatments, t => t.Nerve.Code == "supraorbital-nerve");
         Assert.Equal((Side.Left, Technique.Neurectomy, 8m), (treatment.Side, treatment.Technique, treatment.Neurectomy!.SegmentLengthMm));
         var text = NoteRendering.Text(NoteDocument.From(read.Note));
-        Assert.Contains("Left supraorbital neurectomy", text, StringComparison.Ordinal);
-        Assert.Contains("Segment of left supraorbital nerve sent to pathology.", text, StringComparison.Ordinal);
+        // Named in the note's title (the heading says it in capitals).
+        Assert.Contains("Left supraorbital neurectomy", text, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("Left supraorbital nerve segment (8 mm) sent to pathology.", text, StringComparison.Ordinal);
     }
 
     /// <summary>The shipped template with a left supraorbital nerve-side group, made as a site would: the left greater occipital group copied in JSON, its nerve code and names replaced.</summary>

@@ -83,7 +83,7 @@ public class SignedNotePageTests(EhrWorlds worlds)
         Assert.True(status == HttpStatusCode.OK, confirmHtml);
         Assert.Contains("<h1>Confirm and sign</h1>", confirmHtml);
         Assert.Contains("Sign this note as <strong>Dr Sam Cutter</strong>", confirmHtml);
-        Assert.StartsWith("OPERATIVE NOTE", Html.Text(confirmHtml, "pre.preview"), StringComparison.Ordinal);
+        Assert.StartsWith("LEFT GREATER OCCIPITAL NEURECTOMY", Html.Text(confirmHtml, "pre.preview"), StringComparison.Ordinal);
         Assert.Empty(SignedNotes.Written<DocumentReference>(await SignedNotes.ChartAsync(world), noteId));
 
         // Confirm: 303 to the signed-note page, whatever the number of times it is posted.
@@ -181,7 +181,7 @@ public class SignedNotePageTests(EhrWorlds worlds)
         (status, html) = await colleague.GetAsync($"/s/{colleague.LaunchId}/notes/seen-note");
         Assert.Equal(HttpStatusCode.NotFound, status);
         Assert.Contains("No such note", html);
-        Assert.DoesNotContain("OPERATIVE NOTE", html);
+        Assert.DoesNotContain("LEFT GREATER OCCIPITAL NEURECTOMY", html);
         (status, var none) = await colleague.GetAsync($"/s/{colleague.LaunchId}/notes/no-such-note");
         Assert.Equal(HttpStatusCode.NotFound, status);
         Assert.Equal(WithoutTitle(html), WithoutTitle(none));
@@ -255,7 +255,7 @@ public class SignedNoteStatusPageTests(EhrWorlds worlds)
             Assert.Equal(SignedNotePage.RefreshSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture), Assert.Single(page.Headers.GetValues("Refresh")));
             Assert.Contains("Stop refreshing", html);
             // The text to be filed is already there, exactly as the DocumentReference will carry it.
-            Assert.StartsWith("OPERATIVE NOTE", NoteText(html));
+            Assert.StartsWith("LEFT GREATER OCCIPITAL NEURECTOMY", NoteText(html));
         }
         using (var still = await tab.Browser.GetAsync(new Uri(world.AppOrigin + pagePath + "?refresh=off")))
         {

@@ -184,7 +184,7 @@ public sealed class CliTests : IDisposable
         Assert.Equal(CliApp.Invalid, code);
         Assert.Contains("cannot be signed yet", output);
         Assert.Contains("\"severity\": \"error\"", output);
-        Assert.DoesNotContain("OPERATIVE NOTE", output);
+        Assert.DoesNotContain("LEFT GREATER OCCIPITAL NEURECTOMY", output);
     }
 
     [Fact]

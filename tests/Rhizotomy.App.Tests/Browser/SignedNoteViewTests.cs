@@ -67,13 +67,13 @@ public class SignedNoteViewTests(BrowserWorld w, ITestOutputHelper output) : ICl
         await FillTheNerveAsync(page);
         await _interactions.Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync());
         await Assertions.Expect(page.Locator("#summary")).ToContainTextAsync("All checks passed");
-        await Assertions.Expect(page.Locator("pre.preview")).ToContainTextAsync("Left greater occipital neurectomy");
+        await Assertions.Expect(page.Locator("pre.preview")).ToContainTextAsync("Left greater occipital neurectomy", new() { IgnoreCase = true });
 
         // Sign: the server answers the confirm step (the note as it will be filed, who signs it for whom).
         await _interactions.Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Sign and file the note" }).ClickAsync());
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Confirm and sign");
         await Assertions.Expect(page.Locator("#confirm-question")).ToContainTextAsync("Amelia Hart");
-        await Assertions.Expect(page.Locator("pre.preview")).ToContainTextAsync("Left greater occipital neurectomy");
+        await Assertions.Expect(page.Locator("pre.preview")).ToContainTextAsync("Left greater occipital neurectomy", new() { IgnoreCase = true });
         await w.ShotAsync(page, "10-no-script-confirm");
 
         await _interactions.Act(() => page.GetByRole(AriaRole.Button, new() { Name = "Confirm and sign" }).ClickAsync());
@@ -82,7 +82,7 @@ public class SignedNoteViewTests(BrowserWorld w, ITestOutputHelper output) : ICl
         // Pending first on a busy machine: the page refreshes itself (no script) until the EHR has it.
         await Assertions.Expect(page.Locator("#note-status")).ToContainTextAsync("Written: filed in the EHR", new() { Timeout = 90_000 });
         await Assertions.Expect(page.Locator("#note-status")).ToContainTextAsync("DocumentReference/");
-        await Assertions.Expect(page.Locator("pre.note-text")).ToContainTextAsync("Left greater occipital neurectomy");
+        await Assertions.Expect(page.Locator("pre.note-text")).ToContainTextAsync("Left greater occipital neurectomy", new() { IgnoreCase = true });
         // The Print button needs script; the browser's own print menu prints the same page.
         await Assertions.Expect(page.Locator("#print-note")).ToBeHiddenAsync();
         await w.ShotAsync(page, "11-no-script-signed-note");

@@ -121,7 +121,8 @@ internal static class NoteWording
     {
         var what = string.Join(" ", new[] { b.Side is { } s ? Side(s) : null, b.Nerve is { } n ? Nerve(n) : "occipital nerve", "block" }.Where(p => p is not null));
         var relief = new List<string>();
-        if (b.ReliefPercent is { } percent) relief.Add($"{percent}% relief");
+        // The chart's relief text often says the percentage itself ("80% relief for 3 days"): said once, not twice.
+        if (b.ReliefPercent is { } percent && b.ReliefText?.Contains($"{percent}%", StringComparison.Ordinal) != true) relief.Add($"{percent}% relief");
         if (!string.IsNullOrWhiteSpace(b.ReliefText)) relief.Add(b.ReliefText);
         var text = Capitalise(what);
         if (b.Date is not null) text = $"{b.Date}: {text}";

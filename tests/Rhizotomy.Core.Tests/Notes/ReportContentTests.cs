@@ -199,4 +199,12 @@ public class ReportContentTests
             Assert.Equal(lines.Count, lines.Distinct(StringComparer.OrdinalIgnoreCase).Count());
         }
     }
+
+    [Theory]
+    [InlineData("80% relief for 3 days", "2026-03-28: Left greater occipital nerve block, 80% relief for 3 days")]
+    [InlineData("pain-free for 6 hours", "2026-03-28: Left greater occipital nerve block, 80% relief; pain-free for 6 hours")]
+    public void A_blocks_relief_is_said_once_when_the_charts_text_already_gives_the_percentage(string reliefText, string expected)
+    {
+        Assert.Equal(expected, NoteWording.Block(new PriorBlock("2026-03-28", Nerve.GreaterOccipital, Side.Left, 80, reliefText, null)));
+    }
 }

@@ -292,14 +292,10 @@ public static class EhrCheckServices
         services.AddSingleton(TimeProvider.System);
         services.AddOptions<AppOptions>().Bind(configuration.GetSection(AppOptions.Section));
         services.AddOptions<WriteBackOptions>().Bind(configuration.GetSection(WriteBackOptions.Section));
-        EhrGateway.AddResilience(services.AddHttpClient(SmartDiscovery.HttpClientName));
-        EhrGateway.AddResilience(services.AddHttpClient(TokenClient.HttpClientName));
+        LaunchEndpoints.AddSmartClients(services);
         EhrGateway.AddResilience(services.AddHttpClient(EhrClientFactory.HttpClientName));
         services.AddSingleton<TolerantReadLog>();
         services.AddSingleton<EhrClientFactory>();
-        services.AddSingleton<SmartDiscovery>();
-        services.AddSingleton<ClientKeys>();
-        services.AddSingleton<TokenClient>();
         services.AddSingleton<EhrWriter>();
         services.AddSingleton<EhrCheck>();
         return services.BuildServiceProvider();

@@ -13,15 +13,24 @@ public static partial class LaunchEndpoints
 {
     public static WebApplicationBuilder AddLaunch(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<SmartDiscovery>();
-        builder.Services.AddSingleton<ClientKeys>();
-        builder.Services.AddSingleton<TokenClient>();
+        AddSmartClients(builder.Services);
         builder.Services.AddSingleton<IdTokenValidator>();
-        // Discovery and token calls go through the gateway's resilience pipeline too: GETs are retried, POSTs to the
-        // token endpoint never are (a code is good once), and each attempt and the whole call have a time limit.
-        Ehr.EhrGateway.AddResilience(builder.Services.AddHttpClient(SmartDiscovery.HttpClientName));
-        Ehr.EhrGateway.AddResilience(builder.Services.AddHttpClient(TokenClient.HttpClientName));
         return builder;
+    }
+
+    /// <summary>
+    /// SMART discovery, the app's client keys and the token client, for the app and for <c>rhizotomy ehr-check</c> alike.
+    /// Discovery and token calls go through the gateway's resilience pipeline: GETs are retried, POSTs to the token
+    /// endpoint never are (a code is good once), and each attempt and the whole call have a time limit.
+    /// </summary>
+    public static IServiceCollection AddSmartClients(IServiceCollection services)
+    {
+        services.AddSingleton<SmartDiscovery>();
+        services.AddSingleton<ClientKeys>();
+        services.AddSingleton<TokenClient>();
+        Ehr.EhrGateway.AddResilience(services.AddHttpClient(SmartDiscovery.HttpClientName));
+        Ehr.EhrGateway.AddResilience(services.AddHttpClient(TokenClient.HttpClientName));
+        return services;
     }
 
     public static IEndpointRouteBuilder MapLaunch(this IEndpointRouteBuilder app)

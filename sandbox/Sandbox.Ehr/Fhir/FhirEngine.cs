@@ -14,8 +14,6 @@ public sealed partial class FhirEngine(FhirServerOptions options, FhirRepository
 {
     public FhirServerOptions Options => options;
 
-    public FhirRepository Repository => repository;
-
     public static bool IsKnownType(string type) => ModelInfo.IsKnownResource(type) && type is not ("Resource" or "DomainResource");
 
     public static bool IsValidId(string? id) => id is not null && IdPattern().IsMatch(id);

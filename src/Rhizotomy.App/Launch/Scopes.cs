@@ -110,8 +110,6 @@ public sealed class GrantedScopes
     /// <summary>Creating a resource type.</summary>
     public bool CanCreate(string resourceType) => Allows(resourceType, 'c');
 
-    public bool CanUpdate(string resourceType) => Allows(resourceType, 'u');
-
     private bool Allows(string resourceType, char op)
     {
         foreach (var scope in _scopes)

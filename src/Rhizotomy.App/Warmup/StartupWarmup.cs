@@ -232,9 +232,6 @@ public sealed class WarmupState
 
     public bool Finished => _done.Task.IsCompleted;
 
-    /// <summary>Completes when the warm-up has finished.</summary>
-    public Task Done => _done.Task;
-
     public void Finish() => _done.TrySetResult();
 }
 

@@ -15,9 +15,6 @@ public sealed record EncounterChoice(string Reference, string? Type, string? Sta
 /// </summary>
 public sealed class EncounterLookup(EhrClientFactory clients, ILogger<EncounterLookup> log)
 {
-    public async Task<bool> IsEncounterOfPatientAsync(LaunchSession session, string reference, CancellationToken ct) =>
-        await FindOfPatientAsync(session, reference, ct) is not null;
-
     /// <summary>The encounter <paramref name="reference"/> names when it is one of the launch patient's; null when it is not (or cannot be read).</summary>
     public async Task<EncounterChoice?> FindOfPatientAsync(LaunchSession session, string reference, CancellationToken ct)
     {

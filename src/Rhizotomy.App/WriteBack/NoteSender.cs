@@ -32,6 +32,8 @@ public sealed class NoteSender(
     private readonly Channel<string> _kicks = Channel.CreateBounded<string>(new BoundedChannelOptions(1024) { FullMode = BoundedChannelFullMode.DropOldest });
     private readonly SemaphoreSlim _slots = new(Math.Max(1, options.Value.Concurrency));
     private CancellationToken _stopping = CancellationToken.None;
+    // The loop's pending wait for a kick, kept across rounds so that an idle poll neither cancels nor throws.
+    private Task<bool>? _kicked;
     // One Backend Services token per EHR, shared by every pending note until shortly before it expires.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, (string Token, DateTimeOffset ExpiresAt)> _backendTokens = new();
 
@@ -49,6 +51,34 @@ public sealed class NoteSender(
 
     /// <summary>Asks the loop to look at the store now (a note became due).</summary>
     public void Kick(string id) => _kicks.Writer.TryWrite(id);
+
+    /// <summary>
+    /// Until a kick (a retry fell due, a launch re-bound waiting notes) or the poll interval, whichever is first.
+    /// The poll stays as the fallback for notes another instance signed. Nothing is thrown when the interval passes
+    /// idle: the kick's wait is kept from one round to the next, and the interval's delay ends by itself.
+    /// </summary>
+    private async Task WaitForWorkAsync(CancellationToken stoppingToken)
+    {
+        _kicked ??= _kicks.Reader.WaitToReadAsync(stoppingToken).AsTask();
+        using var interval = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        await Task.WhenAny(_kicked, Task.Delay(options.Value.PollMs, interval.Token));
+        // A kick ends the poll interval's delay early (its timer is freed; a cancelled delay throws nothing unless awaited).
+        await interval.CancelAsync();
+        if (!_kicked.IsCompleted)
+            return;
+        _kicked = null;
+        while (_kicks.Reader.TryRead(out _))
+        {
+        }
+    }
+
+    /// <summary>Wakes the loop when a note's next attempt falls due, rather than at the poll after it.</summary>
+    private void WakeAfter(TimeSpan delay) =>
+        _ = Task.Delay(delay, _stopping).ContinueWith(static (delayed, sender) =>
+        {
+            if (!delayed.IsCanceled)
+                ((NoteSender)sender!).Kick("due");
+        }, this, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -96,18 +126,7 @@ public sealed class NoteSender(
                 log.LogError("Outbox poll failed: {Error}", e.GetType().Name);
             }
 
-            using var wait = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-            wait.CancelAfter(options.Value.PollMs);
-            try
-            {
-                await _kicks.Reader.WaitToReadAsync(wait.Token);
-                while (_kicks.Reader.TryRead(out _))
-                {
-                }
-            }
-            catch (OperationCanceledException)
-            {
-            }
+            await WaitForWorkAsync(stoppingToken);
         }
         await Task.WhenAll(running);
     }
@@ -142,8 +161,10 @@ public sealed class NoteSender(
             note.Attempts++;
             note.LastError = "internal error";
             note.Ambiguous = true;
-            note.NextAttemptAt = outbox.Now + (long)Backoff(note.Attempts, null).TotalMilliseconds;
+            var delay = Backoff(note.Attempts, null);
+            note.NextAttemptAt = outbox.Now + (long)delay.TotalMilliseconds;
             await outbox.SaveAsync(note, release: true, CancellationToken.None);
+            WakeAfter(delay);
         }
     }
 
@@ -291,6 +312,7 @@ public sealed class NoteSender(
             return;
         }
         await outbox.SaveAsync(note, release: true, CancellationToken.None);
+        WakeAfter(delay);
         log.LogInformation("Note {NoteId} attempt {Attempt} failed ({Reason}); next in {Delay} ms", note.Id, note.Attempts, reason, (int)delay.TotalMilliseconds);
     }
 

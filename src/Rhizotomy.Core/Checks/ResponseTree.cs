@@ -31,8 +31,6 @@ internal sealed class ResponseNode(Q.ItemComponent definition, R.ItemComponent? 
 
     public ResponseNode? Child(string linkId) => Children.FirstOrDefault(c => c.LinkId == linkId && c.Enabled);
 
-    public IEnumerable<ResponseNode> ChildrenNamed(string linkId) => Children.Where(c => c.LinkId == linkId && c.Enabled);
-
     public bool? Bool => Answers.OfType<FhirBoolean>().FirstOrDefault()?.Value;
     public decimal? Decimal => Answers.OfType<FhirDecimal>().FirstOrDefault()?.Value;
     public int? Int => Answers.OfType<Integer>().FirstOrDefault()?.Value;

@@ -109,6 +109,29 @@ public class ResilienceTests
     }
 
     [Fact]
+    public async Task A_note_whose_attempt_failed_is_sent_again_when_it_falls_due_not_at_the_next_poll()
+    {
+        // The store is polled every ten minutes: within the test's time only the sender's own wake-up retries the note.
+        await using var world = await SigningTests.WorldAsync("full", more: o =>
+        {
+            o.Sandbox["Sandbox:Faults:Rules:0:Kind"] = "503";
+            o.Sandbox["Sandbox:Faults:Rules:0:Method"] = "POST";
+            o.App["App:WriteBack:PollMs"] = "600000";
+        });
+        using var tab = await SurgeonTab.LaunchAsync(world);
+
+        using var signed = await tab.SignAsync(SignedNotes.LeftNeurectomy("woken-note"));
+        Assert.Equal(HttpStatusCode.Accepted, signed.StatusCode);
+        using var sandboxAdmin = new HttpClient();
+        using var cleared = await sandboxAdmin.PutAsJsonAsync(world.SandboxOrigin + "/admin/faults", new { rules = Array.Empty<object>() });
+        Assert.True(cleared.IsSuccessStatusCode);
+
+        var status = await tab.SettledAsync("woken-note", TimeSpan.FromSeconds(90), until: "written");
+        Assert.True(status.GetProperty("attempts").GetInt32() >= 2, status.ToString());
+        Assert.Single(SignedNotes.Written<DocumentReference>(await SignedNotes.ChartAsync(world), "woken-note"));
+    }
+
+    [Fact]
     public async Task When_no_token_can_be_had_the_note_waits_for_a_new_launch_and_then_is_written()
     {
         // No offline_access: the token cannot be refreshed.

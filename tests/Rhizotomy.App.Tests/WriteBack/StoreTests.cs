@@ -87,15 +87,56 @@ public class StoreTests
         }
     }
 
+    /// <summary>Reads until the condition holds; throws after <paramref name="timeout"/> (a generous bound, never a measured time).</summary>
+    private static async Task<T> UntilAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var value = await read();
+            if (done(value))
+                return value;
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException("The condition did not hold within " + timeout + ".");
+            await Task.Delay(50);
+        }
+    }
+}
+
+/// <summary>
+/// Drafts around signing, in the shared full-FHIR world: each test launches a patient of its own (the classic-left
+/// chart under another id, seeded for it), so another test's drafts of the same surgeon never meet its own.
+/// </summary>
+[Trait("Category", "Slow")]
+[Collection(EhrWorldsCollection.Name)]
+public class DraftSigningTests(EhrWorlds worlds)
+{
+    private async Task<(SmartWorld World, SurgeonTab Tab)> LaunchOwnPatientAsync(string patient)
+    {
+        var world = await worlds.FullAsync();
+        await world.SeedAsync(Charts.ClassicLeft(patient));
+        var tab = await SurgeonTab.LaunchAsync(world, patient, patient + "-surgery");
+        return (world, tab);
+    }
+
+    /// <summary>The completed left neurectomy for <paramref name="patient"/>.</summary>
+    private static QuestionnaireResponse NoteOf(string noteId, string patient)
+    {
+        var note = SignedNotes.LeftNeurectomy(noteId);
+        note.Subject = new ResourceReference("Patient/" + patient);
+        note.Encounter = new ResourceReference($"Encounter/{patient}-surgery");
+        return note;
+    }
+
     [Fact]
     public async Task Signing_a_note_discards_its_draft_so_a_relaunch_does_not_offer_it_again()
     {
-        await using var world = await SigningTests.WorldAsync("full");
-        using var tab = await SurgeonTab.LaunchAsync(world);
+        var (world, tabOpened) = await LaunchOwnPatientAsync("test-drafted-then-signed");
+        using var tab = tabOpened;
         var context = await SmartWorld.JsonAsync(await tab.Browser.GetAsync(new Uri(world.AppOrigin + "/api/context")));
         using (var save = new HttpRequestMessage(HttpMethod.Put, world.AppOrigin + "/api/drafts"))
         {
-            save.Content = new StringContent(new FhirJsonSerializer().SerializeToString(SignedNotes.LeftNeurectomy("drafted-then-signed")), Encoding.UTF8, "application/fhir+json");
+            save.Content = new StringContent(new FhirJsonSerializer().SerializeToString(NoteOf("drafted-then-signed", "test-drafted-then-signed")), Encoding.UTF8, "application/fhir+json");
             save.Headers.Add("X-Launch-Id", tab.LaunchId);
             save.Headers.Add("X-CSRF-Token", context.GetProperty("csrfToken").GetString());
             using var saved = await tab.Browser.SendAsync(save);
@@ -119,10 +160,10 @@ public class StoreTests
         using (var before = await tab.Browser.GetAsync(new Uri(world.AppOrigin + "/api/drafts?template=occipital-neurectomy")))
             Assert.Equal(HttpStatusCode.OK, before.StatusCode);
 
-        using var signed = await tab.SignAsync(SignedNotes.LeftNeurectomy("drafted-then-signed"));
+        using var signed = await tab.SignAsync(NoteOf("drafted-then-signed", "test-drafted-then-signed"));
         Assert.Equal("written", (await SurgeonTab.FinalAsync(tab, signed)).GetProperty("status").GetString());
 
-        using var again = await SurgeonTab.LaunchAsync(world);
+        using var again = await SurgeonTab.LaunchAsync(world, "test-drafted-then-signed", "test-drafted-then-signed-surgery");
         using var after = await again.Browser.GetAsync(new Uri(world.AppOrigin + "/api/drafts?template=occipital-neurectomy"));
         Assert.Equal(HttpStatusCode.NotFound, after.StatusCode);
         using var other = await again.Browser.GetAsync(new Uri(world.AppOrigin + "/api/drafts?template=occipital-coagulation"));
@@ -133,9 +174,9 @@ public class StoreTests
     [Fact]
     public async Task A_draft_is_saved_for_the_launch_patient_and_surgeon_and_resumed_after_a_relaunch()
     {
-        await using var world = await SigningTests.WorldAsync("full");
-        using var tab = await SurgeonTab.LaunchAsync(world);
-        var draft = SignedNotes.LeftNeurectomy("draft-note");
+        var (world, tabOpened) = await LaunchOwnPatientAsync("test-draft-resumed");
+        using var tab = tabOpened;
+        var draft = NoteOf("draft-note", "test-draft-resumed");
         draft.Subject = new ResourceReference("Patient/someone-else");
 
         using (var save = new HttpRequestMessage(HttpMethod.Put, world.AppOrigin + "/api/drafts"))
@@ -155,27 +196,12 @@ public class StoreTests
             Assert.Equal(HttpStatusCode.NoContent, saved.StatusCode);
         }
 
-        using var again = await SurgeonTab.LaunchAsync(world);
+        using var again = await SurgeonTab.LaunchAsync(world, "test-draft-resumed", "test-draft-resumed-surgery");
         using var resumed = await again.Browser.GetAsync(new Uri(world.AppOrigin + "/api/drafts"));
         Assert.Equal(HttpStatusCode.OK, resumed.StatusCode);
         var response = new FhirJsonDeserializer(new DeserializerSettings()).Deserialize<QuestionnaireResponse>(await resumed.Content.ReadAsStringAsync());
         Assert.Equal("draft-note", response.Identifier!.Value);
-        Assert.Equal("Patient/test-classic-left", response.Subject!.Reference);
+        Assert.Equal("Patient/test-draft-resumed", response.Subject!.Reference);
         Assert.Equal(QuestionnaireResponse.QuestionnaireResponseStatus.InProgress, response.Status);
-    }
-
-    /// <summary>Reads until the condition holds; throws after <paramref name="timeout"/> (a generous bound, never a measured time).</summary>
-    private static async Task<T> UntilAsync<T>(Func<Task<T>> read, Func<T, bool> done, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var value = await read();
-            if (done(value))
-                return value;
-            if (DateTime.UtcNow > deadline)
-                throw new TimeoutException("The condition did not hold within " + timeout + ".");
-            await Task.Delay(50);
-        }
     }
 }

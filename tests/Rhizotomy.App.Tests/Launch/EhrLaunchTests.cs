@@ -3,10 +3,10 @@ using System.Text.Json;
 
 namespace Rhizotomy.App.Tests.Launch;
 
+/// <summary>The public client's case runs in the shared <see cref="PublicWorld"/> (the same sandbox settings): <see cref="PublicEhrLaunchTests"/>.</summary>
 public class EhrLaunchTests
 {
     [Theory]
-    [InlineData(ClientKind.Public)]
     [InlineData(ClientKind.Symmetric)]
     [InlineData(ClientKind.AsymmetricRs384)]
     [InlineData(ClientKind.AsymmetricEs384)]
@@ -17,6 +17,12 @@ public class EhrLaunchTests
         options.Sandbox["Sandbox:StandalonePractitioner"] = "test-surgeon";
         await using var world = await SmartWorld.StartAsync(options);
         await world.SeedAsync(Charts.ClassicLeft());
+        await LaunchesAsync(world, kind);
+    }
+
+    /// <summary>An EHR launch and a standalone launch of <paramref name="world"/>'s app reach the evidence page and the context.</summary>
+    internal static async Task LaunchesAsync(SmartWorld world, ClientKind kind)
+    {
         using var browser = SmartWorld.Browser();
 
         var page = await browser.GetAsync(world.LaunchUrl("test-classic-left", "test-surgeon", "test-classic-left-surgery"));
@@ -59,4 +65,12 @@ public class EhrLaunchTests
             Assert.Equal(0, jwks.GetArrayLength());
         }
     }
+}
+
+[Collection(PublicWorldCollection.Name)]
+public class PublicEhrLaunchTests(PublicWorld fixture)
+{
+    [Fact]
+    public async Task An_ehr_launch_and_a_standalone_launch_of_the_public_client_reach_the_evidence_page_and_the_context() =>
+        await EhrLaunchTests.LaunchesAsync(fixture.World, ClientKind.Public);
 }

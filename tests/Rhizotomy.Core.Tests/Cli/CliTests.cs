@@ -5,11 +5,9 @@ using Rhizotomy.Cli;
 using Rhizotomy.Core.Clinical;
 using Rhizotomy.Core.Templates;
 using Rhizotomy.Core.Tests.TestData;
-using Rhizotomy.Core.Tests.Validation;
 
 namespace Rhizotomy.Core.Tests.Cli;
 
-[Collection(ValidationCollection.Name)]
 public sealed class CliTests : IDisposable
 {
     private readonly string _folder = Path.Combine(Path.GetTempPath(), "rhizotomy-cli-tests-" + Guid.NewGuid().ToString("N"));

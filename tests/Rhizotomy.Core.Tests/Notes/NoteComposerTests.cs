@@ -9,8 +9,7 @@ using Rhizotomy.Core.Tests.Validation;
 
 namespace Rhizotomy.Core.Tests.Notes;
 
-[Collection(ValidationCollection.Name)]
-public class NoteComposerTests(ValidationFixture fixture)
+public class NoteComposerTests(ValidationFixture fixture) : IClassFixture<ValidationFixture>
 {
     private static readonly FhirJsonSerializer Serializer = new();
 

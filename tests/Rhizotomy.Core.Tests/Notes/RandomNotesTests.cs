@@ -5,8 +5,7 @@ using Rhizotomy.Core.Validation;
 
 namespace Rhizotomy.Core.Tests.Notes;
 
-[Collection(ValidationCollection.Name)]
-public class RandomNotesTests(ValidationFixture fixture)
+public class RandomNotesTests(ValidationFixture fixture) : IClassFixture<ValidationFixture>
 {
     // Enough to walk every option many times; kept small because each note is ~6 validations.
     private const int Cases = 150;

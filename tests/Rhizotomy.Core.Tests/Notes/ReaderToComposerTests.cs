@@ -11,8 +11,7 @@ namespace Rhizotomy.Core.Tests.Notes;
 
 // The seam with the templates feature: a response the surgeon completed, read by NoteReader,
 // composes to resources that meet our profiles and the published ones.
-[Collection(ValidationCollection.Name)]
-public class ReaderToComposerTests(ValidationFixture fixture)
+public class ReaderToComposerTests(ValidationFixture fixture) : IClassFixture<ValidationFixture>
 {
     public static TheoryData<string> Cases() => ["neurectomy", "radiofrequency"];
 

@@ -76,8 +76,7 @@ public class ChartPrefillTests
 }
 
 /// <summary>The response the app files at signing, against the published US Core profile it restates.</summary>
-[Collection(Validation.ValidationCollection.Name)]
-public class SignedResponseConformanceTests(Validation.ValidationFixture validation)
+public class SignedResponseConformanceTests(Validation.ValidationFixture validation) : IClassFixture<Validation.ValidationFixture>
 {
     [Fact]
     public void A_completed_response_is_valid_against_US_Core_QuestionnaireResponse()

@@ -5,8 +5,7 @@ using Rhizotomy.Core.Tests.Validation;
 
 namespace Rhizotomy.Core.Tests.Profiles;
 
-[Collection(ValidationCollection.Name)]
-public class ProfileFilesTests(ValidationFixture fixture)
+public class ProfileFilesTests(ValidationFixture fixture) : IClassFixture<ValidationFixture>
 {
     [Fact]
     public void Committed_profiles_are_what_the_generator_makes()

@@ -6,8 +6,7 @@ using Rhizotomy.Core.Validation;
 
 namespace Rhizotomy.Core.Tests.Validation;
 
-[Collection(ValidationCollection.Name)]
-public class ProfileValidatorTests(ValidationFixture fixture)
+public class ProfileValidatorTests(ValidationFixture fixture) : IClassFixture<ValidationFixture>
 {
     public static TheoryData<string> ExampleFiles()
     {

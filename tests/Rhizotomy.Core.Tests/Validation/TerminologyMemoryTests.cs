@@ -12,8 +12,7 @@ namespace Rhizotomy.Core.Tests.Validation;
 /// The validator remembers terminology answers and validates a note's resources side by side;
 /// neither may change a single outcome.
 /// </summary>
-[Collection(ValidationCollection.Name)]
-public class TerminologyMemoryTests(ValidationFixture fixture)
+public class TerminologyMemoryTests(ValidationFixture fixture) : IClassFixture<ValidationFixture>
 {
     private static readonly FhirJsonSerializer Serializer = new();
 

@@ -30,6 +30,21 @@ public class ResilienceTests
         o.App["App:WriteBack:Concurrency"] = "8";
     }
 
+    /// <summary>Every write (a POST) to the EHR answers 503 until <see cref="ClearFaultsAsync"/>.</summary>
+    internal static void WritesFail(SmartWorld.Options o)
+    {
+        o.Sandbox["Sandbox:Faults:Rules:0:Kind"] = "503";
+        o.Sandbox["Sandbox:Faults:Rules:0:Method"] = "POST";
+    }
+
+    /// <summary>Switches the sandbox's faults off (its admin endpoint, as an operator would).</summary>
+    internal static async Task ClearFaultsAsync(SmartWorld world)
+    {
+        using var sandboxAdmin = new HttpClient();
+        using var cleared = await sandboxAdmin.PutAsJsonAsync(world.SandboxOrigin + "/admin/faults", new { rules = Array.Empty<object>() });
+        Assert.True(cleared.IsSuccessStatusCode);
+    }
+
     [Theory]
     [InlineData("epic-like", null, 60)]
     [InlineData("full", null, 60)]
@@ -84,20 +99,14 @@ public class ResilienceTests
     [Fact]
     public async Task A_token_that_expires_while_the_ehr_is_down_is_refreshed_and_the_note_written()
     {
-        await using var world = await SigningTests.WorldAsync("full", realClock: false, more: o =>
-        {
-            o.Sandbox["Sandbox:Faults:Rules:0:Kind"] = "503";
-            o.Sandbox["Sandbox:Faults:Rules:0:Method"] = "POST";
-        });
+        await using var world = await SigningTests.WorldAsync("full", realClock: false, more: WritesFail);
         using var tab = await SurgeonTab.LaunchAsync(world);
 
         using var signed = await tab.SignAsync(SignedNotes.LeftNeurectomy("expiring-note"));
         Assert.Equal(HttpStatusCode.Accepted, signed.StatusCode);
         Assert.Equal("/api/notes/expiring-note", signed.Headers.Location?.ToString());
 
-        using var sandboxAdmin = new HttpClient();
-        using var cleared = await sandboxAdmin.PutAsJsonAsync(world.SandboxOrigin + "/admin/faults", new { rules = Array.Empty<object>() });
-        Assert.True(cleared.IsSuccessStatusCode);
+        await ClearFaultsAsync(world);
         world.Clock.Advance(TimeSpan.FromHours(2));
 
         var status = await tab.SettledAsync("expiring-note", until: "written");
@@ -114,17 +123,14 @@ public class ResilienceTests
         // The store is polled every ten minutes: within the test's time only the sender's own wake-up retries the note.
         await using var world = await SigningTests.WorldAsync("full", more: o =>
         {
-            o.Sandbox["Sandbox:Faults:Rules:0:Kind"] = "503";
-            o.Sandbox["Sandbox:Faults:Rules:0:Method"] = "POST";
+            WritesFail(o);
             o.App["App:WriteBack:PollMs"] = "600000";
         });
         using var tab = await SurgeonTab.LaunchAsync(world);
 
         using var signed = await tab.SignAsync(SignedNotes.LeftNeurectomy("woken-note"));
         Assert.Equal(HttpStatusCode.Accepted, signed.StatusCode);
-        using var sandboxAdmin = new HttpClient();
-        using var cleared = await sandboxAdmin.PutAsJsonAsync(world.SandboxOrigin + "/admin/faults", new { rules = Array.Empty<object>() });
-        Assert.True(cleared.IsSuccessStatusCode);
+        await ClearFaultsAsync(world);
 
         var status = await tab.SettledAsync("woken-note", TimeSpan.FromSeconds(90), until: "written");
         Assert.True(status.GetProperty("attempts").GetInt32() >= 2, status.ToString());

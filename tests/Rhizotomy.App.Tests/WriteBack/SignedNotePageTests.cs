@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
 using Hl7.Fhir.Model;
 using Microsoft.Extensions.DependencyInjection;
 using Rhizotomy.App.Tests.Form;
@@ -229,8 +228,7 @@ public class SignedNoteStatusPageTests(EhrWorlds worlds)
         // Its EHR fails every write until the test clears the faults: a world of its own.
         await using var world = await SigningTests.WorldAsync("full", more: o =>
         {
-            o.Sandbox["Sandbox:Faults:Rules:0:Kind"] = "503";
-            o.Sandbox["Sandbox:Faults:Rules:0:Method"] = "POST";
+            ResilienceTests.WritesFail(o);
             o.App["App:WriteBack:InlineWaitMs"] = "300";
         });
         using var tab = await SurgeonTab.LaunchAsync(world);
@@ -263,9 +261,7 @@ public class SignedNoteStatusPageTests(EhrWorlds worlds)
             Assert.Contains("Pending: will be sent", await still.Content.ReadAsStringAsync());
         }
 
-        using var sandboxAdmin = new HttpClient();
-        using var cleared = await sandboxAdmin.PutAsJsonAsync(world.SandboxOrigin + "/admin/faults", new { rules = Array.Empty<object>() });
-        Assert.True(cleared.IsSuccessStatusCode);
+        await ResilienceTests.ClearFaultsAsync(world);
         await tab.SettledAsync("pending-note", until: "written");
         using var done = await tab.Browser.GetAsync(new Uri(world.AppOrigin + pagePath));
         var doneHtml = await done.Content.ReadAsStringAsync();

@@ -112,6 +112,9 @@ public static class Known
         public const string Left = "7771000";
         public const string Right = "24028007";
         public const string LeftAndRight = "51440002";
+        // Unilateral left / right: R4 ValueSet bodysite-laterality (as Epic-like charts send them).
+        public const string UnilateralLeft = "419161000";
+        public const string UnilateralRight = "419465000";
         public const string GeneralAnesthesia = "50697003";
     }
 

@@ -48,9 +48,9 @@ public sealed class StorageTests : IDisposable
         await using var server = await SandboxServer.StartAsync("Sandbox:Seed=true", "Sandbox:Seed:Corpus=true");
         var corpus = Sandbox.Ehr.Seed.CorpusCharts.Build();
         Assert.Equal(32, corpus.Entry.Count(e => e.Resource is Patient));
-        foreach (var entry in corpus.Entry)
+        foreach (var resource in corpus.Entry.Select(e => e.Resource!))
         {
-            Assert.Equal(HttpStatusCode.OK, (await server.GetAsync($"{entry.Resource.TypeName}/{entry.Resource.Id}")).Status);
+            Assert.Equal(HttpStatusCode.OK, (await server.GetAsync($"{resource.TypeName}/{resource.Id}")).Status);
         }
         Assert.Equal(HttpStatusCode.OK, (await server.GetAsync("Patient/classic-left")).Status);
         var patient = Assert.IsType<Patient>((await server.GetAsync("Patient/corpus-24")).Resource);

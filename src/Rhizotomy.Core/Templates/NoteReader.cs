@@ -108,7 +108,11 @@ public static class NoteReader
     {
         var preop = Diagnoses(tree, LinkIds.PreopDiagnosis, LinkIds.PreopDiagnosisCode, LinkIds.PreopDiagnosisSide);
         var postop = Diagnoses(tree, LinkIds.PostopDiagnosis, LinkIds.PostopDiagnosisCode, LinkIds.PostopDiagnosisSide);
-        var treatments = NoteChecks.TreatedNerves(tree).Select(t => Treatment(t.Ids, t.Group)).ToList();
+        // The structured part of each nerve-side's Procedure, by SDC definition-based extraction from the template.
+        var extracted = Extraction.Run(tree, new Dictionary<string, IReadOnlyList<Base>> { [Sdc.CodeSystemVariable] = [Known.CodeSystem()] });
+        var treatments = NoteChecks.TreatedNerves(tree)
+            .Select(t => Treatment(t.Ids, t.Group) with { Extracted = extracted.Where(e => e.Group == t.Group).Select(e => e.Resource).OfType<Procedure>().FirstOrDefault() })
+            .ToList();
         var labels = NoteChecks.TreatedNerves(tree).ToDictionary(t => (t.Ids.Nerve, t.Ids.Side), t => t.Ids.Label);
         var complicationCodes = tree.First(LinkIds.Complication)?.Codings.Select(c => c.Code).OfType<string>().ToList() ?? [];
         var anaesthesia = tree.First(LinkIds.Anaesthesia);

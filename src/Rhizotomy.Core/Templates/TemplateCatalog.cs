@@ -214,7 +214,7 @@ public sealed class TemplateCatalog
         {
             yield return $"item '{item.LinkId}' names a note-section that is not a section of the C-CDA Operative Note.";
         }
-        foreach (var problem in ExpressionProblems(q, known).Concat(Checks.TemplateConstraints.Inspect(q, known)))
+        foreach (var problem in ExpressionProblems(q, known).Concat(ExtractionProblems(all)).Concat(Checks.TemplateConstraints.Inspect(q, known)))
         {
             yield return problem;
         }
@@ -251,6 +251,35 @@ public sealed class TemplateCatalog
                 foreach (var unknown in Sdc.LinkIdsIn(expression.Expression_).Where(l => !linkIds.Contains(l)))
                 {
                     yield return $"{where}: its {what} names linkId '{unknown}', which is not an item of this template.";
+                }
+            }
+        }
+    }
+
+    /// <summary>Extraction mappings (see <see cref="Extraction"/>) that name no element, or whose expression does not compile.</summary>
+    private static IEnumerable<string> ExtractionProblems(IEnumerable<Questionnaire.ItemComponent> items)
+    {
+        foreach (var item in items)
+        {
+            if (item.Definition is { } definition && Extraction.PathOf(definition) is { } path && Extraction.PathProblem(path) is { } wrong)
+            {
+                yield return $"item '{item.LinkId}': its definition {definition} names no element ({wrong}).";
+            }
+            var expressions = item.GetExtensions(Sdc.ItemExtractionContext).Select(e => (What: "itemExtractionContext", Expression: e.Value as Expression))
+                .Concat(item.GetExtensions(Sdc.DefinitionExtractValue).Select(e => (What: "definitionExtractValue", Expression: (Expression?)e.GetExtensionValue<Expression>("expression"))));
+            foreach (var (what, expression) in expressions.Where(e => e.Expression?.Language == Sdc.FhirPathLanguage))
+            {
+                if (Sdc.CompileProblem(expression!.Expression_) is { } problem)
+                {
+                    yield return $"item '{item.LinkId}': its {what}: {problem}.";
+                }
+            }
+            foreach (var extension in item.GetExtensions(Sdc.DefinitionExtractValue))
+            {
+                var target = extension.GetExtensionValue<Canonical>("definition")?.Value;
+                if (Extraction.PathOf(target) is not { } element || Extraction.PathProblem(element) is not null)
+                {
+                    yield return $"item '{item.LinkId}': its definitionExtractValue names no element ('{target}').";
                 }
             }
         }

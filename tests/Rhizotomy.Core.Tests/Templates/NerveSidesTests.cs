@@ -4,6 +4,7 @@ using Rhizotomy.Core.Clinical;
 using Rhizotomy.Core.Notes;
 using Rhizotomy.Core.Templates;
 using Rhizotomy.Core.Tests.TestData;
+using Rhizotomy.Tests.Shared;
 using static Rhizotomy.Core.Tests.TestData.Responses;
 using static Rhizotomy.Tests.Shared.NoteAnswers;
 
@@ -48,6 +49,47 @@ public class NerveSidesTests
         // Named in the note's title (the heading says it in capitals).
         Assert.Contains("Left supraorbital neurectomy", text, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("Left supraorbital nerve segment (8 mm) sent to pathology.", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_nerve_a_site_folder_adds_in_json_is_filed_as_a_procedure_coded_from_its_code_system_concepts()
+    {
+        var folder = Directory.CreateTempSubdirectory("rhizotomy-site-nerve-").FullName;
+        try
+        {
+            // JSON only: the template with its supraorbital group, and the CodeSystem concepts a site adds (the nerve, and
+            // the procedure that names it and a technique).
+            SiteTemplates.Write(folder, WithLeftSupraorbitalNerve());
+            var concepts = new CodeSystem { Url = Known.ProjectCodeSystem, Status = PublicationStatus.Draft, Content = CodeSystemContentMode.Supplement };
+            concepts.Concept.Add(new CodeSystem.ConceptDefinitionComponent { Code = "supraorbital-nerve", Display = "Supraorbital nerve" });
+            var procedure = new CodeSystem.ConceptDefinitionComponent { Code = "supraorbital-neurectomy", Display = "Supraorbital neurectomy" };
+            procedure.Property.Add(new CodeSystem.ConceptPropertyComponent { Code = "technique", Value = new Code(Known.Codes.Neurectomy) });
+            procedure.Property.Add(new CodeSystem.ConceptPropertyComponent { Code = "nerve", Value = new Code("supraorbital-nerve") });
+            concepts.Concept.Add(procedure);
+            File.WriteAllText(Path.Combine(folder, "CodeSystem-site-nerves.json"), new FhirJsonSerializer().SerializeToString(concepts));
+            var catalog = TemplateCatalog.Load(TemplateCatalog.DefaultFolder, folder, replaceShipped: false);
+            var template = catalog.Find(NeurectomyTemplate.Url)!;
+            var supraorbital = Assert.Single(NerveSides.Of(template), s => s.Nerve.Code == "supraorbital-nerve");
+            var evidence = Cases.ClassicLeft();
+            var qr = CompletedLeftNeurectomy(evidence, template);
+            Neurectomy(qr, supraorbital, segmentMm: 8m);
+            Set(qr, [LinkIds.Nerves, supraorbital.Group, "son-left-block-reason"], new FhirString("supraorbital trigger point confirmed by examination"));
+
+            var read = NoteReader.Read(catalog, qr, Cases.Context(), evidence);
+            Assert.True(read.CanSign, string.Join("\n", read.Outcome.Issue.Select(i => i.Details?.Text)));
+            var procedures = new NoteComposer().Compose(read.Note!, qr).Procedures;
+
+            var filed = Assert.Single(procedures, p => p.BodySite.Any(b => b.Coding.Any(c => c.Code == "supraorbital-nerve")));
+            var code = Assert.Single(filed.Code!.Coding);
+            Assert.Equal(("supraorbital-neurectomy", "Supraorbital neurectomy"), (code.Code, code.Display));
+            Assert.Equal([("supraorbital-nerve", "Supraorbital nerve"), (Known.Snomed.Left, "Left")], filed.BodySite.Select(b => (b.Coding.Single().Code, b.Coding.Single().Display)));
+            // The occipital nerve beside it keeps its own code.
+            Assert.Contains(procedures, p => p.Code!.Coding.Single().Code == Known.Codes.OccipitalNeurectomy);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     /// <summary>The shipped template with a left supraorbital nerve-side group, made as a site would: the left greater occipital group copied in JSON, its nerve code and names replaced.</summary>

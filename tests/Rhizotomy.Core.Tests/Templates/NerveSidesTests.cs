@@ -1,5 +1,4 @@
 using Hl7.Fhir.Model;
-using Hl7.Fhir.Serialization;
 using Rhizotomy.Core.Clinical;
 using Rhizotomy.Core.Notes;
 using Rhizotomy.Core.Templates;
@@ -60,13 +59,7 @@ public class NerveSidesTests
             // JSON only: the template with its supraorbital group, and the CodeSystem concepts a site adds (the nerve, and
             // the procedure that names it and a technique).
             SiteTemplates.Write(folder, WithLeftSupraorbitalNerve());
-            var concepts = new CodeSystem { Url = Known.ProjectCodeSystem, Status = PublicationStatus.Draft, Content = CodeSystemContentMode.Supplement };
-            concepts.Concept.Add(new CodeSystem.ConceptDefinitionComponent { Code = "supraorbital-nerve", Display = "Supraorbital nerve" });
-            var procedure = new CodeSystem.ConceptDefinitionComponent { Code = "supraorbital-neurectomy", Display = "Supraorbital neurectomy" };
-            procedure.Property.Add(new CodeSystem.ConceptPropertyComponent { Code = "technique", Value = new Code(Known.Codes.Neurectomy) });
-            procedure.Property.Add(new CodeSystem.ConceptPropertyComponent { Code = "nerve", Value = new Code("supraorbital-nerve") });
-            concepts.Concept.Add(procedure);
-            File.WriteAllText(Path.Combine(folder, "CodeSystem-site-nerves.json"), new FhirJsonSerializer().SerializeToString(concepts));
+            SiteTemplates.WriteSupraorbitalConcepts(folder);
             var catalog = TemplateCatalog.Load(TemplateCatalog.DefaultFolder, folder, replaceShipped: false);
             var template = catalog.Find(NeurectomyTemplate.Url)!;
             var supraorbital = Assert.Single(NerveSides.Of(template), s => s.Nerve.Code == "supraorbital-nerve");
@@ -92,18 +85,6 @@ public class NerveSidesTests
         }
     }
 
-    /// <summary>The shipped template with a left supraorbital nerve-side group, made as a site would: the left greater occipital group copied in JSON, its nerve code and names replaced.</summary>
-    private static Questionnaire WithLeftSupraorbitalNerve()
-    {
-        var template = (Questionnaire)NeurectomyTemplate.DeepCopy();
-        var nerves = template.Item.Single(i => i.LinkId == LinkIds.Nerves);
-        var json = new FhirJsonSerializer().SerializeToString(nerves.Item.Single(g => g.LinkId == "treat-gon-left"))
-            .Replace("gon-left", "son-left", StringComparison.Ordinal)
-            .Replace(Known.Codes.GreaterOccipitalNerve, "supraorbital-nerve", StringComparison.Ordinal)
-            .Replace("Left greater occipital nerve", "Left supraorbital nerve", StringComparison.Ordinal);
-        var group = new FhirJsonDeserializer().Deserialize<Questionnaire.ItemComponent>(json);
-        group.Code.Single(c => c.System == Known.ProjectCodeSystem).Display = "Supraorbital nerve";
-        nerves.Item.Add(group);
-        return template;
-    }
+    /// <summary>The shipped template with a left supraorbital nerve-side group, made as a site would (JSON only).</summary>
+    private static Questionnaire WithLeftSupraorbitalNerve() => SiteTemplates.WithLeftSupraorbitalNerve(NeurectomyTemplate);
 }

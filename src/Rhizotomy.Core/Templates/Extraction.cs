@@ -248,11 +248,10 @@ internal static class Extraction
         {
             return value.DeepCopy();
         }
-        var text = value is PrimitiveType primitive && value is not Coding ? primitive.ToString() : null;
+        var text = (value as PrimitiveType)?.ToString();
         return (value, type) switch
         {
             (Coding c, _) when type == typeof(CodeableConcept) => new CodeableConcept { Coding = [(Coding)c.DeepCopy()] },
-            (ResourceReference r, _) when type == typeof(ResourceReference) => r.DeepCopy(),
             (_, _) when text is null => null,
             (_, _) when type == typeof(CodeableConcept) => new CodeableConcept { Text = text },
             (_, _) when type == typeof(ResourceReference) => new ResourceReference { Display = text },

@@ -20,6 +20,8 @@ public sealed class FormState
     public const string Source = "~src";
     public const string Was = "~was";
     public const string Default = "~def";
+    /// <summary>The answer "My usual" filled (from the surgeon's previous note), kept while it is still to be reviewed.</summary>
+    public const string Usual = "~usual";
     public const string TimeZoneField = "tz";
 
     /// <summary>

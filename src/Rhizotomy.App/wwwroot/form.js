@@ -61,6 +61,17 @@
       update();
     });
   });
+  // "My usual" answers stay marked for review until the surgeon touches them (a click on the question, or a change).
+  form.querySelectorAll('.tag.usual').forEach(function (tag) {
+    var q = tag.closest('.q');
+    if (!q) return;
+    var reviewed = function () {
+      tag.remove();
+      q.querySelectorAll('input[type=hidden][name$="~usual"]').forEach(function (h) { h.remove(); });
+    };
+    q.addEventListener('change', function () { if (tag.isConnected) reviewed(); });
+    q.addEventListener('click', function (e) { if (tag.isConnected && e.target.closest('input, select, textarea, label')) reviewed(); });
+  });
   // After a check, the messages follow the answers: the form is re-checked with POST /api/notes/$check
   // a moment after each change, and each field's messages are replaced in place.
   var recheckTimer = null, summary = document.getElementById('summary');

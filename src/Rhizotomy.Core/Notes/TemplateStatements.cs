@@ -9,8 +9,19 @@ using Q = Hl7.Fhir.Model.Questionnaire;
 
 namespace Rhizotomy.Core.Notes;
 
-/// <summary>A sentence of the note taken from a template item, and the C-CDA section (LOINC code) it is written in.</summary>
-public sealed record NoteStatement(string SectionCode, string Text);
+/// <summary>Where a template sentence stands in the procedure description, from its item's place in the template.</summary>
+public enum StatementPlace
+{
+    /// <summary>Its item comes before the approach (consent, the time-out, antibiotic, position, preparation): before the approach and the nerves.</summary>
+    BeforeApproach,
+    /// <summary>Its item is in the approach group: after the approach line, before the nerves.</summary>
+    Approach,
+    /// <summary>After the nerves (closing), and the team's statements (the teaching physician's), which close the description.</summary>
+    AfterTreatments,
+}
+
+/// <summary>A sentence of the note taken from a template item, the C-CDA section (LOINC code) it is written in, and its place there.</summary>
+public sealed record NoteStatement(string SectionCode, string Text, StatementPlace Place = StatementPlace.AfterTreatments);
 
 /// <summary>
 /// Every answered item reaches the note: items the clinical model does not read (a site's "tourniquet used")
@@ -34,6 +45,16 @@ public static class TemplateStatements
         var readByTheModel = new HashSet<string>(ReadByTheModel, StringComparer.Ordinal);
         readByTheModel.UnionWith(NerveSides.Of(tree.Template).SelectMany(n => n.ModelItems));
         var statements = new List<NoteStatement>();
+        var order = TemplateCatalog.Flatten(tree.Template.Item).Select(i => i.LinkId).ToList();
+        var approach = order.IndexOf(LinkIds.Approach);
+        var nerves = order.IndexOf(LinkIds.Nerves);
+        StatementPlace PlaceOf(ResponseNode node)
+        {
+            var at = order.IndexOf(node.LinkId);
+            // The team's statements (a group holding the performer group) close the description, wherever the form asks them.
+            var inTeam = node.Parent?.Definition.Item.Any(i => i.Definition?.StartsWith(Performer, StringComparison.Ordinal) == true) == true;
+            return inTeam || at > nerves ? StatementPlace.AfterTreatments : at > approach ? StatementPlace.Approach : StatementPlace.BeforeApproach;
+        }
         foreach (var node in ResponseTree.Descendants(tree.Roots).Where(n => n.Enabled && n.HasAnswer))
         {
             var d = node.Definition;
@@ -55,7 +76,7 @@ public static class TemplateStatements
             {
                 text += ".";
             }
-            statements.Add(new NoteStatement(SectionOf(node), NoteWording.Capitalise(text)));
+            statements.Add(new NoteStatement(SectionOf(node), NoteWording.Capitalise(text), PlaceOf(node)));
         }
         return statements;
     }

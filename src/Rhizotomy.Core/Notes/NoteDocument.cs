@@ -151,6 +151,7 @@ public sealed partial record NoteDocument(string Title, IReadOnlyList<string> He
         lines.AddRange(At(StatementPlace.Approach));
         lines.AddRange(note.Treatments.Select(t => new NoteLine(Technique(t), true)));
         lines.AddRange(At(StatementPlace.AfterTreatments));
+        lines.AddRange(At(StatementPlace.Team));
         if (!string.IsNullOrWhiteSpace(note.AdditionalNotes)) lines.Add(new("Additional notes: " + note.AdditionalNotes));
         return lines;
     }

@@ -16,8 +16,10 @@ public enum StatementPlace
     BeforeApproach,
     /// <summary>Its item is in the approach group: after the approach line, before the nerves.</summary>
     Approach,
-    /// <summary>After the nerves (closing), and the team's statements (the teaching physician's), which close the description.</summary>
+    /// <summary>Its item comes after the nerves (closing): after the nerves.</summary>
     AfterTreatments,
+    /// <summary>The team's statements (the teaching physician's): they close the description, wherever the form asks them.</summary>
+    Team,
 }
 
 /// <summary>A sentence of the note taken from a template item, the C-CDA section (LOINC code) it is written in, and its place there.</summary>
@@ -51,11 +53,13 @@ public static class TemplateStatements
         StatementPlace PlaceOf(ResponseNode node)
         {
             var at = order.IndexOf(node.LinkId);
-            // The team's statements (a group holding the performer group) close the description, wherever the form asks them.
-            var inTeam = node.Parent?.Definition.Item.Any(i => i.Definition?.StartsWith(Performer, StringComparison.Ordinal) == true) == true;
-            return inTeam || at > nerves ? StatementPlace.AfterTreatments : at > approach ? StatementPlace.Approach : StatementPlace.BeforeApproach;
+            // The team's statements: items of a group that holds the performer group.
+            if (node.Parent?.Definition.Item.Any(i => i.Definition?.StartsWith(Performer, StringComparison.Ordinal) == true) == true)
+                return StatementPlace.Team;
+            return at > nerves ? StatementPlace.AfterTreatments : at > approach ? StatementPlace.Approach : StatementPlace.BeforeApproach;
         }
-        foreach (var node in ResponseTree.Descendants(tree.Roots).Where(n => n.Enabled && n.HasAnswer))
+        // In the template's order (the order the operation is done in), whatever order the response lists its items in.
+        foreach (var node in ResponseTree.Descendants(tree.Roots).Where(n => n.Enabled && n.HasAnswer).OrderBy(n => order.IndexOf(n.LinkId)))
         {
             var d = node.Definition;
             if (d.LinkId is null || readByTheModel.Contains(d.LinkId) || d.Definition?.StartsWith(Performer, StringComparison.Ordinal) == true)

@@ -61,6 +61,17 @@
       update();
     });
   });
+  // A site phrase picked fills its text box (appended on a new line when it holds text already), ready to edit.
+  form.querySelectorAll('select[data-phrase-for]').forEach(function (list) {
+    list.addEventListener('change', function () {
+      var box = document.getElementById(list.getAttribute('data-phrase-for'));
+      if (!box || !list.value) return;
+      box.value = box.value.trim() ? box.value.replace(/\s+$/, '') + (box.tagName === 'TEXTAREA' ? '\n' : ' ') + list.value : list.value;
+      list.value = '';
+      changed(box);
+      box.focus();
+    });
+  });
   // "My usual" answers stay marked for review until the surgeon touches them (a click on the question, or a change).
   form.querySelectorAll('.tag.usual').forEach(function (tag) {
     var q = tag.closest('.q');

@@ -43,6 +43,7 @@ public static class ConformanceResources
         NotePhraseExtension(),
         NoteSectionExtension(),
         CarryOverExtension(),
+        PhraseExtension(),
     ];
 
     /// <summary>Our profile for a resource type, or null when we have none.</summary>
@@ -371,6 +372,14 @@ public static class ConformanceResources
         + "loss, times, findings, anything about this patient) are never carried over. On a nerve-side item it carries the answer "
         + "of the same nerve, from either side.",
         "Questionnaire.item", El("Extension.value[x]", 1, "1").OfType("boolean"));
+
+    /// <summary>On a free-text template item: a site phrase to pick, then edit.</summary>
+    public static StructureDefinition PhraseExtension() => NewExtension(
+        "phrase", Templates.Sdc.Phrase, "Phrase", "Site phrase",
+        "A phrase the surgeon may pick for this free-text item (text or string): picking it fills the text box, where it is "
+        + "edited like anything typed. Repeats, one phrase each, in the order offered. A site changes its phrases in its copy "
+        + "of the template.",
+        "Questionnaire.item", El("Extension.value[x]", 1, "1").OfType("string"));
 
     private static StructureDefinition NewExtension(string id, string url, string name, string title, string description, string context, ElementDefinition value)
     {

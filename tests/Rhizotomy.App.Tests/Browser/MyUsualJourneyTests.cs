@@ -38,7 +38,7 @@ public class MyUsualJourneyTests(BrowserWorld w, ITestOutputHelper output) : ICl
         // The next one: the case page offers the template with my usual (one click opens the note with it filled).
         page = await w.LaunchFromLauncherAsync("classic-left");
         _interactions.Reset();
-        await _interactions.Act(() => page.GetByRole(AriaRole.Link, new() { Name = "Write the operative note (neurectomy) with my usual" }).ClickAsync());
+        await _interactions.Act(() => page.GetByRole(AriaRole.Link, new() { Name = "Start the neurectomy note with my usual answers" }).ClickAsync());
         await Assertions.Expect(page.Locator("#usual-filled")).ToContainTextAsync("My usual filled");
         await Assertions.Expect(page.GetByLabel("Approach and incision")).ToHaveValueAsync("Transverse incision below the hairline");
         await Assertions.Expect(page.Locator("#w-incision .tag.usual")).ToBeVisibleAsync();

@@ -132,8 +132,9 @@ public sealed partial record NoteDocument(string Title, IReadOnlyList<string> He
     }
 
     /// <summary>
-    /// The procedure in the order it was done: consent, what was done before the incision (the template's sentences), the
-    /// approach, the nerves, then closing (the template's sentences after the nerves) and the teaching physician's statement.
+    /// The procedure in the order it was done: consent, what was done before the nerves (the template's sentences: time-out,
+    /// preparation, the approach's details), the approach, the nerves, then closing (the template's sentences after the
+    /// nerves) and the teaching physician's statement.
     /// </summary>
     private static List<NoteLine> DescriptionLines(OperativeNote note, IReadOnlyList<NoteStatement> statements)
     {
@@ -145,10 +146,9 @@ public sealed partial record NoteDocument(string Title, IReadOnlyList<string> He
         };
         if (note.RisksDiscussed.Count > 0)
             lines.Add(new("Risks discussed: " + string.Join(", ", note.RisksDiscussed.Select(r => Display(r).ToLowerInvariant())) + "."));
-        lines.AddRange(At(StatementPlace.BeforeApproach));
+        lines.AddRange(At(StatementPlace.BeforeTreatments));
         lines.Add(new(Sentence("Approach: " + note.Approach)));
         if (!string.IsNullOrWhiteSpace(note.Magnification)) lines.Add(new("Magnification: " + Display(note.Magnification).ToLowerInvariant() + "."));
-        lines.AddRange(At(StatementPlace.Approach));
         lines.AddRange(note.Treatments.Select(t => new NoteLine(Technique(t), true)));
         lines.AddRange(At(StatementPlace.AfterTreatments));
         lines.AddRange(At(StatementPlace.Team));

@@ -12,10 +12,8 @@ namespace Rhizotomy.Core.Notes;
 /// <summary>Where a template sentence stands in the procedure description, from its item's place in the template.</summary>
 public enum StatementPlace
 {
-    /// <summary>Its item comes before the approach (consent, the time-out, antibiotic, position, preparation): before the approach and the nerves.</summary>
-    BeforeApproach,
-    /// <summary>Its item is in the approach group: after the approach line, before the nerves.</summary>
-    Approach,
+    /// <summary>Its item comes before the nerves (the time-out, antibiotic, position, preparation, the approach): before the nerves.</summary>
+    BeforeTreatments,
     /// <summary>Its item comes after the nerves (closing): after the nerves.</summary>
     AfterTreatments,
     /// <summary>The team's statements (the teaching physician's): they close the description, wherever the form asks them.</summary>
@@ -48,15 +46,15 @@ public static class TemplateStatements
         readByTheModel.UnionWith(NerveSides.Of(tree.Template).SelectMany(n => n.ModelItems));
         var statements = new List<NoteStatement>();
         var order = TemplateCatalog.Flatten(tree.Template.Item).Select(i => i.LinkId).ToList();
-        var approach = order.IndexOf(LinkIds.Approach);
-        var nerves = order.IndexOf(LinkIds.Nerves);
+        // Where the nerves begin: the template's first nerve-side group (read from the template's data, not named here).
+        var nerves = NerveSides.Of(tree.Template).Select(n => order.IndexOf(n.Group)).DefaultIfEmpty(order.Count).Min();
         StatementPlace PlaceOf(ResponseNode node)
         {
             var at = order.IndexOf(node.LinkId);
             // The team's statements: items of a group that holds the performer group.
             if (node.Parent?.Definition.Item.Any(i => i.Definition?.StartsWith(Performer, StringComparison.Ordinal) == true) == true)
                 return StatementPlace.Team;
-            return at > nerves ? StatementPlace.AfterTreatments : at > approach ? StatementPlace.Approach : StatementPlace.BeforeApproach;
+            return at > nerves ? StatementPlace.AfterTreatments : StatementPlace.BeforeTreatments;
         }
         // In the template's order (the order the operation is done in), whatever order the response lists its items in.
         foreach (var node in ResponseTree.Descendants(tree.Roots).Where(n => n.Enabled && n.HasAnswer).OrderBy(n => order.IndexOf(n.LinkId)))

@@ -115,7 +115,7 @@ public class ReportContentTests
         var haemostasis = At("Haemostasis was obtained");
         var counts = At("Sponge, needle and instrument counts were correct.");
         var teaching = At("I was present for the key and critical portions");
-        Assert.True(consent < timeOut && timeOut < approach && approach < orientation && orientation < nerve && nerve < haemostasis && haemostasis < counts && counts < teaching,
+        Assert.True(consent < timeOut && timeOut < orientation && orientation < approach && approach < nerve && nerve < haemostasis && haemostasis < counts && counts < teaching,
             text);
     }
 

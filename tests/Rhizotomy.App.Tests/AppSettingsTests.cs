@@ -90,6 +90,16 @@ public sealed class AppSettingsTests : IDisposable
     }
 
     [Fact]
+    public void A_coding_table_that_cannot_be_read_is_named_while_the_host_is_built()
+    {
+        var table = Path.Combine(_folder, "site-codes.json");
+        File.WriteAllText(table, """{ "system": "http://www.ama-assn.org/go/cpt", "rows": [ { "nerve": "greater-occipital-nerve", "code": "64744" } ] }""");
+        var error = Assert.Throws<SettingsException>(() => Build(new() { ["App:Coding:Table"] = table }));
+        Assert.Equal(["Setting error: App:Coding:Table cannot be used: The coding table site-codes.json has a row without nerve, technique or code (row 1)."],
+            StartupSettings.Describe(error));
+    }
+
+    [Fact]
     public async Task Complete_settings_start()
     {
         await StartAsync([]);

@@ -16,7 +16,7 @@ public static class EvidencePage
     {
         app.MapGet("/", () => Pages.Render<HomePage>());
 
-        app.MapGet("/s/{launchId}", async (HttpContext context, LaunchScope bound, SessionAccess sessions, Drafts.DraftStore drafts, Rhizotomy.Core.Templates.TemplateCatalog catalog, CancellationToken ct) =>
+        app.MapGet("/s/{launchId}", async (HttpContext context, LaunchScope bound, SessionAccess sessions, Drafts.DraftStore drafts, Rhizotomy.Core.Templates.TemplateCatalog catalog, Form.MyUsual myUsual, CancellationToken ct) =>
         {
             var session = bound.Session;
             session = await sessions.EnsureChartAsync(session, ct);
@@ -26,7 +26,15 @@ public static class EvidencePage
             var unsigned = session.Patient is null || session.FhirUser is null ? [] : (await drafts.ListAsync(session, ct))
                 .Select(d => catalog.Find(d.Response.Questionnaire) is { Id: { } id } q ? new DraftLink(id, q.Title ?? id, d.SavedAt, d.TimeZone) : null)
                 .OfType<DraftLink>().ToList();
-            return Pages.Render<CasePage>(new() { [nameof(CasePage.Session)] = session, [nameof(CasePage.Drafts)] = unsigned, [nameof(CasePage.Templates)] = catalog.List() });
+            // "With my usual": the templates this surgeon has signed a note of before (any patient).
+            var usual = await myUsual.TemplatesAsync(session, ct);
+            return Pages.Render<CasePage>(new()
+            {
+                [nameof(CasePage.Session)] = session,
+                [nameof(CasePage.Drafts)] = unsigned,
+                [nameof(CasePage.Templates)] = catalog.List(),
+                [nameof(CasePage.WithUsual)] = catalog.List().Where(t => t.Id is not null && usual.Contains(t.Url)).ToList(),
+            });
         }).RequireLaunch();
         return app;
     }

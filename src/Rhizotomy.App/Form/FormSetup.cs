@@ -11,6 +11,8 @@ public static class FormSetup
         builder.Services.AddSingleton(_ => LoadTemplates(builder.Configuration));
         // The encounter control of a launch without one (reads through the write-back's lookup and plan).
         builder.Services.AddSingleton<EncounterPicker>();
+        // "My usual": the surgeon's previous note of a template, from the write-back's store.
+        builder.Services.AddSingleton<MyUsual>();
         return builder;
     }
 

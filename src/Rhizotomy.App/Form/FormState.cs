@@ -20,6 +20,10 @@ public sealed class FormState
     public const string Source = "~src";
     public const string Was = "~was";
     public const string Default = "~def";
+    /// <summary>The answer "My usual" filled (from the surgeon's previous note), kept while it is still to be reviewed.</summary>
+    public const string Usual = "~usual";
+    /// <summary>A site phrase picked for a free-text item (without script: it fills the item when the item is empty).</summary>
+    public const string Phrase = "~phrase";
     public const string TimeZoneField = "tz";
 
     /// <summary>
@@ -83,6 +87,14 @@ public sealed class FormState
         state.SetEncounter(form[EncounterField].FirstOrDefault());
         if (IsOffset(form[TimeZoneField].FirstOrDefault()) is { } tz)
             state.TimeZone = tz;
+        // A phrase picked without script (the page's script puts it into the text box itself) fills an empty answer.
+        foreach (var key in state.Keys.Where(k => k.EndsWith(Phrase, StringComparison.Ordinal)).ToList())
+        {
+            var item = key[..^Phrase.Length];
+            if (!state.HasAny(item))
+                state.Set(item, state.Values(key));
+            state._values.Remove(key);
+        }
         return state;
     }
 

@@ -118,9 +118,14 @@ public sealed class FormView
 
     public bool FromChart(Q.ItemComponent group, string instance) => group.Item.Any(c => State.HasAny(c.LinkId + instance + FormState.Source));
 
-    /// <summary>"from chart" (with its source) or "default" beside a prefilled answer still as it was prefilled; null otherwise.</summary>
+    /// <summary>
+    /// "from chart" (with its source), "default" or "my usual" beside a prefilled answer still as it was prefilled; null
+    /// otherwise. ("My usual" also goes when the surgeon touches the item: the page script removes its mark.)
+    /// </summary>
     public (string Kind, string? Source)? Tag(string key)
     {
+        if (MyUsual.StillUsual(State, key))
+            return ("usual", null);
         var current = State.Values(key).FirstOrDefault() ?? State.Value(key + FormState.Other);
         if (State.HasAny(key + FormState.Source) && current.Length > 0 && current == State.Value(key + FormState.Was))
             return ("chart", State.Value(key + FormState.Source));
@@ -132,7 +137,7 @@ public sealed class FormView
     /// <summary>Where a prefilled answer came from and what it was: kept so a round trip still knows it.</summary>
     public IEnumerable<(string Name, string Value)> Hidden(string key)
     {
-        foreach (var suffix in new[] { FormState.Source, FormState.Was, FormState.Default })
+        foreach (var suffix in new[] { FormState.Source, FormState.Was, FormState.Default, FormState.Usual })
         {
             if (State.HasAny(key + suffix))
                 yield return (key + suffix, State.Value(key + suffix));

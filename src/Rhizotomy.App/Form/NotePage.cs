@@ -24,7 +24,7 @@ public static partial class NotePage
 
     public static IEndpointRouteBuilder MapNotePage(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/s/{launchId}/note", async (string launchId, string? template, string? fresh, HttpContext context, LaunchScope bound, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, DraftStore drafts, EncounterPicker picker, CancellationToken ct) =>
+        app.MapGet("/s/{launchId}/note", async (string launchId, string? template, string? fresh, string? usual, HttpContext context, LaunchScope bound, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, DraftStore drafts, EncounterPicker picker, MyUsual myUsual, CancellationToken ct) =>
         {
             var session = bound.Session;
             session = await sessions.EnsureChartAsync(session, ct);
@@ -54,10 +54,12 @@ public static partial class NotePage
             }
             var noteId = saved?.Response.Identifier is { Value: { } id } && NoteIdPattern().IsMatch(id) ? id : NewNoteId();
             var pick = await picker.PickAsync(session, state, checkedNow: false, ct);
-            return Page(session, q, state, pick?.Apply(launch) ?? launch, outcome: null, builderProblems: null, noteId, pick, resumedFrom: saved?.SavedAt, templates: catalog.List());
+            // usual=1: the case page's "with my usual" link (opening the note and asking for My usual in one click).
+            var filled = usual is null ? null : await FillUsualAsync(myUsual, session, q, state, ct);
+            return Page(session, q, state, pick?.Apply(launch) ?? launch, outcome: null, builderProblems: null, noteId, pick, resumedFrom: saved?.SavedAt, templates: catalog.List(), usual: filled);
         }).RequireLaunch();
 
-        app.MapPost("/s/{launchId}/note", async (string launchId, string? template, HttpContext context, LaunchScope bound, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, DraftStore drafts, Microsoft.Extensions.Options.IOptions<Launch.AppOptions> options, WriteBack.NoteSigning signing, WriteBack.Outbox outbox, EncounterPicker picker, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery, CancellationToken ct) =>
+        app.MapPost("/s/{launchId}/note", async (string launchId, string? template, HttpContext context, LaunchScope bound, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, DraftStore drafts, Microsoft.Extensions.Options.IOptions<Launch.AppOptions> options, WriteBack.NoteSigning signing, WriteBack.Outbox outbox, EncounterPicker picker, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery, MyUsual myUsual, CancellationToken ct) =>
         {
             var session = bound.Session;
             if (!context.Request.HasFormContentType)
@@ -88,6 +90,11 @@ public static partial class NotePage
             // The encounter chosen on the form (a launch without one): checked against the EHR, and the note's from here on.
             var pick = await picker.PickAsync(session, state, checkedNow: !copy, ct);
             launch = pick?.Apply(launch) ?? launch;
+            if (action == UsualAction)
+            {
+                var filled = await FillUsualAsync(myUsual, session, q, state, ct);
+                return Page(session, q, state, launch, outcome: null, builderProblems: null, noteId, pick, templates: catalog.List(), usual: filled);
+            }
             if (copy)
             {
                 CopyFromOtherSide(q, state, action["copy:".Length..]);
@@ -190,6 +197,9 @@ public static partial class NotePage
     /// <summary>The note page's submit value that asks to sign (without script): the server checks and shows the confirm step.</summary>
     public const string SignAction = "sign";
 
+    /// <summary>The note page's "My usual" submit value: the surgeon's usual answers filled from their previous note (a round trip that keeps what was typed).</summary>
+    public const string UsualAction = "usual";
+
     /// <summary>The confirm step's submit value: the server checks again and signs.</summary>
     public const string ConfirmSignAction = "confirm-sign";
 
@@ -228,11 +238,14 @@ public static partial class NotePage
         state.Set(target.Treated, "true");
     }
 
+    private static async Task<UsualFill> FillUsualAsync(MyUsual myUsual, LaunchSession session, Questionnaire q, FormState state, CancellationToken ct) =>
+        await myUsual.PreviousAsync(session, q, ct) is { } previous ? new UsualFill(true, MyUsual.Apply(q, state, previous)) : new UsualFill(false, 0);
+
     /// <summary>Whether a saved response was made from this template (a guard: drafts are kept per template).</summary>
     public static bool SameTemplate(string? canonical, Questionnaire q) =>
         canonical is not null && q.Url is not null && canonical.Split('|')[0] == q.Url;
 
-    private static IResult Page(LaunchSession session, Questionnaire q, FormState state, LaunchContext launch, OperationOutcome? outcome, Dictionary<string, string>? builderProblems, string noteId, EncounterPick? pick, string? focus = null, string? preview = null, DateTimeOffset? resumedFrom = null, int status = StatusCodes.Status200OK, IReadOnlyList<TemplateSummary>? templates = null)
+    private static IResult Page(LaunchSession session, Questionnaire q, FormState state, LaunchContext launch, OperationOutcome? outcome, Dictionary<string, string>? builderProblems, string noteId, EncounterPick? pick, string? focus = null, string? preview = null, DateTimeOffset? resumedFrom = null, int status = StatusCodes.Status200OK, IReadOnlyList<TemplateSummary>? templates = null, UsualFill? usual = null)
     {
         var messages = new List<FieldMessage>();
         // The encounter's message is at its control always; in the summary after a check, with the answers' messages.
@@ -254,7 +267,7 @@ public static partial class NotePage
         passed = passed && messages.Count == 0;
         var evidence = NoteSession.Evidence(session);
         var view = new FormView(q, state, new ResponseBuilder(q, state), messages, NerveMap.Evidence(q, evidence));
-        var model = new NotePageModel(session, q, view, launch, pick, messages, outcome is not null, passed, noteId, focus, preview, resumedFrom, evidence, templates ?? []);
+        var model = new NotePageModel(session, q, view, launch, pick, messages, outcome is not null, passed, noteId, focus, preview, resumedFrom, evidence, templates ?? []) { Usual = usual };
         return Render<NoteFormPage>(new() { [nameof(NoteFormPage.Model)] = model }, status);
     }
 
@@ -297,7 +310,14 @@ public static partial class NotePage
 /// <summary>What the note form page shows (<see cref="NoteFormPage"/>).</summary>
 public sealed record NotePageModel(LaunchSession Session, Questionnaire Template, FormView View, LaunchContext Launch, EncounterPick? Pick,
     IReadOnlyList<FieldMessage> Messages, bool CheckedNow, bool Passed, string NoteId, string? Focus, string? Preview, DateTimeOffset? ResumedFrom, CaseEvidence Evidence,
-    IReadOnlyList<TemplateSummary> Templates);
+    IReadOnlyList<TemplateSummary> Templates)
+{
+    /// <summary>What "My usual" did on this request (null when it was not asked).</summary>
+    public UsualFill? Usual { get; init; }
+}
+
+/// <summary>What "My usual" found: whether the surgeon has a previous note of the template, and how many items it filled.</summary>
+public sealed record UsualFill(bool Found, int Filled);
 
 /// <summary>What the confirm step of signing without script shows (<see cref="ConfirmSignPage"/>).</summary>
 public sealed record ConfirmPageModel(LaunchSession Session, Questionnaire Template, FormState State, LaunchContext Launch, string NoteId, string Preview);

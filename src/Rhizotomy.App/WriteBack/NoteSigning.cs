@@ -40,7 +40,7 @@ public sealed record SignResult(int Status, OperationOutcome? Refusal, OutboxNot
 public sealed class NoteSigning(
     SessionAccess access, Outbox outbox, NoteSender sender, WritePlanner planner, EncounterLookup encounters, TemplateCatalog catalog,
     IOptions<AppOptions> appOptions, IOptions<WriteBackOptions> options, TimeProvider clock, ILogger<NoteSender> log, DraftStore drafts,
-    Audit.AuditTrail audit)
+    Audit.AuditTrail audit, NoteComposerOptions composerOptions)
 {
     public async Task<SignResult> SignAsync(LaunchSession session, QuestionnaireResponse response, string? amendsId, bool preview, CancellationToken ct)
     {
@@ -116,7 +116,7 @@ public sealed class NoteSigning(
         if (!read.CanSign)
             return SignResult.Refused(StatusCodes.Status422UnprocessableEntity, read.Outcome) with { ByChecks = true };
 
-        var composed = new NoteComposer().Compose(read.Note!, response);
+        var composed = new NoteComposer(composerOptions).Compose(read.Note!, response);
         if (preview)
             return new SignResult(StatusCodes.Status200OK, null, null, new NotePreview(noteId, plan?.StrategyName, composed.Text, read.Outcome.Issue.Count));
         var bundle = composed.ToTransactionBundle();

@@ -94,6 +94,18 @@ public sealed class Outbox(IDbContextFactory<WriteBackDb> factory, IDataProtecti
         return await db.Notes.AsNoTracking().FirstOrDefaultAsync(n => n.Id == id, ct);
     }
 
+    /// <summary>
+    /// This surgeon's latest signed notes (newest first) whose content is still kept and that the EHR has not refused: where
+    /// "My usual" looks for the surgeon's previous note of a template.
+    /// </summary>
+    public async Task<List<OutboxNote>> LatestOfSurgeonAsync(string surgeonKey, int limit, CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        return await db.Notes.AsNoTracking()
+            .Where(n => n.SurgeonKey == surgeonKey && n.Payload != null && n.Status != NoteStatus.Failed)
+            .OrderByDescending(n => n.CreatedAt).Take(limit).ToListAsync(ct);
+    }
+
     /// <summary>Ids of notes due for an attempt and not claimed by a live sender.</summary>
     public async Task<List<string>> DueAsync(int limit, CancellationToken ct)
     {

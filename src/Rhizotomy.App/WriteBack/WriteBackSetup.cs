@@ -48,9 +48,31 @@ public static class WriteBackSetup
         builder.Services.AddHostedService<DraftPurge>();
         builder.Services.AddSingleton<NoteSender>();
         builder.Services.AddSingleton<NoteSigning>();
+        // Coding support for coders (App:Coding:Table): read at start, so a table that cannot be used stops the app with its message.
+        builder.Services.AddSingleton(LoadComposerOptions(builder.Configuration));
         if (options.SenderEnabled)
             builder.Services.AddHostedService(sp => sp.GetRequiredService<NoteSender>());
         return builder;
+    }
+
+    /// <summary>
+    /// What the composer applies to each signed note: the site's coding table <c>App:Coding:Table</c> (a JSON file, relative
+    /// to the working folder; see <c>profiles/coding/</c>) gives each filed Procedure its suggested code and laterality
+    /// modifier. Without it no code is suggested (the shipped table is empty: CPT content is licensed).
+    /// </summary>
+    public static Core.Notes.NoteComposerOptions LoadComposerOptions(IConfiguration configuration)
+    {
+        var path = configuration["App:Coding:Table"];
+        if (string.IsNullOrWhiteSpace(path))
+            return new Core.Notes.NoteComposerOptions();
+        try
+        {
+            return new Core.Notes.NoteComposerOptions(Core.Notes.CodingTable.Load(Path.GetFullPath(path)));
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or UnauthorizedAccessException)
+        {
+            throw new SettingsException($"App:Coding:Table cannot be used: {e.Message}");
+        }
     }
 
     public static IEndpointRouteBuilder MapWriteBack(this IEndpointRouteBuilder app)

@@ -66,6 +66,28 @@
       update();
     });
   });
+  // A site phrase picked fills its text box (appended on a new line when it holds text already), ready to edit.
+  form.querySelectorAll('select[data-phrase-for]').forEach(function (list) {
+    list.addEventListener('change', function () {
+      var box = document.getElementById(list.getAttribute('data-phrase-for'));
+      if (!box || !list.value) return;
+      box.value = box.value.trim() ? box.value.replace(/\s+$/, '') + (box.tagName === 'TEXTAREA' ? '\n' : ' ') + list.value : list.value;
+      list.value = '';
+      changed(box);
+      box.focus();
+    });
+  });
+  // "My usual" answers stay marked for review until the surgeon touches them (a click on the question, or a change).
+  form.querySelectorAll('.tag.usual').forEach(function (tag) {
+    var q = tag.closest('.q');
+    if (!q) return;
+    var reviewed = function () {
+      tag.remove();
+      q.querySelectorAll('input[type=hidden][name$="~usual"]').forEach(function (h) { h.remove(); });
+    };
+    q.addEventListener('change', function () { if (tag.isConnected) reviewed(); });
+    q.addEventListener('click', function (e) { if (tag.isConnected && e.target.closest('input, select, textarea, label')) reviewed(); });
+  });
   // After a check, the messages follow the answers: the form is re-checked with POST /api/notes/$check
   // a moment after each change, and each field's messages are replaced in place.
   var recheckTimer = null, summary = document.getElementById('summary');

@@ -538,9 +538,19 @@ public static partial class CaseEvidenceBuilder
             CheckDate(start, reference, "start date");
             var whatWasSaid = JoinTexts(said);
             bool? failed = stopped || _lists.FailureText.IsMatch(whatWasSaid) ? true : null;
-            var shown = term is not null && !name.Contains(term.Ingredient, StringComparison.OrdinalIgnoreCase) ? $"{name} ({term.Ingredient})" : name;
+            var shown = term is not null && !name.Contains(term.Ingredient, StringComparison.OrdinalIgnoreCase) ? WithIngredient(name, term.Ingredient) : name;
             return new EvidenceTherapy(new TherapyTried("medication", Clip(shown)!, period, failed, reference),
                 term?.Ingredient, term?.Class, linked, linked || (headacheClass && !otherReason), Clip(NullIfEmpty(whatWasSaid)));
+        }
+
+        /// <summary>A brand name with its ingredient right after it, as a reader says it: "Lyrica (pregabalin) 75 mg twice daily".</summary>
+        private string WithIngredient(string name, string ingredient)
+        {
+            var brand = _lists.MedicationName.Match(name);
+            if (!brand.Success)
+                return $"{name} ({ingredient})";
+            var end = brand.Groups["name"].Index + brand.Groups["name"].Length;
+            return $"{name[..end]} ({ingredient}){name[end..]}";
         }
 
         private MedicationTerm? IngredientOf(string name, CodeableConcept? codes)

@@ -38,7 +38,7 @@ public sealed partial record NoteDocument(string Title, IReadOnlyList<string> He
             new(OperativeNoteSections.PostoperativeDiagnosis, Diagnoses(note.PostoperativeDiagnoses)),
             new(OperativeNoteSections.Indications, IndicationLines(note.Indication)),
             new(OperativeNoteSections.Anesthesia, [new(Concept(note.Anesthesia) + ".")]),
-            new(OperativeNoteSections.Description, DescriptionLines(note)),
+            new(OperativeNoteSections.Description, DescriptionLines(note, note.Statements ?? [])),
             new(OperativeNoteSections.Findings, [.. note.Treatments.Select(t => new NoteLine(Findings(t), true))]),
             new(OperativeNoteSections.Complications, ComplicationLines(note.Complications)),
             new(OperativeNoteSections.EstimatedBloodLoss, [new($"{Number(note.EstimatedBloodLossMl)} mL.")]),
@@ -52,7 +52,7 @@ public sealed partial record NoteDocument(string Title, IReadOnlyList<string> He
         // The disposition is what is planned when the note is signed, not a fact yet.
         sections.Add(new(OperativeNoteSections.Disposition, [new("Planned at signing: " + Display(note.Disposition).ToLowerInvariant() + ".")]));
         sections.Add(new(OperativeNoteSections.PlanOfTreatment, PlanLines(note)));
-        AddStatements(sections, note.Statements ?? []);
+        AddStatements(sections, [.. (note.Statements ?? []).Where(s => s.SectionCode != OperativeNoteSections.Description.Code)]);
         var footer = $"Electronically signed by {context.Surgeon.Display ?? context.Surgeon.Reference} on {DateTime(context.SignedAt)}.";
         // The title names the operation done (Composition.title, DocumentReference.description, the heading).
         return new NoteDocument(OperationTitle(note.Treatments), header, [.. sections.Select(Tidy)], footer);
@@ -131,19 +131,36 @@ public sealed partial record NoteDocument(string Title, IReadOnlyList<string> He
         return lines;
     }
 
-    private static List<NoteLine> DescriptionLines(OperativeNote note)
+    /// <summary>
+    /// The procedure in the order it was done: consent, what was done before the nerves (the template's sentences: time-out,
+    /// preparation, the approach's details), the approach, the nerves, then closing (the template's sentences after the
+    /// nerves) and the teaching physician's statement.
+    /// </summary>
+    private static List<NoteLine> DescriptionLines(OperativeNote note, IReadOnlyList<NoteStatement> statements)
     {
+        IEnumerable<NoteLine> At(StatementPlace place) =>
+            statements.Where(s => s.SectionCode == OperativeNoteSections.Description.Code && s.Place == place).Select(s => new NoteLine(s.Text));
         var lines = new List<NoteLine>
         {
             new(note.ConsentObtained ? "Informed consent was obtained." : "Informed consent is not recorded."),
         };
         if (note.RisksDiscussed.Count > 0)
             lines.Add(new("Risks discussed: " + string.Join(", ", note.RisksDiscussed.Select(r => Display(r).ToLowerInvariant())) + "."));
-        lines.Add(new("Approach: " + note.Approach));
+        lines.AddRange(At(StatementPlace.BeforeTreatments));
+        lines.Add(new(Sentence("Approach: " + note.Approach)));
         if (!string.IsNullOrWhiteSpace(note.Magnification)) lines.Add(new("Magnification: " + Display(note.Magnification).ToLowerInvariant() + "."));
         lines.AddRange(note.Treatments.Select(t => new NoteLine(Technique(t), true)));
+        lines.AddRange(At(StatementPlace.AfterTreatments));
+        lines.AddRange(At(StatementPlace.Team));
         if (!string.IsNullOrWhiteSpace(note.AdditionalNotes)) lines.Add(new("Additional notes: " + note.AdditionalNotes));
         return lines;
+    }
+
+    /// <summary>A surgeon's text as a sentence: ends with a full stop unless it ends with its own mark.</summary>
+    private static string Sentence(string text)
+    {
+        text = text.TrimEnd();
+        return text.Length == 0 || text[^1] is '.' or '!' or '?' ? text : text + ".";
     }
 
     private static List<NoteLine> ComplicationLines(ComplicationStatement complications)

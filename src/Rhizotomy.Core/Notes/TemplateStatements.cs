@@ -9,8 +9,19 @@ using Q = Hl7.Fhir.Model.Questionnaire;
 
 namespace Rhizotomy.Core.Notes;
 
-/// <summary>A sentence of the note taken from a template item, and the C-CDA section (LOINC code) it is written in.</summary>
-public sealed record NoteStatement(string SectionCode, string Text);
+/// <summary>Where a template sentence stands in the procedure description, from its item's place in the template.</summary>
+public enum StatementPlace
+{
+    /// <summary>Its item comes before the nerves (the time-out, antibiotic, position, preparation, the approach): before the nerves.</summary>
+    BeforeTreatments,
+    /// <summary>Its item comes after the nerves (closing): after the nerves.</summary>
+    AfterTreatments,
+    /// <summary>The team's statements (the teaching physician's): they close the description, wherever the form asks them.</summary>
+    Team,
+}
+
+/// <summary>A sentence of the note taken from a template item, the C-CDA section (LOINC code) it is written in, and its place there.</summary>
+public sealed record NoteStatement(string SectionCode, string Text, StatementPlace Place = StatementPlace.AfterTreatments);
 
 /// <summary>
 /// Every answered item reaches the note: items the clinical model does not read (a site's "tourniquet used")
@@ -34,7 +45,19 @@ public static class TemplateStatements
         var readByTheModel = new HashSet<string>(ReadByTheModel, StringComparer.Ordinal);
         readByTheModel.UnionWith(NerveSides.Of(tree.Template).SelectMany(n => n.ModelItems));
         var statements = new List<NoteStatement>();
-        foreach (var node in ResponseTree.Descendants(tree.Roots).Where(n => n.Enabled && n.HasAnswer))
+        var order = TemplateCatalog.Flatten(tree.Template.Item).Select(i => i.LinkId).ToList();
+        // Where the nerves begin: the template's first nerve-side group (read from the template's data, not named here).
+        var nerves = NerveSides.Of(tree.Template).Select(n => order.IndexOf(n.Group)).DefaultIfEmpty(order.Count).Min();
+        StatementPlace PlaceOf(ResponseNode node)
+        {
+            var at = order.IndexOf(node.LinkId);
+            // The team's statements: items of a group that holds the performer group.
+            if (node.Parent?.Definition.Item.Any(i => i.Definition?.StartsWith(Performer, StringComparison.Ordinal) == true) == true)
+                return StatementPlace.Team;
+            return at > nerves ? StatementPlace.AfterTreatments : StatementPlace.BeforeTreatments;
+        }
+        // In the template's order (the order the operation is done in), whatever order the response lists its items in.
+        foreach (var node in ResponseTree.Descendants(tree.Roots).Where(n => n.Enabled && n.HasAnswer).OrderBy(n => order.IndexOf(n.LinkId)))
         {
             var d = node.Definition;
             if (d.LinkId is null || readByTheModel.Contains(d.LinkId) || d.Definition?.StartsWith(Performer, StringComparison.Ordinal) == true)
@@ -55,7 +78,7 @@ public static class TemplateStatements
             {
                 text += ".";
             }
-            statements.Add(new NoteStatement(SectionOf(node), NoteWording.Capitalise(text)));
+            statements.Add(new NoteStatement(SectionOf(node), NoteWording.Capitalise(text), PlaceOf(node)));
         }
         return statements;
     }

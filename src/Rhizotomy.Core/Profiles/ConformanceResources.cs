@@ -42,6 +42,8 @@ public static class ConformanceResources
         PrefillSourceExtension(),
         NotePhraseExtension(),
         NoteSectionExtension(),
+        CarryOverExtension(),
+        PhraseExtension(),
     ];
 
     /// <summary>Our profile for a resource type, or null when we have none.</summary>
@@ -316,6 +318,23 @@ public static class ConformanceResources
         "The LOINC code of the C-CDA Operative Note section the item's answer is written in; without it, the nearest item code "
         + "that is such a section, else the procedure description.",
         "Questionnaire.item", El("Extension.value[x]", 1, "1").OfType("code"));
+
+    /// <summary>On a template item: whether "My usual" may carry its answer over from the surgeon's previous note.</summary>
+    public static StructureDefinition CarryOverExtension() => NewExtension(
+        "carry-over", Templates.Sdc.CarryOver, "CarryOver", "Carry over (My usual)",
+        "True when \"My usual\" may fill this item from the same surgeon's previous signed note of the same template (the surgeon's "
+        + "technique, closure and plan habits), marked for review. Items without it (side, time-out, consent, complications, blood "
+        + "loss, times, findings, anything about this patient) are never carried over. On a nerve-side item it carries the answer "
+        + "of the same nerve, from either side.",
+        "Questionnaire.item", El("Extension.value[x]", 1, "1").OfType("boolean"));
+
+    /// <summary>On a free-text template item: a site phrase to pick, then edit.</summary>
+    public static StructureDefinition PhraseExtension() => NewExtension(
+        "phrase", Templates.Sdc.Phrase, "Phrase", "Site phrase",
+        "A phrase the surgeon may pick for this free-text item (text or string): picking it fills the text box, where it is "
+        + "edited like anything typed. Repeats, one phrase each, in the order offered. A site changes its phrases in its copy "
+        + "of the template.",
+        "Questionnaire.item", El("Extension.value[x]", 1, "1").OfType("string"));
 
     private static StructureDefinition NewExtension(string id, string url, string name, string title, string description, string context, ElementDefinition value)
     {

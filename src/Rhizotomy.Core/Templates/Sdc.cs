@@ -31,6 +31,10 @@ public static partial class Sdc
     public const string NotePhrase = Known.CanonicalBase + "/StructureDefinition/note-phrase";
     /// <summary>Ours: on an item, the LOINC code of the C-CDA Operative Note section its answer is written in.</summary>
     public const string NoteSection = Known.CanonicalBase + "/StructureDefinition/note-section";
+    /// <summary>Ours: on an item, true when "My usual" may carry its answer over from the surgeon's previous signed note of the template.</summary>
+    public const string CarryOver = Known.CanonicalBase + "/StructureDefinition/carry-over";
+    /// <summary>Ours: on a free-text item (repeating), a site phrase the surgeon may pick to fill the text box, then edit.</summary>
+    public const string Phrase = Known.CanonicalBase + "/StructureDefinition/phrase";
 
     /// <summary>The name under which the chart's case evidence (a Parameters resource) is visible to expressions: <c>%evidence</c>.</summary>
     public const string EvidenceVariable = "evidence";

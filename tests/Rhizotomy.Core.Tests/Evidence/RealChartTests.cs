@@ -178,6 +178,16 @@ public class RealChartTests
     }
 
     [Fact]
+    public void A_brand_name_is_followed_by_its_ingredient_before_the_dose()
+    {
+        var evidence = CaseEvidenceBuilder.Build([new MedicationStatement
+        {
+            Id = "m1", Status = MedicationStatement.MedicationStatusCodes.Stopped, Medication = new CodeableConcept { Text = "Lyrica 75 mg twice daily" },
+        }]);
+        Assert.StartsWith("Lyrica (pregabalin) 75 mg twice daily", Assert.Single(evidence.Therapies).Text, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Ibuprofen_for_knee_pain_is_listed_apart_and_ibuprofen_for_the_headache_counts()
     {
         var knee = new Condition { Id = "knee", Code = new CodeableConcept { Text = "Osteoarthritis of right knee" } };

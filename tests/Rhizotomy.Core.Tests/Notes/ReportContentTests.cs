@@ -97,6 +97,29 @@ public class ReportContentTests
     }
 
     [Fact]
+    public void The_description_runs_in_the_order_of_the_operation_and_the_approach_line_ends_with_a_full_stop()
+    {
+        var read = Read(FullNote());
+        var text = new NoteComposer().Compose(read.Note!).Text;
+        int At(string sentence)
+        {
+            var at = text.IndexOf(sentence, StringComparison.Ordinal);
+            Assert.True(at >= 0, $"'{sentence}' is not in the note");
+            return at;
+        }
+        var consent = At("Informed consent was obtained.");
+        var timeOut = At("A time-out was held before the incision");
+        var approach = At("Approach: 3 cm transverse incision below the occipital hairline.\n");
+        var orientation = At("Transverse incision.");
+        var nerve = At("- Left greater occipital nerve: neurectomy");
+        var haemostasis = At("Haemostasis was obtained");
+        var counts = At("Sponge, needle and instrument counts were correct.");
+        var teaching = At("I was present for the key and critical portions");
+        Assert.True(consent < timeOut && timeOut < orientation && orientation < approach && approach < nerve && nerve < haemostasis && haemostasis < counts && counts < teaching,
+            text);
+    }
+
+    [Fact]
     public void A_note_without_an_anaesthesia_chosen_does_not_sign()
     {
         var qr = FullNote();

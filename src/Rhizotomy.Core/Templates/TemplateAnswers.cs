@@ -9,14 +9,8 @@ namespace Rhizotomy.Core.Templates;
 /// </summary>
 public static class TemplateAnswers
 {
-    /// <summary>Kinds of conservative treatment offered (free text is accepted too).</summary>
-    public static readonly IReadOnlyList<string> TherapyKinds = ["medication", "physical-therapy", "nerve-block", "other"];
-
     /// <summary>The one-click answer of the implants and drains items.</summary>
     public const string None = "None";
-
-    /// <summary>SNOMED CT general anaesthesia, the default of the anaesthesia item.</summary>
-    public static Coding GeneralAnaesthesia => new(Known.Systems.Snomed, Known.Snomed.GeneralAnesthesia, "General anesthesia");
 
     /// <summary>SNOMED CT laterality coding of a side.</summary>
     public static Coding Laterality(Side side) => side == Side.Left
@@ -53,9 +47,6 @@ public static class TemplateAnswers
         var codes = Known.Concepts.Where(c => c.Group == group).Select(c => new Coding(Known.ProjectCodeSystem, c.Code, c.Display)).ToList();
         return codes.Count == 0 ? null : codes;
     }
-
-    internal static Coding ProjectCoding(string code) =>
-        new(Known.ProjectCodeSystem, code, Known.Concepts.First(c => c.Code == code).Display);
 
     internal static Side? SideOf(Coding? coding) => coding?.System != Known.Systems.Snomed ? null : coding.Code switch
     {

@@ -5,6 +5,8 @@ using Rhizotomy.Core.Checks;
 using Rhizotomy.Core.Prefill;
 using Rhizotomy.Core.Templates;
 
+using Rhizotomy.App.Hosting;
+
 namespace Rhizotomy.App.Form;
 
 /// <summary>
@@ -67,7 +69,7 @@ public static class TemplateApi
                     "The response names a template this app does not have; GET /api/templates lists them.");
             }
             return FhirIo.Ok(NoteChecks.Check(template, response, NoteSession.Evidence(session)));
-        }).RequireCsrf().RequireFhirJsonBody();
+        }).RequireCsrf().RequireFhirJsonBody().Traced("note check");
         return app;
     }
 

@@ -6,6 +6,8 @@ using Microsoft.IdentityModel.Tokens;
 using Rhizotomy.App.Sessions;
 using Rhizotomy.App.Ui;
 
+using Rhizotomy.App.Hosting;
+
 namespace Rhizotomy.App.Launch;
 
 /// <summary>SMART App Launch: <c>/launch</c> (EHR and standalone), <c>/callback</c>, and the app's JWKS.</summary>
@@ -35,8 +37,8 @@ public static partial class LaunchEndpoints
 
     public static IEndpointRouteBuilder MapLaunch(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/launch", LaunchAsync);
-        app.MapGet("/callback", CallbackAsync);
+        app.MapGet("/launch", LaunchAsync).Traced("launch", launchStep: "launch");
+        app.MapGet("/callback", CallbackAsync).Traced("launch callback", launchStep: "callback");
         app.MapGet("/.well-known/jwks.json", (ClientKeys keys) => Results.Content(keys.JwksJson(), "application/json"));
         return app;
     }

@@ -197,17 +197,29 @@ public sealed class OutboxGauges
     private readonly Lock _gate = new();
     private (long At, IReadOnlyList<(string Ehr, string Status, int Count, long Oldest)> Rows) _last = (long.MinValue, []);
 
-    public OutboxGauges(IMeterFactory meters, IDbContextFactory<WriteBackDb> store, TimeProvider clock)
+    public OutboxGauges(IMeterFactory meters, IDbContextFactory<WriteBackDb> store, TimeProvider clock, IOptions<Launch.AppOptions> app)
     {
         _store = store;
         _clock = clock;
+        // Every configured EHR is reported, at 0 when nothing waits for it: a dashboard sees 0, not a gap.
+        var ehrs = app.Value.Ehrs.Select(e => AppTelemetry.Ehr(e.Issuer)).Distinct().ToList();
+        string[] statuses = ["pending", "waiting-for-launch"];
         var meter = meters.Create(AppTelemetry.Name);
-        meter.CreateObservableGauge("rhizotomy.outbox.depth", () => Rows().Select(r =>
-            new Measurement<int>(r.Count, new KeyValuePair<string, object?>("rhizotomy.ehr", r.Ehr), new KeyValuePair<string, object?>("rhizotomy.status", r.Status))),
-            "{note}", "Signed notes not yet in the EHR, by EHR and status (pending, waiting-for-launch).");
-        meter.CreateObservableGauge("rhizotomy.outbox.oldest_pending.age", () => Rows().GroupBy(r => r.Ehr).Select(g =>
-            new Measurement<double>((_clock.GetUtcNow().ToUnixTimeMilliseconds() - g.Min(r => r.Oldest)) / 1000.0, new KeyValuePair<string, object?>("rhizotomy.ehr", g.Key))),
-            "s", "Age of the oldest signed note not yet in the EHR, by EHR.");
+        meter.CreateObservableGauge("rhizotomy.outbox.depth", () =>
+        {
+            var rows = Rows();
+            return ehrs.Union(rows.Select(r => r.Ehr)).SelectMany(ehr => statuses.Select(status =>
+                new Measurement<int>(rows.Where(r => r.Ehr == ehr && r.Status == status).Sum(r => r.Count),
+                    new KeyValuePair<string, object?>("rhizotomy.ehr", ehr), new KeyValuePair<string, object?>("rhizotomy.status", status))));
+        }, "{note}", "Signed notes not yet in the EHR, by EHR and status (pending, waiting-for-launch).");
+        meter.CreateObservableGauge("rhizotomy.outbox.oldest_pending.age", () =>
+        {
+            var rows = Rows();
+            var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+            return ehrs.Union(rows.Select(r => r.Ehr)).Select(ehr => new Measurement<double>(
+                rows.Where(r => r.Ehr == ehr).Select(r => (now - r.Oldest) / 1000.0).DefaultIfEmpty(0).Max(),
+                new KeyValuePair<string, object?>("rhizotomy.ehr", ehr)));
+        }, "s", "Age of the oldest signed note not yet in the EHR, by EHR (0 when none waits).");
     }
 
     private IReadOnlyList<(string Ehr, string Status, int Count, long Oldest)> Rows()

@@ -61,7 +61,7 @@ public static class ProxySetup
             foreach (var network in networks)
                 o.KnownIPNetworks.Add(network);
             if (Uri.TryCreate(publicOrigin, UriKind.Absolute, out var origin))
-                o.AllowedHosts = [origin.Authority];
+                o.AllowedHosts = [origin.Host];
         });
         return builder;
     }

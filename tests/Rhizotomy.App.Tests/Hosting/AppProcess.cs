@@ -45,7 +45,8 @@ public sealed class AppProcess : IAsyncDisposable
         var process = KeptOutputProcess.Start(start);
         _process = process;
         using var http = new HttpClient();
-        var deadline = DateTime.UtcNow.AddSeconds(90);
+        // Start-up with the warm-up takes seconds on a quiet machine, minutes on a shared one under load.
+        var deadline = DateTime.UtcNow.AddSeconds(240);
         while (true)
         {
             if (process.Output.Contains("Now listening on", StringComparison.Ordinal))
@@ -62,7 +63,7 @@ public sealed class AppProcess : IAsyncDisposable
             }
             if (process.Process.HasExited || DateTime.UtcNow > deadline)
             {
-                var said = process.Output;
+                var said = (process.Process.HasExited ? $"(exited with {process.Process.ExitCode}) " : "(no answer from /health/ready) ") + process.Output;
                 await process.DisposeAsync();
                 _process = null;
                 if (Loopback.SaysPortTaken(said))

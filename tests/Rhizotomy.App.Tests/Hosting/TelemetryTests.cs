@@ -90,12 +90,12 @@ public sealed class TelemetryTests
 
         // Every reader collects now: the span of the sender's attempt may end just after the status says written.
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (!Snapshot(spans).Any(s => s.DisplayName == "outbox send attempt") && DateTime.UtcNow < deadline)
+        while (!ExportedSoFar.Copy(spans).Any(s => s.DisplayName == "outbox send attempt") && DateTime.UtcNow < deadline)
             await Task.Delay(100);
         world.App.Services.GetRequiredService<TracerProvider>().ForceFlush();
         world.App.Services.GetRequiredService<MeterProvider>().ForceFlush();
-        var exportedSpans = Snapshot(spans);
-        var exportedMetrics = Snapshot(metrics);
+        var exportedSpans = ExportedSoFar.Copy(spans);
+        var exportedMetrics = ExportedSoFar.Copy(metrics);
 
         var names = exportedSpans.Select(s => s.DisplayName).ToHashSet();
         Assert.Contains("launch", names);
@@ -173,9 +173,13 @@ public sealed class TelemetryTests
     [InlineData("https://other.example.org/Patient/1", "https://ehr.example.org/fhir/r4/", "other")]
     public void The_resource_type_attribute_never_carries_an_id_or_a_query(string url, string fhirBase, string expected) =>
         Assert.Equal(expected, AppTelemetry.ResourceType(new Uri(url), fhirBase));
+}
 
-    /// <summary>A copy of what an exporter has added so far (it adds from other threads; a copy torn by an add is taken again).</summary>
-    private static List<T> Snapshot<T>(List<T> list)
+/// <summary>What an in-memory exporter has added so far.</summary>
+public static class ExportedSoFar
+{
+    /// <summary>A copy of the exporter's list (it adds from other threads; a copy torn by an add is taken again).</summary>
+    public static List<T> Copy<T>(List<T> list)
     {
         while (true)
         {

@@ -1,11 +1,10 @@
 using Hl7.Fhir.Model;
+using Rhizotomy.App.Hosting;
 using Rhizotomy.App.Security;
 using Rhizotomy.App.Sessions;
 using Rhizotomy.Core.Checks;
 using Rhizotomy.Core.Prefill;
 using Rhizotomy.Core.Templates;
-
-using Rhizotomy.App.Hosting;
 
 namespace Rhizotomy.App.Form;
 

@@ -272,7 +272,7 @@ public static class TelemetrySetup
             throw new SettingsException($"App:Telemetry:Otlp:Protocol is '{options.Otlp.Protocol}': put grpc or http.");
 
         builder.Services.AddSingleton<OutboxGauges>();
-        var telemetry = builder.Services.AddOpenTelemetry()
+        builder.Services.AddOpenTelemetry()
             .ConfigureResource(r => r.AddService(options.ServiceName))
             .WithTracing(tracing =>
             {
@@ -304,7 +304,6 @@ public static class TelemetrySetup
                 if (options.Prometheus.Enabled)
                     metrics.AddPrometheusExporter();
             });
-        _ = telemetry;
         return builder;
     }
 

@@ -3,10 +3,9 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
+using Rhizotomy.App.Hosting;
 using Rhizotomy.App.Sessions;
 using Rhizotomy.App.Ui;
-
-using Rhizotomy.App.Hosting;
 
 namespace Rhizotomy.App.Launch;
 

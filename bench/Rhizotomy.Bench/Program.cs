@@ -10,6 +10,7 @@ return args.FirstOrDefault() switch
 {
     "sandbox-search" => await SearchLoadDriver.RunAsync(args[1..]),
     "launch" => await LaunchLoadDriver.RunAsync(args[1..]),
+    "side-by-side" => await SideBySideDriver.RunAsync(args[1..]),
     "first-launch" => await FirstLaunchDriver.RunAsync(args[1..]),
     "writeback" => await WriteBackLoadDriver.RunAsync(args[1..]),
     "validation-cpu" => ValidationCpuDriver.Run(args[1..]),

@@ -45,6 +45,8 @@ return await StartupSettings.RunAsync(() =>
             ["Sandbox:PublicOrigin"] = sandboxOrigin,
             ["Sandbox:AppOrigin"] = appOrigin,
             ["Sandbox:DataFolder"] = Path.Combine(dataFolder, "sandbox"),
+            // The corpus charts too, so a surgeon can launch them (the command line can turn it off).
+            ["Sandbox:Seed:Corpus"] = "true",
         });
         builder.Configuration.AddCommandLine(hostArgs);
         builder.WebHost.UseUrls(sandboxOrigin);

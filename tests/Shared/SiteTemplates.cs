@@ -47,6 +47,44 @@ public static class SiteTemplates
         return q;
     }
 
+    /// <summary>
+    /// <paramref name="template"/> with a left supraorbital nerve-side group, made as a site would: the left greater occipital
+    /// group copied in JSON, its nerve code and names replaced.
+    /// </summary>
+    public static Questionnaire WithLeftSupraorbitalNerve(Questionnaire template)
+    {
+        template = (Questionnaire)template.DeepCopy();
+        var nerves = template.Item.Single(i => i.LinkId == LinkIds.Nerves);
+        var json = new FhirJsonSerializer().SerializeToString(nerves.Item.Single(g => g.LinkId == "treat-gon-left"))
+            .Replace("gon-left", "son-left", StringComparison.Ordinal)
+            .Replace(Known.Codes.GreaterOccipitalNerve, Supraorbital, StringComparison.Ordinal)
+            .Replace("Left greater occipital nerve", "Left supraorbital nerve", StringComparison.Ordinal);
+        var group = new FhirJsonDeserializer().Deserialize<Questionnaire.ItemComponent>(json);
+        group.Code.Single(c => c.System == Known.ProjectCodeSystem).Display = "Supraorbital nerve";
+        nerves.Item.Add(group);
+        return template;
+    }
+
+    public const string Supraorbital = "supraorbital-nerve";
+    public const string SupraorbitalNeurectomy = "supraorbital-neurectomy";
+
+    /// <summary>
+    /// What a site adds to the project CodeSystem for that nerve, as a JSON file in its template folder: the nerve, and the
+    /// procedure concept that names it and the technique (its Procedure's code).
+    /// </summary>
+    public static string WriteSupraorbitalConcepts(string folder)
+    {
+        var concepts = new CodeSystem { Url = Known.ProjectCodeSystem, Status = PublicationStatus.Draft, Content = CodeSystemContentMode.Supplement };
+        concepts.Concept.Add(new CodeSystem.ConceptDefinitionComponent { Code = Supraorbital, Display = "Supraorbital nerve" });
+        var procedure = new CodeSystem.ConceptDefinitionComponent { Code = SupraorbitalNeurectomy, Display = "Supraorbital neurectomy" };
+        procedure.Property.Add(new CodeSystem.ConceptPropertyComponent { Code = "technique", Value = new Code(Known.Codes.Neurectomy) });
+        procedure.Property.Add(new CodeSystem.ConceptPropertyComponent { Code = "nerve", Value = new Code(Supraorbital) });
+        concepts.Concept.Add(procedure);
+        var file = Path.Combine(folder, "CodeSystem-site-nerves.json");
+        File.WriteAllText(file, new FhirJsonSerializer().SerializeToString(concepts));
+        return file;
+    }
+
     /// <summary>Writes <paramref name="q"/> into <paramref name="folder"/> as a site would, one JSON file.</summary>
     public static string Write(string folder, Questionnaire q)
     {

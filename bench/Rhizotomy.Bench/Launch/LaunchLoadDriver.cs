@@ -55,7 +55,7 @@ public static class LaunchLoadDriver
         });
         await sandbox.StartAsync();
         var sandboxOrigin = sandbox.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First().TrimEnd('/');
-        await Seed(sandbox.Services.GetRequiredService<IFhirStore>());
+        await SeedAsync(sandbox.Services.GetRequiredService<IFhirStore>());
 
         var app = await ChildProcess.StartAsync("app", "Rhizotomy.App.dll", appOrigin, "/health/ready",
             AppSettings(appOrigin, sandboxOrigin, ClientId, folder));
@@ -128,7 +128,8 @@ public static class LaunchLoadDriver
         new("Serilog:MinimumLevel:Default", "Warning"),
     ];
 
-    private static async Task Seed(IFhirStore store)
+    /// <summary>The benchmark patient, coded as a production chart codes it (the block with CPT 64405).</summary>
+    internal static async Task SeedAsync(IFhirStore store)
     {
         var p = new ResourceReference("Patient/" + Patient);
         Resource[] chart =
@@ -137,7 +138,7 @@ public static class LaunchLoadDriver
             new Practitioner { Id = "bench-surgeon", Name = [new HumanName { Family = "Surgeon", Given = ["Bench"] }] },
             new Encounter { Id = Patient + "-surgery", Status = Encounter.EncounterStatus.Planned, Class = new Coding("http://terminology.hl7.org/CodeSystem/v3-ActCode", "AMB"), Subject = p },
             new Condition { Id = Patient + "-on", Subject = p, Code = new CodeableConcept(Known.Systems.Icd10Cm, "M54.81", "Occipital neuralgia"), BodySite = [new CodeableConcept(Known.Systems.Snomed, Known.Snomed.Left)], Onset = new FhirDateTime("2022-03") },
-            new Procedure { Id = Patient + "-block", Status = EventStatus.Completed, Subject = p, Code = new CodeableConcept(Known.ProjectCodeSystem, Known.Codes.OccipitalNerveBlock), BodySite = [new CodeableConcept(Known.Systems.Snomed, Known.Snomed.Left)], Performed = new FhirDateTime("2024-01-15"), Outcome = new CodeableConcept { Text = "80% relief" } },
+            new Procedure { Id = Patient + "-block", Status = EventStatus.Completed, Subject = p, Code = new CodeableConcept(Known.Systems.Cpt, "64405", null, "Left greater occipital nerve block"), BodySite = [new CodeableConcept(Known.Systems.Snomed, Known.Snomed.Left)], Performed = new FhirDateTime("2024-01-15"), Outcome = new CodeableConcept { Text = "80% relief" } },
             new DiagnosticReport { Id = Patient + "-mri", Status = DiagnosticReport.DiagnosticReportStatus.Final, Subject = p, Code = new CodeableConcept { Text = "MRI cervical spine" }, Effective = new FhirDateTime("2023-06-01") },
             new MedicationStatement { Id = Patient + "-gaba", Status = MedicationStatement.MedicationStatusCodes.Stopped, Subject = p, Medication = new CodeableConcept { Text = "Gabapentin" } },
         ];

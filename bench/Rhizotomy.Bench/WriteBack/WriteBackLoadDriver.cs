@@ -298,8 +298,8 @@ public static class WriteBackLoadDriver
                 },
                 new Procedure
                 {
-                    Id = Patient + "-block", Status = EventStatus.Completed, Subject = p, Code = new CodeableConcept(Known.ProjectCodeSystem, Known.Codes.OccipitalNerveBlock),
-                    BodySite = [new CodeableConcept(Known.ProjectCodeSystem, Known.Codes.GreaterOccipitalNerve), new CodeableConcept(Known.Systems.Snomed, Known.Snomed.Left)],
+                    Id = Patient + "-block", Status = EventStatus.Completed, Subject = p, Code = new CodeableConcept(Known.Systems.Cpt, "64405", null, "Left greater occipital nerve block"),
+                    BodySite = [new CodeableConcept(Known.Systems.Snomed, Known.Snomed.Left)],
                     Performed = new FhirDateTime("2024-01-15"), Outcome = new CodeableConcept { Text = "80% relief for 8 hours" },
                 },
                 new DiagnosticReport { Id = Patient + "-mri", Status = DiagnosticReport.DiagnosticReportStatus.Final, Subject = p, Code = new CodeableConcept { Text = "MRI brain" }, Effective = new FhirDateTime("2023-06-01"), Conclusion = "Normal" },

@@ -32,6 +32,12 @@ public static class FhirServerExtensions
             var seed = SyntheticPatients.Build();
             app.Services.GetRequiredService<IFhirStore>().TransactionAsync(seed).GetAwaiter().GetResult();
             app.Logger.LogInformation("Seeded the FHIR store with {Count} synthetic resources", seed.Entry.Count);
+            if (options.SeedCorpus)
+            {
+                var corpus = CorpusCharts.Build();
+                app.Services.GetRequiredService<IFhirStore>().TransactionAsync(corpus).GetAwaiter().GetResult();
+                app.Logger.LogInformation("Seeded the FHIR store with {Count} corpus resources", corpus.Entry.Count);
+            }
         }
         FhirEndpoints.Map(app);
         FaultAdmin.Map(app);

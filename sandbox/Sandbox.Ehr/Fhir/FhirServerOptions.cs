@@ -25,6 +25,9 @@ public sealed class FhirServerOptions
     /// <summary>Seed an empty store with the synthetic patients (tests that bring their own data turn it off).</summary>
     public bool Seed { get; set; } = true;
 
+    /// <summary>Seed an empty store with the corpus charts too (<c>Sandbox:Seed:Corpus</c>; off unless set, on in the demo).</summary>
+    public bool SeedCorpus { get; set; }
+
     public long MaxBodyBytes { get; set; } = 1024 * 1024;
 
     public int DefaultCount { get; set; } = 50;
@@ -55,6 +58,7 @@ public sealed class FhirServerOptions
             DataFolder = sandbox["DataFolder"] ?? "data",
             Reseed = bool.TryParse(sandbox["Reseed"], out var reseed) && reseed,
             Seed = !bool.TryParse(sandbox["Seed"], out var seed) || seed,
+            SeedCorpus = bool.TryParse(sandbox["Seed:Corpus"], out var corpus) && corpus,
         };
         if (long.TryParse(fhir["MaxBodyBytes"], out var max) && max > 0)
         {

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using Hl7.Fhir.Model;
 using Rhizotomy.Core.Templates;
 using Q = Hl7.Fhir.Model.Questionnaire;
@@ -9,8 +8,11 @@ namespace Rhizotomy.App.Form;
 /// <summary>A message shown at a field (and in the summary at the top).</summary>
 public sealed record FieldMessage(string Key, bool Error, string Text);
 
-/// <summary>The <c>enableWhen</c> of an item as the page script reads it (<c>data-ew</c>, <c>data-eb</c>), and whether it is shown now.</summary>
-public sealed record EnableWhenAttributes(string Conditions, string Behavior, bool Enabled);
+/// <summary>
+/// An item behind an <c>enableWhen</c>: its field key (the page's <c>data-ew</c>, which the script looks up in what
+/// <c>POST .../note/enabled</c> answers) and whether it is shown now. The conditions are evaluated only by Core's <see cref="EnableWhen"/>.
+/// </summary>
+public sealed record EnableWhenAttributes(string Key, bool Enabled);
 
 /// <summary>
 /// What the note form's components need of a template and the answers so far: ids of fields, messages at each,
@@ -147,31 +149,8 @@ public sealed class FormView
 
     public bool IsChosen(string key, FormOption option) => State.Values(key).Any(v => FormState.CodeOf(v) == FormState.CodeOf(option.Value));
 
-    public EnableWhenAttributes? Enable(Q.ItemComponent d, string suffix)
-    {
-        if (d.EnableWhen.Count == 0)
-            return null;
-        var conditions = d.EnableWhen.Select(w => new
-        {
-            k = Logic.QuestionKey(w.Question ?? "", suffix),
-            op = w.Operator switch
-            {
-                Q.QuestionnaireItemOperator.Exists => "exists",
-                Q.QuestionnaireItemOperator.NotEqual => "!=",
-                Q.QuestionnaireItemOperator.Equal => "=",
-                Q.QuestionnaireItemOperator.GreaterThan => ">",
-                Q.QuestionnaireItemOperator.LessThan => "<",
-                Q.QuestionnaireItemOperator.GreaterOrEqual => ">=",
-                _ => "<=",
-            },
-            v = w.Answer is Coding c ? FormState.CodeOf(FormState.CodingValue(c)) : FormState.Encode(w.Answer, State.TimeZone),
-        });
-        return new EnableWhenAttributes(JsonSerializer.Serialize(conditions), d.EnableBehavior == Q.EnableWhenBehavior.Any ? "any" : "all", Logic.Enabled(d, suffix));
-    }
-
-    /// <summary>A nerve-side group is shown when its nerve is ticked.</summary>
-    public static string TreatedCondition(NerveSide ids, string suffix) =>
-        JsonSerializer.Serialize(new[] { new { k = ids.Treated + suffix, op = "=", v = "true" } });
+    public EnableWhenAttributes? Enable(Q.ItemComponent d, string suffix) =>
+        d.EnableWhen.Count == 0 ? null : new EnableWhenAttributes(d.LinkId + suffix, Logic.Enabled(d, suffix));
 
     public string WorkUpSummary(Q.ItemComponent indication)
     {

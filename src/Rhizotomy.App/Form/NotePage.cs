@@ -131,23 +131,9 @@ public static partial class NotePage
         app.MapPost("/s/{launchId}/note/response", async (string? template, string? purpose, HttpContext context, LaunchScope bound, SessionAccess sessions, TemplateCatalog catalog, TimeProvider clock, WriteBack.WritePlanner planner, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery, CancellationToken ct) =>
         {
             var session = bound.Session;
-            if (!context.Request.HasFormContentType)
-                return ApiErrors.Outcome(StatusCodes.Status415UnsupportedMediaType, OperationOutcome.IssueType.NotSupported, "Send the note form (application/x-www-form-urlencoded).");
-            IFormCollection form;
-            try
-            {
-                form = await context.Request.ReadFormAsync(ct);
-            }
-            catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
-            {
-                // Too many fields, too long a value, a broken encoding: the page keeps its form and says so.
-                return ApiErrors.Outcome(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, "The form could not be read: it was incomplete or too large.");
-            }
-            if (!await CsrfFilter.IsValidAsync(antiforgery, context))
-                return ApiErrors.Outcome(StatusCodes.Status403Forbidden, OperationOutcome.IssueType.Security, "The form did not come from this launch's page.");
-            var q = catalog.Find(template ?? DefaultTemplate);
-            if (q is null)
-                return ApiErrors.Outcome(StatusCodes.Status404NotFound, OperationOutcome.IssueType.NotFound, "No such template.");
+            var (form, q, refused) = await ReadFormAsync(context, antiforgery, catalog, template, ct);
+            if (refused is not null || form is null || q is null)
+                return refused!;
             var launch = NoteSession.Launch(session, clock.GetUtcNow(), out var missing);
             if (launch is null)
                 return ApiErrors.Outcome(StatusCodes.Status422UnprocessableEntity, OperationOutcome.IssueType.Required, missing!);
@@ -161,7 +147,37 @@ public static partial class NotePage
                 return ApiErrors.Outcome(StatusCodes.Status422UnprocessableEntity, OperationOutcome.IssueType.Required, EncounterPicker.MissingText + " (in the form), then check the note again.");
             return FhirIo.Ok(new ResponseBuilder(q, state).Build(launch, NoteIdOf(form)));
         }).RequireLaunch(WhenNoLaunch.Api);
+
+        // Which items behind an enableWhen the form as it stands enables, by field key: the page's script shows and hides
+        // them from this answer, so the browser never evaluates an enableWhen itself (Core's EnableWhen is the one semantics).
+        app.MapPost("/s/{launchId}/note/enabled", async (string? template, HttpContext context, LaunchScope bound, TemplateCatalog catalog, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery, CancellationToken ct) =>
+        {
+            var (form, q, refused) = await ReadFormAsync(context, antiforgery, catalog, template, ct);
+            return refused is not null || form is null || q is null ? refused! : Results.Json(new ResponseBuilder(q, FormState.FromForm(form, q)).EnabledItems());
+        }).RequireLaunch(WhenNoLaunch.Api);
         return app;
+    }
+
+    /// <summary>The note form a page's script posts, with its antiforgery token checked, and its template; or the API's refusal.</summary>
+    private static async Task<(IFormCollection? Form, Questionnaire? Template, IResult? Refused)> ReadFormAsync(
+        HttpContext context, Microsoft.AspNetCore.Antiforgery.IAntiforgery antiforgery, TemplateCatalog catalog, string? template, CancellationToken ct)
+    {
+        if (!context.Request.HasFormContentType)
+            return (null, null, ApiErrors.Outcome(StatusCodes.Status415UnsupportedMediaType, OperationOutcome.IssueType.NotSupported, "Send the note form (application/x-www-form-urlencoded)."));
+        IFormCollection form;
+        try
+        {
+            form = await context.Request.ReadFormAsync(ct);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
+        {
+            // Too many fields, too long a value, a broken encoding: the page keeps its form and says so.
+            return (null, null, ApiErrors.Outcome(StatusCodes.Status400BadRequest, OperationOutcome.IssueType.Invalid, "The form could not be read: it was incomplete or too large."));
+        }
+        if (!await CsrfFilter.IsValidAsync(antiforgery, context))
+            return (null, null, ApiErrors.Outcome(StatusCodes.Status403Forbidden, OperationOutcome.IssueType.Security, "The form did not come from this launch's page."));
+        var q = catalog.Find(template ?? DefaultTemplate);
+        return q is null ? (null, null, ApiErrors.Outcome(StatusCodes.Status404NotFound, OperationOutcome.IssueType.NotFound, "No such template.")) : (form, q, null);
     }
 
     // 303: the browser GETs the signed note; a reload or Back never posts the form again.

@@ -81,6 +81,34 @@ public sealed class ResponseBuilder
     private bool Enabled(Q.ItemComponent item, string suffix, int depth) =>
         EnableWhen.Enabled(item, question => AnswersOf(question, suffix, depth + 1));
 
+    /// <summary>
+    /// Every item behind an <c>enableWhen</c>, by field key (each instance of a repeating group, as many as the form can
+    /// hold), and whether it is enabled by what is on the form now: what the page shows and hides (<c>POST .../note/enabled</c>).
+    /// </summary>
+    public Dictionary<string, bool> EnabledItems()
+    {
+        var result = new Dictionary<string, bool>(StringComparer.Ordinal);
+        void Walk(IEnumerable<Q.ItemComponent> items, string suffix)
+        {
+            foreach (var d in items)
+            {
+                if (d.EnableWhen.Count > 0)
+                    result[d.LinkId + suffix] = Enabled(d, suffix);
+                if (d.Type == Q.QuestionnaireItemType.Group && d.Repeats == true)
+                {
+                    for (var i = 0; i < FormState.MaxRepeats; i++)
+                        Walk(d.Item, suffix + "." + i.ToString(CultureInfo.InvariantCulture));
+                }
+                else
+                {
+                    Walk(d.Item, suffix);
+                }
+            }
+        }
+        Walk(_template.Item, "");
+        return result;
+    }
+
     /// <summary>The typed answers to a question, as the response will hold them: none when the question is itself disabled.</summary>
     private List<DataType> AnswersOf(string question, string suffix, int depth)
     {

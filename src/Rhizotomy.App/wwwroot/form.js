@@ -15,17 +15,6 @@
     });
     return out;
   }
-  function code(v) { var p = v.split('|'); return p.length >= 2 ? p[0] + '|' + p[1] : v; }
-  function holds(c) {
-    var vs = values(c.k);
-    if (c.op === 'exists') return (vs.length > 0) === (c.v === 'true');
-    if (c.op === '=') return vs.some(function (v) { return code(v) === c.v; });
-    if (c.op === '!=') return !vs.some(function (v) { return code(v) === c.v; });
-    return vs.some(function (v) {
-      var a = parseFloat(v), b = parseFloat(c.v);
-      return c.op === '>' ? a > b : c.op === '<' ? a < b : c.op === '>=' ? a >= b : a <= b;
-    });
-  }
   // A box the script ticks is announced as a click would be: autosave, the live re-check and the stale preview listen.
   function changed(el) {
     el.dispatchEvent(new Event('input', { bubbles: true }));
@@ -33,14 +22,30 @@
   }
   // The app session has ended (a 401 to any of the page's calls): nothing more is sent, the text stays on the page.
   var ended = false;
+  // Items behind an enableWhen: the server says which the form enables (Core's one EnableWhen, POST .../note/enabled),
+  // a moment after each change; the page came with them right. The script evaluates no condition itself.
+  var enabledTimer = null;
+  async function enabled() {
+    if (ended) return;
+    var launch = form.getAttribute('data-launch');
+    try {
+      var r = await fetch('/s/' + encodeURIComponent(launch) + '/note/enabled' + form.getAttribute('action').replace(/^[^?]*/, ''), { method: 'POST', body: new URLSearchParams(new FormData(form)), credentials: 'same-origin' });
+      if (r.status === 401) { sessionEnded(); return; }
+      if (!r.ok) return;
+      var on = await r.json();
+      form.querySelectorAll('[data-ew]').forEach(function (el) {
+        var k = el.getAttribute('data-ew');
+        if (Object.prototype.hasOwnProperty.call(on, k)) el.hidden = !on[k];
+      });
+    } catch (e) { /* the next change asks again */ }
+  }
+  var scheduleEnabled = function () { clearTimeout(enabledTimer); enabledTimer = setTimeout(enabled, 120); };
   function update() {
-    form.querySelectorAll('[data-ew]').forEach(function (el) {
-      var cs = JSON.parse(el.getAttribute('data-ew'));
-      el.hidden = !(el.getAttribute('data-eb') === 'any' ? cs.some(holds) : cs.every(holds));
-    });
     var chosen = [];
     form.querySelectorAll('input.treated').forEach(function (box) {
       var g = box.getAttribute('data-group');
+      var section = document.getElementById('f-' + g);
+      if (section && section.hasAttribute('data-treated-group')) section.hidden = !box.checked;
       document.querySelectorAll('path.nerve[data-nerve="' + g + '"]').forEach(function (p) { p.classList.toggle('selected', box.checked); });
       document.querySelectorAll('li[data-for="' + g + '"]').forEach(function (li) { li.hidden = !box.checked; });
       if (box.checked) chosen.push(box.labels[0].querySelector('.vh').textContent);
@@ -233,6 +238,8 @@
   });
   form.addEventListener('change', update);
   form.addEventListener('input', update);
+  form.addEventListener('change', scheduleEnabled);
+  form.addEventListener('input', scheduleEnabled);
   form.addEventListener('change', scheduleRecheck);
   form.addEventListener('input', scheduleRecheck);
   document.querySelectorAll('svg.nerve-map path.hit').forEach(function (p) {
@@ -246,8 +253,12 @@
       var section = document.getElementById('f-' + g);
       if (box.checked && section) {
         section.scrollIntoView({ block: 'start' });
-        var first = section.querySelector('input:not([type=hidden]),select,textarea');
-        if (first) first.focus({ preventScroll: true });
+        // Its first question once the server has said which of them the tick enables.
+        clearTimeout(enabledTimer);
+        enabled().then(function () {
+          var first = Array.prototype.find.call(section.querySelectorAll('input:not([type=hidden]),select,textarea'), function (el) { return !el.closest('[hidden]'); });
+          if (first) first.focus({ preventScroll: true });
+        });
       } else {
         box.focus();
       }

@@ -1,9 +1,12 @@
+using Hl7.Fhir.Model;
+using Hl7.Fhir.Serialization;
+
 namespace Rhizotomy.Core.Clinical;
 
 /// <summary>
 /// Every canonical URL, code system and code the product uses, in one place. It must match
-/// <c>profiles/</c>: the profile generator builds the project CodeSystem from <see cref="Concepts"/>,
-/// and a test checks the committed files against it.
+/// <c>profiles/</c>: the project CodeSystem is read from <c>profiles/CodeSystem-rhizotomy.json</c> (<see cref="Concepts"/>),
+/// and a test checks that every code named here is in it.
 /// </summary>
 public static class Known
 {
@@ -112,6 +115,9 @@ public static class Known
         public const string Left = "7771000";
         public const string Right = "24028007";
         public const string LeftAndRight = "51440002";
+        // Unilateral left / right: R4 ValueSet bodysite-laterality (as Epic-like charts send them).
+        public const string UnilateralLeft = "419161000";
+        public const string UnilateralRight = "419465000";
         public const string GeneralAnesthesia = "50697003";
     }
 
@@ -177,46 +183,35 @@ public static class Known
     public sealed record ProjectConcept(string Code, string Display, string Definition, string Group);
 
     /// <summary>
-    /// The project CodeSystem's concepts. Every one is marked for terminology review in the
-    /// generated CodeSystem; sites map them to local codes (see profiles/README.md).
+    /// The project CodeSystem as published: <c>profiles/CodeSystem-rhizotomy.json</c> is the source (embedded in this
+    /// assembly); every call returns a new copy. A nerve, technique or procedure concept is added there, not in code.
     /// </summary>
-    public static readonly IReadOnlyList<ProjectConcept> Concepts =
-    [
-        new(Codes.OccipitalNerveRhizotomy, "Occipital nerve rhizotomy", "Surgical interruption of one or more occipital nerves (greater, lesser or third) by neurectomy or coagulation, to treat occipital neuralgia or chronic occipital headache.", "procedure"),
-        new(Codes.OccipitalNeurectomy, "Occipital neurectomy", "Surgical transection of an occipital nerve, with or without excision of a segment.", "procedure"),
-        new(Codes.OccipitalNerveCoagulation, "Coagulation of occipital nerve", "Destruction of an occipital nerve by coagulation (cauterisation): bipolar electrocautery or radiofrequency.", "procedure"),
-        new(Codes.OccipitalNerveBlock, "Occipital nerve block", "Injection of local anaesthetic (with or without steroid) around an occipital nerve, diagnostic or therapeutic.", "procedure"),
+    public static CodeSystem CodeSystem() => (CodeSystem)PublishedCodeSystem.Value.DeepCopy();
 
-        new(Codes.GreaterOccipitalNerve, "Greater occipital nerve", "The medial branch of the dorsal ramus of the second cervical nerve, supplying the skin of the back of the scalp up to the vertex.", "nerve"),
-        new(Codes.LesserOccipitalNerve, "Lesser occipital nerve", "A branch of the cervical plexus (C2, C3) supplying the skin of the scalp behind the ear.", "nerve"),
-        new(Codes.ThirdOccipitalNerve, "Third occipital nerve", "The superficial medial branch of the dorsal ramus of the third cervical nerve, supplying the skin of the lower back of the head.", "nerve"),
+    private static readonly Lazy<CodeSystem> PublishedCodeSystem = new(() =>
+    {
+        using var stream = typeof(Known).Assembly.GetManifestResourceStream("CodeSystem-rhizotomy.json")
+            ?? throw new InvalidOperationException("The project CodeSystem is not embedded in the assembly.");
+        using var reader = new StreamReader(stream);
+        return new FhirJsonDeserializer(new DeserializerSettings())
+            .Deserialize<CodeSystem>(reader.ReadToEnd());
+    });
 
-        new(Codes.Neurectomy, "Neurectomy", "The nerve is cut: transected, or a segment excised.", "technique"),
-        new(Codes.Coagulation, "Coagulation", "The nerve is coagulated (cauterised) to stop conduction.", "technique"),
+    /// <summary>The project CodeSystem's concepts (read from <see cref="CodeSystem"/>), each with its <c>group</c> property.</summary>
+    public static readonly IReadOnlyList<ProjectConcept> Concepts = [.. PublishedCodeSystem.Value.Concept.Select(c => new ProjectConcept(
+        c.Code!, c.Display ?? c.Code!, c.Definition ?? string.Empty, PropertyValues(c, "group").Single()))];
 
-        new(Codes.BipolarElectrocautery, "Bipolar electrocautery", "Coagulation with bipolar forceps under direct vision.", "energy-method"),
-        new(Codes.Radiofrequency, "Radiofrequency", "Thermal lesioning with a radiofrequency probe at a set temperature and duration.", "energy-method"),
+    /// <summary>
+    /// The procedure concept that codes <paramref name="technique"/> done on <paramref name="nerve"/>: the concept whose
+    /// <c>technique</c> and <c>nerve</c> properties name both (occipital neurectomy for a greater occipital nerve cut), or null.
+    /// </summary>
+    public static ProjectConcept? ProcedureFor(string nerve, string technique)
+    {
+        var concept = PublishedCodeSystem.Value.Concept.FirstOrDefault(c =>
+            PropertyValues(c, "technique").Contains(technique) && PropertyValues(c, "nerve").Contains(nerve));
+        return concept is null ? null : Concepts.First(c => c.Code == concept.Code);
+    }
 
-        new(Codes.StumpBuriedInMuscle, "Proximal stump buried in muscle", "The proximal nerve stump is implanted into nearby muscle to reduce neuroma formation.", "stump-management"),
-        new(Codes.StumpCauterized, "Proximal stump cauterised", "The proximal nerve stump is sealed by cautery.", "stump-management"),
-        new(Codes.StumpLigated, "Proximal stump ligated", "The proximal nerve stump is tied off with a ligature.", "stump-management"),
-        new(Codes.StumpLeftInSitu, "Proximal stump left in situ", "The proximal stump is left in place without further treatment.", "stump-management"),
-
-        new(Codes.FindingEntrapped, "Nerve entrapped", "The nerve is compressed or entrapped by surrounding fascia, muscle or vessels.", "nerve-finding"),
-        new(Codes.FindingThickened, "Nerve thickened", "The nerve is visibly thickened (enlarged calibre) compared with its expected size.", "nerve-finding"),
-        new(Codes.FindingInflamed, "Nerve inflamed", "The nerve or its sheath looks inflamed (hyperaemic, oedematous).", "nerve-finding"),
-        new(Codes.FindingNormal, "Nerve normal in appearance", "No abnormality of the nerve is seen under magnification.", "nerve-finding"),
-
-        new(Codes.DispositionHomeSameDay, "Discharge home the same day", "The plan at signing: the patient goes home on the day of surgery.", "disposition"),
-        new(Codes.DispositionShortStay, "Short hospital stay", "The patient is admitted for a short post-operative stay.", "disposition"),
-
-        new(Codes.OperatingMicroscope, "Operating microscope", "Magnification with an operating microscope.", "magnification"),
-        new(Codes.SurgicalLoupes, "Surgical loupes", "Magnification with surgical loupes.", "magnification"),
-
-        new(Codes.ScalpNumbness, "Scalp numbness or tingling", "Numbness, tingling or altered sensation of the scalp in the territory of the treated nerve.", "complication"),
-        new(Codes.Infection, "Infection", "Infection of the surgical site or the tissues around it.", "complication"),
-        new(Codes.Bleeding, "Bleeding", "Bleeding or haematoma beyond what is expected.", "complication"),
-        new(Codes.AdjacentStructureDamage, "Damage to adjacent structures", "Inadvertent injury to structures next to the operative field (vessels, muscle, other nerves).", "complication"),
-        new(Codes.NoComplications, "No complications", "The surgeon states explicitly that no complication occurred.", "complication"),
-    ];
+    private static IEnumerable<string> PropertyValues(CodeSystem.ConceptDefinitionComponent concept, string property) =>
+        concept.Property.Where(p => p.Code == property).Select(p => p.Value).OfType<Code>().Select(v => v.Value).OfType<string>();
 }

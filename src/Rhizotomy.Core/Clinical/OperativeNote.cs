@@ -86,6 +86,10 @@ public sealed record CoagulationDetails(EnergyMethod Method, decimal? Temperatur
 /// <summary>What was done to one nerve on one side.</summary>
 /// <param name="Findings">Project nerve-finding codes.</param>
 /// <param name="LateralityReason">Why this side was treated when the chart has no diagnosis on it (laterality safety check).</param>
+/// <param name="Extracted">
+/// The Procedure the template's SDC definition-based extraction gives for this nerve and side (code, body site, complications,
+/// team, any element a site maps); the composer completes it. Null for a note built in code rather than read from a template.
+/// </param>
 public sealed record NerveTreatment(
     Nerve Nerve,
     Side Side,
@@ -94,7 +98,8 @@ public sealed record NerveTreatment(
     string? FindingsText,
     NeurectomyDetails? Neurectomy,
     CoagulationDetails? Coagulation,
-    string? LateralityReason);
+    string? LateralityReason,
+    Hl7.Fhir.Model.Procedure? Extracted = null);
 
 /// <summary>A member of the operating team beside the signing surgeon, with the role the note gives them ("Resident").</summary>
 /// <param name="Practitioner">The EHR's Practitioner when the member was chosen from it; null for a name typed.</param>

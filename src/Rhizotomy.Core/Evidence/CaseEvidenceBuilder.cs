@@ -103,13 +103,14 @@ public static partial class CaseEvidenceBuilder
             var diagnoses = _resources.OfType<Condition>().SelectMany(Diagnoses)
                 .OrderBy(d => d.Onset ?? "9999", StringComparer.Ordinal).ToList();
 
-            var procedures = _resources.OfType<Procedure>().Where(p => p.Status is not (EventStatus.NotDone or EventStatus.EnteredInError)).ToList();
+            // A procedure in preparation (scheduled) has not happened yet: it is no evidence of anything tried.
+            var procedures = _resources.OfType<Procedure>().Where(p => p.Status is not (EventStatus.NotDone or EventStatus.EnteredInError or EventStatus.Preparation)).ToList();
             var blockProcedures = procedures.Where(IsBlock).ToList();
             var blockDetails = blockProcedures.SelectMany(Blocks).OrderBy(b => b.Date ?? "9999", StringComparer.Ordinal).ToList();
             var blocks = blockDetails.Select(b => new PriorBlock(b.Date, b.Nerve, b.Side, b.ReliefPercent, b.AsRecorded ?? ReliefTextOf(b), b.Source)).ToList();
 
             var others = procedures.Except(blockProcedures, ReferenceEqualityComparer.Instance).Cast<Procedure>().ToList();
-            var therapyDetails = others.Select(PhysicalTherapy).OfType<EvidenceTherapy>()
+            var therapyDetails = others.Select(TherapyProcedure).OfType<EvidenceTherapy>()
                 .Concat(_resources.OfType<MedicationRequest>().Select(Medication).OfType<EvidenceTherapy>())
                 .Concat(_resources.OfType<MedicationStatement>().Select(Medication).OfType<EvidenceTherapy>())
                 .OrderBy(t => t.Therapy.Period ?? "9999", StringComparer.Ordinal).ToList();
@@ -300,7 +301,7 @@ public static partial class CaseEvidenceBuilder
                 facts.Add(new("guidance", guidance, source, true));
 
             var (relief, duration, before, after) = ReliefOf(p, source, facts);
-            var sides = EachSide(p.BodySite, p.Code?.Text, out var sideFromText).ToList();
+            var sides = BlockSides(p, source, out var sideFromText);
             foreach (var side in sides.Where(s => s is not null))
                 facts.Add(new("side", side!.Value.ToString().ToLowerInvariant(), source, sideFromText));
 
@@ -309,6 +310,24 @@ public static partial class CaseEvidenceBuilder
             foreach (var side in sides)
                 yield return new EvidenceBlock(date, nerve.Nerve, side, agent, volume, guidance, relief, duration, before, after, source, facts) { AsRecorded = asRecorded };
         }
+
+        // The side from bodySite, else the procedure's name, else its notes ("GON blk L", "s/p R LON inj"). When the
+        // notes name only the other side than the one recorded, the side is not known: left blank and flagged.
+        private List<Side?> BlockSides(Procedure p, Ref source, out bool fromText)
+        {
+            var sides = SidesOf(p.BodySite, p.Code?.Text, out fromText);
+            var noted = SidesInText(p.Note.Select(n => n.Text).Append(p.Outcome?.Text));
+            if (sides.Count == 0)
+                (sides, fromText) = (noted, true);
+            else if (noted.Count > 0 && !noted.Intersect(sides).Any())
+            {
+                Flag("side-conflict", $"The block is recorded on the {SideWords(sides)} side but its note says {SideWords(noted)}; the side is left blank.", source);
+                sides = [];
+            }
+            return sides.Count == 0 ? [null] : sides.Select(s => (Side?)s).ToList();
+        }
+
+        private static string SideWords(List<Side> sides) => string.Join(" and ", sides.Select(s => s.ToString().ToLowerInvariant()));
 
         private (Nerve? Nerve, bool FromText) NerveOf(Procedure p)
         {
@@ -447,12 +466,19 @@ public static partial class CaseEvidenceBuilder
 
         // ---- therapies -------------------------------------------------------------------------
 
-        private EvidenceTherapy? PhysicalTherapy(Procedure p)
+        // A procedure that is a conservative therapy: physical therapy, or another injection for the pain (trigger points).
+        private EvidenceTherapy? TherapyProcedure(Procedure p)
         {
+            var kind = "physical-therapy";
             var coded = _ptCodes.Contains(p.Code);
             var text = TextsOf(p.Code).FirstOrDefault(t => _lists.PhysicalTherapyText.IsMatch(t));
             if (!coded && text is null)
-                return null;
+            {
+                kind = "other";
+                text = TextsOf(p.Code).FirstOrDefault(t => _lists.OtherInjectionText.IsMatch(t));
+                if (text is null)
+                    return null;
+            }
             var name = Clip(text ?? TextsOf(p.Code).FirstOrDefault() ?? p.Code!.Coding.Select(c => c.Code).FirstOrDefault() ?? "Physical therapy")!;
             var said = JoinTexts(new[] { p.Outcome?.Text, p.StatusReason?.Text }.Concat(p.Note.Select(n => n.Text)));
             bool? failed = _lists.FailureText.IsMatch(said) || p.Status == EventStatus.Stopped ? true : null;
@@ -461,11 +487,15 @@ public static partial class CaseEvidenceBuilder
             CheckDate(p.Performed is Period pp ? pp.Start : DateOf(p.Performed), source, "date performed");
             var linked = LinkedToIndication(p.ReasonCode, p.ReasonReference)
                 || TextsOf(p.Code).Concat(p.BodySite.SelectMany(TextsOf)).Any(t => _lists.NeckOrHeadText.IsMatch(t));
-            return new EvidenceTherapy(new TherapyTried("physical-therapy", name, period, failed, source), null, null, linked, linked, Clip(NullIfEmpty(said)));
+            return new EvidenceTherapy(new TherapyTried(kind, name, period, failed, source), null, null, linked, linked, Clip(NullIfEmpty(said)));
         }
 
+        // A draft or cancelled order, a proposal or a plan: the drug was never given, so never tried.
         private EvidenceTherapy? Medication(MedicationRequest m) =>
-            m.Status == MedicationRequest.MedicationrequestStatus.EnteredInError
+            m.Status is MedicationRequest.MedicationrequestStatus.EnteredInError or MedicationRequest.MedicationrequestStatus.Draft
+                    or MedicationRequest.MedicationrequestStatus.Cancelled
+                || m.Intent is MedicationRequest.MedicationRequestIntent.Proposal or MedicationRequest.MedicationRequestIntent.Plan
+                    or MedicationRequest.MedicationRequestIntent.Option
                 ? null
                 : MedicationTried(m, m.Medication, m.ReasonCode, m.ReasonReference,
                     stopped: m.Status == MedicationRequest.MedicationrequestStatus.Stopped,
@@ -502,13 +532,15 @@ public static partial class CaseEvidenceBuilder
             var headacheClass = term?.Class is not null || _headacheDrugs.Contains(codes);
             if (term is null && !headacheClass && !linked && !_analgesics.Contains(codes))
                 return null; // an unrelated drug (lisinopril): not a therapy for this indication at all
+            // Gabapentin given for carpal tunnel was not tried for this indication: a coded or charted other reason beats the class.
+            var otherReason = !linked && (reasons.Any(r => r.Coding.Count > 0) || references.Any(r => r.Reference is { } x && _conditions.ContainsKey(x)));
             var reference = Reference(source);
             CheckDate(start, reference, "start date");
             var whatWasSaid = JoinTexts(said);
             bool? failed = stopped || _lists.FailureText.IsMatch(whatWasSaid) ? true : null;
             var shown = term is not null && !name.Contains(term.Ingredient, StringComparison.OrdinalIgnoreCase) ? $"{name} ({term.Ingredient})" : name;
             return new EvidenceTherapy(new TherapyTried("medication", Clip(shown)!, period, failed, reference),
-                term?.Ingredient, term?.Class, linked, linked || headacheClass, Clip(NullIfEmpty(whatWasSaid)));
+                term?.Ingredient, term?.Class, linked, linked || (headacheClass && !otherReason), Clip(NullIfEmpty(whatWasSaid)));
         }
 
         private MedicationTerm? IngredientOf(string name, CodeableConcept? codes)
@@ -583,15 +615,23 @@ public static partial class CaseEvidenceBuilder
         {
             fromText = false;
             var codes = bodySites.SelectMany(b => b.Coding).Where(c => c.System == Known.Systems.Snomed).Select(c => c.Code).ToHashSet();
-            if (codes.Contains(Known.Snomed.LeftAndRight) || (codes.Contains(Known.Snomed.Left) && codes.Contains(Known.Snomed.Right)))
+            var left = codes.Contains(Known.Snomed.Left) || codes.Contains(Known.Snomed.UnilateralLeft);
+            var right = codes.Contains(Known.Snomed.Right) || codes.Contains(Known.Snomed.UnilateralRight);
+            if (codes.Contains(Known.Snomed.LeftAndRight) || (left && right))
                 return [Side.Left, Side.Right];
-            if (codes.Contains(Known.Snomed.Left))
+            if (left)
                 return [Side.Left];
-            if (codes.Contains(Known.Snomed.Right))
+            if (right)
                 return [Side.Right];
 
             fromText = true;
-            foreach (var text in bodySites.SelectMany(TextsOf).Append(fallbackText ?? ""))
+            return SidesInText(bodySites.SelectMany(TextsOf).Append(fallbackText));
+        }
+
+        // The side the first text that names one names ("Right", "L GON block", "bilat").
+        private static List<Side> SidesInText(IEnumerable<string?> texts)
+        {
+            foreach (var text in texts.OfType<string>())
             {
                 if (Bilateral().IsMatch(text))
                     return [Side.Left, Side.Right];
@@ -700,13 +740,14 @@ public static partial class CaseEvidenceBuilder
     [GeneratedRegex(@"^[A-Z][0-9][0-9A-Z](\.[0-9A-Z]{1,4})?$", RegexOptions.CultureInvariant)]
     private static partial Regex WellFormedIcd10Cm();
 
-    [GeneratedRegex(@"\b(bilateral(ly)?|both\s+sides)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"\b(bilat(eral(ly)?)?|both\s+sides)\b", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Bilateral();
 
-    // "left", or the clinicians' capital abbreviations: "L GON block", "LT".
-    [GeneratedRegex(@"(?i:\bleft\b)|^\s*L\b|\bLT\b", RegexOptions.CultureInvariant)]
+    // "left", or the clinicians' capital abbreviations: "L GON block", "GON blk L", "(TON) L", "LT"; never "L4-5" or "L/S".
+    [GeneratedRegex(@"(?i:\bleft\b)|(?<![\w/.-])L(?![\w/-])|\bLT\b", RegexOptions.CultureInvariant)]
     private static partial Regex LeftWord();
 
-    [GeneratedRegex(@"(?i:\bright\b)|^\s*R\b|\bRT\b", RegexOptions.CultureInvariant)]
+    // Likewise, never "R/O" (rule out).
+    [GeneratedRegex(@"(?i:\bright\b)|(?<![\w/.-])R(?![\w/-])|\bRT\b", RegexOptions.CultureInvariant)]
     private static partial Regex RightWord();
 }

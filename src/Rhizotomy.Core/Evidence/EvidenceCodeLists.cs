@@ -86,6 +86,7 @@ public sealed class EvidenceCodeLists
         HeadacheOrNeckReasonText = Join(terms.HeadacheOrNeckReasonText);
         BlockText = Join(terms.BlockText);
         PhysicalTherapyText = Join(terms.PhysicalTherapyText);
+        OtherInjectionText = Join(terms.OtherInjectionText ?? []);
         NeckOrHeadText = Join(terms.NeckOrHeadText);
         ImagingModalityText = Join(terms.ImagingModalityText);
         HeadNeckRegionText = Join(terms.HeadNeckRegionText);
@@ -127,6 +128,8 @@ public sealed class EvidenceCodeLists
     public Regex HeadacheOrNeckReasonText { get; }
     public Regex BlockText { get; }
     public Regex PhysicalTherapyText { get; }
+    /// <summary>Another injection for the pain that is a conservative therapy (trigger points); not a nerve block.</summary>
+    public Regex OtherInjectionText { get; }
     public Regex NeckOrHeadText { get; }
     public Regex ImagingModalityText { get; }
     public Regex HeadNeckRegionText { get; }
@@ -259,7 +262,8 @@ public sealed class EvidenceCodeLists
         IReadOnlyList<NerveTextData> NerveText,
         IReadOnlyList<string> OtherRegionText,
         IReadOnlyList<CodeNerveData> CodeNerve,
-        IReadOnlyList<MedicationData> Medications);
+        IReadOnlyList<MedicationData> Medications,
+        IReadOnlyList<string>? OtherInjectionText = null);
 
     private sealed record GuidanceData(string Pattern, string Guidance);
 

@@ -148,37 +148,24 @@ public sealed class NoteComposer(NoteComposerOptions? options = null)
 
     private Procedure Procedure(OperativeNote note, NerveTreatment treatment, string identifier)
     {
-        var code = ProjectConcept(ProcedureCode(treatment.Technique), ProcedureTitle(treatment));
+        // What the template says (code, body site, complications, the team, any element a site maps) comes from its SDC
+        // extraction; the composer adds what the launch and the note's wording give.
+        var procedure = treatment.Extracted is { } extracted ? (Procedure)extracted.DeepCopy() : FromModel(note, treatment);
+        var code = procedure.Code ??= new CodeableConcept();
+        code.Text = ProcedureTitle(treatment);
         var bilateral = note.Treatments.Any(t => t.Side != treatment.Side && t.Nerve == treatment.Nerve && t.Technique == treatment.Technique
             && t.Coagulation?.Method == treatment.Coagulation?.Method);
         var suggestion = _options.Coding?.Suggest(treatment, note.ApproachKind, bilateral);
         if (suggestion is { } s) code.Coding.Add(new Coding(_options.Coding!.System, s.Row.Code, s.Row.Display));
 
-        var procedure = new Procedure
-        {
-            Meta = new Meta { Profile = [Known.Profiles.Procedure] },
-            Text = new Narrative { Status = Narrative.NarrativeStatus.Generated, Div = NoteRendering.Div(Technique(treatment), Findings(treatment)) },
-            Identifier = [NoteIdentifier(identifier)],
-            Status = EventStatus.Completed,
-            Code = code,
-            Subject = Reference(note.Context.Patient),
-            Encounter = OptionalReference(note.Context.Encounter),
-            Performed = Performed(note),
-            Performer =
-            [
-                new Procedure.PerformerComponent { Actor = Reference(note.Context.Surgeon), Function = new CodeableConcept { Text = "Primary surgeon" } },
-                .. (note.Team ?? []).Select(m => new Procedure.PerformerComponent
-                {
-                    Actor = m.Practitioner is { } p ? Reference(p) : new ResourceReference { Display = m.Name },
-                    Function = m.Role is null ? null : new CodeableConcept { Text = m.Role },
-                }),
-            ],
-            BodySite =
-            [
-                ProjectConcept(NerveCode(treatment.Nerve)),
-                new CodeableConcept(Known.Systems.Snomed, LateralityCode(treatment.Side), Capitalise(Side(treatment.Side)), null),
-            ],
-        };
+        procedure.Meta = new Meta { Profile = [Known.Profiles.Procedure] };
+        procedure.Text = new Narrative { Status = Narrative.NarrativeStatus.Generated, Div = NoteRendering.Div(Technique(treatment), Findings(treatment)) };
+        procedure.Identifier = [NoteIdentifier(identifier)];
+        procedure.Status = EventStatus.Completed;
+        procedure.Subject = Reference(note.Context.Patient);
+        procedure.Encounter = OptionalReference(note.Context.Encounter);
+        procedure.Performed = Performed(note);
+        procedure.Performer.Insert(0, new Procedure.PerformerComponent { Actor = Reference(note.Context.Surgeon), Function = new CodeableConcept { Text = "Primary surgeon" } });
 
         // The diagnoses on this side (or without a side): a diagnosis of the other side is never cited as the reason.
         foreach (var diagnosis in note.PreoperativeDiagnoses.Where(d => d.Side is null || d.Side == treatment.Side))
@@ -187,18 +174,41 @@ public sealed class NoteComposer(NoteComposerOptions? options = null)
             else procedure.ReasonCode.Add(ToCodeableConcept(diagnosis.Concept));
         }
 
-        var complications = note.Complications;
-        var codes = complications.Codes.Where(c => c != Known.Codes.NoComplications && IsProjectCode(c)).ToList();
-        if (complications.None || codes.Count == 0) procedure.Complication.Add(ProjectConcept(Known.Codes.NoComplications));
-        procedure.Complication.AddRange(codes.Select(c => ProjectConcept(c)));
-        if (!string.IsNullOrWhiteSpace(complications.Text)) procedure.Complication[^1].Text = complications.Text;
-
         if (!string.IsNullOrWhiteSpace(note.FollowUp)) procedure.FollowUp.Add(new CodeableConcept { Text = note.FollowUp });
         procedure.Note.Add(new Annotation { Text = new Markdown(Technique(treatment)) });
         if (suggestion is { } coding)
             procedure.Note.Add(new Annotation { Text = new Markdown($"Coding support (site table, for the coder to review): {coding.Row.Code}" + (coding.Modifier is { } m ? $" with modifier {m}." : ".")) });
         if (!string.IsNullOrWhiteSpace(treatment.FindingsText) || treatment.Findings.Count > 0)
             procedure.Note.Add(new Annotation { Text = new Markdown("Findings: " + Findings(treatment)) });
+        return procedure;
+    }
+
+    /// <summary>
+    /// The template's part of the Procedure for a note built in code (tests, benchmarks), which no template extraction saw:
+    /// the same elements, from the clinical model, the code looked up in the project CodeSystem by nerve and technique.
+    /// </summary>
+    private static Procedure FromModel(OperativeNote note, NerveTreatment treatment)
+    {
+        var concept = Known.ProcedureFor(NerveCode(treatment.Nerve), TechniqueCode(treatment.Technique));
+        var procedure = new Procedure
+        {
+            Code = concept is null ? null : new CodeableConcept(Known.ProjectCodeSystem, concept.Code, concept.Display, null),
+            Performer = [.. (note.Team ?? []).Select(m => new Procedure.PerformerComponent
+            {
+                Actor = m.Practitioner is { } p ? Reference(p) : new ResourceReference { Display = m.Name },
+                Function = m.Role is null ? null : new CodeableConcept { Text = m.Role },
+            })],
+            BodySite =
+            [
+                ProjectConcept(NerveCode(treatment.Nerve)),
+                new CodeableConcept(Known.Systems.Snomed, LateralityCode(treatment.Side), Capitalise(Side(treatment.Side)), null),
+            ],
+        };
+        var complications = note.Complications;
+        var codes = complications.Codes.Where(c => c != Known.Codes.NoComplications && IsProjectCode(c)).ToList();
+        if (complications.None || codes.Count == 0) procedure.Complication.Add(ProjectConcept(Known.Codes.NoComplications));
+        procedure.Complication.AddRange(codes.Select(c => ProjectConcept(c)));
+        if (!string.IsNullOrWhiteSpace(complications.Text)) procedure.Complication[^1].Text = complications.Text;
         return procedure;
     }
 

@@ -15,8 +15,8 @@ internal static class NoteWording
 
     public static string Nerve(Nerve nerve) => nerve.Name.ToLowerInvariant();
 
-    public static string ProcedureCode(Clinical.Technique technique) =>
-        technique == Clinical.Technique.Neurectomy ? Known.Codes.OccipitalNeurectomy : Known.Codes.OccipitalNerveCoagulation;
+    public static string TechniqueCode(Clinical.Technique technique) =>
+        technique == Clinical.Technique.Neurectomy ? Known.Codes.Neurectomy : Known.Codes.Coagulation;
 
     public static string LateralityCode(Side side) => side == Clinical.Side.Left ? Known.Snomed.Left : Known.Snomed.Right;
 

@@ -5,8 +5,8 @@ using static Rhizotomy.Core.Profiles.ElementBuilder;
 namespace Rhizotomy.Core.Profiles;
 
 /// <summary>
-/// Builds the project's conformance resources (CodeSystem, ValueSets, StructureDefinition
-/// differentials) from <see cref="Known"/>. They derive from base FHIR R4 and restate what US Core
+/// Builds the project's conformance resources (ValueSets, StructureDefinition differentials) from
+/// <see cref="Known"/>, beside the project CodeSystem, which is data. They derive from base FHIR R4 and restate what US Core
 /// 6.1.0 and the C-CDA on FHIR 1.2.0 Operative Note require, so the product needs no published
 /// package at run time (see profiles/README.md). Snapshots are added once by the validator (<c>Rhizotomy.Core.Validation.ProfileValidator</c>).
 /// </summary>
@@ -55,56 +55,11 @@ public static class ConformanceResources
         _ => null,
     };
 
-    /// <summary>The project CodeSystem: every concept defined in words and marked for terminology review.</summary>
-    public static CodeSystem ProjectCodeSystem()
-    {
-        var codeSystem = new CodeSystem
-        {
-            Id = "rhizotomy",
-            Url = Known.ProjectCodeSystem,
-            Version = Version,
-            Name = "RhizotomyConcepts",
-            Title = "Occipital nerve rhizotomy concepts",
-            Status = PublicationStatus.Draft,
-            Experimental = false,
-            Publisher = Publisher,
-            Description = "Concepts of occipital nerve rhizotomy documentation that have no verified standard code. " +
-                "Every concept is pending terminology review; sites map them to their local or standard codes by configuration.",
-            CaseSensitive = true,
-            Content = CodeSystemContentMode.Complete,
-            Count = Known.Concepts.Count,
-            Property =
-            [
-                new CodeSystem.PropertyComponent
-                {
-                    Code = ReviewStatusProperty,
-                    Type = CodeSystem.PropertyType.Code,
-                    Description = "Terminology review status: '" + PendingTerminologyReview + "' until a terminologist has confirmed the concept or mapped it to a standard code.",
-                },
-                new CodeSystem.PropertyComponent
-                {
-                    Code = GroupProperty,
-                    Type = CodeSystem.PropertyType.Code,
-                    Description = "The group (and project ValueSet) the concept belongs to.",
-                },
-            ],
-        };
-        foreach (var concept in Known.Concepts)
-        {
-            codeSystem.Concept.Add(new CodeSystem.ConceptDefinitionComponent
-            {
-                Code = concept.Code,
-                Display = concept.Display,
-                Definition = concept.Definition,
-                Property =
-                [
-                    new CodeSystem.ConceptPropertyComponent { Code = ReviewStatusProperty, Value = new Code(PendingTerminologyReview) },
-                    new CodeSystem.ConceptPropertyComponent { Code = GroupProperty, Value = new Code(concept.Group) },
-                ],
-            });
-        }
-        return codeSystem;
-    }
+    /// <summary>
+    /// The project CodeSystem: not generated, it is the source (<c>profiles/CodeSystem-rhizotomy.json</c>, read by
+    /// <see cref="Known.CodeSystem"/>); every concept is defined in words and marked for terminology review.
+    /// </summary>
+    public static CodeSystem ProjectCodeSystem() => Known.CodeSystem();
 
     /// <summary>The ValueSet of one concept group of the project CodeSystem.</summary>
     public static ValueSet GroupValueSet(string group)

@@ -35,11 +35,11 @@ public static class NoteReader
             return Failed("unknown-template", "QuestionnaireResponse.questionnaire",
                 response is null ? "No response was given." : "This response answers a template that is not installed here.");
         }
-        return Read(template, response, context, evidence);
+        return Read(template, response, context, evidence, catalog.CodeSystem);
     }
 
-    /// <summary>Reads <paramref name="response"/> as an answer to <paramref name="template"/>.</summary>
-    public static NoteReadResult Read(Questionnaire template, QuestionnaireResponse response, NoteContext context, CaseEvidence evidence)
+    /// <summary>Reads <paramref name="response"/> as an answer to <paramref name="template"/>; extraction looks codes up in <paramref name="codeSystem"/> (default: the project's).</summary>
+    public static NoteReadResult Read(Questionnaire template, QuestionnaireResponse response, NoteContext context, CaseEvidence evidence, CodeSystem? codeSystem = null)
     {
         var (tree, issues) = NoteChecks.Run(template, response, evidence, context.SignedAt);
         var outcome = issues.ToOutcome();
@@ -49,7 +49,7 @@ public static class NoteReader
         }
         try
         {
-            return new NoteReadResult(Build(tree, context) with { LateEntry = issues.Has(TemplateConstraints.LateEntryRule) }, outcome);
+            return new NoteReadResult(Build(tree, context, codeSystem ?? Known.CodeSystem()) with { LateEntry = issues.Has(TemplateConstraints.LateEntryRule) }, outcome);
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
@@ -104,11 +104,15 @@ public static class NoteReader
         return new NoteReadResult(null, issues.ToOutcome());
     }
 
-    private static OperativeNote Build(ResponseTree tree, NoteContext context)
+    private static OperativeNote Build(ResponseTree tree, NoteContext context, CodeSystem codeSystem)
     {
         var preop = Diagnoses(tree, LinkIds.PreopDiagnosis, LinkIds.PreopDiagnosisCode, LinkIds.PreopDiagnosisSide);
         var postop = Diagnoses(tree, LinkIds.PostopDiagnosis, LinkIds.PostopDiagnosisCode, LinkIds.PostopDiagnosisSide);
-        var treatments = NoteChecks.TreatedNerves(tree).Select(t => Treatment(t.Ids, t.Group)).ToList();
+        // The structured part of each nerve-side's Procedure, by SDC definition-based extraction from the template.
+        var extracted = Extraction.Run(tree, new Dictionary<string, IReadOnlyList<Base>> { [Sdc.CodeSystemVariable] = [codeSystem] });
+        var treatments = NoteChecks.TreatedNerves(tree)
+            .Select(t => Treatment(t.Ids, t.Group) with { Extracted = extracted.Where(e => e.Group == t.Group).Select(e => e.Resource).OfType<Procedure>().FirstOrDefault() })
+            .ToList();
         var labels = NoteChecks.TreatedNerves(tree).ToDictionary(t => (t.Ids.Nerve, t.Ids.Side), t => t.Ids.Label);
         var complicationCodes = tree.First(LinkIds.Complication)?.Codings.Select(c => c.Code).OfType<string>().ToList() ?? [];
         var anaesthesia = tree.First(LinkIds.Anaesthesia);

@@ -17,6 +17,10 @@ public static partial class Sdc
     public const string Variable = "http://hl7.org/fhir/StructureDefinition/variable";
     public const string InitialExpression = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-initialExpression";
     public const string ItemPopulationContext = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-itemPopulationContext";
+    /// <summary>On a group: the resource each of its instances is extracted into (definition-based extraction, see <see cref="Extraction"/>).</summary>
+    public const string ItemExtractionContext = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-itemExtractionContext";
+    /// <summary>On a group with an extraction context: an element of the extracted resource set from a fixed value or an expression, not an answer.</summary>
+    public const string DefinitionExtractValue = "http://hl7.org/fhir/uv/sdc/StructureDefinition/sdc-questionnaire-definitionExtractValue";
     /// <summary>Core R4 extension: key, severity, expression, human, location (repeats), requirements.</summary>
     public const string Constraint = "http://hl7.org/fhir/StructureDefinition/questionnaire-constraint";
 
@@ -30,6 +34,9 @@ public static partial class Sdc
 
     /// <summary>The name under which the chart's case evidence (a Parameters resource) is visible to expressions: <c>%evidence</c>.</summary>
     public const string EvidenceVariable = "evidence";
+
+    /// <summary>The project CodeSystem (<c>%codeSystem</c>), visible to extraction expressions: a Procedure's code is looked up there.</summary>
+    public const string CodeSystemVariable = "codeSystem";
 
     private static readonly FhirPathCompiler Compiler = new();
     private static readonly ConcurrentDictionary<string, CompiledExpression> Compiled = new(StringComparer.Ordinal);

@@ -1,5 +1,6 @@
 using Hl7.Fhir.Model;
 using Hl7.Fhir.Serialization;
+using Rhizotomy.Core.Clinical;
 
 namespace Rhizotomy.Core.Templates;
 
@@ -26,8 +27,25 @@ public sealed class TemplateCatalog
     ];
 
     private readonly IReadOnlyList<Questionnaire> _templates;
+    private readonly CodeSystem _codeSystem;
 
-    private TemplateCatalog(IReadOnlyList<Questionnaire> templates) => _templates = templates;
+    private TemplateCatalog(IReadOnlyList<Questionnaire> templates, IEnumerable<CodeSystem.ConceptDefinitionComponent>? siteConcepts = null)
+    {
+        _templates = templates;
+        _codeSystem = Known.CodeSystem();
+        // A site's concepts (a nerve it adds, and the procedures done on it) join the project's; a code already there stays as published.
+        _codeSystem.Concept.AddRange((siteConcepts ?? []).Where(c => !_codeSystem.Concept.Any(k => k.Code == c.Code)).Select(c => (CodeSystem.ConceptDefinitionComponent)c.DeepCopy()));
+        _codeSystem.Count = _codeSystem.Concept.Count;
+        SiteConcepts = [.. siteConcepts ?? []];
+    }
+
+    private IReadOnlyList<CodeSystem.ConceptDefinitionComponent> SiteConcepts { get; }
+
+    /// <summary>
+    /// The project CodeSystem with the concepts a site's folder adds (a <c>CodeSystem</c> file with the project's canonical:
+    /// a nerve, and the procedure concepts that name it and a technique). Extraction looks the Procedure's code up here. A copy.
+    /// </summary>
+    public CodeSystem CodeSystem => (CodeSystem)_codeSystem.DeepCopy();
 
     /// <summary>The folder shipped beside the assembly.</summary>
     public static string DefaultFolder => Path.Combine(AppContext.BaseDirectory, "profiles", "questionnaires");
@@ -52,7 +70,7 @@ public sealed class TemplateCatalog
         }
         var shipped = Load(shippedFolder)._templates
             .Where(t => !site._templates.Any(s => s.Url == t.Url && s.Version == t.Version));
-        return new TemplateCatalog([.. shipped, .. site._templates]);
+        return new TemplateCatalog([.. shipped, .. site._templates], site.SiteConcepts);
     }
 
     /// <summary>Loads every <c>*.json</c> file of <paramref name="folder"/> (not its subfolders).</summary>
@@ -65,12 +83,18 @@ public sealed class TemplateCatalog
         }
         var problems = new List<string>();
         var templates = new List<Questionnaire>();
+        var concepts = new List<CodeSystem.ConceptDefinitionComponent>();
         var deserializer = new FhirJsonDeserializer(new DeserializerSettings());
         foreach (var file in Directory.EnumerateFiles(folder, "*.json").Order(StringComparer.Ordinal))
         {
             var name = Path.GetFileName(file);
-            var q = Parse(file, deserializer, out var parseProblem);
-            if (q is null)
+            var resource = Parse(file, deserializer, out var parseProblem);
+            if (resource is CodeSystem codeSystem)
+            {
+                concepts.AddRange(codeSystem.Concept);
+                continue;
+            }
+            if (resource is not Questionnaire q)
             {
                 problems.Add($"{name}: {parseProblem}");
                 continue;
@@ -91,7 +115,7 @@ public sealed class TemplateCatalog
             throw new TemplateCatalogException($"Template folder '{folder}' has unusable content:{Environment.NewLine}"
                 + string.Join(Environment.NewLine, problems.Select(p => "- " + p)));
         }
-        return new TemplateCatalog(templates);
+        return new TemplateCatalog(templates, concepts);
     }
 
     /// <summary>Builds a catalog from templates already in memory (checked like files).</summary>
@@ -137,7 +161,8 @@ public sealed class TemplateCatalog
         return bar < 0 ? (canonical, null) : (canonical[..bar], canonical[(bar + 1)..]);
     }
 
-    private static Questionnaire? Parse(string file, FhirJsonDeserializer deserializer, out string problem)
+    /// <summary>A template, or a CodeSystem with the project's canonical (concepts a site adds); null, saying why, for anything else.</summary>
+    private static Resource? Parse(string file, FhirJsonDeserializer deserializer, out string problem)
     {
         problem = string.Empty;
         try
@@ -148,11 +173,12 @@ public sealed class TemplateCatalog
                 return null;
             }
             var resource = deserializer.DeserializeResource(File.ReadAllText(file));
-            if (resource is Questionnaire q)
+            if (resource is Questionnaire or CodeSystem { Url: Known.ProjectCodeSystem })
             {
-                return q;
+                return resource;
             }
-            problem = $"it is a {resource.TypeName}, not a Questionnaire.";
+            problem = resource is CodeSystem ? $"it is a CodeSystem other than the project's ({Known.ProjectCodeSystem})."
+                : $"it is a {resource.TypeName}, not a Questionnaire.";
             return null;
         }
         catch (DeserializationFailedException e)
@@ -214,7 +240,7 @@ public sealed class TemplateCatalog
         {
             yield return $"item '{item.LinkId}' names a note-section that is not a section of the C-CDA Operative Note.";
         }
-        foreach (var problem in ExpressionProblems(q, known).Concat(Checks.TemplateConstraints.Inspect(q, known)))
+        foreach (var problem in ExpressionProblems(q, known).Concat(ExtractionProblems(all)).Concat(Checks.TemplateConstraints.Inspect(q, known)))
         {
             yield return problem;
         }
@@ -251,6 +277,35 @@ public sealed class TemplateCatalog
                 foreach (var unknown in Sdc.LinkIdsIn(expression.Expression_).Where(l => !linkIds.Contains(l)))
                 {
                     yield return $"{where}: its {what} names linkId '{unknown}', which is not an item of this template.";
+                }
+            }
+        }
+    }
+
+    /// <summary>Extraction mappings (see <see cref="Extraction"/>) that name no element, or whose expression does not compile.</summary>
+    private static IEnumerable<string> ExtractionProblems(IEnumerable<Questionnaire.ItemComponent> items)
+    {
+        foreach (var item in items)
+        {
+            if (item.Definition is { } definition && Extraction.PathOf(definition) is { } path && Extraction.PathProblem(path) is { } wrong)
+            {
+                yield return $"item '{item.LinkId}': its definition {definition} names no element ({wrong}).";
+            }
+            var expressions = item.GetExtensions(Sdc.ItemExtractionContext).Select(e => (What: "itemExtractionContext", Expression: e.Value as Expression))
+                .Concat(item.GetExtensions(Sdc.DefinitionExtractValue).Select(e => (What: "definitionExtractValue", Expression: (Expression?)e.GetExtensionValue<Expression>("expression"))));
+            foreach (var (what, expression) in expressions.Where(e => e.Expression?.Language == Sdc.FhirPathLanguage))
+            {
+                if (Sdc.CompileProblem(expression!.Expression_) is { } problem)
+                {
+                    yield return $"item '{item.LinkId}': its {what}: {problem}.";
+                }
+            }
+            foreach (var extension in item.GetExtensions(Sdc.DefinitionExtractValue))
+            {
+                var target = extension.GetExtensionValue<Canonical>("definition")?.Value;
+                if (Extraction.PathOf(target) is not { } element || Extraction.PathProblem(element) is not null)
+                {
+                    yield return $"item '{item.LinkId}': its definitionExtractValue names no element ('{target}').";
                 }
             }
         }

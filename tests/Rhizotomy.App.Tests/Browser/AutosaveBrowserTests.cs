@@ -94,8 +94,9 @@ public class AutosaveBrowserTests(BrowserWorld w) : IClassFixture<BrowserWorld>
 
         // The app's session ends on the server (expiry, a restart without a shared store): the page only learns it from the 401.
         await w.World.App.Services.GetRequiredService<SessionStore>().RemoveAsync(launchId, CancellationToken.None);
+        // The first of the page's calls to meet the 401 (the enabled items, a moment after the change, or the save) ends it.
         var saves = 0;
-        page.Request += (_, r) => { if (r.Url.Contains("/note/draft", StringComparison.Ordinal)) saves++; };
+        page.Request += (_, r) => { if (r.Url.Contains("/note/draft", StringComparison.Ordinal) || r.Url.Contains("/note/enabled", StringComparison.Ordinal)) saves++; };
         await page.GetByLabel("Pain management").FillAsync("Typed after the session ended");
         await Assertions.Expect(Status(page)).ToContainTextAsync("Your session has ended: re-launch the app from the patient's chart", new() { Timeout = SaveWait });
         await Assertions.Expect(Status(page)).ToContainTextAsync("What you typed stays on this page");

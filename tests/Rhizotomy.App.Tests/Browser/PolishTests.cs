@@ -85,7 +85,8 @@ public class PolishTests(BrowserWorld w, ITestOutputHelper output) : IClassFixtu
     {
         var page = await OpenNeurectomyAsync(await w.LaunchFromLauncherAsync("classic-left"));
         var launchId = new Uri(page.Url).AbsolutePath.Split('/')[2];
-        // After a check the page re-checks the answers as the surgeon types (POST .../note/response, then $check).
+        // After a check the page re-checks the answers as the surgeon types (POST .../note/response, then $check), and asks
+        // which items the answers enable (POST .../note/enabled).
         await page.GetByLabel("Pain management").FillAsync("Checked before the end");
         await page.GetByRole(AriaRole.Button, new() { Name = "Check the note" }).ClickAsync();
         await Assertions.Expect(page.Locator("#summary")).ToBeVisibleAsync();
@@ -94,7 +95,8 @@ public class PolishTests(BrowserWorld w, ITestOutputHelper output) : IClassFixtu
         var calls = 0;
         page.Request += (_, r) =>
         {
-            if (r.Url.Contains("/note/response", StringComparison.Ordinal) || r.Url.Contains("/api/notes/$check", StringComparison.Ordinal) || r.Url.Contains("/note/draft", StringComparison.Ordinal))
+            if (r.Url.Contains("/note/response", StringComparison.Ordinal) || r.Url.Contains("/api/notes/$check", StringComparison.Ordinal) || r.Url.Contains("/note/draft", StringComparison.Ordinal)
+                || r.Url.Contains("/note/enabled", StringComparison.Ordinal))
                 Interlocked.Increment(ref calls);
         };
         await page.GetByLabel("Pain management").FillAsync("Typed after the session ended");

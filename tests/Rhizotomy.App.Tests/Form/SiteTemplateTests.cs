@@ -72,6 +72,69 @@ public sealed class SiteTemplateTests
         }
     }
 
+    [Fact]
+    public async Task A_nerve_a_site_folder_adds_in_json_is_offered_checked_previewed_and_filed_as_its_own_procedure()
+    {
+        var folder = Directory.CreateTempSubdirectory("rhizotomy-site-nerve-").FullName;
+        try
+        {
+            // JSON only: the site's template with a left supraorbital group, and the CodeSystem concepts for it.
+            SiteTemplates.Write(folder, SiteTemplates.WithLeftSupraorbitalNerve(SiteTemplates.Build()));
+            SiteTemplates.WriteSupraorbitalConcepts(folder);
+            await using var world = await SigningTests.WorldAsync("full", more: o => o.App["App:Templates:Folder"] = folder);
+            using var tab = await SurgeonTab.LaunchAsync(world);
+
+            // Offered: a tick box among the nerves of the site's template.
+            var page = new HtmlForm(await tab.Browser.GetStringAsync(new Uri($"{world.AppOrigin}/s/{tab.LaunchId}/note?template={SiteTemplates.Id}&fresh=1")));
+            Assert.NotNull(page.Page.QuerySelector("input#f-son-left-treated.treated"));
+            Assert.Contains("Left supraorbital nerve", page.Html, StringComparison.Ordinal);
+
+            // Checked by its own copy of the rules (no block of this nerve on record), then previewed once a reason is given.
+            var form = NotePageTests.FillLeftGreaterOccipitalNeurectomy(page)
+                .Set("son-left-treated", "true")
+                .Set("son-left-technique", page.Options("son-left-technique").First(o => o.Contains("|neurectomy|", StringComparison.Ordinal)))
+                .Set("son-left-findings", page.FirstOption("son-left-findings"))
+                .Set("son-left-segment-length", "8")
+                .Set("son-left-stump", page.FirstOption("son-left-stump"))
+                .Set("son-left-specimen-sent", "true");
+            var refused = await PostFormAsync(world, tab, form);
+            Assert.Contains("Left supraorbital nerve: no diagnostic block", refused.Html, StringComparison.Ordinal);
+            var previewed = await PostFormAsync(world, tab, form.Set("son-left-block-reason", "Supraorbital trigger point confirmed by examination"));
+            var preview = previewed.Page.QuerySelector("pre.preview")?.TextContent ?? "";
+            Assert.Contains("Left supraorbital nerve", preview, StringComparison.Ordinal);
+
+            // Filed: a Procedure of its own, coded from the site's concepts, on the left supraorbital nerve.
+            var qr = await PopulateAsync(world, tab);
+            NoteAnswers.CompleteCommon(qr);
+            NoteAnswers.Neurectomy(qr, NoteAnswers.For(Nerve.GreaterOccipital, Side.Left));
+            var supraorbital = NerveSides.Of(SiteTemplates.WithLeftSupraorbitalNerve(SiteTemplates.Build())).Single(n => n.Nerve.Code == SiteTemplates.Supraorbital);
+            NoteAnswers.Neurectomy(qr, supraorbital, segmentMm: 8m);
+            NoteAnswers.Set(qr, [LinkIds.Nerves, supraorbital.Group, "son-left-block-reason"], new FhirString("Supraorbital trigger point confirmed by examination"));
+            qr.Identifier = new Identifier(Known.NoteIdentifierSystem, "note-site-nerve");
+            qr.Status = QuestionnaireResponse.QuestionnaireResponseStatus.Completed;
+            using var signed = await tab.SignAsync(qr);
+            var status = await SurgeonTab.FinalAsync(tab, signed);
+            Assert.True(status.GetProperty("status").GetString() == "written", status.ToString());
+            var procedures = SignedNotes.Written<Procedure>(await SignedNotes.ChartAsync(world), "note-site-nerve");
+            var filed = Assert.Single(procedures, p => p.BodySite.Any(b => b.Coding.Any(c => c.Code == SiteTemplates.Supraorbital)));
+            Assert.Equal(SiteTemplates.SupraorbitalNeurectomy, filed.Code!.Coding.First().Code);
+            Assert.Equal([SiteTemplates.Supraorbital, Known.Snomed.Left], filed.BodySite.Select(b => b.Coding.Single().Code));
+            Assert.Contains(procedures, p => p.Code!.Coding.First().Code == Known.Codes.OccipitalNeurectomy);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static async Task<HtmlForm> PostFormAsync(SmartWorld world, SurgeonTab tab, HtmlForm form)
+    {
+        using var response = await tab.Browser.PostAsync(new Uri(world.AppOrigin + form.Action), form.Content());
+        var html = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, html);
+        return new HtmlForm(html);
+    }
+
     private static async Task<QuestionnaireResponse> PopulateAsync(SmartWorld world, SurgeonTab tab)
     {
         using var request = Request(world, tab, $"/api/Questionnaire/{SiteTemplates.Id}/$populate", null);

@@ -1,9 +1,9 @@
 using Hl7.Fhir.Model;
-using Hl7.Fhir.Serialization;
 using Rhizotomy.Core.Clinical;
 using Rhizotomy.Core.Notes;
 using Rhizotomy.Core.Templates;
 using Rhizotomy.Core.Tests.TestData;
+using Rhizotomy.Tests.Shared;
 using static Rhizotomy.Core.Tests.TestData.Responses;
 using static Rhizotomy.Tests.Shared.NoteAnswers;
 
@@ -50,18 +50,41 @@ public class NerveSidesTests
         Assert.Contains("Left supraorbital nerve segment (8 mm) sent to pathology.", text, StringComparison.Ordinal);
     }
 
-    /// <summary>The shipped template with a left supraorbital nerve-side group, made as a site would: the left greater occipital group copied in JSON, its nerve code and names replaced.</summary>
-    private static Questionnaire WithLeftSupraorbitalNerve()
+    [Fact]
+    public void A_nerve_a_site_folder_adds_in_json_is_filed_as_a_procedure_coded_from_its_code_system_concepts()
     {
-        var template = (Questionnaire)NeurectomyTemplate.DeepCopy();
-        var nerves = template.Item.Single(i => i.LinkId == LinkIds.Nerves);
-        var json = new FhirJsonSerializer().SerializeToString(nerves.Item.Single(g => g.LinkId == "treat-gon-left"))
-            .Replace("gon-left", "son-left", StringComparison.Ordinal)
-            .Replace(Known.Codes.GreaterOccipitalNerve, "supraorbital-nerve", StringComparison.Ordinal)
-            .Replace("Left greater occipital nerve", "Left supraorbital nerve", StringComparison.Ordinal);
-        var group = new FhirJsonDeserializer().Deserialize<Questionnaire.ItemComponent>(json);
-        group.Code.Single(c => c.System == Known.ProjectCodeSystem).Display = "Supraorbital nerve";
-        nerves.Item.Add(group);
-        return template;
+        var folder = Directory.CreateTempSubdirectory("rhizotomy-site-nerve-").FullName;
+        try
+        {
+            // JSON only: the template with its supraorbital group, and the CodeSystem concepts a site adds (the nerve, and
+            // the procedure that names it and a technique).
+            SiteTemplates.Write(folder, WithLeftSupraorbitalNerve());
+            SiteTemplates.WriteSupraorbitalConcepts(folder);
+            var catalog = TemplateCatalog.Load(TemplateCatalog.DefaultFolder, folder, replaceShipped: false);
+            var template = catalog.Find(NeurectomyTemplate.Url)!;
+            var supraorbital = Assert.Single(NerveSides.Of(template), s => s.Nerve.Code == "supraorbital-nerve");
+            var evidence = Cases.ClassicLeft();
+            var qr = CompletedLeftNeurectomy(evidence, template);
+            Neurectomy(qr, supraorbital, segmentMm: 8m);
+            Set(qr, [LinkIds.Nerves, supraorbital.Group, "son-left-block-reason"], new FhirString("supraorbital trigger point confirmed by examination"));
+
+            var read = NoteReader.Read(catalog, qr, Cases.Context(), evidence);
+            Assert.True(read.CanSign, string.Join("\n", read.Outcome.Issue.Select(i => i.Details?.Text)));
+            var procedures = new NoteComposer().Compose(read.Note!, qr).Procedures;
+
+            var filed = Assert.Single(procedures, p => p.BodySite.Any(b => b.Coding.Any(c => c.Code == "supraorbital-nerve")));
+            var code = Assert.Single(filed.Code!.Coding);
+            Assert.Equal(("supraorbital-neurectomy", "Supraorbital neurectomy"), (code.Code, code.Display));
+            Assert.Equal([("supraorbital-nerve", "Supraorbital nerve"), (Known.Snomed.Left, "Left")], filed.BodySite.Select(b => (b.Coding.Single().Code, b.Coding.Single().Display)));
+            // The occipital nerve beside it keeps its own code.
+            Assert.Contains(procedures, p => p.Code!.Coding.Single().Code == Known.Codes.OccipitalNeurectomy);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
+
+    /// <summary>The shipped template with a left supraorbital nerve-side group, made as a site would (JSON only).</summary>
+    private static Questionnaire WithLeftSupraorbitalNerve() => SiteTemplates.WithLeftSupraorbitalNerve(NeurectomyTemplate);
 }

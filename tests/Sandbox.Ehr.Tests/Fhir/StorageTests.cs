@@ -37,6 +37,27 @@ public sealed class StorageTests : IDisposable
     }
 
     [Fact]
+    public async System.Threading.Tasks.Task The_corpus_charts_are_served_with_their_ids_and_names_only_when_Sandbox_Seed_Corpus_is_on()
+    {
+        await using (var plain = await SandboxServer.StartAsync("Sandbox:Seed=true"))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await plain.GetAsync("Patient/classic-left")).Status);
+            Assert.Equal(HttpStatusCode.NotFound, (await plain.GetAsync("Patient/corpus-01")).Status);
+        }
+
+        await using var server = await SandboxServer.StartAsync("Sandbox:Seed=true", "Sandbox:Seed:Corpus=true");
+        var corpus = Sandbox.Ehr.Seed.CorpusCharts.Build();
+        Assert.Equal(32, corpus.Entry.Count(e => e.Resource is Patient));
+        foreach (var resource in corpus.Entry.Select(e => e.Resource!))
+        {
+            Assert.Equal(HttpStatusCode.OK, (await server.GetAsync($"{resource.TypeName}/{resource.Id}")).Status);
+        }
+        Assert.Equal(HttpStatusCode.OK, (await server.GetAsync("Patient/classic-left")).Status);
+        var patient = Assert.IsType<Patient>((await server.GetAsync("Patient/corpus-24")).Resource);
+        Assert.Equal("Achterberg", patient.Name.Single().Family);
+    }
+
+    [Fact]
     public void The_bare_reseed_flag_becomes_configuration()
     {
         Assert.Equal(["--Sandbox:Reseed=true", "--urls=x"], SandboxHosting.NormalizeArgs(["--reseed", "--urls=x"]));

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # Runs the whole test suite. Whatever the tests need beyond the .NET SDK (Debian packages such as
-# chromium, postgresql, redis-server) is installed first when missing and when we can (root, apt).
+# chromium, nginx, postgresql, redis-server) is installed first when missing and when we can (root, apt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # command-on-PATH:debian-package pairs the suites need.
 # pg_ctlcluster (postgresql-common) comes with the server package; the server binaries are under /usr/lib/postgresql/<ver>/bin.
-needs=("redis-server:redis-server" "pg_ctlcluster:postgresql" "chromium:chromium")
+needs=("redis-server:redis-server" "pg_ctlcluster:postgresql" "chromium:chromium" "nginx:nginx")
 
 missing=()
 for pair in "${needs[@]}"; do

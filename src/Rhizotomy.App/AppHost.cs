@@ -3,6 +3,7 @@ using Rhizotomy.App.Audit;
 using Rhizotomy.App.Ehr;
 using Rhizotomy.App.Evidence;
 using Rhizotomy.App.Form;
+using Rhizotomy.App.Hosting;
 using Rhizotomy.App.Launch;
 using Rhizotomy.App.Logging;
 using Rhizotomy.App.Sessions;
@@ -62,6 +63,9 @@ public static class AppHost
         builder.AddNoteForm();
         builder.AddWriteBack();
         builder.AddAudit();
+        // Behind a reverse proxy and observed (Hosting/): whose forwarded headers count; OpenTelemetry traces and metrics.
+        builder.AddProxySupport();
+        builder.AddTelemetry();
         builder.Services.AddHealthChecks().AddCheck<SessionStoreHealthCheck>("session-store");
         // The first launch's code runs once, offline, before /health/ready says ready.
         builder.AddStartupWarmup();
@@ -69,6 +73,7 @@ public static class AppHost
         builder.Services.AddRazorComponents();
 
         var app = builder.Build();
+        app.UseProxySupport();
         app.UseSecurityHeaders();
         // Never a stack trace: an unhandled error becomes a plain page.
         app.UseExceptionHandler(e => e.Run(context =>
@@ -79,6 +84,7 @@ public static class AppHost
         }));
         app.UseNotFoundPage();
         app.UseStartupWarmup();
+        app.UseTelemetry();
         // Route patterns, not paths: a launch id in /s/{launchId} stays out of the logs.
         app.UseSerilogRequestLogging(o =>
         {

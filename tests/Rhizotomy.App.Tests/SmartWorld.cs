@@ -74,6 +74,8 @@ public sealed class SmartWorld : IAsyncDisposable
         public string? RedisConnection { get; set; }
         /// <summary>Extra wiring of the sandbox host (e.g. a recorder of its token endpoint).</summary>
         public Action<WebApplicationBuilder>? ConfigureSandbox { get; set; }
+        /// <summary>Extra wiring of the app host (e.g. an in-memory telemetry exporter).</summary>
+        public Action<WebApplicationBuilder>? ConfigureApp { get; set; }
         /// <summary>The app runs on the system clock (back-off and retries that must really happen).</summary>
         public bool RealClock { get; set; }
     }
@@ -170,6 +172,7 @@ public sealed class SmartWorld : IAsyncDisposable
             b.Configuration.AddInMemoryCollection(appConfig);
             if (!options.RealClock)
                 b.Services.AddSingleton<TimeProvider>(clock);
+            options.ConfigureApp?.Invoke(b);
         });
         try
         {

@@ -13,7 +13,7 @@ public sealed class SmartTokenHandler(string fhirBase, string? accessToken) : De
 
     public int RoundTrips => _roundTrips;
 
-    protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         Interlocked.Increment(ref _roundTrips);
         var uri = request.RequestUri?.AbsoluteUri ?? "";
@@ -21,6 +21,20 @@ public sealed class SmartTokenHandler(string fhirBase, string? accessToken) : De
             request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
         else
             request.Headers.Authorization = null;
-        return base.SendAsync(request, cancellationToken);
+        // One span and one latency reading per EHR request: the EHR's host, the resource type and the status, never the URL.
+        var resourceType = Hosting.AppTelemetry.ResourceType(request.RequestUri, _base);
+        var activity = Hosting.AppTelemetry.StartEhrRequest(_base, request.Method, resourceType);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            var response = await base.SendAsync(request, cancellationToken);
+            Hosting.AppTelemetry.EhrRequestDone(activity, _base, request.Method, resourceType, started, (int)response.StatusCode, null);
+            return response;
+        }
+        catch (Exception e)
+        {
+            Hosting.AppTelemetry.EhrRequestDone(activity, _base, request.Method, resourceType, started, null, e);
+            throw;
+        }
     }
 }

@@ -1,4 +1,5 @@
 using Hl7.Fhir.Model;
+using Rhizotomy.App.Hosting;
 using Rhizotomy.App.Security;
 using Rhizotomy.App.Sessions;
 using Rhizotomy.Core.Checks;
@@ -67,7 +68,7 @@ public static class TemplateApi
                     "The response names a template this app does not have; GET /api/templates lists them.");
             }
             return FhirIo.Ok(NoteChecks.Check(template, response, NoteSession.Evidence(session)));
-        }).RequireCsrf().RequireFhirJsonBody();
+        }).RequireCsrf().RequireFhirJsonBody().Traced("note check");
         return app;
     }
 

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.Tokens;
+using Rhizotomy.App.Hosting;
 using Rhizotomy.App.Sessions;
 using Rhizotomy.App.Ui;
 
@@ -35,8 +36,8 @@ public static partial class LaunchEndpoints
 
     public static IEndpointRouteBuilder MapLaunch(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/launch", LaunchAsync);
-        app.MapGet("/callback", CallbackAsync);
+        app.MapGet("/launch", LaunchAsync).Traced("launch", launchStep: "launch");
+        app.MapGet("/callback", CallbackAsync).Traced("launch callback", launchStep: "callback");
         app.MapGet("/.well-known/jwks.json", (ClientKeys keys) => Results.Content(keys.JwksJson(), "application/json"));
         return app;
     }

@@ -63,6 +63,8 @@ public static class CsrfFilterExtensions
             o.Cookie.HttpOnly = true;
             o.Cookie.SecurePolicy = options.IsHttps ? CookieSecurePolicy.Always : CookieSecurePolicy.None;
             o.Cookie.SameSite = options.IsHttps ? SameSiteMode.None : SameSiteMode.Lax;
+            if (options.IsHttps)
+                o.Cookie.Extensions.Add(SessionAccess.PartitionedAttribute);
             // The app runs in the EHR's iframe: the CSP's frame-ancestors names who may frame it, not X-Frame-Options.
             o.SuppressXFrameOptionsHeader = true;
         });

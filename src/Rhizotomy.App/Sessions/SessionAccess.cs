@@ -68,17 +68,27 @@ public sealed class SessionAccess(SessionStore store, TokenClient tokens, ChartR
     }
 
     /// <summary>
-    /// <c>Secure; HttpOnly; SameSite=None</c> so the app works in an EHR's iframe. Over plain-HTTP
-    /// loopback (development) browsers drop Secure cookies, so there it is <c>SameSite=Lax</c>.
+    /// <c>Secure; HttpOnly; SameSite=None; Partitioned</c> so the app works in an EHR's iframe of another site:
+    /// a browser that blocks third-party cookies (Chromium does) keeps a partitioned one, for this app under that EHR's
+    /// page only. Over plain-HTTP loopback (development) browsers drop Secure cookies, so there it is <c>SameSite=Lax</c>.
     /// </summary>
-    public static CookieOptions CookieOptions(AppOptions options) => new()
+    public static CookieOptions CookieOptions(AppOptions options)
     {
-        HttpOnly = true,
-        Secure = options.IsHttps,
-        SameSite = options.IsHttps ? SameSiteMode.None : SameSiteMode.Lax,
-        Path = "/",
-        IsEssential = true,
-    };
+        var cookie = new CookieOptions
+        {
+            HttpOnly = true,
+            Secure = options.IsHttps,
+            SameSite = options.IsHttps ? SameSiteMode.None : SameSiteMode.Lax,
+            Path = "/",
+            IsEssential = true,
+        };
+        if (options.IsHttps)
+            cookie.Extensions.Add(PartitionedAttribute);
+        return cookie;
+    }
+
+    /// <summary>CHIPS: the cookie is kept per top-level site (the EHR's page that frames the app).</summary>
+    public const string PartitionedAttribute = "Partitioned";
 
     /// <summary>The session already resolved for this request (by a filter), if any.</summary>
     public static LaunchSession? Current(HttpContext context) => context.Items[ItemKey] as LaunchSession;

@@ -147,16 +147,21 @@ public sealed class NoteSender(
         if (note is null)
             return;
 
+        // One span per send attempt, its outcome counted from what the attempt left in the note.
+        var activity = Hosting.AppTelemetry.StartSendAttempt(note.Issuer, note.Attempts + 1);
         try
         {
             await AttemptAsync(note, ct);
+            Hosting.AppTelemetry.SendAttemptDone(activity, note.Issuer, OutcomeOf(note), note.LastError);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // Shutting down mid-attempt: the lease runs out and the next start sends it again.
+            Hosting.AppTelemetry.SendAttemptDone(activity, note.Issuer, "interrupted", "shutting down");
         }
         catch (Exception e)
         {
+            Hosting.AppTelemetry.SendAttemptDone(activity, note.Issuer, "retry", "internal error");
             log.LogError("Sending note {NoteId} failed unexpectedly: {Error}", note.Id, e.GetType().Name);
             note.Attempts++;
             note.LastError = "internal error";
@@ -167,6 +172,14 @@ public sealed class NoteSender(
             WakeAfter(delay);
         }
     }
+
+    private static string OutcomeOf(OutboxNote note) => note.Status switch
+    {
+        NoteStatus.Written => "written",
+        NoteStatus.Failed => note.LastError?.StartsWith(NoteMessages.GaveUp, StringComparison.Ordinal) == true ? "gave-up" : "refused",
+        NoteStatus.WaitingForLaunch => "waiting-for-launch",
+        _ => "retry",
+    };
 
     private async Task AttemptAsync(OutboxNote note, CancellationToken ct)
     {

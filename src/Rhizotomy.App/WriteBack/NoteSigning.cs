@@ -44,6 +44,16 @@ public sealed class NoteSigning(
 {
     public async Task<SignResult> SignAsync(LaunchSession session, QuestionnaireResponse response, string? amendsId, bool preview, CancellationToken ct)
     {
+        // One span per signing (or preview, or amendment): what it was and its HTTP status, nothing about the note.
+        using var activity = Hosting.AppTelemetry.Source.StartActivity(preview ? "note preview" : amendsId is null ? "note sign" : "note amend");
+        var result = await SignCoreAsync(session, response, amendsId, preview, ct);
+        activity?.SetTag("rhizotomy.ehr", Hosting.AppTelemetry.Ehr(session.Issuer));
+        activity?.SetTag("http.response.status_code", result.Status);
+        return result;
+    }
+
+    private async Task<SignResult> SignCoreAsync(LaunchSession session, QuestionnaireResponse response, string? amendsId, bool preview, CancellationToken ct)
+    {
         if (!preview && await outbox.RebindAsync(session, ct) > 0)
             sender.Kick("rebind");
         if (session.Patient is null || !ContextModel.IsPractitioner(session.FhirUser))

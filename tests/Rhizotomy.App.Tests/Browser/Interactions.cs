@@ -23,7 +23,11 @@ public sealed class Interactions
     /// What nothing prefills: the anaesthesia (never pre-selected) and the time-out, then after the nerves no complications,
     /// the blood loss, home the same day, the plan, and the times (ten interactions).
     /// </summary>
-    public async Task CloseTheNoteAsync(IPage page, string bloodLossMl, string woundCare, string start, string end)
+    public Task CloseTheNoteAsync(IPage page, string bloodLossMl, string woundCare, string start, string end) =>
+        CloseTheNoteAsync(page.MainFrame, bloodLossMl, woundCare, start, end);
+
+    /// <summary>The same in the app's frame (the app inside the EHR's iframe).</summary>
+    public async Task CloseTheNoteAsync(IFrame page, string bloodLossMl, string woundCare, string start, string end)
     {
         await Act(() => page.GetByRole(AriaRole.Group, new() { Name = "Anaesthesia" }).GetByLabel("General anesthesia").CheckAsync());
         await Act(() => page.Locator("#f-time-out").CheckAsync());

@@ -181,11 +181,13 @@ public sealed class TwoInstancesTests(ITestOutputHelper output) : IAsyncLifetime
                 await app.StartAsync();
             }
         });
-        for (var i = 0; !rolling.IsCompleted || i < 4; i++)
+        // A note a second while the restarts run (at least 4, at most 40: a slow machine restarts slowly, and every note
+        // signed here is waited for below).
+        for (var i = 0; (!rolling.IsCompleted && i < 40) || i < 4; i++)
         {
             notes.Add($"two-rolling-{i}");
             signing.Add(SignAsync(tab, notes[^1]));
-            await Task.Delay(400);
+            await Task.Delay(1000);
         }
         await rolling;
         var signedRolling = await Task.WhenAll(signing);

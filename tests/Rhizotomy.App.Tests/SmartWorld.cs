@@ -215,17 +215,7 @@ public sealed class SmartWorld : IAsyncDisposable
     /// <summary>Stores resources in the sandbox directly (its own store), for charts built by the test.</summary>
     public async Task SeedAsync(params Hl7.Fhir.Model.Resource[] resources)
     {
-        var bundle = new Hl7.Fhir.Model.Bundle { Type = Hl7.Fhir.Model.Bundle.BundleType.Transaction };
-        foreach (var r in resources)
-        {
-            bundle.Entry.Add(new Hl7.Fhir.Model.Bundle.EntryComponent
-            {
-                Resource = r,
-                Request = new Hl7.Fhir.Model.Bundle.RequestComponent { Method = Hl7.Fhir.Model.Bundle.HTTPVerb.PUT, Url = $"{r.TypeName}/{r.Id}" },
-            });
-        }
-        var store = Sandbox.Services.GetService<IFhirStore>() ?? throw new InvalidOperationException("The sandbox has no FHIR store yet (branch fhir-server not merged).");
-        await store.TransactionAsync(bundle);
+        await Sandbox.Services.GetRequiredService<IFhirStore>().PutAllAsync(resources);
     }
 
     /// <summary>A browser: its own cookie jar, follows redirects across the two hosts.</summary>

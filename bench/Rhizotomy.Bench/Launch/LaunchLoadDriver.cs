@@ -142,10 +142,7 @@ public static class LaunchLoadDriver
             new DiagnosticReport { Id = Patient + "-mri", Status = DiagnosticReport.DiagnosticReportStatus.Final, Subject = p, Code = new CodeableConcept { Text = "MRI cervical spine" }, Effective = new FhirDateTime("2023-06-01") },
             new MedicationStatement { Id = Patient + "-gaba", Status = MedicationStatement.MedicationStatusCodes.Stopped, Subject = p, Medication = new CodeableConcept { Text = "Gabapentin" } },
         ];
-        var bundle = new Bundle { Type = Bundle.BundleType.Transaction };
-        foreach (var r in chart)
-            bundle.Entry.Add(new Bundle.EntryComponent { Resource = r, Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.PUT, Url = $"{r.TypeName}/{r.Id}" } });
-        await store.TransactionAsync(bundle);
+        await store.PutAllAsync(chart);
     }
 
     internal static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];

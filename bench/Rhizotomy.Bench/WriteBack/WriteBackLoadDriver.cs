@@ -309,10 +309,7 @@ public static class WriteBackLoadDriver
 
         private static async Task Seed(IFhirStore store)
         {
-            var bundle = new Bundle { Type = Bundle.BundleType.Transaction };
-            foreach (var r in Chart())
-                bundle.Entry.Add(new Bundle.EntryComponent { Resource = r, Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.PUT, Url = $"{r.TypeName}/{r.Id}" } });
-            await store.TransactionAsync(bundle);
+            await store.PutAllAsync(Chart());
         }
 
         public async ValueTask DisposeAsync()

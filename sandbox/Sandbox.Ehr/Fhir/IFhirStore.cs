@@ -16,3 +16,17 @@ public interface IFhirStore
     /// <summary>Processes a transaction Bundle atomically and returns the transaction-response Bundle.</summary>
     Task<Bundle> TransactionAsync(Bundle transaction, CancellationToken cancellationToken = default);
 }
+
+/// <summary>Seeding the store with resources that carry their own ids (tests, load drivers, site seeds).</summary>
+public static class FhirStoreSeeding
+{
+    /// <summary>Stores each resource under its own type and id (a PUT each), in one transaction.</summary>
+    public static Task<Bundle> PutAllAsync(this IFhirStore store, IEnumerable<Resource> resources, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var bundle = new Bundle { Type = Bundle.BundleType.Transaction };
+        foreach (var r in resources)
+            bundle.Entry.Add(new Bundle.EntryComponent { Resource = r, Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.PUT, Url = $"{r.TypeName}/{r.Id}" } });
+        return store.TransactionAsync(bundle, cancellationToken);
+    }
+}

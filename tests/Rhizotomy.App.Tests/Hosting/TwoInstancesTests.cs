@@ -49,10 +49,7 @@ public sealed class TwoInstancesTests(ITestOutputHelper output) : IAsyncLifetime
                 .AddInMemoryCollection(SandboxRegistration.PublicApp(ClientId, _appOrigin)));
             await _sandbox.StartAsync();
             _sandboxOrigin = Loopback.OriginOf(_sandbox);
-            var bundle = new Bundle { Type = Bundle.BundleType.Transaction };
-            foreach (var r in Charts.ClassicLeft())
-                bundle.Entry.Add(new Bundle.EntryComponent { Resource = r, Request = new Bundle.RequestComponent { Method = Bundle.HTTPVerb.PUT, Url = $"{r.TypeName}/{r.Id}" } });
-            await _sandbox.Services.GetRequiredService<IFhirStore>().TransactionAsync(bundle);
+            await _sandbox.Services.GetRequiredService<IFhirStore>().PutAllAsync(Charts.ClassicLeft());
 
             var environment = new Dictionary<string, string?>
             {

@@ -38,7 +38,7 @@ public sealed class MyUsual(Outbox outbox, ILogger<MyUsual> log)
             Bundle bundle;
             try
             {
-                bundle = new FhirJsonDeserializer(new DeserializerSettings()).Deserialize<Bundle>(payload.Bundle);
+                bundle = payload.ReadBundle();
             }
             catch (DeserializationFailedException)
             {

@@ -221,7 +221,7 @@ public sealed class NoteSender(
             return;
         }
 
-        var bundle = new FhirJsonDeserializer(new DeserializerSettings()).Deserialize<Bundle>(payload.Bundle);
+        var bundle = payload.ReadBundle();
         // A transaction larger than the EHR says it takes goes as individual creates from the start (this note only).
         var fitted = plan.Within(bundle);
         if (!ReferenceEquals(fitted, plan))

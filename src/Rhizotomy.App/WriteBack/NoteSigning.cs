@@ -173,7 +173,7 @@ public sealed class NoteSigning(
     {
         if (outbox.Unprotect<NotePayload>(original.Payload) is not { } payload)
             return false;
-        var bundle = new FhirJsonDeserializer(new DeserializerSettings()).Deserialize<Bundle>(payload.Bundle);
+        var bundle = payload.ReadBundle();
         if (bundle.Entry.Select(e => e.Resource).OfType<QuestionnaireResponse>().FirstOrDefault() is not { } filed)
             return false;
         var serializer = new FhirJsonSerializer();

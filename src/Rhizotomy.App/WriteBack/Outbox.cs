@@ -4,13 +4,20 @@ using System.Text.Json;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using Hl7.Fhir.Serialization;
 using Rhizotomy.App.Sessions;
 
 namespace Rhizotomy.App.WriteBack;
 
 /// <summary>What the sender needs of a note, kept encrypted in the store.</summary>
 /// <param name="Bundle">The composed note as a transaction Bundle (FHIR JSON from Firely).</param>
-public sealed record NotePayload(string Bundle, string PatientId, string? Encounter, string Surgeon);
+public sealed record NotePayload(string Bundle, string PatientId, string? Encounter, string Surgeon)
+{
+    private static readonly FhirJsonDeserializer Parser = new(new DeserializerSettings());
+
+    /// <summary>The composed note, parsed (the sender, the signed-note page, amend and "My usual" all read it).</summary>
+    public Hl7.Fhir.Model.Bundle ReadBundle() => Parser.Deserialize<Hl7.Fhir.Model.Bundle>(Bundle);
+}
 
 /// <summary>The token a note is sent with, and the launch it came from (encrypted in the store).</summary>
 public sealed record TokenState(

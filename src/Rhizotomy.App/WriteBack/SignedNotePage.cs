@@ -70,7 +70,7 @@ public static class SignedNotePage
         Bundle bundle;
         try
         {
-            bundle = new FhirJsonDeserializer(new DeserializerSettings()).Deserialize<Bundle>(payload.Bundle);
+            bundle = payload.ReadBundle();
         }
         catch (DeserializationFailedException)
         {
